@@ -1,0 +1,64 @@
+/**
+ * Error codes shared by chaincode and gateway. Only a chaincode error's message string crosses
+ * the wire, so the chaincode writes "CODE: text" and the gateway maps CODE to HTTP without
+ * reading the text.
+ */
+export const ERROR_STATUS = {
+  INVALID_ARGUMENT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  ALREADY_REVOKED: 409,
+  DUPLICATE_VOTE: 409,
+  STATE_CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BAD_SIGNATURE: 422,
+  REPLAYED_SEQ: 422,
+  VERSION_NOT_NEWER: 422,
+  KEY_NOT_VALID: 422,
+  RULE_VIOLATION: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  LEDGER_UNAVAILABLE: 503,
+  OUTCOME_UNKNOWN: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+}
+
+/** A domain error: what went wrong, by code. Never carries an HTTP status itself. */
+export class RegistryError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+
+  /** The form that crosses the chaincode boundary. */
+  toWire(): string {
+    return `${this.code}: ${this.message}`;
+  }
+}
+
+const WIRE_PATTERN = /\b([A-Z][A-Z_]+): (.*)$/s;
+
+/**
+ * Finds "CODE: text" inside an error message that a peer or the gateway SDK may have wrapped
+ * ("chaincode response 500, CODE: text").
+ */
+export function parseWireError(message: string): RegistryError | undefined {
+  const match = WIRE_PATTERN.exec(message);
+  if (!match) return undefined;
+  const [, code, text] = match;
+  if (code === undefined || text === undefined || !isErrorCode(code)) return undefined;
+  return new RegistryError(code, text);
+}

@@ -1,0 +1,20 @@
+/** Chaincode event names: one per kind of committed change, as the REST contract lists them. */
+export const EVENTS = {
+  deviceRegistered: 'device.registered',
+  deviceKeyRotated: 'device.key_rotated',
+  deviceSuspended: 'device.suspended',
+  deviceReactivated: 'device.reactivated',
+  deviceRevoked: 'device.revoked',
+  configPublished: 'config.published',
+  configReported: 'config.reported',
+  familyRegistered: 'family.registered',
+  firmwarePublished: 'firmware.published',
+  firmwareApproved: 'firmware.approved',
+  firmwareTrusted: 'firmware.trusted',
+  firmwareRevoked: 'firmware.revoked',
+  firmwareReported: 'firmware.reported',
+  messageAnchored: 'message.anchored',
+  endpointRegistered: 'endpoint.registered',
+} as const;
+
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

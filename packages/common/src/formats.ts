@@ -1,0 +1,38 @@
+/** Identifier and value formats fixed by the REST contract, checked on both sides of the wire. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+export const VERSION_PATTERN = /^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/;
+export const MSP_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;
+
+export const ROLES = ['admin', 'vendor', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const DEVICE_STATUSES = ['active', 'suspended', 'revoked'] as const;
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+
+export const REVOCATION_REASONS = ['keyCompromise', 'decommissioned', 'superseded', 'other'] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+export const FIRMWARE_STATUSES = ['pending', 'trusted', 'rejected', 'revoked'] as const;
+export type FirmwareStatus = (typeof FIRMWARE_STATUSES)[number];
+
+export const ENDPOINT_KINDS = ['gateway', 'peer'] as const;
+export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
+
+export const PAGE_SIZE_DEFAULT = 100;
+export const PAGE_SIZE_MAX = 1000;
+export const ATTRIBUTES_MAX = 32;
+export const TEXT_MAX = 1024;
+export const URI_MAX = 2048;
+export const PEM_MAX = 4096;
+
+/** Compares MAJOR.MINOR.PATCH numerically; both must match VERSION_PATTERN. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i += 1) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}

@@ -1,0 +1,75 @@
+import { createHash, createPublicKey, KeyObject, verify } from 'node:crypto';
+import { RegistryError } from './errors';
+import { PEM_MAX } from './formats';
+import { canonicalStatement, Statement } from './statements';
+
+export type KeyAlgorithm = 'ecdsa-p256' | 'ed25519';
+
+export interface PublicKeyInfo {
+  /** The key re-encoded as PEM SubjectPublicKeyInfo, so equal keys have equal text. */
+  pem: string;
+  /** Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo. */
+  keyId: string;
+  algorithm: KeyAlgorithm;
+  key: KeyObject;
+}
+
+const PEM_PATTERN = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\s*$/;
+
+/** Parses a device or vendor public key: ECDSA P-256 or Ed25519, PEM SubjectPublicKeyInfo only. */
+export function parsePublicKey(pem: unknown, field = 'publicKeyPem'): PublicKeyInfo {
+  if (typeof pem !== 'string' || pem.length > PEM_MAX || !PEM_PATTERN.test(pem.trim() + '\n')) {
+    throw new RegistryError('INVALID_ARGUMENT', `${field} must be a PEM SubjectPublicKeyInfo ("BEGIN PUBLIC KEY")`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new RegistryError('INVALID_ARGUMENT', `${field} is not a valid public key`);
+  }
+  const algorithm = algorithmOf(key);
+  if (!algorithm) throw new RegistryError('INVALID_ARGUMENT', `${field} must be an ECDSA P-256 or Ed25519 key`);
+  const der = key.export({ type: 'spki', format: 'der' });
+  return {
+    pem: key.export({ type: 'spki', format: 'pem' }).toString(),
+    keyId: createHash('sha256').update(der).digest('hex'),
+    algorithm,
+    key,
+  };
+}
+
+function algorithmOf(key: KeyObject): KeyAlgorithm | undefined {
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ecdsa-p256';
+  return undefined;
+}
+
+const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
+const SIGNATURE_MAX = 256;
+
+/**
+ * Verifies a base64 signature over a statement's canonical form: DER ECDSA-SHA256 for P-256,
+ * plain Ed25519 otherwise. A malformed signature is a failed verification, not an input error,
+ * so forgeries and garbage get the same answer.
+ */
+export function verifyStatement(key: PublicKeyInfo, statement: Statement, signature: unknown): boolean {
+  if (typeof signature !== 'string' || signature.length > SIGNATURE_MAX || !BASE64_PATTERN.test(signature)) {
+    return false;
+  }
+  const data = canonicalStatement(statement);
+  const sig = Buffer.from(signature, 'base64');
+  try {
+    return key.algorithm === 'ed25519'
+      ? verify(null, data, key.key, sig)
+      : verify('sha256', data, { key: key.key, dsaEncoding: 'der' }, sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Throws BAD_SIGNATURE unless the signature verifies. */
+export function requireSignature(key: PublicKeyInfo, statement: Statement, signature: unknown, what: string): void {
+  if (!verifyStatement(key, statement, signature)) {
+    throw new RegistryError('BAD_SIGNATURE', `${what} does not verify with key ${key.keyId}`);
+  }
+}

@@ -1,0 +1,129 @@
+import type { DeviceStatus, EndpointKind, FirmwareStatus, RevocationReason } from './formats';
+
+/** Records as the chaincode stores and returns them; the REST contract's field names. */
+export interface Page<T> {
+  items: T[];
+  bookmark: string;
+}
+
+export type FirmwareVerdict = FirmwareStatus | 'unknown';
+
+export interface DeviceFirmware {
+  family: string;
+  version: string;
+  sha256: string;
+  verdict: FirmwareVerdict;
+  compliant: boolean;
+  reportedAt: string;
+}
+
+export interface Device {
+  deviceId: string;
+  family: string;
+  ownerMsp: string;
+  status: DeviceStatus;
+  publicKeyPem: string;
+  keyId: string;
+  attributes: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  /** Highest seq accepted from the device; 0 before its first signed action. */
+  seq: number;
+  firmware?: DeviceFirmware;
+  configDrift?: boolean;
+  statusReason?: string;
+  revokedAt?: string;
+  revocationReason?: RevocationReason;
+}
+
+export type KeyStatus = 'current' | 'rotated' | 'revoked';
+
+export interface DeviceKey {
+  keyId: string;
+  deviceId: string;
+  publicKeyPem: string;
+  validFrom: string;
+  validTo?: string;
+  revokedAt?: string;
+}
+
+export interface KeyValidity {
+  keyId: string;
+  deviceId: string;
+  at: string;
+  validAt: boolean;
+  status: KeyStatus;
+}
+
+export interface Revocation {
+  deviceId: string;
+  keyId: string;
+  reason: RevocationReason;
+  revokedAt: string;
+}
+
+export interface HistoryEntry {
+  txId: string;
+  timestamp: string;
+  submitterMsp: string;
+  action: string;
+  record: unknown;
+}
+
+export interface ConfigRecord {
+  deviceId: string;
+  version: number;
+  sha256: string;
+  uri: string;
+  publishedAt: string;
+  txId: string;
+}
+
+export interface Family {
+  family: string;
+  ownerMsp: string;
+  vendorKeyPem: string;
+  vendorKeyId: string;
+  approvalThreshold: number;
+  minVersion?: string;
+  latestVersion?: string;
+  createdAt: string;
+}
+
+export interface Approval {
+  msp: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  at: string;
+}
+
+export interface FirmwareRelease {
+  family: string;
+  version: string;
+  sha256: string;
+  uri: string;
+  status: FirmwareStatus;
+  approvals: Approval[];
+  publishedAt: string;
+  publisherMsp: string;
+  revokedAt?: string;
+  revocationReason?: string;
+}
+
+export interface MessageAnchor {
+  deviceId: string;
+  seq: number;
+  digest: string;
+  keyId: string;
+  anchoredAt: string;
+  txId: string;
+}
+
+export interface Endpoint {
+  id: string;
+  org: string;
+  kind: EndpointKind;
+  url: string;
+  tlsCertSha256: string;
+  registeredAt: string;
+}
