@@ -168,11 +168,16 @@ export interface VerifyMessageRequest {
   deviceId: string;
   seq: number;
   digest?: string;
-  /** hex of the leaf's data, with `proof` (hex hashes, leaf upwards), `index` and `treeSize`. */
+  /** Hex of one batch entry (usually a message's SHA-256), checked with `proof` against the anchored root. */
   leaf?: string;
-  proof?: string[];
-  index?: number;
-  treeSize?: number;
+  proof?: MerkleProof;
+}
+
+/** RFC 6962 audit path of entry `index` in a batch of `treeSize` entries; `path` is hex, leaf upwards. */
+export interface MerkleProof {
+  index: number;
+  treeSize: number;
+  path: string[];
 }
 
 export interface RegisterEndpointRequest {

@@ -1,0 +1,32 @@
+/**
+ * Two projects: `unit` needs nothing running; `network` runs against the live network that
+ * ./test-network.sh up started (it reads network/runtime/clients.json).
+ */
+// Type checking is tsc's job (npm run build); jest only transpiles.
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', isolatedModules: true }];
+const MAP_TO_SOURCES = {
+  '^@iotreg/common$': '<rootDir>/packages/common/src',
+  '^@iotreg/device$': '<rootDir>/device-sdk/src',
+};
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/{packages/common,chaincode,gateway-app,device-sdk}/src/**/*.test.ts'],
+      moduleNameMapper: MAP_TO_SOURCES,
+    },
+    {
+      displayName: 'network',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      moduleNameMapper: MAP_TO_SOURCES,
+      testTimeout: 120000,
+    },
+  ],
+};
