@@ -1,0 +1,140 @@
+# One Fabric CA per organisation issues every identity and TLS certificate of that organisation.
+# Identities carry their NodeOU type (peer, orderer, admin, client) and, for the gateway's
+# identities, the certificate attribute `role` that the chaincode authorizes by.
+
+ca_row() {
+  local row
+  for row in "${CAS[@]}"; do [[ $row == "$1 "* ]] && { printf '%s' "$row"; return; }; done
+  die "unknown CA $1"
+}
+
+start_cas() {
+  local row name msp port ops home
+  for row in "${CAS[@]}"; do
+    read -r name msp port ops <<<"$row"
+    home=$CRYPTO/$name/server
+    mkdir -p "$home"
+    [[ -f $home/bootstrap.secret ]] || openssl rand -hex 16 >"$home/bootstrap.secret"
+    start_process "$name" "$port" "$ops" -- "$FABRIC_BIN/fabric-ca-server" start --home "$home" \
+      --port "$port" --address 127.0.0.1 --ca.name "$name" --csr.cn "$name" --csr.hosts 127.0.0.1,localhost \
+      --tls.enabled --operations.listenaddress "127.0.0.1:$ops" \
+      -b "admin:$(cat "$home/bootstrap.secret")"
+  done
+  for row in "${CAS[@]}"; do
+    read -r name msp port ops <<<"$row"
+    wait_until "$name health" 30 "$name" http_ok "http://127.0.0.1:$ops/healthz"
+  done
+}
+
+# ca_client CA ARGS...: runs fabric-ca-client against CA as that CA's bootstrap admin.
+ca_client() {
+  local name=$1; shift
+  local home=$CRYPTO/$name
+  "$FABRIC_BIN/fabric-ca-client" "$@" --home "$home/registrar" --tls.certfiles "$home/server/ca-cert.pem"
+}
+
+ca_url() {
+  local name msp port ops user=$2 secret=$3
+  read -r name msp port ops <<<"$(ca_row "$1")"
+  printf 'https://%s:%s@127.0.0.1:%s' "$user" "$secret" "$port"
+}
+
+enroll_registrar() {
+  local ca=$1
+  [[ -f $CRYPTO/$ca/registrar/msp/signcerts/cert.pem ]] && return 0
+  ca_client "$ca" enroll -u "$(ca_url "$ca" admin "$(cat "$CRYPTO/$ca/server/bootstrap.secret")")" >/dev/null 2>&1 \
+    || die "cannot enroll the bootstrap admin of $ca (log: $LOGS/$ca.log)"
+}
+
+# Gives an enrolled MSP folder fixed file names, so nothing later has to guess which file is the key.
+normalize_msp() {
+  local msp=$1 keys sub cert
+  keys=("$msp"/keystore/*)
+  ((${#keys[@]} == 1)) || die "expected one key in $msp/keystore, found ${#keys[@]}"
+  [[ ${keys[0]} == "$msp/keystore/key.pem" ]] || mv "${keys[0]}" "$msp/keystore/key.pem"
+  for sub in cacerts tlscacerts; do
+    [[ -d $msp/$sub ]] || continue
+    for cert in "$msp/$sub"/*.pem; do
+      [[ -f $cert && $cert != */ca.pem ]] && mv "$cert" "$msp/$sub/ca.pem"
+    done
+  done
+}
+
+write_node_ous() {
+  cat >"$1/config.yaml" <<YAML
+NodeOUs:
+  Enable: true
+  ClientOUIdentifier: { Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: client }
+  PeerOUIdentifier: { Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: peer }
+  AdminOUIdentifier: { Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: admin }
+  OrdererOUIdentifier: { Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: orderer }
+YAML
+}
+
+# enroll CA NAME TYPE DIR [ATTRS] [tls]: registers NAME once, then enrolls its signing identity
+# into DIR/msp and, with "tls", a TLS certificate for 127.0.0.1 into DIR/tls.
+enroll() {
+  local ca=$1 name=$2 type=$3 dir=$4 attrs=${5:-} tls=${6:-}
+  local secret_file=$CRYPTO/$ca/secrets/$name
+  mkdir -p "$(dirname "$secret_file")" "$dir"
+  if [[ ! -f $secret_file ]]; then
+    local secret
+    secret=$(openssl rand -hex 16)
+    local args=(register --id.name "$name" --id.secret "$secret" --id.type "$type")
+    [[ -n $attrs ]] && args+=(--id.attrs "$attrs")
+    # A registration whose secret was lost (state removed by hand) gets a new secret instead.
+    ca_client "$ca" "${args[@]}" >/dev/null 2>&1 \
+      || ca_client "$ca" identity modify "$name" --secret "$secret" >/dev/null 2>&1 \
+      || die "cannot register $name at $ca (log: $LOGS/$ca.log)"
+    printf '%s' "$secret" >"$secret_file"
+  fi
+  local url
+  url=$(ca_url "$ca" "$name" "$(cat "$secret_file")")
+  if [[ ! -f $dir/msp/signcerts/cert.pem ]]; then
+    ca_client "$ca" enroll -u "$url" --mspdir "$dir/msp" --csr.cn "$name" >/dev/null 2>&1 \
+      || die "cannot enroll $name at $ca"
+    normalize_msp "$dir/msp"
+    write_node_ous "$dir/msp"
+  fi
+  if [[ $tls == tls && ! -f $dir/tls/signcerts/cert.pem ]]; then
+    ca_client "$ca" enroll -u "$url" --mspdir "$dir/tls" --csr.cn "$name" \
+      --enrollment.profile tls --csr.hosts 127.0.0.1,localhost >/dev/null 2>&1 \
+      || die "cannot enroll a TLS certificate for $name at $ca"
+    normalize_msp "$dir/tls"
+  fi
+}
+
+# The verifying MSP of an organisation, as channel configuration refers to it.
+write_org_msp() {
+  local ca=$1 org_dir=$2
+  mkdir -p "$org_dir/msp/cacerts" "$org_dir/msp/tlscacerts"
+  cp "$CRYPTO/$ca/server/ca-cert.pem" "$org_dir/msp/cacerts/ca.pem"
+  cp "$CRYPTO/$ca/server/ca-cert.pem" "$org_dir/msp/tlscacerts/ca.pem"
+  write_node_ous "$org_dir/msp"
+}
+
+enroll_all() {
+  local row name id port admin ops org msp pport ccport
+  enroll_registrar ca-orderer
+  write_org_msp ca-orderer "$CRYPTO/orderer-org"
+  for row in "${ORDERERS[@]}"; do
+    read -r name id port admin ops <<<"$row"
+    enroll ca-orderer "$name" orderer "$CRYPTO/orderer-org/$name" "" tls
+  done
+  enroll ca-orderer orderer-admin admin "$CRYPTO/orderer-org/admin" "" tls
+
+  for row in "${PEERS[@]}"; do
+    read -r name org msp pport ccport ops <<<"$row"
+    local ca=ca-$org
+    enroll_registrar "$ca"
+    write_org_msp "$ca" "$CRYPTO/$org"
+    enroll "$ca" "$name" peer "$CRYPTO/$org/$name" "" tls
+    enroll "$ca" "$org-ccaas" client "$CRYPTO/$org/ccaas" "" tls
+    local role type
+    for role in "${GATEWAY_ROLES[@]}"; do
+      type=client
+      [[ $role == admin ]] && type=admin
+      enroll "$ca" "$org-$role" "$type" "$CRYPTO/$org/users/$role" "role=$role:ecert"
+    done
+  done
+}

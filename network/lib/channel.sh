@@ -1,0 +1,76 @@
+# The `iot` channel: genesis block from configtx.yaml, joined by every orderer through the
+# channel participation API and by every peer.
+
+CHANNEL_BLOCK=$RUNTIME/channel/$CHANNEL.block
+
+# peer_cli ORG ARGS...: the peer CLI as ORG's admin, talking to ORG's first peer.
+peer_cli() {
+  local want=$1 row name org msp port rest
+  shift
+  for row in "${PEERS[@]}"; do
+    read -r name org msp port rest <<<"$row"
+    [[ $org == "$want" ]] && break
+  done
+  FABRIC_CFG_PATH=$CONFIG/peer FABRIC_LOGGING_SPEC=WARN \
+    CORE_PEER_LOCALMSPID=$msp \
+    CORE_PEER_MSPCONFIGPATH=$CRYPTO/$org/users/admin/msp \
+    CORE_PEER_ADDRESS=127.0.0.1:$port \
+    CORE_PEER_TLS_ENABLED=true \
+    CORE_PEER_TLS_ROOTCERT_FILE=$CRYPTO/$org/msp/tlscacerts/ca.pem \
+    "$FABRIC_BIN/peer" "$@"
+}
+
+# Arguments that send a peer CLI transaction to an orderer.
+orderer_args() {
+  local port
+  read -r _ _ port _ <<<"${ORDERERS[0]}"
+  printf '%s\n' -o "127.0.0.1:$port" --tls --cafile "$CRYPTO/orderer-org/msp/tlscacerts/ca.pem"
+}
+
+osnadmin_cli() {
+  local admin=$1; shift
+  local tls=$CRYPTO/orderer-org/admin/tls
+  "$FABRIC_BIN/osnadmin" channel "$@" -o "127.0.0.1:$admin" --ca-file "$tls/cacerts/ca.pem" \
+    --client-cert "$tls/signcerts/cert.pem" --client-key "$tls/keystore/key.pem"
+}
+
+create_channel() {
+  if [[ ! -f $CHANNEL_BLOCK ]]; then
+    mkdir -p "$(dirname "$CHANNEL_BLOCK")"
+    "$FABRIC_BIN/configtxgen" -configPath "$NETWORK_DIR/config" -profile IotChannel \
+      -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >>"$LOGS/configtxgen.log" 2>&1 \
+      || die "configtxgen failed (log: $LOGS/configtxgen.log)"
+  fi
+  local row name id port admin ops
+  for row in "${ORDERERS[@]}"; do
+    read -r name id port admin ops <<<"$row"
+    osnadmin_cli "$admin" list --channelID "$CHANNEL" >/dev/null 2>&1 && continue
+    osnadmin_cli "$admin" join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >>"$LOGS/osnadmin.log" 2>&1 \
+      || die "$name could not join $CHANNEL (log: $LOGS/osnadmin.log)"
+  done
+  local org
+  for row in "${PEERS[@]}"; do
+    read -r name org _ <<<"$row"
+    peer_cli "$org" channel getinfo -c "$CHANNEL" >/dev/null 2>&1 && continue
+    peer_cli "$org" channel join -b "$CHANNEL_BLOCK" >>"$LOGS/peer-cli.log" 2>&1 \
+      || die "$name could not join $CHANNEL (log: $LOGS/peer-cli.log)"
+  done
+}
+
+# Prints the consensus type and the consenters as the live channel configuration has them.
+channel_consensus() {
+  local tmp
+  tmp=$(mktemp -d)
+  peer_cli org1 channel fetch config "$tmp/config.block" -c "$CHANNEL" $(orderer_args) >/dev/null 2>&1 \
+    || { rm -rf "$tmp"; echo "  (channel config not readable)"; return 1; }
+  "$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$tmp/config.block" --output "$tmp/config.json"
+  node -e '
+    const block = require(process.argv[1]);
+    const orderer = block.data.data[0].payload.data.config.channel_group.groups.Orderer;
+    const type = orderer.values.ConsensusType.value;
+    const consenters = orderer.values.Orderers.value.consenter_mapping;
+    console.log(`  consensus: ${type.type} (${type.state}), ${consenters.length} consenters`);
+    for (const c of consenters) console.log(`    id ${c.id}  ${c.host}:${c.port}  ${c.msp_id}`);
+  ' "$tmp/config.json"
+  rm -rf "$tmp"
+}

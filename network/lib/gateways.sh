@@ -1,0 +1,81 @@
+# One REST gateway per member org, each with its org's CA-enrolled identities behind bearer
+# tokens. Tokens are made once and kept across restarts; gateways get only their hashes.
+
+token_for() {
+  local file=$RUNTIME/tokens/$1
+  mkdir -p "$RUNTIME/tokens"
+  [[ -f $file ]] || (umask 077 && openssl rand -hex 32 >"$file")
+  cat "$file"
+}
+
+write_gateway_config() {
+  local org=$1 msp=$2 port=$3 peer_port row name o rest
+  for row in "${PEERS[@]}"; do
+    read -r name o _ peer_port rest <<<"$row"
+    [[ $o == "$org" ]] && break
+  done
+  local identities=() role dir
+  for role in "${GATEWAY_ROLES[@]}"; do
+    dir=$CRYPTO/$org/users/$role
+    identities+=("$org-$role" "$role" "$dir/msp/signcerts/cert.pem" "$dir/msp/keystore/key.pem" "$(token_for "$org-$role")")
+  done
+  mkdir -p "$RUNTIME/gateway-$org"
+  node -e '
+    const { createHash } = require("crypto");
+    const [out, mspId, port, peerPort, ca, stateDir, channel, chaincode, relay, ...ids] = process.argv.slice(1);
+    const identities = [];
+    for (let i = 0; i < ids.length; i += 5) {
+      const [name, role, certPath, keyPath, token] = ids.slice(i, i + 5);
+      identities.push({ name, role, certPath, keyPath, tokenSha256: createHash("sha256").update(token).digest("hex") });
+    }
+    const config = { mspId, host: "127.0.0.1", port: Number(port), channel, chaincode,
+      peer: { endpoint: `127.0.0.1:${peerPort}`, hostAlias: "localhost", tlsRootCertPath: ca },
+      identities, relayIdentity: relay, stateDir };
+    require("fs").writeFileSync(out, JSON.stringify(config, null, 2), { mode: 0o600 });
+  ' "$RUNTIME/gateway-$org/config.json" "$msp" "$port" "$peer_port" "$CRYPTO/$org/msp/tlscacerts/ca.pem" \
+    "$RUNTIME/gateway-$org/state" "$CHANNEL" "$CHAINCODE_NAME" "$org-auditor" "${identities[@]}"
+}
+
+start_gateway() {
+  local want=$1 row org msp port
+  for row in "${GATEWAYS[@]}"; do
+    read -r org msp port <<<"$row"
+    [[ $org == "$want" ]] || continue
+    write_gateway_config "$org" "$msp" "$port"
+    start_process "gateway-$org" "$port" -- env IOTREG_GATEWAY_CONFIG="$RUNTIME/gateway-$org/config.json" \
+      node "$REPO_DIR/gateway-app/dist/server.js"
+    wait_until "gateway-$org readiness" 60 "gateway-$org" http_ok "http://127.0.0.1:$port/readyz"
+  done
+}
+
+start_gateways() {
+  local row org
+  for row in "${GATEWAYS[@]}"; do read -r org _ <<<"$row"; start_gateway "$org"; done
+  write_clients_json
+}
+
+# network/runtime/clients.json, as ../shared/API.md fixes it: where each org's gateway is and
+# the tokens of its identities.
+write_clients_json() {
+  local args=() row org msp port role
+  for row in "${GATEWAYS[@]}"; do
+    read -r org msp port <<<"$row"
+    args+=("$msp" "http://127.0.0.1:$port")
+    for role in "${GATEWAY_ROLES[@]}"; do args+=("$role=$(token_for "$org-$role")"); done
+    args+=(--)
+  done
+  node -e '
+    const [out, channel, chaincode, ...rest] = process.argv.slice(1);
+    const orgs = {};
+    while (rest.length) {
+      const [msp, gateway] = rest.splice(0, 2);
+      const tokens = {};
+      for (let item = rest.shift(); item !== "--"; item = rest.shift()) {
+        const [role, token] = item.split("=");
+        tokens[role] = token;
+      }
+      orgs[msp] = { gateway, tokens };
+    }
+    require("fs").writeFileSync(out, JSON.stringify({ channel, chaincode, orgs }, null, 2) + "\n", { mode: 0o600 });
+  ' "$RUNTIME/clients.json" "$CHANNEL" "$CHAINCODE_NAME" "${args[@]}"
+}

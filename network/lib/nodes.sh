@@ -1,0 +1,103 @@
+# Orderers and peers as native processes: the release's sample core.yaml/orderer.yaml, with
+# only the settings this network needs given as environment overrides.
+
+prepare_node_config() {
+  local sample
+  sample=$(fabric_sampleconfig)
+  mkdir -p "$CONFIG/orderer" "$CONFIG/peer"
+  cp "$sample/orderer.yaml" "$CONFIG/orderer/orderer.yaml"
+  cp "$sample/core.yaml" "$CONFIG/peer/core.yaml"
+}
+
+start_orderer() {
+  local name=$1 id port admin ops row dir
+  for row in "${ORDERERS[@]}"; do [[ $row == "$name "* ]] && read -r name id port admin ops <<<"$row"; done
+  [[ -n ${port:-} ]] || die "unknown orderer $1"
+  dir=$CRYPTO/orderer-org/$name
+  local ca=$dir/tls/tlscacerts/ca.pem tls_cert=$dir/tls/signcerts/cert.pem tls_key=$dir/tls/keystore/key.pem
+  mkdir -p "$DATA/$name"
+  start_process "$name" "$port" "$admin" "$ops" -- env \
+    FABRIC_CFG_PATH="$CONFIG/orderer" \
+    FABRIC_LOGGING_SPEC=INFO \
+    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
+    ORDERER_GENERAL_LISTENPORT="$port" \
+    ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
+    ORDERER_GENERAL_LOCALMSPDIR="$dir/msp" \
+    ORDERER_GENERAL_BOOTSTRAPMETHOD=none \
+    ORDERER_GENERAL_TLS_ENABLED=true \
+    ORDERER_GENERAL_TLS_CERTIFICATE="$tls_cert" \
+    ORDERER_GENERAL_TLS_PRIVATEKEY="$tls_key" \
+    ORDERER_GENERAL_TLS_ROOTCAS="[$ca]" \
+    ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="$tls_cert" \
+    ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$tls_key" \
+    ORDERER_GENERAL_CLUSTER_ROOTCAS="[$ca]" \
+    ORDERER_FILELEDGER_LOCATION="$DATA/$name/ledger" \
+    ORDERER_CONSENSUS_WALDIR="$DATA/$name/wal" \
+    ORDERER_CONSENSUS_SNAPDIR="$DATA/$name/snapshot" \
+    ORDERER_CHANNELPARTICIPATION_ENABLED=true \
+    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$admin" \
+    ORDERER_ADMIN_TLS_ENABLED=true \
+    ORDERER_ADMIN_TLS_CERTIFICATE="$tls_cert" \
+    ORDERER_ADMIN_TLS_PRIVATEKEY="$tls_key" \
+    ORDERER_ADMIN_TLS_ROOTCAS="[$ca]" \
+    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true \
+    ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$ca]" \
+    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$ops" \
+    ORDERER_METRICS_PROVIDER=prometheus \
+    "$FABRIC_BIN/orderer"
+}
+
+start_peer() {
+  local name=$1 org msp port ccport ops row dir
+  for row in "${PEERS[@]}"; do [[ $row == "$name "* ]] && read -r name org msp port ccport ops <<<"$row"; done
+  [[ -n ${port:-} ]] || die "unknown peer $1"
+  dir=$CRYPTO/$org/$name
+  mkdir -p "$DATA/$name"
+  # No Docker here: an empty VM endpoint, and chaincode only through the ccaas external builder.
+  start_process "$name" "$port" "$ccport" "$ops" -- env \
+    FABRIC_CFG_PATH="$CONFIG/peer" \
+    FABRIC_LOGGING_SPEC=INFO \
+    CORE_PEER_ID="$name" \
+    CORE_PEER_ADDRESS="127.0.0.1:$port" \
+    CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$ccport" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$ccport" \
+    CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:$port" \
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:$port" \
+    CORE_PEER_GOSSIP_USELEADERELECTION=false \
+    CORE_PEER_GOSSIP_ORGLEADER=true \
+    CORE_PEER_LOCALMSPID="$msp" \
+    CORE_PEER_MSPCONFIGPATH="$dir/msp" \
+    CORE_PEER_TLS_ENABLED=true \
+    CORE_PEER_TLS_CERT_FILE="$dir/tls/signcerts/cert.pem" \
+    CORE_PEER_TLS_KEY_FILE="$dir/tls/keystore/key.pem" \
+    CORE_PEER_TLS_ROOTCERT_FILE="$dir/tls/tlscacerts/ca.pem" \
+    CORE_PEER_FILESYSTEMPATH="$DATA/$name" \
+    CORE_LEDGER_SNAPSHOTS_ROOTDIR="$DATA/$name/snapshots" \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$ops" \
+    CORE_METRICS_PROVIDER=prometheus \
+    CORE_VM_ENDPOINT= \
+    CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $NETWORK_DIR/ccaas}]" \
+    "$FABRIC_BIN/peer" node start
+}
+
+orderer_ops_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$5"; }; done; }
+peer_ops_port() { local row; for row in "${PEERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$6"; }; done; }
+
+start_orderers() {
+  local row name
+  for row in "${ORDERERS[@]}"; do read -r name _ <<<"$row"; start_orderer "$name"; done
+  for row in "${ORDERERS[@]}"; do
+    read -r name _ <<<"$row"
+    wait_until "$name health" 60 "$name" http_ok "http://127.0.0.1:$(orderer_ops_port "$name")/healthz"
+  done
+}
+
+start_peers() {
+  local row name
+  for row in "${PEERS[@]}"; do read -r name _ <<<"$row"; start_peer "$name"; done
+  for row in "${PEERS[@]}"; do
+    read -r name _ <<<"$row"
+    wait_until "$name health" 60 "$name" http_ok "http://127.0.0.1:$(peer_ops_port "$name")/healthz"
+  done
+}

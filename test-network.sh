@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The test network's one entry point: a Fabric v3.1 network with BFT ordering as native
+# processes on 127.0.0.1 (3 CAs, 4 orderers, 2 peers, 2 chaincode servers, 2 REST gateways).
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/network/env.sh"
+for lib in common install ca nodes channel chaincode gateways; do source "$NETWORK_DIR/lib/$lib.sh"; done
+
+usage() {
+  cat <<USAGE
+usage: ./test-network.sh COMMAND
+
+  up                   install what is missing, start everything, deploy, write network/runtime/clients.json
+  down                 stop every process it started (ledgers and identities are kept)
+  clean                down, then remove all generated state (crypto, ledgers, logs, tokens)
+  status               each process and its health, the live channel's consensus, the chaincode, the gateways
+  restart COMPONENT    stop and start one process (e.g. orderer2, peer0.org1, chaincode-org1, gateway-org2)
+  kill COMPONENT       kill -9 one process, as a crash would
+  logs COMPONENT       follow one process's log
+  components           list the component names
+USAGE
+}
+
+components() {
+  local row name
+  for row in "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
+  for row in "${CHAINCODE_SERVERS[@]}"; do read -r name _ <<<"$row"; echo "chaincode-$name"; done
+  for row in "${GATEWAYS[@]}"; do read -r name _ <<<"$row"; echo "gateway-$name"; done
+}
+
+start_component() {
+  case $1 in
+    ca-*) start_cas ;;
+    orderer*) start_orderer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(orderer_ops_port "$1")/healthz" ;;
+    peer*) start_peer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(peer_ops_port "$1")/healthz" ;;
+    chaincode-*) start_chaincode_server "${1#chaincode-}" ;;
+    gateway-*) start_gateway "${1#gateway-}" ;;
+    *) die "unknown component $1 (see: ./test-network.sh components)" ;;
+  esac
+}
+
+known_component() { components | grep -qx "$1" || die "unknown component '$1' (see: ./test-network.sh components)"; }
+
+up() {
+  require_commands go node npm openssl curl ss tar setsid
+  local started=$SECONDS
+  mkdir -p "$LOGS" "$PIDS"
+  install_binaries
+  build_node_workspaces
+  prepare_node_config
+  log "starting certificate authorities"; start_cas
+  log "enrolling identities"; enroll_all
+  log "starting 4 BFT orderers and the peers"; start_orderers; start_peers
+  log "channel $CHANNEL"; create_channel
+  log "chaincode $CHAINCODE_NAME"; deploy_chaincode; start_chaincode_servers; record_members
+  log "gateways"; start_gateways
+  log "up in $((SECONDS - started))s"
+  local row org msp port
+  for row in "${GATEWAYS[@]}"; do
+    read -r org msp port <<<"$row"
+    printf '  %-8s gateway http://127.0.0.1:%s  (OpenAPI: /openapi.json)\n' "$msp" "$port"
+  done
+  printf '  tokens per org and role: %s\n' "$RUNTIME/clients.json"
+}
+
+down() {
+  local name
+  for name in $(components | tac); do stop_process "$name"; done
+  log "stopped (state kept in $RUNTIME)"
+}
+
+status() {
+  local name pid health
+  printf '%-16s %-8s %s\n' COMPONENT PID STATE
+  for name in $(components); do
+    if is_running "$name"; then pid=$(pid_of "$name"); health=running; else pid=-; health=stopped; fi
+    if [[ $health == running ]]; then
+      case $name in
+        orderer*) http_ok "http://127.0.0.1:$(orderer_ops_port "$name")/healthz" && health=healthy || health=unhealthy ;;
+        peer*) http_ok "http://127.0.0.1:$(peer_ops_port "$name")/healthz" && health=healthy || health=unhealthy ;;
+      esac
+    fi
+    printf '%-16s %-8s %s\n' "$name" "$pid" "$health"
+  done
+  echo "channel $CHANNEL (from the live channel configuration):"
+  channel_consensus || true
+  echo "chaincode:"
+  peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CHAINCODE_NAME" 2>&1 | sed 's/^/  /' || true
+  echo "gateways:"
+  local row org msp port
+  for row in "${GATEWAYS[@]}"; do
+    read -r org msp port <<<"$row"
+    http_ok "http://127.0.0.1:$port/readyz" && health=ready || health="not ready"
+    printf '  %-8s http://127.0.0.1:%s  %s\n' "$msp" "$port" "$health"
+  done
+}
+
+command=${1:-}
+case $command in
+  up) up ;;
+  down) down ;;
+  clean) down; rm -rf "$RUNTIME"; log "removed $RUNTIME" ;;
+  status) status ;;
+  restart) known_component "${2:-}"; stop_process "$2"; start_component "$2" ;;
+  kill) known_component "${2:-}"; stop_process "$2" KILL ;;
+  logs) known_component "${2:-}"; tail -n 50 -F "$LOGS/$2.log" ;;
+  components) components ;;
+  -h|--help|help) usage ;;
+  *) usage; exit 2 ;;
+esac
