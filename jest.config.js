@@ -3,7 +3,7 @@
  * ./test-network.sh up started (it reads network/runtime/clients.json).
  */
 // Type checking is tsc's job (npm run build); jest only transpiles.
-const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }];
 const MAP_TO_SOURCES = {
   '^@iotreg/common$': '<rootDir>/packages/common/src',
   '^@iotreg/device$': '<rootDir>/device-sdk/src',

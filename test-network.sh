@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test network's one entry point: a Fabric v3.1 network with BFT ordering as native
+# The test network's one entry point: a Fabric v3 network with BFT ordering as native
 # processes on 127.0.0.1 (3 CAs, 4 orderers, 2 peers, 2 chaincode servers, 2 REST gateways).
 set -euo pipefail
 

@@ -1,9 +1,13 @@
 # Everything the network scripts need to know, in one place: versions, paths and the node table.
 # Sourced by test-network.sh; every address is on 127.0.0.1.
 
-# Pinned releases. Fabric's module path has no /v3 suffix, so v3 is pinned by its release
-# commit's pseudo-version; network/tools/go.mod holds both pins with their checksums.
-FABRIC_VERSION=3.1.1
+# Pinned releases. Fabric's module path has no /v3 suffix, so Fabric is pinned by a commit's
+# pseudo-version. The module proxy these machines reach refuses every v3.1 commit (403 "This module
+# version is not available"), so the pin is the newest v3 commit it serves: Fabric main of
+# 2023-04-05 (FABRIC_VER 3.0.0, SmartBFT, BFT-aware gateway). network/tools/*/go.mod hold the pins
+# with their checksums; install.sh checks the built binaries against them.
+FABRIC_VERSION=3.0.0-dev+695dd57e01c2
+FABRIC_MODULE_VERSION=v1.4.0-rc1.0.20230405174026-695dd57e01c2
 FABRIC_CA_VERSION=1.5.22
 
 CHANNEL=iot
@@ -18,7 +22,7 @@ DATA=$RUNTIME/data
 LOGS=$RUNTIME/logs
 PIDS=$RUNTIME/pids
 CONFIG=$RUNTIME/config
-FABRIC_BIN=$REPO_DIR/.cache/fabric-$FABRIC_VERSION/bin
+FABRIC_BIN=$REPO_DIR/.cache/fabric-${FABRIC_MODULE_VERSION##*-}-ca-$FABRIC_CA_VERSION/bin
 
 # Certificate authorities: name, MSP ID, port, operations port.
 CAS=(

@@ -20,7 +20,7 @@ package_chaincode() {
   tar -C "$dir/src" -czf "$dir/package.tar.gz" metadata.json code.tar.gz
 }
 
-package_id() { "$FABRIC_BIN/peer" lifecycle chaincode calculatepackageid "$RUNTIME/chaincode/$1/package.tar.gz"; }
+package_id() { FABRIC_CFG_PATH=$CONFIG/peer "$FABRIC_BIN/peer" lifecycle chaincode calculatepackageid "$RUNTIME/chaincode/$1/package.tar.gz"; }
 
 chaincode_committed() {
   peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CHAINCODE_NAME" >/dev/null 2>&1

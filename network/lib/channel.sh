@@ -30,7 +30,7 @@ orderer_args() {
 osnadmin_cli() {
   local admin=$1; shift
   local tls=$CRYPTO/orderer-org/admin/tls
-  "$FABRIC_BIN/osnadmin" channel "$@" -o "127.0.0.1:$admin" --ca-file "$tls/cacerts/ca.pem" \
+  "$FABRIC_BIN/osnadmin" channel "$@" -o "127.0.0.1:$admin" --ca-file "$tls/tlscacerts/ca.pem" \
     --client-cert "$tls/signcerts/cert.pem" --client-key "$tls/keystore/key.pem"
 }
 
@@ -44,7 +44,8 @@ create_channel() {
   local row name id port admin ops
   for row in "${ORDERERS[@]}"; do
     read -r name id port admin ops <<<"$row"
-    osnadmin_cli "$admin" list --channelID "$CHANNEL" >/dev/null 2>&1 && continue
+    # osnadmin exits 0 whatever the HTTP status: a member answers 200.
+    osnadmin_cli "$admin" list --channelID "$CHANNEL" 2>/dev/null | grep -q '^Status: 200' && continue
     osnadmin_cli "$admin" join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >>"$LOGS/osnadmin.log" 2>&1 \
       || die "$name could not join $CHANNEL (log: $LOGS/osnadmin.log)"
   done
@@ -63,14 +64,6 @@ channel_consensus() {
   tmp=$(mktemp -d)
   peer_cli org1 channel fetch config "$tmp/config.block" -c "$CHANNEL" $(orderer_args) >/dev/null 2>&1 \
     || { rm -rf "$tmp"; echo "  (channel config not readable)"; return 1; }
-  "$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$tmp/config.block" --output "$tmp/config.json"
-  node -e '
-    const block = require(process.argv[1]);
-    const orderer = block.data.data[0].payload.data.config.channel_group.groups.Orderer;
-    const type = orderer.values.ConsensusType.value;
-    const consenters = orderer.values.Orderers.value.consenter_mapping;
-    console.log(`  consensus: ${type.type} (${type.state}), ${consenters.length} consenters`);
-    for (const c of consenters) console.log(`    id ${c.id}  ${c.host}:${c.port}  ${c.msp_id}`);
-  ' "$tmp/config.json"
+  (cd "$REPO_DIR" && node "$NETWORK_DIR/lib/channel-consensus.js" "$tmp/config.block")
   rm -rf "$tmp"
 }

@@ -2,7 +2,7 @@
 # The go.mod files under network/tools pin each release with checksums; a later run reuses both
 # the binaries and Go's module and build caches.
 
-FABRIC_TOOLS=(peer orderer osnadmin configtxgen configtxlator)
+FABRIC_TOOLS=(peer orderer osnadmin configtxgen)
 CA_TOOLS=(fabric-ca-server fabric-ca-client)
 
 binaries_present() {
@@ -16,12 +16,16 @@ install_binaries() {
   log "building Fabric $FABRIC_VERSION and Fabric CA $FABRIC_CA_VERSION with go install (first run only: several minutes)"
   mkdir -p "$FABRIC_BIN"
   local started=$SECONDS
-  (cd "$NETWORK_DIR/tools/fabric" && GOFLAGS=-mod=mod GOBIN=$FABRIC_BIN go install tool) \
+  # The version string is what `peer version` prints; a module build has no release stamp.
+  (cd "$NETWORK_DIR/tools/fabric" && GOFLAGS=-mod=mod GOBIN=$FABRIC_BIN \
+    go install -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION" tool) \
     || die "go install of Fabric failed (module pins: network/tools/fabric/go.mod)"
   (cd "$NETWORK_DIR/tools/fabric-ca" && GOFLAGS=-mod=mod GOBIN=$FABRIC_BIN go install tool) \
     || die "go install of Fabric CA failed (module pins: network/tools/fabric-ca/go.mod)"
-  "$FABRIC_BIN/peer" version | grep -q "Version: v\?$FABRIC_VERSION" \
+  "$FABRIC_BIN/peer" version | grep -qF "Version: $FABRIC_VERSION" \
     || die "built peer reports $("$FABRIC_BIN/peer" version | grep Version:), expected $FABRIC_VERSION"
+  go version -m "$FABRIC_BIN/peer" | grep -qF "github.com/hyperledger/fabric	$FABRIC_MODULE_VERSION" \
+    || die "built peer is not from the pinned module $FABRIC_MODULE_VERSION"
   log "Fabric binaries built in $((SECONDS - started))s into $FABRIC_BIN"
 }
 

@@ -5,8 +5,14 @@ prepare_node_config() {
   local sample
   sample=$(fabric_sampleconfig)
   mkdir -p "$CONFIG/orderer" "$CONFIG/peer"
-  cp "$sample/orderer.yaml" "$CONFIG/orderer/orderer.yaml"
-  cp "$sample/core.yaml" "$CONFIG/peer/core.yaml"
+  # Without a system channel this Fabric picks its one cluster consenter from Consensus.Type
+  # (etcdraft unless told), a key the sample file lacks, so environment overrides can't set it.
+  sed 's#^Consensus:#&\n    Type: BFT#' "$sample/orderer.yaml" >"$CONFIG/orderer/orderer.yaml"
+  grep -q '^    Type: BFT' "$CONFIG/orderer/orderer.yaml" || die "could not set Consensus.Type in orderer.yaml"
+  # An empty environment override is ignored, and a Docker endpoint fails the peer's health
+  # check on machines without Docker: blank it in the file itself.
+  sed 's#^\( *endpoint:\) unix:///var/run/docker.sock#\1 ""#' "$sample/core.yaml" >"$CONFIG/peer/core.yaml"
+  grep -q 'endpoint: ""' "$CONFIG/peer/core.yaml" || die "could not blank vm.endpoint in core.yaml"
 }
 
 start_orderer() {
@@ -76,7 +82,6 @@ start_peer() {
     CORE_LEDGER_SNAPSHOTS_ROOTDIR="$DATA/$name/snapshots" \
     CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$ops" \
     CORE_METRICS_PROVIDER=prometheus \
-    CORE_VM_ENDPOINT= \
     CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $NETWORK_DIR/ccaas}]" \
     "$FABRIC_BIN/peer" node start
 }

@@ -1,0 +1,101 @@
+/**
+ * The Express application, built from its dependencies so tests can give it a fake registry.
+ */
+import express from 'express';
+import type { Logger } from 'pino';
+import type { TokenTable } from './auth';
+import type { Limits } from './config';
+import { errorMiddleware, notFound } from './http/errors';
+import type { IdempotencyStore } from './http/idempotency';
+import { identify, RateLimiter, rateLimit, requestLifecycle, requireJsonBody, securityHeaders } from './http/middleware';
+import { buildOpenApiDocument } from './http/openapi';
+import { AnyRoute, mount } from './http/route';
+import { EventStreams } from './http/sse';
+import type { Metrics } from './metrics';
+import type { Registry } from './registry/registry';
+import { configRoutes } from './routes/config';
+import { deviceRoutes } from './routes/devices';
+import { discoveryRoutes } from './routes/discovery';
+import { firmwareRoutes } from './routes/firmware';
+import { messageRoutes } from './routes/messages';
+import { operationRoutes } from './routes/operations';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+export const HEARTBEAT_MS = 15_000;
+export const API_VERSION = '1.0.0';
+
+/** Every route the gateway serves, in matching order (".../latest" before ".../{version}"). */
+export const ROUTES: readonly AnyRoute[] = [
+  ...deviceRoutes,
+  ...configRoutes,
+  ...firmwareRoutes,
+  ...messageRoutes,
+  ...discoveryRoutes,
+  ...operationRoutes,
+];
+
+export interface AppDeps {
+  registry: Registry;
+  tokens: TokenTable;
+  /** Fabric identity that relays device-signed writes and looks devices up for device-authenticated reads. */
+  relayIdentity: string;
+  idempotency: IdempotencyStore;
+  logger: Logger;
+  metrics: Metrics;
+  limits: Limits;
+  /** Served over TLS (adds Strict-Transport-Security). */
+  tls: boolean;
+  heartbeatMs?: number;
+  now?: () => number;
+}
+
+export interface GatewayApp {
+  app: express.Express;
+  streams: EventStreams;
+  /** Ends event streams and timers (the HTTP server is closed by its owner). */
+  close(): void;
+}
+
+export function createApp(deps: AppDeps): GatewayApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  const limiter = new RateLimiter(deps.limits.rateLimitPerSecond, deps.limits.rateLimitBurst);
+  const pruner = setInterval(() => limiter.prune(), 60_000);
+  pruner.unref();
+  const streams = new EventStreams({ heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS, metrics: deps.metrics });
+  let openApi: Record<string, unknown> | undefined;
+
+  app.use(requestLifecycle(deps.logger, deps.metrics));
+  app.use(securityHeaders({ tls: deps.tls }));
+  app.use(identify(deps.tokens));
+  app.use(rateLimit(limiter));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true, inflate: false, type: 'application/json' }));
+
+  const router = express.Router();
+  mount(router, ROUTES, {
+    registry: deps.registry,
+    relayIdentity: deps.relayIdentity,
+    idempotency: deps.idempotency,
+    limits: deps.limits,
+    now: deps.now ?? Date.now,
+    streams,
+    metrics: deps.metrics,
+    openApi: () => (openApi ??= buildOpenApiDocument(ROUTES, API_VERSION)),
+  });
+  app.use(router);
+  app.use(notFound);
+  app.use(errorMiddleware());
+
+  return {
+    app,
+    streams,
+    close: () => {
+      clearInterval(pruner);
+      streams.closeAll();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { ROUTES } from '../app';
+import { startHarness } from '../testing/harness';
+
+/** Every endpoint of /work/shared/API.md, as written there. */
+const API_MD = [
+  'POST /v1/devices',
+  'GET /v1/devices/{id}',
+  'GET /v1/devices',
+  'POST /v1/devices/{id}/keys',
+  'GET /v1/devices/{id}/keys',
+  'GET /v1/keys/{keyId}',
+  'POST /v1/devices/{id}/suspend',
+  'POST /v1/devices/{id}/reactivate',
+  'POST /v1/devices/{id}/revoke',
+  'GET /v1/revocations',
+  'GET /v1/devices/{id}/history',
+  'PUT /v1/devices/{id}/config',
+  'GET /v1/devices/{id}/config',
+  'POST /v1/devices/{id}/config/verify',
+  'POST /v1/devices/{id}/config/report',
+  'POST /v1/families',
+  'GET /v1/families/{family}',
+  'PUT /v1/families/{family}/policy',
+  'POST /v1/firmware',
+  'GET /v1/firmware/{family}/{version}',
+  'GET /v1/firmware/{family}',
+  'GET /v1/firmware/{family}/latest',
+  'POST /v1/firmware/{family}/{version}/approvals',
+  'POST /v1/firmware/{family}/{version}/revoke',
+  'POST /v1/firmware/verify',
+  'POST /v1/devices/{id}/firmware',
+  'POST /v1/devices/{id}/messages',
+  'GET /v1/devices/{id}/messages',
+  'POST /v1/messages/verify',
+  'POST /v1/discovery/endpoints',
+  'GET /v1/discovery',
+  'GET /v1/events',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /openapi.json',
+];
+
+const EXTENSIONS = ['GET /v1/transactions/{txId}', 'GET /v1/audit/tx/{txId}'];
+
+type Operation = {
+  operationId: string;
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }>; description: string }>;
+};
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, Record<string, unknown>> };
+};
+
+let doc: Doc;
+beforeAll(async () => {
+  const h = await startHarness();
+  try {
+    const res = await h.request('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    doc = res.body as Doc;
+  } finally {
+    await h.close();
+  }
+});
+
+function operations(): [string, Operation][] {
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]),
+  );
+}
+
+test('an OpenAPI 3 document', () => {
+  expect(doc.openapi).toMatch(/^3\./);
+});
+
+test.each([...API_MD, ...EXTENSIONS])('documents %s', (endpoint) => {
+  const [method, path] = endpoint.split(' ') as [string, string];
+  expect(doc.paths[path]?.[method.toLowerCase()]).toBeDefined();
+});
+
+test('documents exactly the routes it serves', () => {
+  const served = ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+  expect(operations().map(([endpoint]) => endpoint).sort()).toEqual(served);
+  expect(served).toEqual([...API_MD, ...EXTENSIONS].sort());
+});
+
+test('auth schemes bearer and device; security per operation', () => {
+  expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  expect(doc.components.securitySchemes.device).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
+  expect(String(doc.components.securitySchemes.device?.description)).toContain('"action":"read"');
+  expect(doc.paths['/v1/discovery']?.get?.security).toEqual([{ bearer: [] }, { device: [] }]);
+  expect(doc.paths['/v1/devices']?.post?.security).toEqual([{ bearer: [] }]);
+  expect(doc.paths['/v1/devices/{id}/messages']?.post?.security).toEqual([]);
+  expect(doc.paths['/healthz']?.get?.security).toEqual([]);
+});
+
+test('every write takes Idempotency-Key and documents OUTCOME_UNKNOWN', () => {
+  const writes = ROUTES.filter((r) => r.write);
+  // every POST and PUT of API.md except the three verifications, which only read
+  const expected = [...API_MD, ...EXTENSIONS].filter((e) => /^(POST|PUT) /.test(e) && !e.endsWith('/verify'));
+  expect(writes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort()).toEqual(expected.sort());
+  for (const route of writes) {
+    const op = doc.paths[route.path]?.[route.method] as Operation;
+    expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    expect(op.responses['503']?.description).toContain('OUTCOME_UNKNOWN');
+    expect(op.responses['409']).toBeDefined();
+  }
+});
+
+test('errors use the one error body, which carries txId for OUTCOME_UNKNOWN', () => {
+  const error = doc.components.schemas.Error as { properties: { error: { properties: Record<string, { enum?: string[] }> } } };
+  expect(Object.keys(error.properties.error.properties)).toEqual(['code', 'message', 'txId']);
+  expect(error.properties.error.properties.code?.enum).toContain('OUTCOME_UNKNOWN');
+  for (const [, op] of operations()) {
+    for (const [status, response] of Object.entries(op.responses)) {
+      if (Number(status) >= 400) expect(response.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
+    }
+  }
+});
+
+test('request bodies come from the validation schemas', () => {
+  expect(doc.paths['/v1/devices']?.post?.requestBody?.content['application/json']?.schema.$ref).toBe('#/components/schemas/RegisterDeviceRequest');
+  const register = doc.components.schemas.RegisterDeviceRequest as { required: string[]; additionalProperties: boolean };
+  expect(register.required.sort()).toEqual(['deviceId', 'family', 'proof', 'publicKeyPem']);
+  expect(register.additionalProperties).toBe(false);
+  const listDevices = doc.paths['/v1/devices']?.get?.parameters?.map((p) => p.name).sort();
+  expect(listDevices).toEqual(['bookmark', 'compliance', 'family', 'owner', 'pageSize', 'status']);
+  expect(doc.paths['/v1/events']?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['since', 'Last-Event-ID']));
+});

@@ -1,0 +1,245 @@
+/**
+ * A route is declared once (method, path, who may call, schemas, answer, handler). From that
+ * one declaration the gateway both serves it (mount) and documents it (openapi.ts).
+ *
+ * Serving a route, in order: authorize (401/403) → validate path, query and body (400) →
+ * for writes with Idempotency-Key, replay or run once → call the handler → answer. The
+ * handler only parses nothing, checks nothing: it calls the registry with validated values.
+ */
+import type { Request, Response, Router } from 'express';
+import type { Logger } from 'pino';
+import { RegistryError, Role } from '@iotreg/common';
+import type { z } from 'zod';
+import { authenticateDevice, Caller, parseAuthorization } from '../auth';
+import type { Limits } from '../config';
+import type { Metrics } from '../metrics';
+import type { Registry } from '../registry/registry';
+import type { EventStreams } from './sse';
+import { requestContext } from './context';
+import { sendError, toErrorResponse } from './errors';
+import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
+
+export type Access =
+  /** No credentials (health, metrics, the OpenAPI document). */
+  | { kind: 'public' }
+  /** A bearer token; with `roles`, only those roles (the chaincode checks again). */
+  | { kind: 'token'; roles?: readonly Role[] }
+  /** A bearer token, or a device's signed read (see auth.ts). */
+  | { kind: 'token-or-device' }
+  /** No token: the body is signed by the device and verified by the chaincode. Relayed as the relay identity. */
+  | { kind: 'device-signed' };
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: Out<P>;
+  query: Out<Q>;
+  body: Out<B>;
+  caller: Caller | undefined;
+  /** The Fabric identity to act as: the caller's, or the relay identity for devices. */
+  as: string;
+  registry: Registry;
+  deps: RouteDeps;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDeps {
+  registry: Registry;
+  relayIdentity: string;
+  idempotency: IdempotencyStore;
+  limits: Limits;
+  now: () => number;
+  streams: EventStreams;
+  metrics: Metrics;
+  /** The OpenAPI document of every mounted route. */
+  openApi: () => unknown;
+}
+
+export interface RouteSpec<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+> {
+  method: 'get' | 'post' | 'put';
+  /** OpenAPI form: /v1/devices/{id} */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  access: Access;
+  /** A ledger write: Idempotency-Key, the write deadline, OUTCOME_UNKNOWN. */
+  write?: boolean;
+  /** Whether the answer depends on the ledger (documents 503). */
+  ledger?: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Extra request headers to document. */
+  headers?: z.ZodObject;
+  success: { status: 200 | 201; description: string; schema?: z.ZodType; contentType?: string };
+  /** Returns the JSON answer (sent with success.status). */
+  handle?: (input: RouteInput<P, Q, B>) => Promise<unknown>;
+  /** Writes the answer itself (streams, plain text). */
+  raw?: (input: RouteInput<P, Q, B>) => Promise<void>;
+}
+
+// The mounted form: the generic parameters are erased once a spec has been checked.
+export type AnyRoute = RouteSpec<z.ZodObject | undefined, z.ZodObject | undefined, z.ZodType | undefined>;
+
+export function defineRoute<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, Q, B>): AnyRoute {
+  return spec as unknown as AnyRoute;
+}
+
+/** Express form of an OpenAPI path: /v1/devices/{id} → /v1/devices/:id */
+export function expressPath(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
+
+function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = [where, ...issue.path.map(String)].join('.');
+    return issue.code === 'unrecognized_keys' ? `${path}: unknown field(s) ${issue.keys.join(', ')}` : `${path}: ${issue.message}`;
+  });
+  throw new RegistryError('INVALID_ARGUMENT', problems.join('; '));
+}
+
+async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps): Promise<Caller | undefined> {
+  const access = spec.access;
+  if (access.kind === 'public' || access.kind === 'device-signed') return undefined;
+  const context = requestContext(req);
+  if (context.bearer) {
+    const caller: Caller = { kind: 'token', ...context.bearer };
+    if (access.kind === 'token' && access.roles && !access.roles.includes(caller.role)) {
+      throw new RegistryError('FORBIDDEN', `this needs the role ${access.roles.join(' or ')}; the token's role is ${caller.role}`);
+    }
+    return caller;
+  }
+  const credentials = parseAuthorization(req.get('authorization'));
+  if (access.kind === 'token-or-device' && credentials.scheme === 'device') {
+    return authenticateDevice({
+      credentials,
+      method: req.method,
+      path: req.baseUrl + req.path,
+      nowMs: deps.now(),
+      lookupDevice: (deviceId) => deps.registry.getDevice(deps.relayIdentity, { deviceId }),
+    });
+  }
+  if (credentials.scheme === 'device') {
+    throw new RegistryError('UNAUTHENTICATED', 'device credentials are not accepted here; use a bearer token');
+  }
+  throw new RegistryError(
+    'UNAUTHENTICATED',
+    context.authProblem ?? (access.kind === 'token-or-device' ? 'a bearer token or device credentials are required' : 'a bearer token is required'),
+  );
+}
+
+/** Chaincode answers that show a device-signed request was not the device's: not kept for replay. */
+const UNATTRIBUTED_CODES = new Set(['BAD_SIGNATURE', 'KEY_NOT_VALID']);
+
+function isFinal(spec: AnyRoute, response: StoredResponse): boolean {
+  if (response.status >= 500 || response.status === 429) return false;
+  if (spec.access.kind === 'device-signed' && response.status >= 400) {
+    const code = (response.body as { error?: { code?: unknown } } | undefined)?.error?.code;
+    if (typeof code === 'string' && UNATTRIBUTED_CODES.has(code)) return false;
+  }
+  return true;
+}
+
+function startDeadline(spec: AnyRoute, req: Request, res: Response, limits: Limits): () => void {
+  const ms = spec.write ? limits.writeTimeoutMs : limits.readTimeoutMs;
+  const timer = setTimeout(() => {
+    if (res.headersSent) return;
+    const error = spec.write
+      ? new RegistryError('OUTCOME_UNKNOWN', `the write did not finish within ${ms / 1000} s; its outcome is unknown: retry with the same Idempotency-Key`)
+      : new RegistryError('LEDGER_UNAVAILABLE', `the ledger did not answer within ${ms / 1000} s`);
+    requestContext(req).log.warn({ route: spec.path }, 'request deadline passed');
+    sendError(res, toErrorResponse(error));
+  }, ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  res.once('close', clear);
+  return clear;
+}
+
+export function mount(router: Router, routes: readonly AnyRoute[], deps: RouteDeps): void {
+  for (const spec of routes) {
+    router[spec.method](expressPath(spec.path), async (req: Request, res: Response) => {
+      const context = requestContext(req);
+      context.route = spec.path;
+      const clearDeadline = spec.raw ? () => undefined : startDeadline(spec, req, res, deps.limits);
+      try {
+        await serve(spec, req, res, deps, context.log);
+      } finally {
+        clearDeadline();
+      }
+    });
+  }
+}
+
+async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDeps, log: Logger): Promise<void> {
+  const caller = await authorize(spec, req, deps);
+  requestContext(req).caller = caller;
+  const params = validate(spec.params, req.params, 'path');
+  const query = validate(spec.query, req.query ?? {}, 'query');
+  const body = validate(spec.body, req.body ?? {}, 'body');
+  if (spec.access.kind === 'device-signed') {
+    const payloadDevice = (body as { payload?: { deviceId?: unknown } }).payload?.deviceId;
+    const pathDevice = (params as { id?: unknown }).id;
+    if (payloadDevice !== pathDevice) {
+      throw new RegistryError('INVALID_ARGUMENT', `body.payload.deviceId (${String(payloadDevice)}) must equal the device in the path (${String(pathDevice)})`);
+    }
+  }
+  const as = caller?.kind === 'token' ? caller.identity : deps.relayIdentity;
+  const input = { params, query, body, caller, as, registry: deps.registry, deps, req, res } as RouteInput<never, never, never>;
+
+  if (spec.raw) {
+    await spec.raw(input);
+    return;
+  }
+  const handle = spec.handle;
+  if (!handle) throw new Error(`route ${spec.operationId} has no handler`);
+  const execute = async (): Promise<StoredResponse> => {
+    try {
+      return { status: spec.success.status, body: await handle(input) };
+    } catch (err) {
+      const response = toErrorResponse(err, (e) => log.error({ err: e }, 'handler failed'));
+      return { status: response.status, body: response.body };
+    }
+  };
+
+  const key = spec.write ? req.get('idempotency-key') : undefined;
+  let response: StoredResponse;
+  let replayed = false;
+  if (key !== undefined) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new RegistryError('INVALID_ARGUMENT', 'Idempotency-Key must be 1 to 255 characters: letters, digits, ".", "_", ":" or "-"');
+    }
+    const namespace = caller?.kind === 'token' ? caller.identity : `device:${String((params as { id?: unknown }).id)}`;
+    const path = req.originalUrl.split('?')[0] ?? req.path;
+    const outcome = await deps.idempotency.run(
+      { caller: namespace, key, hash: requestHash(req.method, path, body) },
+      execute,
+      (r) => isFinal(spec, r),
+    );
+    if (outcome.kind === 'conflict') {
+      throw new RegistryError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used for a different request');
+    }
+    response = outcome.response;
+    replayed = outcome.kind === 'replayed';
+  } else {
+    response = await execute();
+  }
+  if (res.headersSent) return; // the deadline answered first; a final answer was still stored for a retry
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  if (response.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="iotreg"');
+  res.status(response.status).json(response.body);
+}

@@ -1,0 +1,445 @@
+import type { CallOptions } from '@grpc/grpc-js';
+import type { Contract, Network, Status } from '@hyperledger/fabric-gateway';
+import { common, peer } from '@hyperledger/fabric-protos';
+import pino from 'pino';
+import { RegistryError, TX } from '@iotreg/common';
+import type { LedgerPort } from '../fabric/connection';
+import { createMetrics, Metrics } from '../metrics';
+import { chaincodeRefusal, commitStatusError, endorseError, gatewayError, submitError } from '../testing/fabric-errors';
+import { FabricRegistry, MVCC_RETRIES } from './fabric-registry';
+
+const enc = (value: unknown) => Buffer.from(JSON.stringify(value));
+const txIdOf = (n: number) => n.toString(16).padStart(64, '0');
+
+type Step<T> = (txId: string) => Promise<T> | T;
+
+/**
+ * A scripted peer: each proposal gets the next transaction ID; endorse, submit, the commit
+ * wait and commit status lookups follow the scripts given by the test.
+ */
+class FakeLedger implements LedgerPort {
+  readonly channel = 'iot';
+  proposals: { identity: string; name: string; args: string[]; txId: string }[] = [];
+  evaluations: { identity: string; name: string; args: string[] }[] = [];
+  qsccCalls: { identity: string; name: string; args: string[]; options?: CallOptions }[] = [];
+  submits: string[] = [];
+  lookups: { identity: string; txId: string; options?: CallOptions }[] = [];
+  closed = false;
+
+  evaluate: (name: string, args: string[]) => Promise<Uint8Array> = async () => enc({});
+  endorse: Step<Uint8Array> = () => enc({ ok: true });
+  submit: Step<void> = () => undefined;
+  commit: Step<Status> = (txId) => status(txId, 0);
+  lookup: Step<Status> = (txId) => status(txId, 0);
+  qsccEvaluate: (name: string, args: string[]) => Promise<Uint8Array> = async () => new Uint8Array();
+  events: { blockNumber: bigint; transactionId: string; chaincodeName: string; eventName: string; payload: Uint8Array }[] = [];
+  eventsOptions: unknown[] = [];
+  eventsClosed = 0;
+
+  contract(identity: string): Contract {
+    return {
+      getChaincodeName: () => 'device-registry',
+      evaluate: async (name: string, options?: { arguments?: (string | Uint8Array)[] }) => {
+        const args = (options?.arguments ?? []) as string[];
+        this.evaluations.push({ identity, name, args });
+        return this.evaluate(name, args);
+      },
+      newProposal: (name: string, options?: { arguments?: (string | Uint8Array)[] }) => {
+        const txId = txIdOf(this.proposals.length + 1);
+        this.proposals.push({ identity, name, args: (options?.arguments ?? []) as string[], txId });
+        return {
+          getTransactionId: () => txId,
+          endorse: async () => {
+            const result = await this.endorse(txId);
+            return {
+              getTransactionId: () => txId,
+              getResult: () => result,
+              submit: async () => {
+                this.submits.push(txId);
+                await this.submit(txId);
+                return { getStatus: async () => this.commit(txId), getTransactionId: () => txId };
+              },
+            };
+          },
+        };
+      },
+    } as unknown as Contract;
+  }
+
+  qscc(identity: string): Contract {
+    return {
+      evaluate: async (name: string, options?: { arguments?: string[] }) => {
+        const args = options?.arguments ?? [];
+        this.qsccCalls.push({ identity, name, args });
+        return this.qsccEvaluate(name, args);
+      },
+      newProposal: (name: string, proposalOptions?: { arguments?: string[] }) => ({
+        evaluate: async (options?: CallOptions) => {
+          const args = proposalOptions?.arguments ?? [];
+          this.qsccCalls.push({ identity, name, args, ...(options ? { options } : {}) });
+          return this.qsccEvaluate(name, args);
+        },
+      }),
+    } as unknown as Contract;
+  }
+
+  network(): Network {
+    return {
+      getChaincodeEvents: async (_name: string, options?: unknown) => {
+        this.eventsOptions.push(options);
+        const events = this.events;
+        const onClose = () => {
+          this.eventsClosed += 1;
+        };
+        return {
+          async *[Symbol.asyncIterator]() {
+            for (const event of events) yield event;
+          },
+          close: onClose,
+        };
+      },
+    } as unknown as Network;
+  }
+
+  async commitStatus(identity: string, txId: string, options?: CallOptions): Promise<Status> {
+    this.lookups.push({ identity, txId, ...(options ? { options } : {}) });
+    return this.lookup(txId);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function status(transactionId: string, code: number, blockNumber = 5n): Status {
+  return { transactionId, code: code as Status['code'], blockNumber, successful: code === 0 };
+}
+
+let ledger: FakeLedger;
+let metrics: Metrics;
+let registry: FabricRegistry;
+
+beforeEach(() => {
+  ledger = new FakeLedger();
+  metrics = createMetrics({ defaultMetrics: false });
+  registry = new FabricRegistry({
+    ledger,
+    relayIdentity: 'relay',
+    metrics,
+    logger: pino({ level: 'silent' }),
+    outcomeResolutionMs: 200,
+    resolutionRetryDelayMs: 10,
+    pingTimeoutMs: 1_000,
+  });
+});
+
+/** A counter's value, or a histogram's observation count, for the labels given. */
+async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find(
+    (v) =>
+      (String(metric.type) !== 'histogram' || (v as { metricName?: string }).metricName === `${name}_count`) &&
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+  );
+  return value?.value ?? 0;
+}
+
+describe('evaluate', () => {
+  test('one argument, the JSON text of the request; the answer decoded from JSON', async () => {
+    ledger.evaluate = async () => enc({ deviceId: 'd-1', status: 'active' });
+    await expect(registry.getDevice('org1-auditor', { deviceId: 'd-1' })).resolves.toEqual({ deviceId: 'd-1', status: 'active' });
+    expect(ledger.evaluations).toEqual([{ identity: 'org1-auditor', name: TX.getDevice, args: ['{"deviceId":"d-1"}'] }]);
+    expect(ledger.proposals).toHaveLength(0);
+  });
+
+  test('a chaincode error code becomes that RegistryError', async () => {
+    ledger.evaluate = async () => {
+      throw chaincodeRefusal('NOT_FOUND: no device d-1');
+    };
+    await expect(registry.getDevice('a', { deviceId: 'd-1' })).rejects.toEqual(new RegistryError('NOT_FOUND', 'no device d-1'));
+    expect(await metricValue('iotreg_gateway_ledger_call_duration_seconds', { transaction: TX.getDevice, outcome: 'NOT_FOUND' })).toBe(1);
+  });
+
+  test('an unreachable peer is LEDGER_UNAVAILABLE', async () => {
+    ledger.evaluate = async () => {
+      throw gatewayError(14, 'No connection established');
+    };
+    await expect(registry.listDevices('a', { pageSize: 10 })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+  });
+
+  test('an answer that is not JSON is INTERNAL', async () => {
+    ledger.evaluate = async () => Buffer.from('<html>');
+    await expect(registry.getFamily('a', { family: 'f' })).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+
+  test('listEndpoints accepts a list, or follows pages', async () => {
+    const e1 = { id: 'a' };
+    const e2 = { id: 'b' };
+    ledger.evaluate = async () => enc([e1]);
+    await expect(registry.listEndpoints('a')).resolves.toEqual([e1]);
+    ledger.evaluate = async (_name, args) => {
+      const { bookmark } = JSON.parse(args[0] as string) as { bookmark: string };
+      return bookmark === '' ? enc({ items: [e1], bookmark: 'p2' }) : enc({ items: [e2], bookmark: '' });
+    };
+    await expect(registry.listEndpoints('a')).resolves.toEqual([e1, e2]);
+  });
+});
+
+describe('submit', () => {
+  test('endorse, submit, wait for VALID: the endorsed result with its transaction ID and block', async () => {
+    ledger.endorse = () => enc({ deviceId: 'd-1' });
+    ledger.commit = (txId) => status(txId, 0, 42n);
+    const committed = await registry.registerDevice('org1-admin', {
+      deviceId: 'd-1',
+      publicKeyPem: 'pem',
+      family: 'f',
+      proof: 'p',
+    });
+    expect(committed).toEqual({ result: { deviceId: 'd-1' }, txId: txIdOf(1), blockNumber: 42 });
+    expect(ledger.proposals).toEqual([
+      { identity: 'org1-admin', name: TX.registerDevice, args: ['{"deviceId":"d-1","publicKeyPem":"pem","family":"f","proof":"p"}'], txId: txIdOf(1) },
+    ]);
+    expect(ledger.submits).toEqual([txIdOf(1)]);
+    expect(ledger.lookups).toHaveLength(0);
+  });
+
+  test('a chaincode refusal at endorsement is final and nothing is submitted', async () => {
+    ledger.endorse = () => {
+      throw endorseError(10, 'failed to endorse transaction, see attached details for more info', [
+        'chaincode response 500, FORBIDDEN: device d-1 belongs to Org2MSP',
+      ]);
+    };
+    await expect(registry.revokeDevice('a', { deviceId: 'd-1', reason: 'other' })).rejects.toEqual(
+      new RegistryError('FORBIDDEN', 'device d-1 belongs to Org2MSP'),
+    );
+    expect(ledger.submits).toHaveLength(0);
+    expect(ledger.lookups).toHaveLength(0);
+  });
+
+  test('an unreachable endorser is LEDGER_UNAVAILABLE: nothing was written', async () => {
+    ledger.endorse = () => {
+      throw endorseError(14, 'connection refused');
+    };
+    await expect(registry.publishConfig('a', { deviceId: 'd', version: 1, sha256: 'x' })).rejects.toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+      message: expect.stringContaining('nothing was written'),
+    });
+    expect(ledger.submits).toHaveLength(0);
+  });
+
+  test('MVCC and phantom read conflicts: the whole write is proposed again, as a new transaction', async () => {
+    const codes = [11, 12, 0];
+    ledger.commit = (txId) => status(txId, codes.shift() ?? 0);
+    const committed = await registry.voteFirmware('a', { family: 'f', version: '1.0.0', decision: 'approve' });
+    expect(committed.txId).toBe(txIdOf(3));
+    expect(ledger.proposals.map((p) => p.txId)).toEqual([txIdOf(1), txIdOf(2), txIdOf(3)]);
+    expect(new Set(ledger.proposals.map((p) => p.args[0])).size).toBe(1);
+    expect(await metricValue('iotreg_gateway_write_retries_total', { reason: 'MVCC_READ_CONFLICT' })).toBe(1);
+    expect(await metricValue('iotreg_gateway_write_retries_total', { reason: 'PHANTOM_READ_CONFLICT' })).toBe(1);
+  });
+
+  test(`conflicts retried ${MVCC_RETRIES} times at most, then STATE_CONFLICT`, async () => {
+    ledger.commit = (txId) => status(txId, 11);
+    await expect(registry.voteFirmware('a', { family: 'f', version: '1.0.0', decision: 'approve' })).rejects.toMatchObject({
+      code: 'STATE_CONFLICT',
+      details: { txId: txIdOf(MVCC_RETRIES + 1) },
+    });
+    expect(ledger.proposals).toHaveLength(MVCC_RETRIES + 1);
+  });
+
+  test('other validation codes are not retried', async () => {
+    ledger.commit = (txId) => status(txId, 10); // ENDORSEMENT_POLICY_FAILURE
+    await expect(registry.registerEndpoint('a', { id: 'e', kind: 'peer', url: 'grpcs://p:7051' })).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('ENDORSEMENT_POLICY_FAILURE'),
+    });
+    expect(ledger.proposals).toHaveLength(1);
+  });
+
+  describe('unknown outcomes are looked up by transaction ID, never resubmitted blindly', () => {
+    test('BFT quorum failure (UNAVAILABLE) that did commit: success, submitted once', async () => {
+      ledger.endorse = () => enc({ deviceId: 'd-1', seq: 4 });
+      ledger.submit = () => {
+        throw submitError(14, 'insufficient number of orderers could successfully process transaction to satisfy quorum requirement');
+      };
+      ledger.lookup = (txId) => status(txId, 0, 77n);
+      const committed = await registry.anchorMessage('relay', { payload: { action: 'anchor' }, signature: 's' });
+      expect(committed).toEqual({ result: { deviceId: 'd-1', seq: 4 }, txId: txIdOf(1), blockNumber: 77 });
+      expect(ledger.submits).toEqual([txIdOf(1)]);
+      expect(ledger.lookups.map((l) => [l.identity, l.txId])).toEqual([['relay', txIdOf(1)]]);
+      expect(ledger.lookups[0]?.options?.deadline).toBeDefined();
+      expect(await metricValue('iotreg_gateway_outcome_resolutions_total', { result: 'VALID' })).toBe(1);
+    });
+
+    test('the commit wait failing is resolved the same way', async () => {
+      ledger.commit = () => {
+        throw commitStatusError(4, 'deadline exceeded');
+      };
+      ledger.lookup = (txId) => status(txId, 0);
+      await expect(registry.setDeviceStatus('a', { deviceId: 'd', status: 'suspended' })).resolves.toMatchObject({ txId: txIdOf(1) });
+      expect(ledger.proposals).toHaveLength(1);
+    });
+
+    test('a lost connection during submit (DEADLINE_EXCEEDED) that committed invalid with MVCC: retried as a new transaction', async () => {
+      let first = true;
+      ledger.submit = () => {
+        if (first) {
+          first = false;
+          throw submitError(4, 'submit timeout expired while broadcasting to ordering service');
+        }
+      };
+      ledger.lookup = (txId) => status(txId, 11);
+      const committed = await registry.rotateKey('a', { deviceId: 'd', publicKeyPem: 'p', proofOld: 'o', proofNew: 'n' });
+      expect(committed.txId).toBe(txIdOf(2));
+      expect(ledger.submits).toEqual([txIdOf(1), txIdOf(2)]);
+    });
+
+    test('a lookup that finds it committed invalid (not a conflict) reports that: nothing was written', async () => {
+      ledger.submit = () => {
+        throw submitError(14, 'quorum');
+      };
+      ledger.lookup = (txId) => status(txId, 10);
+      await expect(registry.registerFamily('a', { family: 'f', vendorKeyPem: 'p', approvalThreshold: 1 })).rejects.toMatchObject({
+        code: 'INTERNAL',
+      });
+      expect(ledger.submits).toHaveLength(1);
+    });
+
+    test('still unknown when the lookup budget runs out: OUTCOME_UNKNOWN with the transaction ID', async () => {
+      ledger.submit = () => {
+        throw submitError(14, 'quorum');
+      };
+      ledger.lookup = () => {
+        throw commitStatusError(14, 'peer unreachable');
+      };
+      const started = Date.now();
+      const failure = registry.publishFirmware('a', { family: 'f', version: '1.0.0', sha256: 'x', signature: 's' });
+      await expect(failure).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN', details: { txId: txIdOf(1) } });
+      await expect(failure).rejects.toThrow(txIdOf(1));
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(ledger.lookups.length).toBeGreaterThan(1); // asked again while the peer was unreachable
+      expect(ledger.lookups.every((l) => l.txId === txIdOf(1))).toBe(true);
+      expect(ledger.submits).toHaveLength(1);
+    });
+
+    test('a submit refused outright is not looked up', async () => {
+      ledger.submit = () => {
+        throw submitError(10, 'received unsuccessful response from orderer: status=BAD_REQUEST');
+      };
+      await expect(registry.reportConfig('relay', { payload: {}, signature: 's' })).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(ledger.lookups).toHaveLength(0);
+    });
+  });
+});
+
+describe('ledger queries', () => {
+  function processed(validationCode: number): Uint8Array {
+    const tx = new peer.ProcessedTransaction();
+    tx.setValidationcode(validationCode);
+    return tx.serializeBinary();
+  }
+
+  function block(number: number, txIds: string[]): Uint8Array {
+    const b = new common.Block();
+    const header = new common.BlockHeader();
+    header.setNumber(number);
+    b.setHeader(header);
+    const data = new common.BlockData();
+    data.setDataList(
+      txIds.map((txId) => {
+        const channelHeader = new common.ChannelHeader();
+        channelHeader.setTxId(txId);
+        channelHeader.setChannelId('iot');
+        const h = new common.Header();
+        h.setChannelHeader(channelHeader.serializeBinary());
+        const payload = new common.Payload();
+        payload.setHeader(h);
+        const envelope = new common.Envelope();
+        envelope.setPayload(payload.serializeBinary());
+        return envelope.serializeBinary();
+      }),
+    );
+    b.setData(data);
+    return b.serializeBinary();
+  }
+
+  test('transactionStatus: the validation code name and block number', async () => {
+    ledger.qsccEvaluate = async () => processed(11);
+    ledger.lookup = (txId) => status(txId, 11, 31n);
+    await expect(registry.transactionStatus('a', 'ab'.repeat(32))).resolves.toEqual({
+      txId: 'ab'.repeat(32),
+      status: 'MVCC_READ_CONFLICT',
+      blockNumber: 31,
+    });
+    expect(ledger.qsccCalls[0]).toEqual({ identity: 'a', name: 'GetTransactionByID', args: ['iot', 'ab'.repeat(32)] });
+  });
+
+  test('transactionStatus: a transaction the peer does not know is UNKNOWN', async () => {
+    ledger.qsccEvaluate = async () => {
+      throw chaincodeRefusal('Failed to get transaction with id x, error no such transaction ID [x] in index');
+    };
+    await expect(registry.transactionStatus('a', 'cd'.repeat(32))).resolves.toEqual({ txId: 'cd'.repeat(32), status: 'UNKNOWN' });
+    expect(ledger.lookups).toHaveLength(0);
+  });
+
+  test('transactionStatus: an unreachable peer is 503, not UNKNOWN', async () => {
+    ledger.qsccEvaluate = async () => {
+      throw gatewayError(14, 'down');
+    };
+    await expect(registry.transactionStatus('a', 'cd'.repeat(32))).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+  });
+
+  test('transactionProof: the block as stored, the envelope index and the validation code', async () => {
+    const txId = 'ef'.repeat(32);
+    const blockBytes = block(12, ['11'.repeat(32), txId, '22'.repeat(32)]);
+    ledger.qsccEvaluate = async (name) => (name === 'GetTransactionByID' ? processed(0) : blockBytes);
+    const proof = await registry.transactionProof('auditor', txId);
+    expect(proof).toEqual({
+      txId,
+      validationCode: 'VALID',
+      validationCodeValue: 0,
+      blockNumber: 12,
+      block: Buffer.from(blockBytes).toString('base64'),
+      envelopeIndex: 1,
+    });
+    expect(ledger.qsccCalls.map((c) => c.name)).toEqual(['GetTransactionByID', 'GetBlockByTxID']);
+    const decoded = common.Block.deserializeBinary(Buffer.from(proof.block, 'base64'));
+    expect(decoded.getHeader()?.getNumber()).toBe(12);
+  });
+
+  test('transactionProof of an unknown transaction: NOT_FOUND', async () => {
+    ledger.qsccEvaluate = async () => {
+      throw chaincodeRefusal('no such transaction ID');
+    };
+    await expect(registry.transactionProof('a', 'ef'.repeat(32))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  test('ping: chain height from qscc GetChainInfo, as the relay identity, with a short deadline', async () => {
+    const info = new common.BlockchainInfo();
+    info.setHeight(99);
+    ledger.qsccEvaluate = async () => info.serializeBinary();
+    const before = Date.now();
+    await expect(registry.ping()).resolves.toEqual({ height: 99 });
+    const call = ledger.qsccCalls[0];
+    expect(call).toMatchObject({ identity: 'relay', name: 'GetChainInfo', args: ['iot'] });
+    expect(Number(call?.options?.deadline)).toBeLessThanOrEqual(before + 1_000 + 50);
+  });
+
+  test('chaincodeEvents: mapped events, start block passed, close() closes the ledger stream', async () => {
+    ledger.events = [
+      { blockNumber: 4n, transactionId: 't1', chaincodeName: 'device-registry', eventName: 'device.registered', payload: enc({ a: 1 }) },
+      { blockNumber: 4n, transactionId: 't2', chaincodeName: 'device-registry', eventName: 'device.revoked', payload: enc({ b: 2 }) },
+    ];
+    const stream = await registry.chaincodeEvents('a', 4n);
+    const seen = [];
+    for await (const event of stream) seen.push([event.blockNumber, event.txId, event.name]);
+    expect(seen).toEqual([
+      [4n, 't1', 'device.registered'],
+      [4n, 't2', 'device.revoked'],
+    ]);
+    expect(ledger.eventsOptions).toEqual([{ startBlock: 4n }]);
+    expect(ledger.eventsClosed).toBeGreaterThan(0);
+    await registry.chaincodeEvents('a');
+    expect(ledger.eventsOptions[1]).toBeUndefined();
+  });
+});

@@ -1,0 +1,469 @@
+/**
+ * The one adapter between the gateway and Fabric: it alone touches Contract, bytes and
+ * decoding, knows the transaction names (TX), decides retries, and turns fabric-gateway
+ * failures into RegistryError (see classify.ts for the table).
+ *
+ * Writes: a proposal is created first, so the transaction ID is known before anything is
+ * sent; then endorse, submit, and wait for the commit status. A write answers only once its
+ * transaction is committed VALID. Committed invalid with an MVCC or phantom read conflict: the
+ * whole write is proposed again (a new transaction), at most MVCC_RETRIES times. When the
+ * submit or the commit wait fails in a way that leaves the outcome open (UNAVAILABLE, BFT
+ * quorum, DEADLINE_EXCEEDED, a lost connection), the transaction is looked up by its ID for
+ * a bounded time instead of being reported as failed or sent again.
+ */
+import type { CallOptions } from '@grpc/grpc-js';
+import type { Status } from '@hyperledger/fabric-gateway';
+import type { Logger } from 'pino';
+import {
+  ConfigRecord,
+  Device,
+  DeviceHistoryRequest,
+  DeviceKey,
+  DeviceRef,
+  Endpoint,
+  Family,
+  FamilyPolicyRequest,
+  FirmwareRef,
+  FirmwareRelease,
+  HistoryEntry,
+  KeyValidity,
+  KeyValidityRequest,
+  ListDevicesRequest,
+  ListFirmwareRequest,
+  ListMessagesRequest,
+  ListRevocationsRequest,
+  MessageAnchor,
+  Page,
+  PublishConfigRequest,
+  PublishFirmwareRequest,
+  RegisterDeviceRequest,
+  RegisterEndpointRequest,
+  RegisterFamilyRequest,
+  RegistryError,
+  Revocation,
+  RevokeDeviceRequest,
+  RevokeFirmwareRequest,
+  RotateKeyRequest,
+  SetDeviceStatusRequest,
+  SignedPayload,
+  TX,
+  TxName,
+  VerifyConfigRequest,
+  VerifyFirmwareRequest,
+  VerifyMessageRequest,
+  VoteFirmwareRequest,
+} from '@iotreg/common';
+import type { LedgerPort } from '../fabric/connection';
+import type { Metrics } from '../metrics';
+import { classifyFabricError, FabricFault, isChaincodeRefusal, isRetryableValidationCode, ValidationCode } from './classify';
+import { decodeBlock, decodeChainHeight, decodeProcessedTransaction, validationCodeName } from './ledger-decode';
+import type {
+  Committed,
+  ConfigVerification,
+  EventStream,
+  FirmwareVerification,
+  LedgerEvent,
+  MessageVerification,
+  Registry,
+  TransactionProof,
+  TransactionStatus,
+} from './registry';
+
+export const MVCC_RETRIES = 3;
+
+export interface FabricRegistryOptions {
+  ledger: LedgerPort;
+  /** Identity for calls made on nobody's behalf (readiness). */
+  relayIdentity: string;
+  metrics: Metrics;
+  logger: Logger;
+  /** How long to look for the outcome of a write whose submit or commit wait failed. */
+  outcomeResolutionMs: number;
+  /** Pause between commit status attempts while the peer is unreachable. */
+  resolutionRetryDelayMs?: number;
+  /** Deadline of the readiness probe. */
+  pingTimeoutMs?: number;
+}
+
+const QSCC = {
+  getTransactionByID: 'GetTransactionByID',
+  getBlockByTxID: 'GetBlockByTxID',
+  getChainInfo: 'GetChainInfo',
+} as const;
+
+const ENDPOINT_PAGES_MAX = 100;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class FabricRegistry implements Registry {
+  readonly #ledger: LedgerPort;
+  readonly #relay: string;
+  readonly #metrics: Metrics;
+  readonly #log: Logger;
+  readonly #resolutionMs: number;
+  readonly #retryDelayMs: number;
+  readonly #pingTimeoutMs: number;
+
+  constructor(options: FabricRegistryOptions) {
+    this.#ledger = options.ledger;
+    this.#relay = options.relayIdentity;
+    this.#metrics = options.metrics;
+    this.#log = options.logger;
+    this.#resolutionMs = options.outcomeResolutionMs;
+    this.#retryDelayMs = options.resolutionRetryDelayMs ?? 1_000;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
+  }
+
+  // Devices
+  registerDevice(as: string, request: RegisterDeviceRequest): Promise<Committed<Device>> {
+    return this.#submit(as, TX.registerDevice, request);
+  }
+  getDevice(as: string, request: DeviceRef): Promise<Device> {
+    return this.#evaluate(as, TX.getDevice, request);
+  }
+  listDevices(as: string, request: ListDevicesRequest): Promise<Page<Device>> {
+    return this.#evaluate(as, TX.listDevices, request);
+  }
+  rotateKey(as: string, request: RotateKeyRequest): Promise<Committed<Device>> {
+    return this.#submit(as, TX.rotateKey, request);
+  }
+  listDeviceKeys(as: string, request: DeviceRef): Promise<DeviceKey[]> {
+    return this.#evaluate(as, TX.listDeviceKeys, request);
+  }
+  getKeyValidity(as: string, request: KeyValidityRequest): Promise<KeyValidity> {
+    return this.#evaluate(as, TX.getKeyValidity, request);
+  }
+  setDeviceStatus(as: string, request: SetDeviceStatusRequest): Promise<Committed<Device>> {
+    return this.#submit(as, TX.setDeviceStatus, request);
+  }
+  revokeDevice(as: string, request: RevokeDeviceRequest): Promise<Committed<Device>> {
+    return this.#submit(as, TX.revokeDevice, request);
+  }
+  listRevocations(as: string, request: ListRevocationsRequest): Promise<Page<Revocation>> {
+    return this.#evaluate(as, TX.listRevocations, request);
+  }
+  getDeviceHistory(as: string, request: DeviceHistoryRequest): Promise<Page<HistoryEntry>> {
+    return this.#evaluate(as, TX.getDeviceHistory, request);
+  }
+
+  // Configuration
+  publishConfig(as: string, request: PublishConfigRequest): Promise<Committed<ConfigRecord>> {
+    return this.#submit(as, TX.publishConfig, request);
+  }
+  getConfig(as: string, request: DeviceRef): Promise<ConfigRecord> {
+    return this.#evaluate(as, TX.getConfig, request);
+  }
+  verifyConfig(as: string, request: VerifyConfigRequest): Promise<ConfigVerification> {
+    return this.#evaluate(as, TX.verifyConfig, request);
+  }
+  reportConfig(as: string, request: SignedPayload): Promise<Committed<unknown>> {
+    return this.#submit(as, TX.reportConfig, request);
+  }
+
+  // Firmware
+  registerFamily(as: string, request: RegisterFamilyRequest): Promise<Committed<Family>> {
+    return this.#submit(as, TX.registerFamily, request);
+  }
+  getFamily(as: string, request: { family: string }): Promise<Family> {
+    return this.#evaluate(as, TX.getFamily, request);
+  }
+  setFamilyPolicy(as: string, request: FamilyPolicyRequest): Promise<Committed<Family>> {
+    return this.#submit(as, TX.setFamilyPolicy, request);
+  }
+  publishFirmware(as: string, request: PublishFirmwareRequest): Promise<Committed<FirmwareRelease>> {
+    return this.#submit(as, TX.publishFirmware, request);
+  }
+  getFirmware(as: string, request: FirmwareRef): Promise<FirmwareRelease> {
+    return this.#evaluate(as, TX.getFirmware, request);
+  }
+  listFirmware(as: string, request: ListFirmwareRequest): Promise<Page<FirmwareRelease>> {
+    return this.#evaluate(as, TX.listFirmware, request);
+  }
+  getLatestFirmware(as: string, request: { family: string }): Promise<FirmwareRelease> {
+    return this.#evaluate(as, TX.getLatestFirmware, request);
+  }
+  voteFirmware(as: string, request: VoteFirmwareRequest): Promise<Committed<FirmwareRelease>> {
+    return this.#submit(as, TX.voteFirmware, request);
+  }
+  revokeFirmware(as: string, request: RevokeFirmwareRequest): Promise<Committed<FirmwareRelease>> {
+    return this.#submit(as, TX.revokeFirmware, request);
+  }
+  verifyFirmware(as: string, request: VerifyFirmwareRequest): Promise<FirmwareVerification> {
+    return this.#evaluate(as, TX.verifyFirmware, request);
+  }
+  reportFirmware(as: string, request: SignedPayload): Promise<Committed<unknown>> {
+    return this.#submit(as, TX.reportFirmware, request);
+  }
+
+  // Messages
+  anchorMessage(as: string, request: SignedPayload): Promise<Committed<MessageAnchor>> {
+    return this.#submit(as, TX.anchorMessage, request);
+  }
+  listMessages(as: string, request: ListMessagesRequest): Promise<Page<MessageAnchor>> {
+    return this.#evaluate(as, TX.listMessages, request);
+  }
+  verifyMessage(as: string, request: VerifyMessageRequest): Promise<MessageVerification> {
+    return this.#evaluate(as, TX.verifyMessage, request);
+  }
+
+  // Discovery
+  registerEndpoint(as: string, request: RegisterEndpointRequest): Promise<Committed<Endpoint>> {
+    return this.#submit(as, TX.registerEndpoint, request);
+  }
+
+  /** Every endpoint: follows the chaincode's pages if it pages, accepts a plain list if not. */
+  async listEndpoints(as: string): Promise<Endpoint[]> {
+    const endpoints: Endpoint[] = [];
+    let bookmark = '';
+    for (let page = 0; page < ENDPOINT_PAGES_MAX; page += 1) {
+      const answer = await this.#evaluate<unknown>(as, TX.listEndpoints, { pageSize: 1000, bookmark });
+      if (Array.isArray(answer)) return answer as Endpoint[];
+      const record = (answer ?? {}) as { items?: unknown; endpoints?: unknown; bookmark?: unknown };
+      const items = Array.isArray(record.items) ? record.items : Array.isArray(record.endpoints) ? record.endpoints : undefined;
+      if (!items) throw new RegistryError('INTERNAL', `${TX.listEndpoints} answered an unexpected shape`);
+      endpoints.push(...(items as Endpoint[]));
+      if (typeof record.bookmark !== 'string' || record.bookmark === '') return endpoints;
+      bookmark = record.bookmark;
+    }
+    return endpoints;
+  }
+
+  // Ledger queries (qscc)
+  async transactionStatus(as: string, txId: string): Promise<TransactionStatus> {
+    const processed = await this.#findTransaction(as, txId);
+    if (!processed) return { txId, status: 'UNKNOWN' };
+    const status = validationCodeName(processed.validationCode);
+    // The transaction is committed, so its commit status answers at once, with the block number.
+    const committed = await this.#timed('qscc', 'CommitStatus', () =>
+      this.#ledger.commitStatus(as, txId, { deadline: Date.now() + this.#pingTimeoutMs * 2 }),
+    );
+    return { txId, status, blockNumber: Number(committed.blockNumber) };
+  }
+
+  async transactionProof(as: string, txId: string): Promise<TransactionProof> {
+    const processed = await this.#findTransaction(as, txId);
+    if (!processed) throw new RegistryError('NOT_FOUND', `no transaction ${txId} on channel ${this.#ledger.channel}`);
+    const blockBytes = await this.#timed('qscc', QSCC.getBlockByTxID, () =>
+      this.#ledger.qscc(as).evaluate(QSCC.getBlockByTxID, { arguments: [this.#ledger.channel, txId] }),
+    );
+    const block = decodeBlock(blockBytes);
+    const envelopeIndex = block.txIds.indexOf(txId);
+    if (envelopeIndex < 0) {
+      throw new RegistryError('INTERNAL', `block ${block.blockNumber} does not contain transaction ${txId}`);
+    }
+    return {
+      txId,
+      validationCode: validationCodeName(processed.validationCode),
+      validationCodeValue: processed.validationCode,
+      blockNumber: block.blockNumber,
+      block: Buffer.from(blockBytes).toString('base64'),
+      envelopeIndex,
+    };
+  }
+
+  async chaincodeEvents(as: string, startBlock?: bigint): Promise<EventStream> {
+    const contract = this.#ledger.contract(as);
+    const network = this.#ledger.network(as);
+    let events: Awaited<ReturnType<typeof network.getChaincodeEvents>>;
+    try {
+      events = await network.getChaincodeEvents(
+        contract.getChaincodeName(),
+        startBlock === undefined ? undefined : { startBlock },
+      );
+    } catch (err) {
+      throw this.#toRegistryError(classifyFabricError(err), 'ChaincodeEvents', err);
+    }
+    const toRegistryError = (err: unknown) => this.#toRegistryError(classifyFabricError(err), 'ChaincodeEvents', err);
+    async function* iterate(): AsyncGenerator<LedgerEvent> {
+      try {
+        for await (const event of events) {
+          yield { blockNumber: event.blockNumber, txId: event.transactionId, name: event.eventName, payload: event.payload };
+        }
+      } catch (err) {
+        throw toRegistryError(err);
+      } finally {
+        events.close();
+      }
+    }
+    return { [Symbol.asyncIterator]: iterate, close: () => events.close() };
+  }
+
+  async ping(): Promise<{ height: number }> {
+    const bytes = await this.#timed('qscc', QSCC.getChainInfo, () =>
+      this.#ledger
+        .qscc(this.#relay)
+        .newProposal(QSCC.getChainInfo, { arguments: [this.#ledger.channel] })
+        .evaluate({ deadline: Date.now() + this.#pingTimeoutMs }),
+    );
+    return { height: decodeChainHeight(bytes) };
+  }
+
+  // Internals
+
+  /** qscc GetTransactionByID: undefined when the peer has no such transaction. */
+  async #findTransaction(as: string, txId: string): Promise<{ validationCode: number } | undefined> {
+    try {
+      const bytes = await this.#ledger
+        .qscc(as)
+        .evaluate(QSCC.getTransactionByID, { arguments: [this.#ledger.channel, txId] });
+      return decodeProcessedTransaction(bytes);
+    } catch (err) {
+      if (isChaincodeRefusal(err)) return undefined;
+      throw this.#toRegistryError(classifyFabricError(err), QSCC.getTransactionByID, err);
+    }
+  }
+
+  async #timed<T>(kind: string, transaction: string, call: () => Promise<T>): Promise<T> {
+    const stop = this.#metrics.ledgerDuration.startTimer({ kind, transaction });
+    try {
+      const result = await call();
+      stop({ outcome: 'ok' });
+      return result;
+    } catch (err) {
+      const mapped = err instanceof RegistryError ? err : this.#toRegistryError(classifyFabricError(err), transaction, err);
+      stop({ outcome: mapped.code });
+      throw mapped;
+    }
+  }
+
+  async #evaluate<T>(as: string, tx: TxName, request: unknown): Promise<T> {
+    const bytes = await this.#timed('evaluate', tx, () =>
+      this.#ledger.contract(as).evaluate(tx, { arguments: [JSON.stringify(request)] }),
+    );
+    return decodeJson<T>(bytes, tx);
+  }
+
+  async #submit<T>(as: string, tx: TxName, request: unknown): Promise<Committed<T>> {
+    const stop = this.#metrics.ledgerDuration.startTimer({ kind: 'submit', transaction: tx });
+    try {
+      const committed = await this.#submitUntilCommitted<T>(as, tx, JSON.stringify(request));
+      stop({ outcome: 'ok' });
+      return committed;
+    } catch (err) {
+      const mapped = err instanceof RegistryError ? err : new RegistryError('INTERNAL', 'the write failed unexpectedly');
+      if (!(err instanceof RegistryError)) this.#log.error({ err, tx }, 'unexpected failure while submitting');
+      stop({ outcome: mapped.code });
+      throw mapped;
+    }
+  }
+
+  async #submitUntilCommitted<T>(as: string, tx: TxName, argument: string): Promise<Committed<T>> {
+    const contract = this.#ledger.contract(as);
+    for (let attempt = 1; ; attempt += 1) {
+      const proposal = contract.newProposal(tx, { arguments: [argument] });
+      const txId = proposal.getTransactionId();
+
+      let transaction: Awaited<ReturnType<typeof proposal.endorse>>;
+      try {
+        transaction = await proposal.endorse();
+      } catch (err) {
+        // Nothing was sent to the orderers: the failure is definite.
+        throw this.#toRegistryError(classifyFabricError(err), tx, err, txId);
+      }
+
+      let status: Status | undefined;
+      try {
+        const commit = await transaction.submit();
+        status = await commit.getStatus();
+      } catch (err) {
+        const fault = classifyFabricError(err);
+        if (fault.kind !== 'unknown-outcome') throw this.#toRegistryError(fault, tx, err, txId);
+        this.#log.warn({ txId, tx, grpcCode: fault.grpcCode, err: errorSummary(err) }, 'write outcome unknown; looking it up by transaction ID');
+        status = await this.#resolveOutcome(as, txId);
+        this.#metrics.outcomeResolutions.inc({ result: status ? validationCodeName(status.code) : 'UNKNOWN' });
+        if (!status) {
+          throw new RegistryError(
+            'OUTCOME_UNKNOWN',
+            `transaction ${txId} was sent to the ordering service but whether it committed is not known yet; ` +
+              `ask GET /v1/transactions/${txId}, or retry with the same Idempotency-Key`,
+            { txId },
+          );
+        }
+      }
+
+      if (status.code === ValidationCode.VALID) {
+        return { result: decodeJson<T>(transaction.getResult(), tx), txId, blockNumber: Number(status.blockNumber) };
+      }
+      const fault: FabricFault = {
+        kind: 'invalid-commit',
+        validationCode: status.code,
+        retryable: isRetryableValidationCode(status.code),
+      };
+      if (fault.retryable && attempt <= MVCC_RETRIES) {
+        this.#metrics.writeRetries.inc({ transaction: tx, reason: validationCodeName(status.code) });
+        this.#log.info({ txId, tx, attempt, code: validationCodeName(status.code) }, 'write committed invalid; proposing it again');
+        continue;
+      }
+      throw this.#toRegistryError(fault, tx, undefined, txId, attempt);
+    }
+  }
+
+  /**
+   * Looks up the commit status of `txId` for at most the resolution budget: the peer answers at
+   * once for a committed transaction and otherwise waits for it; while the peer is unreachable,
+   * ask again after a pause. Undefined: still unknown when the budget ran out.
+   */
+  async #resolveOutcome(as: string, txId: string): Promise<Status | undefined> {
+    const giveUpAt = Date.now() + this.#resolutionMs;
+    for (;;) {
+      const remaining = giveUpAt - Date.now();
+      if (remaining <= 0) return undefined;
+      try {
+        const options: CallOptions = { deadline: Date.now() + remaining };
+        return await this.#ledger.commitStatus(as, txId, options);
+      } catch (err) {
+        this.#log.debug({ txId, err: errorSummary(err) }, 'commit status lookup failed');
+        if (Date.now() + this.#retryDelayMs >= giveUpAt) return undefined;
+        await sleep(this.#retryDelayMs);
+      }
+    }
+  }
+
+  #toRegistryError(fault: FabricFault, tx: string, err: unknown, txId?: string, attempts?: number): RegistryError {
+    switch (fault.kind) {
+      case 'chaincode':
+        return fault.error;
+      case 'invalid-commit': {
+        const name = validationCodeName(fault.validationCode);
+        if (fault.retryable) {
+          return new RegistryError(
+            'STATE_CONFLICT',
+            `the write kept conflicting with concurrent updates (${name}) after ${attempts ?? 1} attempts; nothing was written`,
+            { txId },
+          );
+        }
+        this.#log.error({ txId, tx, code: name }, 'transaction committed invalid');
+        return new RegistryError('INTERNAL', `transaction ${txId ?? ''} was committed invalid (${name}); nothing was written`, { txId });
+      }
+      case 'unknown-outcome':
+        // Only reachable outside the submit path (an events stream or a commit status query).
+        this.#log.warn({ tx, err: errorSummary(err) }, 'ledger call failed');
+        return new RegistryError('LEDGER_UNAVAILABLE', 'the ledger did not answer');
+      case 'definite':
+        if (fault.code === 'LEDGER_UNAVAILABLE') {
+          this.#log.warn({ tx, txId, grpcCode: fault.grpcCode, err: errorSummary(err) }, 'ledger unreachable');
+          return new RegistryError('LEDGER_UNAVAILABLE', txId ? 'the ledger is unreachable; nothing was written' : 'the ledger is unreachable');
+        }
+        this.#log.error({ tx, txId, grpcCode: fault.grpcCode, err: errorSummary(err) }, 'ledger call failed');
+        if (fault.code === 'FORBIDDEN') return new RegistryError('FORBIDDEN', 'the peer refused this identity');
+        return new RegistryError(fault.code, 'the ledger failed to process the request');
+    }
+  }
+}
+
+function decodeJson<T>(bytes: Uint8Array, tx: string): T {
+  const text = Buffer.from(bytes).toString('utf8');
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new RegistryError('INTERNAL', `${tx} answered something that is not JSON`);
+  }
+}
+
+/** What may be logged of a fabric-gateway error: name, gRPC code, messages; nothing from the request. */
+function errorSummary(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return err;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; details?: unknown };
+  return { name: e.name, code: e.code, message: e.message, details: e.details };
+}

@@ -1,0 +1,122 @@
+/** Events, transaction status and proofs, health, readiness, metrics and the OpenAPI document (HTTP only). */
+import { RegistryError } from '@iotreg/common';
+import { requestContext } from '../http/context';
+import { defineRoute } from '../http/route';
+import {
+  EventsQuery,
+  HealthSchema,
+  ReadySchema,
+  TransactionProofSchema,
+  TransactionStatusSchema,
+  TxParams,
+  z,
+} from '../http/schemas';
+import { parseEventId } from '../http/sse';
+
+export const operationRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/events',
+    operationId: 'streamEvents',
+    summary: "Server-Sent Events of the chaincode's events",
+    description:
+      'One event per committed change: `id:` "<block>-<index within block>", `event:` the chaincode event name ' +
+      '(device.registered, device.key_rotated, ...), `data:` {"txId","blockNumber","payload"}. Resume with the ' +
+      'Last-Event-ID header (or ?lastEventId=) without gaps or duplicates; ?since=<block> starts at a block; by ' +
+      'default only events from now on. A comment line every 15 s keeps the connection open. If the ledger stream ' +
+      'fails, an `event: gateway.error` with an error body is sent and the stream ends: reconnect with Last-Event-ID.',
+    tag: 'Events and operations',
+    access: { kind: 'token' },
+    ledger: true,
+    query: EventsQuery,
+    headers: z.object({
+      'Last-Event-ID': z.string().optional().openapi({ description: 'id of the last event received: resume after it' }),
+    }),
+    success: { status: 200, description: 'an event stream', schema: z.string(), contentType: 'text/event-stream' },
+    raw: async ({ registry, as, query, req, res, deps }) => {
+      const header = req.get('last-event-id');
+      const resumeFrom = header !== undefined && header !== '' ? header : query.lastEventId;
+      const resume = resumeFrom === undefined ? undefined : parseEventId(resumeFrom);
+      if (resumeFrom !== undefined && !resume) {
+        throw new RegistryError('INVALID_ARGUMENT', 'Last-Event-ID must be an event id "<block>-<index>"');
+      }
+      const startBlock = resume ? resume.block : query.since === undefined ? undefined : BigInt(query.since);
+      const events = await registry.chaincodeEvents(as, startBlock);
+      await deps.streams.serve(events, req, res, resume, requestContext(req).log);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/transactions/{txId}',
+    operationId: 'getTransactionStatus',
+    summary: 'Commit status of a transaction (e.g. after OUTCOME_UNKNOWN)',
+    tag: 'Events and operations',
+    access: { kind: 'token' },
+    params: TxParams,
+    success: { status: 200, description: 'the status: VALID, a validation code name, or UNKNOWN', schema: TransactionStatusSchema },
+    handle: ({ registry, as, params }) => registry.transactionStatus(as, params.txId),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/audit/tx/{txId}',
+    operationId: 'getTransactionProof',
+    summary: 'Proof bundle of a transaction: its block and position, for offline verification',
+    tag: 'Events and operations',
+    access: { kind: 'token', roles: ['auditor', 'admin'] },
+    params: TxParams,
+    success: { status: 200, description: 'the proof bundle', schema: TransactionProofSchema },
+    handle: ({ registry, as, params }) => registry.transactionProof(as, params.txId),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/healthz',
+    operationId: 'health',
+    summary: 'The process is up',
+    tag: 'Events and operations',
+    access: { kind: 'public' },
+    success: { status: 200, description: 'up', schema: HealthSchema },
+    handle: async () => ({ status: 'ok' }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/readyz',
+    operationId: 'ready',
+    summary: 'The ledger answers (a cheap query with a short deadline)',
+    tag: 'Events and operations',
+    access: { kind: 'public' },
+    ledger: true,
+    success: { status: 200, description: 'ready', schema: ReadySchema },
+    handle: async ({ registry }) => {
+      try {
+        const { height } = await registry.ping();
+        return { status: 'ready', height };
+      } catch (err) {
+        throw err instanceof RegistryError && err.code === 'LEDGER_UNAVAILABLE'
+          ? err
+          : new RegistryError('LEDGER_UNAVAILABLE', 'the ledger is not reachable');
+      }
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics',
+    tag: 'Events and operations',
+    access: { kind: 'public' },
+    success: { status: 200, description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' },
+    raw: async ({ res, deps }) => {
+      res.status(200).type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This document',
+    tag: 'Events and operations',
+    access: { kind: 'public' },
+    success: { status: 200, description: 'OpenAPI 3 document', schema: z.record(z.string(), z.unknown()) },
+    handle: async ({ deps }) => deps.openApi(),
+  }),
+];

@@ -1,0 +1,130 @@
+/**
+ * Test double of the Registry: records every call and answers with programmable handlers.
+ * A method without a handler fails the test loudly (INTERNAL), so a route that calls the
+ * ledger when it should not is noticed.
+ */
+import { RegistryError } from '@iotreg/common';
+import type { EventStream, LedgerEvent, Registry } from '../registry/registry';
+
+export type RegistryMethod = Exclude<keyof Registry, never>;
+
+export interface FakeCall {
+  method: RegistryMethod;
+  as: string | undefined;
+  request: unknown;
+}
+
+type Handler = (as: string, request: unknown) => Promise<unknown> | unknown;
+
+const METHODS: RegistryMethod[] = [
+  'registerDevice',
+  'getDevice',
+  'listDevices',
+  'rotateKey',
+  'listDeviceKeys',
+  'getKeyValidity',
+  'setDeviceStatus',
+  'revokeDevice',
+  'listRevocations',
+  'getDeviceHistory',
+  'publishConfig',
+  'getConfig',
+  'verifyConfig',
+  'reportConfig',
+  'registerFamily',
+  'getFamily',
+  'setFamilyPolicy',
+  'publishFirmware',
+  'getFirmware',
+  'listFirmware',
+  'getLatestFirmware',
+  'voteFirmware',
+  'revokeFirmware',
+  'verifyFirmware',
+  'reportFirmware',
+  'anchorMessage',
+  'listMessages',
+  'verifyMessage',
+  'registerEndpoint',
+  'listEndpoints',
+  'transactionStatus',
+  'transactionProof',
+  'chaincodeEvents',
+  'ping',
+];
+
+export interface FakeRegistry {
+  registry: Registry;
+  calls: FakeCall[];
+  handlers: Partial<Record<RegistryMethod, Handler>>;
+  callsTo(method: RegistryMethod): FakeCall[];
+}
+
+export function fakeRegistry(): FakeRegistry {
+  const calls: FakeCall[] = [];
+  const handlers: Partial<Record<RegistryMethod, Handler>> = {};
+  const registry = Object.fromEntries(
+    METHODS.map((method) => [
+      method,
+      async (...args: unknown[]) => {
+        const as = method === 'ping' ? undefined : (args[0] as string);
+        const request = method === 'ping' ? undefined : args[1];
+        calls.push({ method, as, request });
+        const handler = handlers[method];
+        if (!handler) throw new RegistryError('INTERNAL', `fake registry: no handler for ${method}`);
+        return handler(as ?? '', request);
+      },
+    ]),
+  ) as unknown as Registry;
+  return { registry, calls, handlers, callsTo: (method) => calls.filter((c) => c.method === method) };
+}
+
+/** An event stream fed by the test: push() events, end() it; close() is recorded. */
+export class FakeEventStream implements EventStream {
+  closed = false;
+  readonly #queue: LedgerEvent[] = [];
+  #waiting: ((value: IteratorResult<LedgerEvent>) => void) | undefined;
+  #ended = false;
+
+  push(event: LedgerEvent): void {
+    if (this.#waiting) {
+      const resolve = this.#waiting;
+      this.#waiting = undefined;
+      resolve({ value: event, done: false });
+    } else {
+      this.#queue.push(event);
+    }
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#waiting?.({ value: undefined, done: true });
+    this.#waiting = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.end();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<LedgerEvent> {
+    return {
+      next: () => {
+        const event = this.#queue.shift();
+        if (event) return Promise.resolve({ value: event, done: false });
+        if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => {
+          this.#waiting = resolve;
+        });
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+export function ledgerEvent(blockNumber: number, name: string, payload: unknown, txId = 'f'.repeat(64)): LedgerEvent {
+  return { blockNumber: BigInt(blockNumber), txId, name, payload: Buffer.from(JSON.stringify(payload)) };
+}

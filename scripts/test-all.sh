@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The full test suite: unit tests, then the live network up, every network test through the
+# gateways, and the network down again whatever happened.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+npx tsc --build
+npx jest --selectProjects unit
+
+trap './test-network.sh down' EXIT
+./test-network.sh up
+npx jest --selectProjects network --runInBand
