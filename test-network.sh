@@ -14,6 +14,7 @@ usage: ./test-network.sh COMMAND
   down                 stop every process it started (ledgers and identities are kept)
   clean                down, then remove all generated state (crypto, ledgers, logs, tokens)
   status               each process and its health, the live channel's consensus, the chaincode, the gateways
+  leader               the orderer SmartBFT follows as leader now
   restart COMPONENT    stop and start one process (e.g. orderer2, peer0.org1, chaincode-org1, gateway-org2)
   kill COMPONENT       kill -9 one process, as a crash would
   logs COMPONENT       follow one process's log
@@ -84,6 +85,8 @@ status() {
   done
   echo "channel $CHANNEL (from the live channel configuration):"
   channel_consensus || true
+  local leader
+  leader=$(bft_leader) && echo "  BFT leader: $leader" || echo "  BFT leader: unknown (no orderer answers)"
   echo "chaincode:"
   peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CHAINCODE_NAME" 2>&1 | sed 's/^/  /' || true
   echo "gateways:"
@@ -101,6 +104,7 @@ case $command in
   down) down ;;
   clean) down; rm -rf "$RUNTIME"; log "removed $RUNTIME" ;;
   status) status ;;
+  leader) bft_leader || die "no running orderer reports a BFT leader" ;;
   restart) known_component "${2:-}"; stop_process "$2"; start_component "$2" ;;
   kill) known_component "${2:-}"; stop_process "$2" KILL ;;
   logs) known_component "${2:-}"; tail -n 50 -F "$LOGS/$2.log" ;;

@@ -79,12 +79,11 @@ start_chaincode_server() {
     read -r org msp port <<<"$row"
     [[ $org == "$want" ]] || continue
     local tls=$CRYPTO/$org/ccaas/tls
-    start_process "chaincode-$org" "$port" -- env \
-      CHAINCODE_SERVER_ADDRESS="127.0.0.1:$port" \
-      CHAINCODE_ID="$(package_id "$org")" \
-      CHAINCODE_TLS_CERT_FILE="$tls/signcerts/cert.pem" \
-      CHAINCODE_TLS_KEY_FILE="$tls/keystore/key.pem" \
-      node "$REPO_DIR/chaincode/dist/server.js"
+    # fabric-shim's own server mode loads the contracts from chaincode/package.json's main.
+    start_process "chaincode-$org" "$port" -- "$REPO_DIR/node_modules/.bin/fabric-chaincode-node" server \
+      --chaincode-address "127.0.0.1:$port" --chaincode-id "$(package_id "$org")" \
+      --chaincode-tls-cert-file "$tls/signcerts/cert.pem" --chaincode-tls-key-file "$tls/keystore/key.pem" \
+      --module-path "$REPO_DIR/chaincode"
     wait_until "chaincode-$org listening" 30 "chaincode-$org" port_in_use "$port"
   done
 }

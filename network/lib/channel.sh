@@ -67,3 +67,20 @@ channel_consensus() {
   (cd "$REPO_DIR" && node "$NETWORK_DIR/lib/channel-consensus.js" "$tmp/config.block")
   rm -rf "$tmp"
 }
+
+# The orderer SmartBFT currently follows as leader, as the running orderers' metrics report it.
+bft_leader() {
+  local row name id port admin ops leader
+  for row in "${ORDERERS[@]}"; do
+    read -r name id port admin ops <<<"$row"
+    leader=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/metrics" \
+      | sed -n "s/^consensus_BFT_leader_id{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p") || continue
+    [[ -n $leader ]] && break
+  done
+  [[ -n ${leader:-} ]] || return 1
+  for row in "${ORDERERS[@]}"; do
+    read -r name id _ <<<"$row"
+    [[ $id == "$leader" ]] && { echo "$name"; return 0; }
+  done
+  return 1
+}

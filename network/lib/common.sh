@@ -62,4 +62,4 @@ wait_until() {
   done
 }
 
-http_ok() { curl -fsS --max-time 2 "$@" >/dev/null; }
+http_ok() { curl -fs --max-time 2 "$@" >/dev/null; }

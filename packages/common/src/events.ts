@@ -8,6 +8,7 @@ export const EVENTS = {
   configPublished: 'config.published',
   configReported: 'config.reported',
   familyRegistered: 'family.registered',
+  familyPolicySet: 'family.policy_set',
   firmwarePublished: 'firmware.published',
   firmwareApproved: 'firmware.approved',
   firmwareTrusted: 'firmware.trusted',

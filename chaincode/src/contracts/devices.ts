@@ -1,0 +1,233 @@
+import { Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  ATTRIBUTES_MAX,
+  Device,
+  DEVICE_STATUSES,
+  DeviceKey,
+  EVENTS,
+  HistoryEntry,
+  KeyValidity,
+  MSP_PATTERN,
+  parsePublicKey,
+  RegistryError,
+  requireSignature,
+  Revocation,
+  REVOCATION_REASONS,
+  statements,
+} from '@iotreg/common';
+import { RegistryContext } from '../context';
+import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice } from '../devices';
+import { DeviceIndexField, keys } from '../ledger/keys';
+import { Fields, id, object, oneOf, optionalText, page, sha256, text, time } from '../request';
+import { RegistryContract } from './base';
+
+
+@Info({ title: 'Devices', description: 'Device identities: registration, keys, status, revocation, history' })
+export class DevicesContract extends RegistryContract {
+  constructor() {
+    super('Devices');
+  }
+
+  /** An admin registers a device that proves it holds the private key of `publicKeyPem`. */
+  @Transaction()
+  @Returns('string')
+  async RegisterDevice(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      ctx.requireRole('admin');
+      const deviceId = id(fields, 'deviceId');
+      const key = parsePublicKey(fields.publicKeyPem);
+      const family = id(fields, 'family');
+      const attributes = readAttributes(fields);
+      requireSignature(key, statements.register(deviceId, key.keyId), fields.proof, 'proof');
+      // Revoked devices stay on the ledger, so an ID is never handed out twice.
+      if (await ctx.store.exists(keys.device(deviceId))) {
+        throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
+      }
+      const now = ctx.now;
+      const device: Device = {
+        deviceId,
+        family,
+        ownerMsp: ctx.msp,
+        status: 'active',
+        publicKeyPem: key.pem,
+        keyId: key.keyId,
+        attributes,
+        createdAt: now,
+        updatedAt: now,
+        seq: 0,
+      };
+      await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
+      await saveDevice(ctx, device, 'register');
+      ctx.emit(EVENTS.deviceRegistered, device);
+      return device;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetDevice(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => present(ctx, await findDevice(ctx, id(fields, 'deviceId'))));
+  }
+
+  /** Pages devices; one filter picks the index to walk, the others are checked per device. */
+  @Transaction(false)
+  @Returns('string')
+  async ListDevices(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const filter = {
+        owner: fields.owner === undefined ? undefined : msp(fields, 'owner'),
+        family: fields.family === undefined ? undefined : id(fields, 'family'),
+        status: fields.status === undefined ? undefined : oneOf(fields, 'status', DEVICE_STATUSES),
+        noncompliant: fields.compliance === undefined ? false : oneOf(fields, 'compliance', ['noncompliant'] as const) === 'noncompliant',
+      };
+      const matches = (device: Device) =>
+        (filter.owner === undefined || device.ownerMsp === filter.owner) &&
+        (filter.family === undefined || device.family === filter.family) &&
+        (filter.status === undefined || device.status === filter.status) &&
+        (!filter.noncompliant || device.firmware?.compliant === false);
+      const select = async (device: Device) => {
+        const shown = await present(ctx, device);
+        return matches(shown) ? shown : undefined;
+      };
+      const indexed = (['status', 'family', 'owner'] as DeviceIndexField[]).find((field) => filter[field] !== undefined);
+      if (!indexed) return ctx.store.page<Device>(keys.device(), page(fields), select);
+      const value = filter[indexed] as string;
+      return ctx.store.page<string, Device>(keys.devicesBy(indexed, value), page(fields), async (deviceId) =>
+        select(await findDevice(ctx, deviceId)),
+      );
+    });
+  }
+
+  /** The owner's admin moves a device to a new key; old and new key both sign the change. */
+  @Transaction()
+  @Returns('string')
+  async RotateKey(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const before = await findDevice(ctx, id(fields, 'deviceId'));
+      ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
+      if (before.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is revoked`);
+      const next = parsePublicKey(fields.publicKeyPem);
+      if (next.keyId === before.keyId) throw new RegistryError('INVALID_ARGUMENT', 'the new key is the current key');
+      const statement = statements.rotate(before.deviceId, before.keyId, next.keyId);
+      requireSignature(parsePublicKey(before.publicKeyPem), statement, fields.proofOld, 'proofOld');
+      requireSignature(next, statement, fields.proofNew, 'proofNew');
+      const now = ctx.now;
+      await closeKey(ctx, before.keyId, { validTo: now });
+      await addKey(ctx, { keyId: next.keyId, deviceId: before.deviceId, publicKeyPem: next.pem, validFrom: now });
+      const device: Device = { ...before, publicKeyPem: next.pem, keyId: next.keyId, updatedAt: now };
+      await saveDevice(ctx, device, 'rotate-key', before);
+      ctx.emit(EVENTS.deviceKeyRotated, { ...device, previousKeyId: before.keyId });
+      return present(ctx, device);
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListDeviceKeys(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const device = await findDevice(ctx, id(fields, 'deviceId'));
+      return deviceKeys(ctx, device.deviceId);
+    });
+  }
+
+  /** Was `keyId` its device's valid key at `at`: from its first use until rotated away or revoked. */
+  @Transaction(false)
+  @Returns('string')
+  async GetKeyValidity(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const keyId = sha256(fields, 'keyId');
+      const at = time(fields, 'at') ?? ctx.now;
+      const key = await ctx.store.get<DeviceKey>(keys.publicKey(keyId));
+      if (!key) throw new RegistryError('NOT_FOUND', `key ${keyId} is not registered`);
+      const end = key.revokedAt ?? key.validTo;
+      const validity: KeyValidity = {
+        keyId,
+        deviceId: key.deviceId,
+        at,
+        validAt: key.validFrom <= at && (end === undefined || at < end),
+        status: key.revokedAt ? 'revoked' : key.validTo ? 'rotated' : 'current',
+      };
+      return validity;
+    });
+  }
+
+  @Transaction()
+  @Returns('string')
+  async SetDeviceStatus(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const before = await findDevice(ctx, id(fields, 'deviceId'));
+      ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
+      const status = oneOf(fields, 'status', ['suspended', 'active'] as const);
+      const reason = optionalText(fields, 'reason');
+      if (before.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `device ${before.deviceId} is revoked for good`);
+      if (before.status === status) throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is already ${status}`);
+      const device: Device = { ...before, status, updatedAt: ctx.now };
+      if (reason === undefined) delete device.statusReason;
+      else device.statusReason = reason;
+      await saveDevice(ctx, device, status === 'suspended' ? 'suspend' : 'reactivate', before);
+      ctx.emit(status === 'suspended' ? EVENTS.deviceSuspended : EVENTS.deviceReactivated, device);
+      return present(ctx, device);
+    });
+  }
+
+  /** Terminal: the device and its current key are revoked, and stay so. */
+  @Transaction()
+  @Returns('string')
+  async RevokeDevice(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const before = await findDevice(ctx, id(fields, 'deviceId'));
+      ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
+      const reason = oneOf(fields, 'reason', REVOCATION_REASONS);
+      if (before.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `device ${before.deviceId} is already revoked`);
+      const now = ctx.now;
+      const device: Device = { ...before, status: 'revoked', updatedAt: now, revokedAt: now, revocationReason: reason };
+      await closeKey(ctx, before.keyId, { revokedAt: now });
+      const revocation: Revocation = { deviceId: device.deviceId, keyId: device.keyId, reason, revokedAt: now };
+      await ctx.store.put(keys.revocation(now, device.deviceId), revocation);
+      await saveDevice(ctx, device, 'revoke', before);
+      ctx.emit(EVENTS.deviceRevoked, device);
+      return present(ctx, device);
+    });
+  }
+
+  /** Revocations in the order they happened, from `since` on. */
+  @Transaction(false)
+  @Returns('string')
+  async ListRevocations(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      const since = time(fields, 'since');
+      return ctx.store.page<Revocation>(keys.revocation(), page(fields), (r) =>
+        since === undefined || r.revokedAt >= since ? r : undefined,
+      );
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetDeviceHistory(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      ctx.requireRole('auditor', 'admin');
+      const device = await findDevice(ctx, id(fields, 'deviceId'));
+      return ctx.store.page<HistoryEntry>(keys.history(device.deviceId), page(fields), (entry) => entry);
+    });
+  }
+}
+
+function msp(fields: Fields, name: string): string {
+  const value = text(fields, name, 64);
+  if (!MSP_PATTERN.test(value)) throw new RegistryError('INVALID_ARGUMENT', `${name} must be an MSP ID`);
+  return value;
+}
+
+function readAttributes(fields: Fields): Record<string, string> {
+  if (fields.attributes === undefined) return {};
+  const given = object(fields, 'attributes');
+  const names = Object.keys(given).sort();
+  if (names.length > ATTRIBUTES_MAX) throw new RegistryError('INVALID_ARGUMENT', `at most ${ATTRIBUTES_MAX} attributes`);
+  const attributes: Record<string, string> = {};
+  for (const name of names) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(name)) throw new RegistryError('INVALID_ARGUMENT', `attribute name ${JSON.stringify(name)} is not allowed`);
+    attributes[name] = text(given, name, 256);
+  }
+  return attributes;
+}

@@ -1,0 +1,150 @@
+/**
+ * Device records and what changes with them: the filter indexes, the key history, the
+ * per-device audit trail, and checks of device-signed statements.
+ */
+import {
+  compareVersions,
+  ConfigRecord,
+  Device,
+  DeviceKey,
+  HistoryEntry,
+  parsePublicKey,
+  RegistryError,
+  Family,
+  FirmwareRelease,
+  FirmwareVerdict,
+  Statement,
+  verifyStatement,
+  assertStatement,
+} from '@iotreg/common';
+import type { RegistryContext } from './context';
+import { DeviceIndexField, keys } from './ledger/keys';
+import { Fields, id, integer, object, text } from './request';
+
+interface DeviceMeta {
+  /** History entries written so far. */
+  revisions: number;
+  /** Keys the device has had. */
+  keyCount: number;
+}
+
+export async function findDevice(ctx: RegistryContext, deviceId: string): Promise<Device> {
+  const device = await ctx.store.get<Device>(keys.device(deviceId));
+  if (!device) throw new RegistryError('NOT_FOUND', `device ${deviceId} not found`);
+  return device;
+}
+
+const INDEXED: DeviceIndexField[] = ['owner', 'family', 'status'];
+const indexValue = (device: Device, field: DeviceIndexField) =>
+  field === 'owner' ? device.ownerMsp : field === 'family' ? device.family : device.status;
+
+/**
+ * Writes a device, keeps its filter indexes in step with `before`, and appends `action` to its
+ * history. Every device change goes through here, so the history is complete; only a message
+ * anchor (which moves just `seq`) passes no action: the anchors are their own trail.
+ */
+export async function saveDevice(ctx: RegistryContext, device: Device, action?: string, before?: Device): Promise<void> {
+  await ctx.store.put(keys.device(device.deviceId), device);
+  for (const field of INDEXED) {
+    const value = indexValue(device, field);
+    if (before && indexValue(before, field) === value) continue;
+    if (before) await ctx.store.delete(keys.devicesBy(field, indexValue(before, field), device.deviceId));
+    await ctx.store.put(keys.devicesBy(field, value, device.deviceId), device.deviceId);
+  }
+  if (action) await appendHistory(ctx, device.deviceId, action, device);
+}
+
+export async function appendHistory(ctx: RegistryContext, deviceId: string, action: string, record: unknown): Promise<void> {
+  const meta = await deviceMeta(ctx, deviceId);
+  meta.revisions += 1;
+  const entry: HistoryEntry = { txId: ctx.txId, timestamp: ctx.now, submitterMsp: ctx.msp, action, record };
+  await ctx.store.put(keys.history(deviceId, meta.revisions), entry);
+  await ctx.store.put(keys.deviceMeta(deviceId), meta);
+}
+
+async function deviceMeta(ctx: RegistryContext, deviceId: string): Promise<DeviceMeta> {
+  return (await ctx.store.get<DeviceMeta>(keys.deviceMeta(deviceId))) ?? { revisions: 0, keyCount: 0 };
+}
+
+/** Records a key as the device's newest; a key belongs to one device, ever. */
+export async function addKey(ctx: RegistryContext, deviceKey: DeviceKey): Promise<void> {
+  if (await ctx.store.exists(keys.publicKey(deviceKey.keyId))) {
+    throw new RegistryError('ALREADY_EXISTS', `key ${deviceKey.keyId} is already registered`);
+  }
+  const meta = await deviceMeta(ctx, deviceKey.deviceId);
+  meta.keyCount += 1;
+  await ctx.store.put(keys.publicKey(deviceKey.keyId), deviceKey);
+  await ctx.store.put(keys.deviceKey(deviceKey.deviceId, meta.keyCount), deviceKey.keyId);
+  await ctx.store.put(keys.deviceMeta(deviceKey.deviceId), meta);
+}
+
+export async function closeKey(ctx: RegistryContext, keyId: string, change: Partial<DeviceKey>): Promise<void> {
+  const current = await ctx.store.mustGet<DeviceKey>(keys.publicKey(keyId), `key ${keyId}`);
+  await ctx.store.put(keys.publicKey(keyId), { ...current, ...change });
+}
+
+export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promise<DeviceKey[]> {
+  const keyIds = await ctx.store.all<string>(keys.deviceKey(deviceId));
+  const records: DeviceKey[] = [];
+  for (const keyId of keyIds) records.push(await ctx.store.mustGet<DeviceKey>(keys.publicKey(keyId), `key ${keyId}`));
+  return records;
+}
+
+/**
+ * A statement the device signed itself, checked against its current key: the device must be
+ * active, the action the one expected, and `seq` above every seq accepted before (no replay).
+ * Returns the device with its new seq, not yet saved, and the statement.
+ */
+export async function acceptSigned(
+  ctx: RegistryContext,
+  request: Fields,
+  action: string,
+): Promise<{ device: Device; payload: Statement & { deviceId: string; seq: number } }> {
+  const payload = object(request, 'payload');
+  assertStatement(payload, 'payload');
+  if (payload.action !== action) throw new RegistryError('INVALID_ARGUMENT', `payload.action must be "${action}"`);
+  const deviceId = id(payload, 'deviceId');
+  const seq = integer(payload, 'seq', 1);
+  const signature = text(request, 'signature', 1024);
+  const device = await findDevice(ctx, deviceId);
+  if (device.status !== 'active') {
+    throw new RegistryError('KEY_NOT_VALID', `device ${deviceId} is ${device.status}: its key signs nothing now`);
+  }
+  if (!verifyStatement(parsePublicKey(device.publicKeyPem), payload, signature)) {
+    throw new RegistryError('BAD_SIGNATURE', `the signature is not by device ${deviceId}'s current key`);
+  }
+  if (seq <= device.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${device.seq}, the last accepted`);
+  return { device: { ...device, seq, updatedAt: ctx.now }, payload: { ...payload, deviceId, seq } };
+}
+
+/** A device as readers see it: firmware compliance judged now, against the family's current policy. */
+export async function present(ctx: RegistryContext, device: Device): Promise<Device> {
+  const withDrift = await withConfigDrift(ctx, device);
+  return withDrift.firmware ? withCompliance(ctx, withDrift) : withDrift;
+}
+
+/** Drift: the device's last report differs from the configuration the ledger expects now. */
+async function withConfigDrift(ctx: RegistryContext, device: Device): Promise<Device> {
+  const report = await ctx.store.get<ConfigReport>(keys.configReport(device.deviceId));
+  if (!report) return device;
+  const expected = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
+  return { ...device, configDrift: expected?.sha256 !== report.sha256 };
+}
+
+export interface ConfigReport {
+  deviceId: string;
+  seq: number;
+  sha256: string;
+  reportedAt: string;
+}
+
+async function withCompliance(ctx: RegistryContext, device: Device): Promise<Device> {
+  if (!device.firmware) return device;
+  const { family: familyId, version, sha256 } = device.firmware;
+  const family = await ctx.store.get<Family>(keys.family(familyId));
+  const release = await ctx.store.get<FirmwareRelease>(keys.firmware(familyId, version));
+  // An image whose hash is not the release's is not that release, whatever version it claims.
+  const verdict: FirmwareVerdict = release && release.sha256 === sha256 ? release.status : 'unknown';
+  const meetsMinimum = !family?.minVersion || compareVersions(version, family.minVersion) >= 0;
+  return { ...device, firmware: { ...device.firmware, verdict, compliant: verdict === 'trusted' && meetsMinimum } };
+}

@@ -1,0 +1,132 @@
+/**
+ * The one layer that reads and writes world state: JSON records under the keys of keys.ts,
+ * prefix scans in key order, and pages. Contracts never touch the stub's state API directly.
+ */
+import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
+import { RegistryError } from '@iotreg/common';
+import type { StateKey } from './keys';
+
+/** `bookmark` is opaque to callers: base64url of Fabric's bookmark, which holds NUL delimiters. */
+export interface PageRequest {
+  pageSize: number;
+  bookmark: string;
+}
+
+const encodeBookmark = (raw: string) => Buffer.from(raw, 'utf8').toString('base64url');
+const decodeBookmark = (token: string) => Buffer.from(token, 'base64url').toString('utf8');
+
+export interface Page<T> {
+  items: T[];
+  bookmark: string;
+}
+
+export class Store {
+  constructor(private readonly stub: ChaincodeStub) {}
+
+  #compose(key: StateKey): string {
+    return this.stub.createCompositeKey(key.objectType, key.attributes);
+  }
+
+  async get<T>(key: StateKey): Promise<T | undefined> {
+    const bytes = await this.stub.getState(this.#compose(key));
+    if (!bytes || bytes.length === 0) return undefined;
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  }
+
+  async mustGet<T>(key: StateKey, what: string): Promise<T> {
+    const record = await this.get<T>(key);
+    if (record === undefined) throw new RegistryError('NOT_FOUND', `${what} not found`);
+    return record;
+  }
+
+  async exists(key: StateKey): Promise<boolean> {
+    const bytes = await this.stub.getState(this.#compose(key));
+    return !!bytes && bytes.length > 0;
+  }
+
+  /** Records are stored as JSON with keys in insertion order; writers build them deterministically. */
+  async put(key: StateKey, record: unknown): Promise<void> {
+    await this.stub.putState(this.#compose(key), Buffer.from(JSON.stringify(record)));
+  }
+
+  async delete(key: StateKey): Promise<void> {
+    await this.stub.deleteState(this.#compose(key));
+  }
+
+  /** Every record under a key prefix, in key order. For bounded sets only (one device's keys). */
+  async all<T>(prefix: StateKey): Promise<T[]> {
+    const iterator = await this.stub.getStateByPartialCompositeKey(prefix.objectType, prefix.attributes);
+    return collect<T>(iterator);
+  }
+
+  /** The last attribute of every key under a prefix, in key order (index scans). */
+  async *keysUnder(prefix: StateKey): AsyncGenerator<string[]> {
+    const iterator = await this.stub.getStateByPartialCompositeKey(prefix.objectType, prefix.attributes);
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        yield this.stub.splitCompositeKey(next.value.key).attributes;
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  /**
+   * A page of records under a prefix that pass `keep`, read through Fabric's paged queries so a
+   * read never scans more than it returns plus what `keep` refused. Each round asks for exactly
+   * the number still missing, so no record is skipped between pages.
+   */
+  async page<R, T = R>(
+    prefix: StateKey,
+    request: PageRequest,
+    select: (record: R) => Promise<T | undefined> | T | undefined,
+  ): Promise<Page<T>> {
+    const items: T[] = [];
+    let bookmark = decodeBookmark(request.bookmark);
+    // Fabric starts at any key it is given: a bookmark from elsewhere would read outside the prefix.
+    if (bookmark && !bookmark.startsWith(this.#compose(prefix))) {
+      throw new RegistryError('INVALID_ARGUMENT', 'bookmark is not one this list gave');
+    }
+    for (;;) {
+      const wanted = request.pageSize - items.length;
+      const { iterator, metadata } = await this.stub.getStateByPartialCompositeKeyWithPagination(
+        prefix.objectType,
+        prefix.attributes,
+        wanted,
+        bookmark,
+      );
+      const records = await collect<R>(iterator);
+      for (const record of records) {
+        const selected = await select(record);
+        if (selected !== undefined) items.push(selected);
+      }
+      bookmark = metadata.bookmark;
+      if (records.length < wanted || !bookmark) return { items, bookmark: '' };
+      if (items.length === request.pageSize) {
+        return { items, bookmark: (await this.#hasMore(prefix, bookmark)) ? encodeBookmark(bookmark) : '' };
+      }
+    }
+  }
+
+  async #hasMore(prefix: StateKey, bookmark: string): Promise<boolean> {
+    const { iterator } = await this.stub.getStateByPartialCompositeKeyWithPagination(
+      prefix.objectType,
+      prefix.attributes,
+      1,
+      bookmark,
+    );
+    return (await collect(iterator)).length > 0;
+  }
+}
+
+async function collect<T>(iterator: Iterators.StateQueryIterator): Promise<T[]> {
+  const records: T[] = [];
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      records.push(JSON.parse(Buffer.from(next.value.value).toString('utf8')) as T);
+    }
+  } finally {
+    await iterator.close();
+  }
+  return records;
+}

@@ -1,0 +1,108 @@
+/**
+ * BFT under orderer faults, under a steady write load through both gateways (issues 8 and 9):
+ * one orderer lost, the leader lost, two orderers lost. Every acknowledged registration must be
+ * on the ledger afterwards, readable through both orgs; a 503 is the only failure allowed.
+ */
+import { client, network, Org, ORGS, sleep, uid } from '../support/network';
+import { startLoad, LoadReport } from '../support/load';
+import { newDevice, registration } from '../support/devices';
+
+const admins = { Org1MSP: client('Org1MSP', 'admin'), Org2MSP: client('Org2MSP', 'admin') };
+const WORKERS = 8;
+
+/** Each worker registers devices through its own org's gateway, alternating orgs. */
+function registrations() {
+  return startLoad(WORKERS, async (worker) => {
+    const org: Org = ORGS[worker % 2]!;
+    const device = newDevice(uid('bft'));
+    const answer = await admins[org].post('/v1/devices', registration(device, 'sensor-bft'), {
+      headers: { 'idempotency-key': device.id },
+    });
+    return { key: device.id, answer };
+  });
+}
+
+async function expectAllOnLedger(report: LoadReport) {
+  for (const org of ORGS) {
+    const reader = client(org, 'auditor');
+    for (const written of report.acknowledged) {
+      const res = await reader.get(`/v1/devices/${written.key}`);
+      expect([written.key, res.status]).toEqual([written.key, 200]);
+    }
+  }
+}
+
+/** Unknown outcomes must resolve: each 503 with a txId is either committed once or not at all. */
+async function expectUnknownsResolved(report: LoadReport) {
+  for (const unknown of report.unavailable.filter((o) => o.txId)) {
+    const res = await admins.Org1MSP.get(`/v1/transactions/${unknown.txId}`);
+    expect(res.status).toBe(200);
+    const device = await admins.Org2MSP.get(`/v1/devices/${unknown.key}`);
+    expect(device.status).toBe(res.body.status === 'VALID' ? 200 : 404);
+  }
+}
+
+async function runWith(fault: () => Promise<void>, recover: () => Promise<void>, faultMs: number) {
+  const load = registrations();
+  await sleep(3000);
+  await fault();
+  await sleep(faultMs);
+  await recover();
+  await sleep(4000);
+  load.stop();
+  return load.done;
+}
+
+test('kill -9 of one follower orderer: writes keep committing, nothing acknowledged is lost', async () => {
+  const leader = (await network('leader')).trim();
+  const follower = ['orderer0', 'orderer1', 'orderer2', 'orderer3'].find((o) => o !== leader)!;
+  const report = await runWith(
+    async () => void (await network('kill', follower)),
+    async () => void (await network('restart', follower)),
+    10000,
+  );
+  expect(report.unexpected).toEqual([]);
+  expect(report.unavailable).toEqual([]);
+  expect(report.acknowledged.length).toBeGreaterThan(50);
+  expect(report.longestGapMs).toBeLessThan(5000);
+  await expectAllOnLedger(report);
+});
+
+test('kill -9 of the BFT leader: commits stall at most 5 s, no write reported failed that committed', async () => {
+  const leader = (await network('leader')).trim();
+  const report = await runWith(
+    async () => void (await network('kill', leader)),
+    async () => void (await network('restart', leader)),
+    15000,
+  );
+  console.log(`leader ${leader} killed: longest gap between acknowledged writes ${report.longestGapMs} ms, ` +
+    `${report.acknowledged.length} acknowledged, ${report.unavailable.length} unknown outcomes`);
+  expect(report.unexpected).toEqual([]);
+  expect(report.longestGapMs).toBeLessThan(5000);
+  await expectAllOnLedger(report);
+  await expectUnknownsResolved(report);
+});
+
+test('two orderers down: writes fail fast with 503, then succeed once they return', async () => {
+  const [a, b] = ['orderer1', 'orderer3'];
+  await network('kill', a!);
+  await network('kill', b!);
+  try {
+    const device = newDevice(uid('quorum'));
+    const started = Date.now();
+    const res = await admins.Org1MSP.post('/v1/devices', registration(device, 'sensor-bft'));
+    expect(res.status).toBe(503);
+    expect(['LEDGER_UNAVAILABLE', 'OUTCOME_UNKNOWN']).toContain(res.body.error.code);
+    expect(Date.now() - started).toBeLessThan(60000);
+  } finally {
+    await network('restart', a!);
+    await network('restart', b!);
+  }
+  const device = newDevice(uid('quorum'));
+  let status = 0;
+  for (let attempt = 0; attempt < 30 && status !== 201; attempt++) {
+    status = (await admins.Org2MSP.post('/v1/devices', registration(device, 'sensor-bft'), { headers: { 'idempotency-key': device.id } })).status;
+    if (status !== 201) await sleep(1000);
+  }
+  expect(status).toBe(201);
+});

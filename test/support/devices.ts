@@ -1,0 +1,33 @@
+/** Devices as the tests drive them: a key pair and the bodies the REST contract wants. */
+import { generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import { canonicalStatement, parsePublicKey, Statement, statements } from '@iotreg/common';
+
+export interface TestDevice {
+  id: string;
+  privateKey: KeyObject;
+  publicKeyPem: string;
+  keyId: string;
+  sign(statement: Statement): string;
+}
+
+export function newDevice(id: string): TestDevice {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return {
+    id,
+    privateKey,
+    publicKeyPem,
+    keyId: parsePublicKey(publicKeyPem).keyId,
+    sign: (statement) => sign('sha256', canonicalStatement(statement), privateKey).toString('base64'),
+  };
+}
+
+export function registration(device: TestDevice, family: string, attributes?: Record<string, string>) {
+  return {
+    deviceId: device.id,
+    publicKeyPem: device.publicKeyPem,
+    family,
+    ...(attributes ? { attributes } : {}),
+    proof: device.sign(statements.register(device.id, device.keyId)),
+  };
+}

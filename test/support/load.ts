@@ -1,0 +1,72 @@
+/**
+ * A steady write load through both gateways that records every answer, so a fault test can
+ * check afterwards that nothing acknowledged was lost and nothing was written twice.
+ */
+import type { Answer } from './network';
+import { sleep } from './network';
+
+export interface Outcome {
+  /** What the test wrote (e.g. a device ID), to look it up afterwards. */
+  key: string;
+  status: number;
+  code?: string;
+  txId?: string;
+  startedAt: number;
+  ms: number;
+}
+
+export interface LoadReport {
+  outcomes: Outcome[];
+  acknowledged: Outcome[];
+  /** 503s: the ledger was unreachable or the outcome unknown (with a txId to ask about). */
+  unavailable: Outcome[];
+  /** Anything else: a bug under faults. */
+  unexpected: Outcome[];
+  /** Longest time between two consecutive acknowledgements, in ms. */
+  longestGapMs: number;
+}
+
+export type Write = (worker: number, n: number) => Promise<{ key: string; answer: Answer }>;
+
+/** Runs `workers` loops of `write` until `stop()` is called; `done` resolves with the report. */
+export function startLoad(workers: number, write: Write): { stop: () => void; done: Promise<LoadReport> } {
+  let running = true;
+  const outcomes: Outcome[] = [];
+  const loop = async (worker: number) => {
+    for (let n = 0; running; n++) {
+      const startedAt = Date.now();
+      try {
+        const { key, answer } = await write(worker, n);
+        outcomes.push({
+          key,
+          status: answer.status,
+          code: answer.body?.error?.code,
+          txId: answer.body?.txId ?? answer.body?.error?.txId,
+          startedAt,
+          ms: Date.now() - startedAt,
+        });
+        if (answer.status >= 500) await sleep(200);
+      } catch (err) {
+        // A refused connection (a gateway being killed): recorded as status 0.
+        outcomes.push({ key: `worker${worker}-${n}`, status: 0, code: String(err), startedAt, ms: Date.now() - startedAt });
+        await sleep(200);
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: workers }, (_, w) => loop(w))).then(() => report(outcomes));
+  return { stop: () => (running = false), done };
+}
+
+function report(outcomes: Outcome[]): LoadReport {
+  const acknowledged = outcomes.filter((o) => o.status >= 200 && o.status < 300);
+  const ends = acknowledged.map((o) => o.startedAt + o.ms).sort((a, b) => a - b);
+  let longestGapMs = 0;
+  for (let i = 1; i < ends.length; i++) longestGapMs = Math.max(longestGapMs, ends[i]! - ends[i - 1]!);
+  return {
+    outcomes,
+    acknowledged,
+    unavailable: outcomes.filter((o) => o.status === 503),
+    unexpected: outcomes.filter((o) => !(o.status >= 200 && o.status < 300) && o.status !== 503),
+    longestGapMs,
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The live network as the tests see it: network/runtime/clients.json (written by
+ * `./test-network.sh up`), one REST client per org and role, and IDs unique to this run so that
+ * tests can share one long-lived ledger.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const ORGS = ['Org1MSP', 'Org2MSP'] as const;
+export type Org = (typeof ORGS)[number];
+export type Role = 'admin' | 'vendor' | 'auditor';
+
+interface ClientsFile {
+  channel: string;
+  chaincode: string;
+  orgs: Record<Org, { gateway: string; tokens: Record<Role, string> }>;
+}
+
+export function clientsFile(): ClientsFile {
+  const file = path.join(REPO, 'network/runtime/clients.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as ClientsFile;
+}
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** Sent as is (for malformed bodies); otherwise `body` is JSON-encoded. */
+  raw?: string;
+}
+
+/** A REST client for one gateway; `token` undefined sends no credentials. */
+export class Client {
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+  ) {}
+
+  async request<T = any>(method: string, urlPath: string, body?: unknown, options: RequestOptions = {}): Promise<Answer<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.token !== undefined) headers.authorization ??= `Bearer ${this.token}`;
+    let payload: string | undefined = options.raw;
+    if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(this.baseUrl + urlPath, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  get<T = any>(urlPath: string, options?: RequestOptions) {
+    return this.request<T>('GET', urlPath, undefined, options);
+  }
+  post<T = any>(urlPath: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('POST', urlPath, body ?? {}, options);
+  }
+  put<T = any>(urlPath: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('PUT', urlPath, body ?? {}, options);
+  }
+}
+
+export function client(org: Org, role?: Role): Client {
+  const entry = clientsFile().orgs[org];
+  return new Client(entry.gateway, role ? entry.tokens[role] : undefined);
+}
+
+/** Every org × role client, e.g. `as.Org1MSP.admin`. */
+export function clients(): Record<Org, Record<Role, Client>> {
+  const make = (org: Org) => ({ admin: client(org, 'admin'), vendor: client(org, 'vendor'), auditor: client(org, 'auditor') });
+  return { Org1MSP: make('Org1MSP'), Org2MSP: make('Org2MSP') };
+}
+
+const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+let counter = 0;
+/** An ID no earlier run used: device IDs are never reusable on the ledger. */
+export function uid(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${RUN}-${counter}`;
+}
+
+const execFileAsync = promisify(execFile);
+/** Runs ./test-network.sh with arguments; resolves with its output. */
+export async function network(...args: string[]): Promise<string> {
+  const { stdout, stderr } = await execFileAsync(path.join(REPO, 'test-network.sh'), args, {
+    cwd: REPO,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout + stderr;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns true or `timeoutMs` passes. */
+export async function eventually(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

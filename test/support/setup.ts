@@ -1,0 +1,2 @@
+// Network tests wait on commits, restarts and BFT view changes.
+jest.setTimeout(180_000);
