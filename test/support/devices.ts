@@ -31,3 +31,9 @@ export function registration(device: TestDevice, family: string, attributes?: Re
     proof: device.sign(statements.register(device.id, device.keyId)),
   };
 }
+
+/** Rotation body: old and new key sign the same statement. */
+export function rotation(current: TestDevice, next: TestDevice) {
+  const statement = statements.rotate(current.id, current.keyId, next.keyId);
+  return { publicKeyPem: next.publicKeyPem, proofOld: current.sign(statement), proofNew: next.sign(statement) };
+}

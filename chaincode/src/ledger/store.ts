@@ -21,6 +21,13 @@ export interface Page<T> {
 }
 
 export class Store {
+  /**
+   * This transaction's writes. Fabric answers a read with the state before the transaction, so
+   * without this a record written twice in one transaction (a device's counters) would lose the
+   * first write. Range and page reads never need to see them.
+   */
+  readonly #written = new Map<string, string | undefined>();
+
   constructor(private readonly stub: ChaincodeStub) {}
 
   #compose(key: StateKey): string {
@@ -28,9 +35,14 @@ export class Store {
   }
 
   async get<T>(key: StateKey): Promise<T | undefined> {
-    const bytes = await this.stub.getState(this.#compose(key));
-    if (!bytes || bytes.length === 0) return undefined;
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+    const text = await this.#read(this.#compose(key));
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  async #read(composite: string): Promise<string | undefined> {
+    if (this.#written.has(composite)) return this.#written.get(composite);
+    const bytes = await this.stub.getState(composite);
+    return !bytes || bytes.length === 0 ? undefined : Buffer.from(bytes).toString('utf8');
   }
 
   async mustGet<T>(key: StateKey, what: string): Promise<T> {
@@ -40,17 +52,21 @@ export class Store {
   }
 
   async exists(key: StateKey): Promise<boolean> {
-    const bytes = await this.stub.getState(this.#compose(key));
-    return !!bytes && bytes.length > 0;
+    return (await this.#read(this.#compose(key))) !== undefined;
   }
 
   /** Records are stored as JSON with keys in insertion order; writers build them deterministically. */
   async put(key: StateKey, record: unknown): Promise<void> {
-    await this.stub.putState(this.#compose(key), Buffer.from(JSON.stringify(record)));
+    const composite = this.#compose(key);
+    const text = JSON.stringify(record);
+    this.#written.set(composite, text);
+    await this.stub.putState(composite, Buffer.from(text));
   }
 
   async delete(key: StateKey): Promise<void> {
-    await this.stub.deleteState(this.#compose(key));
+    const composite = this.#compose(key);
+    this.#written.set(composite, undefined);
+    await this.stub.deleteState(composite);
   }
 
   /** Every record under a key prefix, in key order. For bounded sets only (one device's keys). */
