@@ -37,3 +37,9 @@ export function rotation(current: TestDevice, next: TestDevice) {
   const statement = statements.rotate(current.id, current.keyId, next.keyId);
   return { publicKeyPem: next.publicKeyPem, proofOld: current.sign(statement), proofNew: next.sign(statement) };
 }
+
+/** A device-signed body: `{payload: {action, deviceId, seq, ...}, signature}`. */
+export function signed(device: TestDevice, action: string, seq: number, fields: Record<string, string | number>) {
+  const payload = { action, deviceId: device.id, seq, ...fields };
+  return { payload, signature: device.sign(payload) };
+}
