@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npx tsc --build
+npx tsc -p tsconfig.test.json   # type-checks the tests, which jest only transpiles
 npx jest --selectProjects unit
 
 trap './test-network.sh down' EXIT

@@ -1,6 +1,7 @@
 /** The Firmware and Configuration sections of the REST contract, on the live network. */
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { canonicalStatement, statements } from '@iotreg/common';
+import { createHash } from 'node:crypto';
+import { statements } from '@iotreg/common';
+import { DeviceIdentity } from '@iotreg/device';
 import { clients, uid } from './support/network';
 import { newDevice, registration, signed, TestDevice } from './support/devices';
 
@@ -8,12 +9,12 @@ const as = clients();
 const { Org1MSP: org1, Org2MSP: org2 } = as;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** A vendor's release-signing key: a key pair that signs statements, like a device's. */
 function vendorKey() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const key = DeviceIdentity.generate();
   return {
-    pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    signRelease: (family: string, version: string, sha256: string) =>
-      sign('sha256', canonicalStatement(statements.firmware(family, version, sha256)), privateKey).toString('base64'),
+    pem: key.publicKeyPem,
+    signRelease: (family: string, version: string, sha256: string) => key.sign(statements.firmware(family, version, sha256)),
   };
 }
 

@@ -1,25 +1,17 @@
-/** Devices as the tests drive them: a key pair and the bodies the REST contract wants. */
-import { generateKeyPairSync, KeyObject, sign } from 'node:crypto';
-import { canonicalStatement, parsePublicKey, Statement, statements } from '@iotreg/common';
+/** Devices as the tests drive them, through the device library: a key and the bodies the contract wants. */
+import type { Statement } from '@iotreg/common';
+import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 
 export interface TestDevice {
   id: string;
-  privateKey: KeyObject;
+  identity: DeviceIdentity;
   publicKeyPem: string;
   keyId: string;
   sign(statement: Statement): string;
 }
 
-export function newDevice(id: string): TestDevice {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  return {
-    id,
-    privateKey,
-    publicKeyPem,
-    keyId: parsePublicKey(publicKeyPem).keyId,
-    sign: (statement) => sign('sha256', canonicalStatement(statement), privateKey).toString('base64'),
-  };
+export function newDevice(id: string, identity = DeviceIdentity.generate()): TestDevice {
+  return { id, identity, publicKeyPem: identity.publicKeyPem, keyId: identity.keyId, sign: (s) => identity.sign(s) };
 }
 
 export function registration(device: TestDevice, family: string, attributes?: Record<string, string>) {
@@ -28,17 +20,16 @@ export function registration(device: TestDevice, family: string, attributes?: Re
     publicKeyPem: device.publicKeyPem,
     family,
     ...(attributes ? { attributes } : {}),
-    proof: device.sign(statements.register(device.id, device.keyId)),
+    proof: registrationProof(device.identity, device.id),
   };
 }
 
 /** Rotation body: old and new key sign the same statement. */
 export function rotation(current: TestDevice, next: TestDevice) {
-  const statement = statements.rotate(current.id, current.keyId, next.keyId);
-  return { publicKeyPem: next.publicKeyPem, proofOld: current.sign(statement), proofNew: next.sign(statement) };
+  return rotationProofs(current.id, current.identity, next.identity);
 }
 
-/** A device-signed body: `{payload: {action, deviceId, seq, ...}, signature}`. */
+/** A device-signed body with an explicit seq (tests replay and reorder on purpose). */
 export function signed(device: TestDevice, action: string, seq: number, fields: Record<string, string | number>) {
   const payload = { action, deviceId: device.id, seq, ...fields };
   return { payload, signature: device.sign(payload) };
