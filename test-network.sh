@@ -40,7 +40,7 @@ start_component() {
   esac
 }
 
-known_component() { components | grep -qx "$1" || die "unknown component '$1' (see: ./test-network.sh components)"; }
+known_component() { components | grep -x "$1" >/dev/null || die "unknown component '$1' (see: ./test-network.sh components)"; }
 
 up() {
   require_commands go node npm openssl curl ss tar setsid
@@ -53,6 +53,7 @@ up() {
   log "enrolling identities"; enroll_all
   log "starting 4 BFT orderers and the peers"; start_orderers; start_peers
   log "channel $CHANNEL"; create_channel
+  wait_until "the peers to find each other through gossip" 90 "" gossip_converged
   log "chaincode $CHAINCODE_NAME"; deploy_chaincode; start_chaincode_servers; record_members
   log "gateways"; start_gateways
   log "up in $((SECONDS - started))s"

@@ -84,3 +84,15 @@ bft_leader() {
   done
   return 1
 }
+
+# True once every peer's gossip knows every other peer on the channel: until then the gateways'
+# discovery finds no set of peers that satisfies the endorsement policy.
+gossip_converged() {
+  local row name org msp port cc ops known
+  for row in "${PEERS[@]}"; do
+    read -r name org msp port cc ops <<<"$row"
+    known=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/metrics" \
+      | sed -n "s/^gossip_membership_total_peers_known{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p")
+    [[ ${known:-0} -ge $((${#PEERS[@]} - 1)) ]] || return 1
+  done
+}

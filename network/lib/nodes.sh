@@ -1,6 +1,12 @@
 # Orderers and peers as native processes: the release's sample core.yaml/orderer.yaml, with
 # only the settings this network needs given as environment overrides.
 
+# INFO, less what logs every request: this Fabric warns about certificate expiry on every
+# cluster message, and gRPC servers log every call. Change live through /logspec on each
+# node's operations port.
+ORDERER_LOGGING_SPEC=INFO:orderer.common.cluster.step=ERROR:comm.grpc.server=WARNING:orderer.common.broadcast=ERROR
+PEER_LOGGING_SPEC=INFO:comm.grpc.server=WARNING
+
 prepare_node_config() {
   local sample
   sample=$(fabric_sampleconfig)
@@ -24,7 +30,7 @@ start_orderer() {
   mkdir -p "$DATA/$name"
   start_process "$name" "$port" "$admin" "$ops" -- env \
     FABRIC_CFG_PATH="$CONFIG/orderer" \
-    FABRIC_LOGGING_SPEC=INFO \
+    FABRIC_LOGGING_SPEC="$ORDERER_LOGGING_SPEC" \
     ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
     ORDERER_GENERAL_LISTENPORT="$port" \
     ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
@@ -62,7 +68,7 @@ start_peer() {
   # No Docker here: an empty VM endpoint, and chaincode only through the ccaas external builder.
   start_process "$name" "$port" "$ccport" "$ops" -- env \
     FABRIC_CFG_PATH="$CONFIG/peer" \
-    FABRIC_LOGGING_SPEC=INFO \
+    FABRIC_LOGGING_SPEC="$PEER_LOGGING_SPEC" \
     CORE_PEER_ID="$name" \
     CORE_PEER_ADDRESS="127.0.0.1:$port" \
     CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
@@ -72,6 +78,7 @@ start_peer() {
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:$port" \
     CORE_PEER_GOSSIP_USELEADERELECTION=false \
     CORE_PEER_GOSSIP_ORGLEADER=true \
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=1s \
     CORE_PEER_LOCALMSPID="$msp" \
     CORE_PEER_MSPCONFIGPATH="$dir/msp" \
     CORE_PEER_TLS_ENABLED=true \

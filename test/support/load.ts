@@ -22,8 +22,11 @@ export interface LoadReport {
   unavailable: Outcome[];
   /** Anything else: a bug under faults. */
   unexpected: Outcome[];
-  /** Longest time between two consecutive acknowledgements, in ms. */
+  /** Longest time between two consecutive acknowledgements, in ms, and when it began. */
   longestGapMs: number;
+  longestGapFrom: number;
+  /** Longest stall that began within [from, to): how long no write was acknowledged. */
+  stallWithin(from: number, to: number): number;
 }
 
 export type Write = (worker: number, n: number) => Promise<{ key: string; answer: Answer }>;
@@ -53,20 +56,35 @@ export function startLoad(workers: number, write: Write): { stop: () => void; do
       }
     }
   };
-  const done = Promise.all(Array.from({ length: workers }, (_, w) => loop(w))).then(() => report(outcomes));
-  return { stop: () => (running = false), done };
+  const startedAt = Date.now();
+  let stoppedAt = 0;
+  const done = Promise.all(Array.from({ length: workers }, (_, w) => loop(w))).then(() => report(outcomes, startedAt, stoppedAt));
+  return { stop: () => ((running = false), (stoppedAt = Date.now())), done };
 }
 
-function report(outcomes: Outcome[]): LoadReport {
+function report(outcomes: Outcome[], startedAt: number, stoppedAt: number): LoadReport {
   const acknowledged = outcomes.filter((o) => o.status >= 200 && o.status < 300);
-  const ends = acknowledged.map((o) => o.startedAt + o.ms).sort((a, b) => a - b);
+  // The load's start and stop bound the gaps: no acknowledgement at all is one long stall.
+  const ends = [startedAt, ...acknowledged.map((o) => o.startedAt + o.ms), stoppedAt].sort((a, b) => a - b);
   let longestGapMs = 0;
-  for (let i = 1; i < ends.length; i++) longestGapMs = Math.max(longestGapMs, ends[i]! - ends[i - 1]!);
+  let longestGapFrom = 0;
+  for (let i = 1; i < ends.length; i++) {
+    if (ends[i]! - ends[i - 1]! > longestGapMs) [longestGapMs, longestGapFrom] = [ends[i]! - ends[i - 1]!, ends[i - 1]!];
+  }
   return {
     outcomes,
     acknowledged,
     unavailable: outcomes.filter((o) => o.status === 503),
     unexpected: outcomes.filter((o) => !(o.status >= 200 && o.status < 300) && o.status !== 503),
     longestGapMs,
+    longestGapFrom,
+    stallWithin: (from, to) => {
+      let longest = 0;
+      for (let i = 1; i < ends.length; i++) {
+        const [a, b] = [ends[i - 1]!, ends[i]!];
+        if (b > from && a < to) longest = Math.max(longest, b - Math.max(a, from));
+      }
+      return longest;
+    },
   };
 }

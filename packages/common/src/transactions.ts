@@ -40,6 +40,10 @@ export const TX = {
 
   registerEndpoint: 'Discovery:RegisterEndpoint',
   listEndpoints: 'Discovery:ListEndpoints',
+
+  /** The consortium's member orgs: recorded once by ./test-network.sh after the chaincode commit. */
+  setMembers: 'Governance:SetMembers',
+  getMembers: 'Governance:GetMembers',
 } as const;
 
 export type TxName = (typeof TX)[keyof typeof TX];

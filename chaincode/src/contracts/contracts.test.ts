@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { merkleRoot, auditPath, statements } from '@iotreg/common';
+import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import type { RegistryContext } from '../context';
+import { FakeLedger } from '../testing/fake-ledger';
+import { ConfigContract } from './config';
+import { DevicesContract } from './devices';
+import { FirmwareContract } from './firmware';
+import { GovernanceContract } from './governance';
+import { MessagesContract } from './messages';
+
+const devices = new DevicesContract();
+const firmware = new FirmwareContract();
+const messages = new MessagesContract();
+const config = new ConfigContract();
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+
+type Tx = (ctx: RegistryContext, request: string) => Promise<string>;
+
+/** Calls a transaction; resolves with its answer, or with the "CODE" it refused with. */
+async function call(ledger: FakeLedger, who: [string, string?], tx: Tx, request: unknown): Promise<any> {
+  try {
+    return JSON.parse(await ledger.run(who[0], who[1], (ctx) => tx(ctx, JSON.stringify(request))));
+  } catch (err) {
+    return { refused: (err as Error).message.split(':')[0] };
+  }
+}
+
+const ADMIN1: [string, string] = ['Org1MSP', 'admin'];
+const ADMIN2: [string, string] = ['Org2MSP', 'admin'];
+const VENDOR1: [string, string] = ['Org1MSP', 'vendor'];
+const AUDITOR2: [string, string] = ['Org2MSP', 'auditor'];
+
+async function ledgerWithMembers() {
+  const ledger = new FakeLedger();
+  await call(ledger, ADMIN1, (c, r) => new GovernanceContract().SetMembers(c, r), { members: ['Org2MSP', 'Org1MSP'] });
+  return ledger;
+}
+
+async function register(ledger: FakeLedger, deviceId: string, identity = DeviceIdentity.generate(), who = ADMIN1) {
+  const answer = await call(ledger, who, (c, r) => devices.RegisterDevice(c, r), {
+    deviceId, publicKeyPem: identity.publicKeyPem, family: 'fam', proof: registrationProof(identity, deviceId),
+  });
+  return { answer, identity };
+}
+
+describe('registration', () => {
+  test('needs the admin role and a proof by the key; IDs are never reused', async () => {
+    const ledger = await ledgerWithMembers();
+    const key = DeviceIdentity.generate();
+    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, 'd1') };
+    expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
+    expect(await call(ledger, ['Org1MSP'], (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: registrationProof(key, 'd2') })).toEqual({ refused: 'BAD_SIGNATURE' });
+    const ok = await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body);
+    expect(ok).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP', status: 'active', seq: 0, createdAt: '2026-01-01T00:00:05.000Z' });
+    expect(ledger.events.at(-1)).toEqual({ name: 'device.registered', payload: ok });
+    expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'ALREADY_EXISTS' });
+  });
+
+  test.each([
+    ['not JSON', '{', 'INVALID_ARGUMENT'],
+    ['a NUL in the ID', { deviceId: 'a\u0000b' }, 'INVALID_ARGUMENT'],
+    ['a bad PEM', { deviceId: 'd', publicKeyPem: 'x', family: 'f', proof: 'AA==' }, 'INVALID_ARGUMENT'],
+  ])('%s is refused as %s', async (_, body, code) => {
+    const ledger = await ledgerWithMembers();
+    const request = typeof body === 'string' ? body : JSON.stringify(body);
+    await expect(ledger.run(...ADMIN1, (c) => devices.RegisterDevice(c, request))).rejects.toThrow(new RegExp(`^${code}: `));
+    expect(ledger.state.size).toBe(1);
+  });
+
+  test('the same inputs write the same state (determinism)', async () => {
+    const key = DeviceIdentity.generate();
+    const states = [];
+    for (let i = 0; i < 2; i++) {
+      const ledger = await ledgerWithMembers();
+      await register(ledger, 'd1', key);
+      states.push([...ledger.state.entries()].map(([k, v]) => [k, v.toString()]));
+    }
+    expect(states[0]).toEqual(states[1]);
+  });
+});
+
+describe('keys', () => {
+  test('rotation keeps continuity; validity answers for any time; revocation closes the key for good', async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity: oldKey } = await register(ledger, 'd1');
+    const newKey = DeviceIdentity.generate();
+    const registeredAt = '2026-01-01T00:00:02.000Z'; // the second transaction
+    expect(await call(ledger, ADMIN2, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', oldKey, newKey) })).toEqual({ refused: 'FORBIDDEN' });
+    const forged = { deviceId: 'd1', ...rotationProofs('d1', newKey, newKey), publicKeyPem: newKey.publicKeyPem };
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), forged)).toEqual({ refused: 'BAD_SIGNATURE' });
+    const rotated = await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', oldKey, newKey) });
+    expect(rotated.keyId).toBe(newKey.keyId);
+
+    const validity = (keyId: string, at?: string) => call(ledger, AUDITOR2, (c, r) => devices.GetKeyValidity(c, r), { keyId, at });
+    expect(await validity(oldKey.keyId, registeredAt)).toMatchObject({ validAt: true, status: 'rotated' });
+    expect(await validity(oldKey.keyId)).toMatchObject({ validAt: false });
+    expect(await validity(newKey.keyId, registeredAt)).toMatchObject({ validAt: false });
+    expect(await validity(newKey.keyId)).toMatchObject({ validAt: true, status: 'current' });
+
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toEqual({ refused: 'ALREADY_REVOKED' });
+    expect(await validity(newKey.keyId)).toMatchObject({ validAt: false, status: 'revoked' });
+    const keys = await call(ledger, AUDITOR2, (c, r) => devices.ListDeviceKeys(c, r), { deviceId: 'd1' });
+    expect(keys.map((k: { keyId: string }) => k.keyId)).toEqual([oldKey.keyId, newKey.keyId]);
+    const history = await call(ledger, AUDITOR2, (c, r) => devices.GetDeviceHistory(c, r), { deviceId: 'd1' });
+    expect(history.items.map((e: { action: string }) => e.action)).toEqual(['register', 'rotate-key', 'revoke']);
+  });
+});
+
+describe('device-signed writes', () => {
+  test('seq must grow across actions; other keys and suspended devices are refused; Merkle leaves verify', async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    const signed = (seq: number, digest: string, key = identity) => {
+      const payload = { action: 'anchor', deviceId: 'd1', seq, digest };
+      return { payload, signature: key.sign(payload) };
+    };
+    const anchor = (body: unknown) => call(ledger, AUDITOR2, (c, r) => messages.AnchorMessage(c, r), body);
+    const leaves = ['a', 'b', 'c'].map((m) => createHash('sha256').update(m).digest());
+    const root = merkleRoot(leaves).toString('hex');
+    expect(await anchor(signed(5, root))).toMatchObject({ seq: 5, keyId: identity.keyId });
+    expect(await anchor(signed(5, sha('x')))).toEqual({ refused: 'REPLAYED_SEQ' });
+    expect(await anchor(signed(6, sha('x'), DeviceIdentity.generate()))).toEqual({ refused: 'BAD_SIGNATURE' });
+    const report = { action: 'config-report', deviceId: 'd1', seq: 7, sha256: sha('cfg') };
+    expect(await call(ledger, AUDITOR2, (c, r) => config.ReportConfig(c, r), { payload: report, signature: identity.sign(report) })).toMatchObject({ seq: 7 });
+    expect(await anchor(signed(7, sha('x')))).toEqual({ refused: 'REPLAYED_SEQ' });
+
+    const verify = (index: number, leaf: Buffer) =>
+      call(ledger, AUDITOR2, (c, r) => messages.VerifyMessage(c, r), {
+        deviceId: 'd1', seq: 5, leaf: leaf.toString('hex'), proof: { index, treeSize: 3, path: auditPath(leaves, index).map((n) => n.toString('hex')) },
+      });
+    for (const [i, leaf] of leaves.entries()) expect(await verify(i, leaf)).toMatchObject({ anchored: true });
+    expect(await verify(0, leaves[1]!)).toEqual({ anchored: false });
+
+    await call(ledger, ADMIN1, (c, r) => devices.SetDeviceStatus(c, r), { deviceId: 'd1', status: 'suspended' });
+    expect(await anchor(signed(9, sha('y')))).toEqual({ refused: 'KEY_NOT_VALID' });
+  });
+});
+
+describe('firmware', () => {
+  test('vendor-signed, no rollback, k-of-n votes once per org, compliance against the policy', async () => {
+    const ledger = await ledgerWithMembers();
+    const vendor = DeviceIdentity.generate();
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 3 })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 });
+    const publish = (version: string, key = vendor) =>
+      call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))) });
+    expect(await publish('1.0.0', DeviceIdentity.generate())).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(await publish('1.10.0')).toMatchObject({ status: 'pending' });
+    expect(await publish('1.9.0')).toEqual({ refused: 'VERSION_NOT_NEWER' });
+    const vote = (who: [string, string], decision = 'approve') => call(ledger, who, (c, r) => firmware.VoteFirmware(c, r), { family: 'fam', version: '1.10.0', decision });
+    expect(await vote(ADMIN1)).toMatchObject({ status: 'pending' });
+    expect(await vote(ADMIN1)).toEqual({ refused: 'DUPLICATE_VOTE' });
+    expect(await vote(['Org3MSP', 'admin'])).toEqual({ refused: 'FORBIDDEN' });
+    expect(await vote(ADMIN2)).toMatchObject({ status: 'trusted' });
+    expect(ledger.events.at(-1)?.name).toBe('firmware.trusted');
+
+    const { identity } = await register(ledger, 'd1');
+    const payload = { action: 'firmware-report', deviceId: 'd1', seq: 1, family: 'fam', version: '1.10.0', sha256: sha('1.10.0') };
+    await call(ledger, AUDITOR2, (c, r) => firmware.ReportFirmware(c, r), { payload, signature: identity.sign(payload) });
+    const read = () => call(ledger, AUDITOR2, (c, r) => devices.GetDevice(c, r), { deviceId: 'd1' });
+    expect((await read()).firmware).toMatchObject({ verdict: 'trusted', compliant: true });
+    await call(ledger, ADMIN2, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion: '1.11.0' });
+    expect((await read()).firmware.compliant).toBe(false);
+    const listed = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { compliance: 'noncompliant', pageSize: 1 });
+    expect(listed).toEqual({ items: [expect.objectContaining({ deviceId: 'd1' })], bookmark: '' });
+  });
+});
+
+describe('lists', () => {
+  test('filtered pages never skip or repeat an item', async () => {
+    const ledger = await ledgerWithMembers();
+    for (let i = 0; i < 7; i++) await register(ledger, `d${i}`, undefined, i % 2 ? ADMIN2 : ADMIN1);
+    const seen: string[] = [];
+    let bookmark = '';
+    do {
+      const page = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { owner: 'Org1MSP', pageSize: 2, bookmark });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((d: { deviceId: string }) => d.deviceId));
+      bookmark = page.bookmark;
+    } while (bookmark);
+    expect(seen).toEqual(['d0', 'd2', 'd4', 'd6']);
+    expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { bookmark: Buffer.from('\u0000other\u0000').toString('base64url') })).toEqual({ refused: 'INVALID_ARGUMENT' });
+  });
+});

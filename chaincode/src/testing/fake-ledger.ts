@@ -1,0 +1,71 @@
+/**
+ * An in-memory world state that behaves like a peer where the tests depend on it: keys sorted,
+ * composite keys and partial-key scans, paged queries, and reads that do not see the
+ * transaction's own writes (they apply only when the transaction commits).
+ */
+import { Context } from 'fabric-contract-api';
+import { RegistryContext } from '../context';
+
+const NS = '\u0000';
+
+
+export class FakeLedger {
+  readonly state = new Map<string, Buffer>();
+  readonly events: Array<{ name: string; payload: unknown }> = [];
+  #tx = 0;
+  /** Seconds since the epoch of the next transaction; each transaction advances it by one. */
+  clock = Date.parse('2026-01-01T00:00:00Z') / 1000;
+
+  /** Runs one transaction as `msp`/`role`; its writes apply only if it succeeds. */
+  async run<T>(msp: string, role: string | undefined, work: (ctx: RegistryContext) => Promise<T>): Promise<T> {
+    this.#tx += 1;
+    this.clock += 1;
+    const pending = new Map<string, Buffer | undefined>();
+    let event: { name: string; payload: unknown } | undefined;
+    const sorted = () => [...this.state.keys()].sort();
+    const scan = (prefix: string, from?: string) =>
+      sorted().filter((k) => k.startsWith(prefix) && (from === undefined || k >= from));
+    const iterator = (keys: string[]) => {
+      let i = 0;
+      return {
+        next: async () => (i < keys.length ? { done: false, value: { key: keys[i], value: this.state.get(keys[i++]!)! } } : { done: true, value: undefined }),
+        close: async () => undefined,
+      };
+    };
+    const composite = (type: string, attrs: string[]) => NS + type + NS + attrs.map((a) => a + NS).join('');
+    const stub = {
+      getTxID: () => `tx${this.#tx}`,
+      getTxTimestamp: () => ({ seconds: this.clock, nanos: 0 }),
+      getState: async (key: string) => this.state.get(key) ?? Buffer.alloc(0),
+      putState: async (key: string, value: Buffer) => void pending.set(key, value),
+      deleteState: async (key: string) => void pending.set(key, undefined),
+      createCompositeKey: composite,
+      splitCompositeKey: (key: string) => {
+        const parts = key.slice(1, -1).split(NS);
+        return { objectType: parts[0], attributes: parts.slice(1) };
+      },
+      getStateByPartialCompositeKey: async (type: string, attrs: string[]) => iterator(scan(composite(type, attrs))),
+      getStateByPartialCompositeKeyWithPagination: async (type: string, attrs: string[], pageSize: number, bookmark = '') => {
+        const keys = scan(composite(type, attrs), bookmark || undefined);
+        const page = keys.slice(0, pageSize);
+        return { iterator: iterator(page), metadata: { fetchedRecordsCount: page.length, bookmark: keys[pageSize] ?? '' } };
+      },
+      setEvent: (name: string, payload: Buffer) => {
+        event = { name, payload: JSON.parse(payload.toString()) };
+      },
+    };
+    const ctx = new RegistryContext();
+    (ctx as Context).stub = stub as never;
+    (ctx as Context).clientIdentity = {
+      getMSPID: () => msp,
+      getAttributeValue: (name: string) => (name === 'role' ? (role ?? null) : null),
+    } as never;
+    const result = await work(ctx);
+    for (const [key, value] of pending) {
+      if (value === undefined) this.state.delete(key);
+      else this.state.set(key, value);
+    }
+    if (event) this.events.push(event);
+    return result;
+  }
+}

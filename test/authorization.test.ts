@@ -1,0 +1,78 @@
+/**
+ * Who may do what: every write endpoint × role × org (owner or other) through the gateways,
+ * with the contract's status for each; unknown or missing tokens are 401 everywhere.
+ */
+import { createHash } from 'node:crypto';
+import { statements } from '@iotreg/common';
+import { DeviceIdentity } from '@iotreg/device';
+import { clients, Client, clientsFile, Org, Role, uid } from './support/network';
+import { newDevice, registration, rotation, TestDevice } from './support/devices';
+
+const as = clients();
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+type Caller = { org: Org; role: Role };
+const callers: Caller[] = (['Org1MSP', 'Org2MSP'] as const).flatMap((org) => (['admin', 'vendor', 'auditor'] as const).map((role) => ({ org, role })));
+
+interface Case {
+  name: string;
+  /** Who may: everyone else gets 403. Owner is Org1MSP. */
+  allowed: (c: Caller) => boolean;
+  /** Fresh state for one attempt, then the request. */
+  attempt: (client: Client) => Promise<number>;
+}
+
+const vendorKey = DeviceIdentity.generate();
+let family: string;
+
+async function device(): Promise<TestDevice> {
+  const d = newDevice(uid('authz'));
+  expect((await as.Org1MSP.admin.post('/v1/devices', registration(d, 'authz-v1'))).status).toBe(201);
+  return d;
+}
+
+beforeAll(async () => {
+  family = uid('authz-fam');
+  expect((await as.Org1MSP.vendor.post('/v1/families', { family, vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 2 })).status).toBe(201);
+});
+
+let releaseCounter = 0;
+async function release(): Promise<string> {
+  releaseCounter += 1;
+  const version = `1.0.${releaseCounter}`;
+  const sha256 = sha(`${family}-${version}`);
+  const res = await as.Org1MSP.vendor.post('/v1/firmware', { family, version, sha256, signature: vendorKey.sign(statements.firmware(family, version, sha256)) });
+  expect(res.status).toBe(201);
+  return version;
+}
+
+const ownerAdmin = (c: Caller) => c.org === 'Org1MSP' && c.role === 'admin';
+const cases: Case[] = [
+  { name: 'register a device', allowed: (c) => c.role === 'admin', attempt: async (cl) => { const d = newDevice(uid('authz')); return (await cl.post('/v1/devices', registration(d, 'authz-v1'))).status; } },
+  { name: 'rotate a key', allowed: ownerAdmin, attempt: async (cl) => { const d = await device(); return (await cl.post(`/v1/devices/${d.id}/keys`, rotation(d, newDevice(d.id)))).status; } },
+  { name: 'suspend', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/suspend`, {})).status },
+  { name: 'revoke', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/revoke`, { reason: 'other' })).status },
+  { name: 'publish config', allowed: ownerAdmin, attempt: async (cl) => (await cl.put(`/v1/devices/${(await device()).id}/config`, { version: 1, sha256: sha('c') })).status },
+  { name: 'register a family', allowed: (c) => c.role === 'vendor', attempt: async (cl) => (await cl.post('/v1/families', { family: uid('f'), vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 })).status },
+  { name: 'set a family policy', allowed: (c) => c.role === 'admin', attempt: async (cl) => (await cl.put(`/v1/families/${family}/policy`, { minVersion: '1.0.0' })).status },
+  {
+    name: 'publish firmware', allowed: (c) => c.org === 'Org1MSP' && c.role === 'vendor',
+    attempt: async (cl) => { releaseCounter += 1; const v = `2.0.${releaseCounter}`; const h = sha(`${family}-${v}`); return (await cl.post('/v1/firmware', { family, version: v, sha256: h, signature: vendorKey.sign(statements.firmware(family, v, h)) })).status; },
+  },
+  { name: 'vote on firmware', allowed: (c) => c.role === 'admin', attempt: async (cl) => (await cl.post(`/v1/firmware/${family}/${await release()}/approvals`, { decision: 'approve' })).status },
+  { name: 'revoke firmware', allowed: (c) => c.role === 'admin' || (c.org === 'Org1MSP' && c.role === 'vendor'), attempt: async (cl) => (await cl.post(`/v1/firmware/${family}/${await release()}/revoke`, { reason: 'test' })).status },
+  { name: 'register an endpoint', allowed: (c) => c.role === 'admin', attempt: async (cl) => (await cl.post('/v1/discovery/endpoints', { id: uid('ep'), kind: 'peer', url: 'https://peer.example' })).status },
+];
+
+describe.each(cases)('$name', ({ allowed, attempt }) => {
+  test.each(callers)('$org $role', async (caller) => {
+    const status = await attempt(as[caller.org][caller.role]);
+    expect(status).toBe(allowed(caller) ? expect.any(Number) : 403);
+    if (allowed(caller)) expect([200, 201]).toContain(status);
+  });
+
+  test('no token, or an unknown one: 401', async () => {
+    const base = clientsFile().orgs.Org1MSP.gateway;
+    expect(await attempt(new Client(base))).toBe(401);
+    expect(await attempt(new Client(base, 'f'.repeat(64)))).toBe(401);
+  });
+});

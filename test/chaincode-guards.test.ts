@@ -1,0 +1,84 @@
+/**
+ * The chaincode guards itself: the same refusals as through the REST gateway, asserted by
+ * submitting straight to the peers with each org's CA-enrolled identities (no gateway app in
+ * between), so a misconfigured or compromised gateway cannot grant what the chaincode forbids.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
+import { createPrivateKey } from 'node:crypto';
+import { TX } from '@iotreg/common';
+import { REPO, uid } from './support/network';
+import { newDevice, registration } from './support/devices';
+
+interface GatewayConfig {
+  mspId: string;
+  channel: string;
+  chaincode: string;
+  peer: { endpoint: string; hostAlias: string; tlsRootCertPath: string };
+  identities: Array<{ role: string; certPath: string; keyPath: string }>;
+}
+
+const open: Array<{ gateway: Gateway; client: grpc.Client }> = [];
+
+function contractAs(org: 'org1' | 'org2', role: string): Contract {
+  const config = JSON.parse(readFileSync(path.join(REPO, `network/runtime/gateway-${org}/config.json`), 'utf8')) as GatewayConfig;
+  const identity = config.identities.find((i) => i.role === role)!;
+  const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
+    'grpc.ssl_target_name_override': config.peer.hostAlias,
+  });
+  const gateway = connect({
+    client,
+    identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath))),
+  });
+  open.push({ gateway, client });
+  return gateway.getNetwork(config.channel).getContract(config.chaincode);
+}
+
+afterAll(() => {
+  for (const { gateway, client } of open) {
+    gateway.close();
+    client.close();
+  }
+});
+
+/** The chaincode's refusal code, from the endorsement error's details. */
+async function refusal(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (err) {
+    const texts = [String((err as Error).message), ...((err as { details?: Array<{ message: string }> }).details ?? []).map((d) => d.message)];
+    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS)\b/)?.[1] ?? texts.join(' | ');
+  }
+  return 'ACCEPTED';
+}
+
+test('a vendor or auditor identity cannot register a device, even submitting directly', async () => {
+  for (const role of ['vendor', 'auditor']) {
+    const device = newDevice(uid('guard'));
+    const code = await refusal(() => contractAs('org1', role).submitTransaction(TX.registerDevice, JSON.stringify(registration(device, 'guard-v1'))));
+    expect([role, code]).toEqual([role, 'FORBIDDEN']);
+  }
+});
+
+test("another org's admin cannot revoke a device, even submitting directly", async () => {
+  const device = newDevice(uid('guard'));
+  await contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(registration(device, 'guard-v1')));
+  const code = await refusal(() =>
+    contractAs('org2', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'other' })),
+  );
+  expect(code).toBe('FORBIDDEN');
+  const read = JSON.parse(Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString());
+  expect(read.status).toBe('active');
+});
+
+test('an admin cannot publish firmware, and the members list cannot be rewritten', async () => {
+  const code = await refusal(() =>
+    contractAs('org1', 'admin').submitTransaction(TX.publishFirmware, JSON.stringify({ family: 'x', version: '1.0.0', sha256: 'a'.repeat(64), signature: 'AA==' })),
+  );
+  expect(code).toBe('FORBIDDEN');
+  const members = await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] })));
+  expect(members).toBe('ALREADY_EXISTS');
+});
