@@ -20,7 +20,7 @@ beforeAll(async () => {
 const writes = (id: string): Array<[string, string]> => [
   ['POST', '/v1/devices'],
   ['POST', `/v1/devices/${id}/keys`],
-  ['POST', `/v1/devices/${id}/suspend`],
+  ['POST', `/v1/devices/${id}/reactivate`], // active already: any body is refused
   ['POST', `/v1/devices/${id}/revoke`],
   ['PUT', `/v1/devices/${id}/config`],
   ['POST', `/v1/devices/${id}/config/report`],
