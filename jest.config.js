@@ -10,6 +10,7 @@ const MAP_TO_SOURCES = {
 };
 
 module.exports = {
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   projects: [
     {
       displayName: 'unit',
