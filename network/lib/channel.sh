@@ -34,6 +34,8 @@ osnadmin_cli() {
     --client-cert "$tls/signcerts/cert.pem" --client-key "$tls/keystore/key.pem"
 }
 
+osnadmin_answers() { osnadmin_cli "$1" list 2>/dev/null | grep -q '^Status: '; }
+
 create_channel() {
   if [[ ! -f $CHANNEL_BLOCK ]]; then
     mkdir -p "$(dirname "$CHANNEL_BLOCK")"
@@ -44,6 +46,8 @@ create_channel() {
   local row name id port admin ops
   for row in "${ORDERERS[@]}"; do
     read -r name id port admin ops <<<"$row"
+    # A restarted orderer opens its admin port only after its BFT chain has synced.
+    wait_until "$name's channel participation API" 60 "$name" osnadmin_answers "$admin"
     # osnadmin exits 0 whatever the HTTP status: a member answers 200.
     osnadmin_cli "$admin" list --channelID "$CHANNEL" 2>/dev/null | grep -q '^Status: 200' && continue
     osnadmin_cli "$admin" join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >>"$LOGS/osnadmin.log" 2>&1 \
