@@ -106,7 +106,7 @@ describe('discovery and device reads', () => {
     expect((await org1.admin.post('/v1/discovery/endpoints', { id: uid('gw'), kind: 'router', url: 'https://x' })).status).toBe(400);
 
     const device = await registered();
-    const endpoints = await new DeviceClient(gateway('Org1MSP'), device.id, device.identity).discovery();
+    const endpoints = await new DeviceClient(gateway('Org1MSP'), device.id, device.identity).getDiscovery();
     expect(endpoints).toContainEqual({ id, org: 'Org2MSP', kind: 'gateway', url: gateway('Org2MSP'), tlsCertSha256: sha('cert'), registeredAt: expect.any(String) });
     expect((await org1.auditor.get('/v1/discovery')).body.endpoints).toContainEqual(expect.objectContaining({ id }));
   });
@@ -114,11 +114,11 @@ describe('discovery and device reads', () => {
   test('an unknown, forged or revoked device gets 401', async () => {
     const device = await registered();
     const stranger = newDevice(uid('nobody'));
-    await expect(new DeviceClient(gateway('Org1MSP'), stranger.id, stranger.identity).discovery()).rejects.toMatchObject({ status: 401 });
+    await expect(new DeviceClient(gateway('Org1MSP'), stranger.id, stranger.identity).getDiscovery()).rejects.toMatchObject({ status: 401 });
     const forger = newDevice(device.id);
-    await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).discovery()).rejects.toBeInstanceOf(GatewayRequestError);
+    await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).getDiscovery()).rejects.toBeInstanceOf(GatewayRequestError);
     await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'decommissioned' });
-    await expect(new DeviceClient(gateway('Org1MSP'), device.id, device.identity).discovery()).rejects.toMatchObject({ status: 401 });
+    await expect(new DeviceClient(gateway('Org1MSP'), device.id, device.identity).getDiscovery()).rejects.toMatchObject({ status: 401 });
   });
 });
 

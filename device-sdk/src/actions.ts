@@ -1,42 +1,85 @@
-import type { SignedPayload, Statement } from '@iotreg/common';
+import { DeviceAction, ID_PATTERN, RegistryError, SHA256_PATTERN, SignedPayload, VERSION_PATTERN } from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
 
 /**
- * The device's signed writes. Each carries a `seq` above every seq the ledger accepted from the
- * device before, which is what makes a captured body useless to replay. The counter starts
- * after `lastSeq` (persist it, or seed it from the device record's `seq` at boot).
+ * The last `seq` the device used. The ledger accepts a device-signed write only with a seq above
+ * every seq it accepted before (replay protection), so the counter only moves forward. Seed it
+ * with a persisted value, with the device record's `seq`, or, on a device without storage, with
+ * a clock reading such as `Date.now() * 1000` (monotonic as long as the clock is).
+ */
+export class SeqCounter {
+  #last: number;
+
+  constructor(lastSeq = 0) {
+    this.#last = checkedSeq(lastSeq);
+  }
+
+  get last(): number {
+    return this.#last;
+  }
+
+  next(): number {
+    if (this.#last >= Number.MAX_SAFE_INTEGER) throw new RangeError('seq is exhausted');
+    this.#last += 1;
+    return this.#last;
+  }
+
+  /** Moves past a seq the ledger already accepted (say, read back after a reboot); never moves back. */
+  advanceTo(lastSeq: number): void {
+    this.#last = Math.max(this.#last, checkedSeq(lastSeq));
+  }
+}
+
+function checkedSeq(seq: number): number {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative safe integer, not ${seq}`);
+  return seq;
+}
+
+type ActionPayload<A extends DeviceAction, F> = { action: A; deviceId: string; seq: number } & F;
+
+export type ConfigReportPayload = ActionPayload<'config-report', { sha256: string }>;
+export type FirmwareReportPayload = ActionPayload<'firmware-report', { family: string; version: string; sha256: string }>;
+export type AnchorPayload = ActionPayload<'anchor', { digest: string }>;
+
+/**
+ * The bodies of the device-signed writes, exactly as the REST contract has them:
+ * `{payload: {action, deviceId, seq, ...}, signature}`. Inputs are checked before a seq is
+ * taken, so a typo costs no round trip to the gateway.
  */
 export class SignedActions {
-  #seq: number;
-
   constructor(
     readonly deviceId: string,
     private readonly identity: DeviceIdentity,
-    lastSeq = 0,
+    readonly seq: SeqCounter = new SeqCounter(),
   ) {
-    this.#seq = lastSeq;
+    assertFormat(ID_PATTERN, deviceId, 'deviceId');
   }
 
-  get lastSeq(): number {
-    return this.#seq;
+  /** Body of POST /v1/devices/{id}/config/report: the digest of the configuration the device runs. */
+  configReport(sha256: string): SignedPayload<ConfigReportPayload> {
+    assertFormat(SHA256_PATTERN, sha256, 'sha256');
+    return this.#signed({ action: 'config-report', deviceId: this.deviceId, seq: this.seq.next(), sha256 });
   }
 
-  configReport(sha256: string): SignedPayload {
-    return this.#sign('config-report', { sha256 });
+  /** Body of POST /v1/devices/{id}/firmware: the firmware the device runs. */
+  firmwareReport(family: string, version: string, sha256: string): SignedPayload<FirmwareReportPayload> {
+    assertFormat(ID_PATTERN, family, 'family');
+    assertFormat(VERSION_PATTERN, version, 'version');
+    assertFormat(SHA256_PATTERN, sha256, 'sha256');
+    return this.#signed({ action: 'firmware-report', deviceId: this.deviceId, seq: this.seq.next(), family, version, sha256 });
   }
 
-  firmwareReport(family: string, version: string, sha256: string): SignedPayload {
-    return this.#sign('firmware-report', { family, version, sha256 });
+  /** Body of POST /v1/devices/{id}/messages. `digest`: SHA-256 of one message, or a batch's Merkle root. */
+  anchor(digest: string): SignedPayload<AnchorPayload> {
+    assertFormat(SHA256_PATTERN, digest, 'digest');
+    return this.#signed({ action: 'anchor', deviceId: this.deviceId, seq: this.seq.next(), digest });
   }
 
-  /** `digest`: SHA-256 of one message, or the Merkle root of a batch. */
-  anchor(digest: string): SignedPayload {
-    return this.#sign('anchor', { digest });
-  }
-
-  #sign(action: string, fields: Statement): SignedPayload {
-    this.#seq += 1;
-    const payload: Statement = { action, deviceId: this.deviceId, seq: this.#seq, ...fields };
+  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload>(payload: P): SignedPayload<P> {
     return { payload, signature: this.identity.sign(payload) };
   }
+}
+
+function assertFormat(pattern: RegExp, value: string, field: string): void {
+  if (!pattern.test(value)) throw new RegistryError('INVALID_ARGUMENT', `${field} does not match ${pattern.source}`);
 }

@@ -1,39 +1,54 @@
 import { createHash } from 'node:crypto';
 import { auditPath, merkleRoot, MerkleProof, rootFromAuditPath } from '@iotreg/common';
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
+export type Message = Buffer | string;
+
+/** A batch entry: the SHA-256 of the message (a string is taken as UTF-8). */
+export function messageDigest(message: Message): Buffer {
+  return createHash('sha256').update(Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8')).digest();
+}
+
+/** What the holder of one message needs to show it is in an anchored batch (POST /v1/messages/verify takes both). */
+export interface BatchMembership {
+  /** hex SHA-256 of the message. */
+  leaf: string;
+  proof: MerkleProof;
+}
 
 /**
- * A batch of messages anchored by one Merkle root (RFC 6962). Each entry of the tree is the
- * SHA-256 of one message, so a verifier needs the message, its proof and the anchored root.
+ * Many messages anchored by one ledger write: the entries are the messages' SHA-256 digests,
+ * the root is their RFC 6962 Merkle tree hash, exactly what the chaincode recomputes from a
+ * leaf and its audit path.
  */
 export class MessageBatch {
-  readonly leaves: Buffer[];
+  readonly #entries: Buffer[];
 
-  constructor(messages: Array<Buffer | string>) {
+  constructor(messages: readonly Message[]) {
     if (messages.length === 0) throw new RangeError('a batch needs at least one message');
-    this.leaves = messages.map((m) => sha256(Buffer.isBuffer(m) ? m : Buffer.from(m, 'utf8')));
+    this.#entries = messages.map(messageDigest);
   }
 
-  /** The digest to anchor. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** hex; the digest to anchor. */
   get root(): string {
-    return merkleRoot(this.leaves).toString('hex');
+    return merkleRoot(this.#entries).toString('hex');
   }
 
-  /** What a recipient of message `index` needs to prove it was in the anchored batch. */
-  proof(index: number): { leaf: string; proof: MerkleProof } {
-    const leaf = this.leaves[index];
-    if (!leaf) throw new RangeError(`no message ${index} in a batch of ${this.leaves.length}`);
+  proof(index: number): BatchMembership {
+    const leaf = this.#entries[index];
+    if (leaf === undefined) throw new RangeError(`no message ${index} in a batch of ${this.size}`);
     return {
       leaf: leaf.toString('hex'),
-      proof: { index, treeSize: this.leaves.length, path: auditPath(this.leaves, index).map((n) => n.toString('hex')) },
+      proof: { index, treeSize: this.size, path: auditPath(this.#entries, index).map((node) => node.toString('hex')) },
     };
   }
 }
 
-/** Checks offline that `message` with `proof` leads to `root`. */
-export function inBatch(message: Buffer | string, proof: MerkleProof, root: string): boolean {
-  const leaf = sha256(Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8'));
-  const computed = rootFromAuditPath(leaf, proof.index, proof.treeSize, proof.path.map((n) => Buffer.from(n, 'hex')));
-  return computed?.toString('hex') === root;
+/** Offline check that `message` with `proof` leads to the anchored `root` (hex). */
+export function inBatch(message: Message, proof: MerkleProof, root: string): boolean {
+  const path = proof.path.map((node) => Buffer.from(node, 'hex'));
+  return rootFromAuditPath(messageDigest(message), proof.index, proof.treeSize, path)?.toString('hex') === root;
 }

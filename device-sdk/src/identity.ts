@@ -1,17 +1,22 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
-import { canonicalStatement, parsePublicKey, PublicKeyInfo, Statement } from '@iotreg/common';
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import { canonicalStatement, KeyAlgorithm, parsePublicKey, PublicKeyInfo, RegistryError, Statement } from '@iotreg/common';
 
 export type DeviceKeyType = 'p256' | 'ed25519';
 
 /**
  * A device's key pair: what it signs with, and the public key and keyId the ledger knows it by.
- * P-256 is the default: it is what ECDH sealing between devices needs.
+ * P-256 is the default because sealed device-to-device messages need ECDH, which Ed25519 keys
+ * cannot do. The private key never leaves the object except through exportPrivateKeyPem().
  */
 export class DeviceIdentity {
   readonly publicKey: PublicKeyInfo;
+  readonly #privateKey: KeyObject;
 
-  private constructor(readonly privateKey: KeyObject) {
-    this.publicKey = parsePublicKey(createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString());
+  private constructor(privateKey: KeyObject) {
+    this.#privateKey = privateKey;
+    // parsePublicKey is what the chaincode runs, so keyId and algorithm are the ledger's own.
+    const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+    this.publicKey = parsePublicKey(spki, 'the private key');
   }
 
   static generate(type: DeviceKeyType = 'p256'): DeviceIdentity {
@@ -20,9 +25,15 @@ export class DeviceIdentity {
     return new DeviceIdentity(privateKey);
   }
 
-  /** From a PKCS#8 (or SEC1 for P-256) private key PEM. */
+  /** From an unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"); a SEC1 "EC PRIVATE KEY" is read too. */
   static fromPrivateKeyPem(pem: string): DeviceIdentity {
-    return new DeviceIdentity(createPrivateKey(pem));
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: pem, format: 'pem' });
+    } catch {
+      throw new RegistryError('INVALID_ARGUMENT', 'privateKeyPem is not an unencrypted PEM private key');
+    }
+    return new DeviceIdentity(key);
   }
 
   get publicKeyPem(): string {
@@ -33,15 +44,27 @@ export class DeviceIdentity {
     return this.publicKey.keyId;
   }
 
-  /** base64 signature over the statement's canonical form (DER ECDSA-SHA256, or Ed25519). */
+  get algorithm(): KeyAlgorithm {
+    return this.publicKey.algorithm;
+  }
+
+  /** base64 signature over the statement's canonical form: DER ECDSA-SHA256 for P-256, plain Ed25519 otherwise. */
   sign(statement: Statement): string {
     const data = canonicalStatement(statement);
     const signature =
-      this.publicKey.algorithm === 'ed25519' ? sign(null, data, this.privateKey) : sign('sha256', data, this.privateKey);
+      this.algorithm === 'ed25519'
+        ? sign(null, data, this.#privateKey)
+        : sign('sha256', data, { key: this.#privateKey, dsaEncoding: 'der' });
     return signature.toString('base64');
   }
 
+  /** PKCS#8 PEM, for the device's secure storage. */
   exportPrivateKeyPem(): string {
-    return this.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    return this.#privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  }
+
+  /** ECDH shared secret with a peer's P-256 public key: lets sealed messages be opened without exposing the private key. */
+  sharedSecret(peerPublicKey: KeyObject): Buffer {
+    return diffieHellman({ privateKey: this.#privateKey, publicKey: peerPublicKey });
   }
 }

@@ -1,9 +1,13 @@
-export { SignedActions } from './actions';
-export { MessageBatch, inBatch } from './batch';
+export { SeqCounter, SignedActions } from './actions';
+export type { AnchorPayload, ConfigReportPayload, FirmwareReportPayload } from './actions';
+export { inBatch, MessageBatch, messageDigest } from './batch';
+export type { BatchMembership, Message } from './batch';
 export { DeviceClient, GatewayRequestError } from './client';
+export type { DeviceClientOptions, DeviceKeyInfo, ReportAck } from './client';
 export { deviceAuthorization } from './device-auth';
 export { DeviceIdentity } from './identity';
 export type { DeviceKeyType } from './identity';
 export { registrationProof, rotationProofs } from './proofs';
-export { open, seal, SealError } from './seal';
-export type { Recipient, SealedEnvelope, SealParty } from './seal';
+export type { RotationBody } from './proofs';
+export { assertEnvelope, open, seal, SealError } from './seal';
+export type { LocalDevice, PeerDevice, SealedEnvelope, SealErrorCode } from './seal';

@@ -302,7 +302,16 @@ describe('every route calls the registry with validated values', () => {
     expect(status.body).toEqual({ txId: TX_ID, status: 'VALID', blockNumber: 9 });
     expect(h.fake.callsTo('transactionStatus')[0]).toEqual({ method: 'transactionStatus', as: 'org1-vendor', request: TX_ID });
 
-    const proof = { txId: TX_ID, validationCode: 'VALID', validationCodeValue: 0, blockNumber: 9, block: 'AAAA', envelopeIndex: 0 };
+    const proof = {
+      txId: TX_ID,
+      validationCode: 'VALID',
+      validationCodeValue: 0,
+      blockNumber: 9,
+      block: 'AAAA',
+      envelopeIndex: 0,
+      configBlockNumber: 0,
+      consenters: [{ id: 1, mspId: 'OrdererMSP', identity: 'PEM' }],
+    };
     h.fake.handlers.transactionProof = async () => proof;
     const audit = await h.request('GET', `/v1/audit/tx/${TX_ID}`, { token: TOKENS.auditor });
     expect(audit.status).toBe(200);

@@ -9,6 +9,11 @@
  *   - while the first is still running: they wait for it, then behave as above (or run
  *     themselves if the first ended without a final answer).
  *
+ * A write's transaction ID is stored as well, as a pending record (status 0), just before the
+ * transaction goes to the orderers. Found by a retry, a pending record means the gateway stopped
+ * (or the answer was lost) mid-write: the retry then asks the ledger what became of that
+ * transaction instead of writing again, which would be refused as a duplicate.
+ *
  * Storage: one file per (caller, key) in <stateDir>/idempotency/, named by the hex SHA-256 of
  * "<caller>\n<key>", holding one JSON object
  *   {"v":1,"caller":"org1-admin","key":"…","requestHash":"<hex>","status":201,"body":{…},"createdAt":"<ISO>"}
@@ -33,7 +38,12 @@ export interface IdempotencyRecord extends StoredResponse {
   key: string;
   requestHash: string;
   createdAt: string;
+  /** Set on a pending record (status 0): the transaction the write sent to the orderers. */
+  txId?: string;
 }
+
+/** Status of a record that holds only the transaction ID of a write still running (or cut off). */
+const PENDING = 0;
 
 export type IdempotentOutcome =
   | { kind: 'fresh'; response: StoredResponse }
@@ -196,30 +206,39 @@ export class IdempotencyStore {
   }
 
   /**
-   * Answers a write idempotently: the stored answer when there is one for this (caller, key),
-   * otherwise runs `execute` and stores its answer when `isFinal` says it is final.
+   * Answers a write idempotently: the stored answer when there is one for this (caller, key);
+   * for a pending one, what `recover` learns of its transaction; otherwise runs `execute`
+   * (which reports its transaction ID through `submitting`) and stores its answer when
+   * `isFinal` says it is final.
    */
   run(
     request: { caller: string; key: string; hash: string },
-    execute: () => Promise<StoredResponse>,
+    execute: (submitting: (txId: string) => Promise<void>) => Promise<StoredResponse>,
     isFinal: (response: StoredResponse) => boolean,
+    recover: (txId: string) => Promise<StoredResponse | undefined> = async () => undefined,
   ): Promise<IdempotentOutcome> {
     return this.#withLock(request.caller, request.key, async () => {
       const stored = await this.get(request.caller, request.key);
-      if (stored) {
-        if (stored.requestHash !== request.hash) return { kind: 'conflict' };
+      if (stored && stored.requestHash !== request.hash) return { kind: 'conflict' };
+      if (stored && stored.status !== PENDING) {
         return { kind: 'replayed', response: { status: stored.status, body: stored.body } };
       }
-      const response = await execute();
+      const base = { caller: request.caller, key: request.key, requestHash: request.hash };
+      const recovered = stored?.txId ? await recover(stored.txId) : undefined;
+      const response =
+        recovered ??
+        (await execute(async (txId) => {
+          await this.put({ ...base, status: PENDING, body: null, txId });
+        }));
       if (isFinal(response)) {
         try {
-          await this.put({ caller: request.caller, key: request.key, requestHash: request.hash, ...response });
+          await this.put({ ...base, ...response });
         } catch (err) {
           // The write itself stands; only its replay is lost. Say so in the log, answer anyway.
           this.#onError(err);
         }
       }
-      return { kind: 'fresh', response };
+      return { kind: recovered ? 'replayed' : 'fresh', response };
     });
   }
 }

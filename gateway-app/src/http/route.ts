@@ -18,6 +18,8 @@ import type { EventStreams } from './sse';
 import { requestContext } from './context';
 import { sendError, toErrorResponse } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
+import { writeObserver } from '../registry/write-context';
+import { committedAnswer } from '../routes/answers';
 
 export type Access =
   /** No credentials (health, metrics, the OpenAPI document). */
@@ -207,12 +209,27 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
   }
   const handle = spec.handle;
   if (!handle) throw new Error(`route ${spec.operationId} has no handler`);
-  const execute = async (): Promise<StoredResponse> => {
+  const asResponse = (err: unknown): StoredResponse => {
+    const response = toErrorResponse(err, (e) => log.error({ err: e }, 'handler failed'));
+    return { status: response.status, body: response.body };
+  };
+  const execute = async (submitting?: (txId: string) => Promise<void>): Promise<StoredResponse> => {
     try {
-      return { status: spec.success.status, body: await handle(input) };
+      const body = submitting ? await writeObserver.run({ submitting }, () => handle(input)) : await handle(input);
+      return { status: spec.success.status, body };
     } catch (err) {
-      const response = toErrorResponse(err, (e) => log.error({ err: e }, 'handler failed'));
-      return { status: response.status, body: response.body };
+      return asResponse(err);
+    }
+  };
+  /** A write cut off after its transaction went out: answered from the ledger, never written twice. */
+  const recover = async (txId: string): Promise<StoredResponse | undefined> => {
+    try {
+      const outcome = await deps.registry.committedResult(as, txId);
+      if (outcome.kind === 'valid') return { status: spec.success.status, body: committedAnswer(outcome.committed) };
+      if (outcome.kind === 'invalid') return undefined;
+      throw new RegistryError('OUTCOME_UNKNOWN', `transaction ${txId} of the first attempt has not committed yet; retry later with the same Idempotency-Key`, { txId });
+    } catch (err) {
+      return asResponse(err);
     }
   };
 
@@ -229,6 +246,7 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
       { caller: namespace, key, hash: requestHash(req.method, path, body) },
       execute,
       (r) => isFinal(spec, r),
+      recover,
     );
     if (outcome.kind === 'conflict') {
       throw new RegistryError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used for a different request');

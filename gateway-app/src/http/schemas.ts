@@ -416,6 +416,16 @@ export const TransactionProofSchema = z
     blockNumber: z.number().int(),
     block: z.string().openapi({ description: 'base64 of the serialized common.Block, as stored by the peer' }),
     envelopeIndex: z.number().int().openapi({ description: "index of the transaction's envelope in block.data.data" }),
+    configBlockNumber: z.number().int().openapi({ description: 'the config block in force for this block (its signed last_config index)' }),
+    consenters: z
+      .array(
+        z.object({
+          id: z.number().int(),
+          mspId: z.string(),
+          identity: z.string().openapi({ description: "the orderer's signing certificate, PEM" }),
+        }),
+      )
+      .openapi({ description: "that config block's BFT consenter mapping: block signatures name their signer by consenter id" }),
   })
   .openapi('TransactionProof');
 

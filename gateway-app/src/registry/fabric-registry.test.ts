@@ -339,11 +339,22 @@ describe('ledger queries', () => {
     return tx.serializeBinary();
   }
 
-  function block(number: number, txIds: string[]): Uint8Array {
+  function block(number: number, txIds: string[], lastConfig?: number): Uint8Array {
     const b = new common.Block();
     const header = new common.BlockHeader();
     header.setNumber(number);
     b.setHeader(header);
+    if (lastConfig !== undefined) {
+      const index = new common.LastConfig();
+      index.setIndex(lastConfig);
+      const ordererMetadata = new common.OrdererBlockMetadata();
+      ordererMetadata.setLastConfig(index);
+      const signatures = new common.Metadata();
+      signatures.setValue(ordererMetadata.serializeBinary());
+      const metadata = new common.BlockMetadata();
+      metadata.setMetadataList([signatures.serializeBinary(), new Uint8Array(), new Uint8Array()]);
+      b.setMetadata(metadata);
+    }
     const data = new common.BlockData();
     data.setDataList(
       txIds.map((txId) => {
@@ -389,10 +400,53 @@ describe('ledger queries', () => {
     await expect(registry.transactionStatus('a', 'cd'.repeat(32))).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
   });
 
-  test('transactionProof: the block as stored, the envelope index and the validation code', async () => {
+  /** A config block whose Orderer group holds a BFT consenter mapping. */
+  function configBlock(consenters: { id: number; mspId: string; identity: string }[]): Uint8Array {
+    const orderers = new common.Orderers();
+    orderers.setConsenterMappingList(
+      consenters.map((c) => {
+        const consenter = new common.Consenter();
+        consenter.setId(c.id);
+        consenter.setMspId(c.mspId);
+        consenter.setIdentity(Buffer.from(c.identity));
+        return consenter;
+      }),
+    );
+    const value = new common.ConfigValue();
+    value.setValue(orderers.serializeBinary());
+    const ordererGroup = new common.ConfigGroup();
+    ordererGroup.getValuesMap().set('Orderers', value);
+    const channelGroup = new common.ConfigGroup();
+    channelGroup.getGroupsMap().set('Orderer', ordererGroup);
+    const config = new common.Config();
+    config.setChannelGroup(channelGroup);
+    const configEnvelope = new common.ConfigEnvelope();
+    configEnvelope.setConfig(config);
+    const payload = new common.Payload();
+    payload.setData(configEnvelope.serializeBinary());
+    const envelope = new common.Envelope();
+    envelope.setPayload(payload.serializeBinary());
+    const data = new common.BlockData();
+    data.setDataList([envelope.serializeBinary()]);
+    const b = new common.Block();
+    b.setHeader(new common.BlockHeader());
+    b.setData(data);
+    return b.serializeBinary();
+  }
+
+  test('transactionProof: the block as stored, the envelope index, the validation code and the consenters', async () => {
     const txId = 'ef'.repeat(32);
-    const blockBytes = block(12, ['11'.repeat(32), txId, '22'.repeat(32)]);
-    ledger.qsccEvaluate = async (name) => (name === 'GetTransactionByID' ? processed(0) : blockBytes);
+    const blockBytes = block(12, ['11'.repeat(32), txId, '22'.repeat(32)], 3);
+    const consenters = [
+      { id: 1, mspId: 'OrdererMSP', identity: '-----BEGIN CERTIFICATE-----\none\n-----END CERTIFICATE-----\n' },
+      { id: 2, mspId: 'OrdererMSP', identity: '-----BEGIN CERTIFICATE-----\ntwo\n-----END CERTIFICATE-----\n' },
+    ];
+    const answers: Record<string, Uint8Array> = {
+      GetTransactionByID: processed(0),
+      GetBlockByTxID: blockBytes,
+      GetBlockByNumber: configBlock(consenters),
+    };
+    ledger.qsccEvaluate = async (name) => answers[name] ?? new Uint8Array();
     const proof = await registry.transactionProof('auditor', txId);
     expect(proof).toEqual({
       txId,
@@ -401,10 +455,23 @@ describe('ledger queries', () => {
       blockNumber: 12,
       block: Buffer.from(blockBytes).toString('base64'),
       envelopeIndex: 1,
+      configBlockNumber: 3,
+      consenters,
     });
-    expect(ledger.qsccCalls.map((c) => c.name)).toEqual(['GetTransactionByID', 'GetBlockByTxID']);
+    expect(ledger.qsccCalls.map((c) => [c.name, c.args])).toEqual([
+      ['GetTransactionByID', ['iot', txId]],
+      ['GetBlockByTxID', ['iot', txId]],
+      ['GetBlockByNumber', ['iot', '3']],
+    ]);
     const decoded = common.Block.deserializeBinary(Buffer.from(proof.block, 'base64'));
     expect(decoded.getHeader()?.getNumber()).toBe(12);
+  });
+
+  test('transactionProof of a block without orderer metadata: INTERNAL, not a proof without consenters', async () => {
+    const txId = 'ef'.repeat(32);
+    const blockBytes = block(12, [txId]);
+    ledger.qsccEvaluate = async (name) => (name === 'GetTransactionByID' ? processed(0) : blockBytes);
+    await expect(registry.transactionProof('auditor', txId)).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
   test('transactionProof of an unknown transaction: NOT_FOUND', async () => {

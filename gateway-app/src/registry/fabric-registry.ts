@@ -56,9 +56,18 @@ import {
 import type { LedgerPort } from '../fabric/connection';
 import type { Metrics } from '../metrics';
 import { classifyFabricError, FabricFault, isChaincodeRefusal, isRetryableValidationCode, ValidationCode } from './classify';
-import { decodeBlock, decodeChainHeight, decodeProcessedTransaction, validationCodeName } from './ledger-decode';
+import {
+  decodeBlock,
+  decodeChainHeight,
+  decodeChaincodeResult,
+  decodeConsenters,
+  decodeProcessedTransaction,
+  validationCodeName,
+} from './ledger-decode';
+import { writeObserver } from './write-context';
 import type {
   Committed,
+  CommittedOutcome,
   ConfigVerification,
   EventStream,
   FirmwareVerification,
@@ -88,6 +97,7 @@ export interface FabricRegistryOptions {
 const QSCC = {
   getTransactionByID: 'GetTransactionByID',
   getBlockByTxID: 'GetBlockByTxID',
+  getBlockByNumber: 'GetBlockByNumber',
   getChainInfo: 'GetChainInfo',
 } as const;
 
@@ -251,6 +261,16 @@ export class FabricRegistry implements Registry {
     if (envelopeIndex < 0) {
       throw new RegistryError('INTERNAL', `block ${block.blockNumber} does not contain transaction ${txId}`);
     }
+    const configBlockNumber = block.lastConfigBlock;
+    if (configBlockNumber === undefined) {
+      throw new RegistryError('INTERNAL', `block ${block.blockNumber} names no config block in its orderer metadata`);
+    }
+    const configBytes =
+      configBlockNumber === block.blockNumber
+        ? blockBytes
+        : await this.#timed('qscc', QSCC.getBlockByNumber, () =>
+            this.#ledger.qscc(as).evaluate(QSCC.getBlockByNumber, { arguments: [this.#ledger.channel, String(configBlockNumber)] }),
+          );
     return {
       txId,
       validationCode: validationCodeName(processed.validationCode),
@@ -258,6 +278,8 @@ export class FabricRegistry implements Registry {
       blockNumber: block.blockNumber,
       block: Buffer.from(blockBytes).toString('base64'),
       envelopeIndex,
+      configBlockNumber,
+      consenters: decodeConsenters(configBytes),
     };
   }
 
@@ -286,6 +308,17 @@ export class FabricRegistry implements Registry {
       }
     }
     return { [Symbol.asyncIterator]: iterate, close: () => events.close() };
+  }
+
+  async committedResult(as: string, txId: string): Promise<CommittedOutcome> {
+    const status = await this.#resolveOutcome(as, txId);
+    if (!status) return { kind: 'unknown' };
+    if (status.code !== ValidationCode.VALID) return { kind: 'invalid', validationCode: validationCodeName(status.code) };
+    const bytes = await this.#timed('qscc', QSCC.getTransactionByID, () =>
+      this.#ledger.qscc(as).evaluate(QSCC.getTransactionByID, { arguments: [this.#ledger.channel, txId] }),
+    );
+    const result = decodeJson<unknown>(decodeChaincodeResult(bytes), QSCC.getTransactionByID);
+    return { kind: 'valid', committed: { result, txId, blockNumber: Number(status.blockNumber) } };
   }
 
   async ping(): Promise<{ height: number }> {
@@ -361,6 +394,7 @@ export class FabricRegistry implements Registry {
         throw this.#toRegistryError(classifyFabricError(err), tx, err, txId);
       }
 
+      await writeObserver.getStore()?.submitting(txId);
       let status: Status | undefined;
       try {
         const commit = await transaction.submit();

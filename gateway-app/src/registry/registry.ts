@@ -65,6 +65,13 @@ export interface MessageVerification {
   anchoredAt?: string;
 }
 
+/** What became of a write known only by its transaction ID (after a crash, say). */
+export type CommittedOutcome =
+  | { kind: 'valid'; committed: Committed<unknown> }
+  | { kind: 'invalid'; validationCode: string }
+  /** Not committed within the lookup budget: it may still commit. */
+  | { kind: 'unknown' };
+
 /** Commit state of a transaction: "VALID", a Fabric validation code name, or "UNKNOWN" (not on the ledger). */
 export interface TransactionStatus {
   txId: string;
@@ -82,6 +89,21 @@ export interface TransactionProof {
   block: string;
   /** Position of the transaction's envelope in block.data.data. */
   envelopeIndex: number;
+  /** The channel config block in force for this block (the last_config index its orderers signed). */
+  configBlockNumber: number;
+  /**
+   * That config block's BFT consenter mapping: BFT block signatures name their signer only by
+   * consenter id, so a verifier needs these identities to check them.
+   */
+  consenters: Consenter[];
+}
+
+/** One orderer of the BFT consenter set, as the channel configuration's ConsenterMapping has it. */
+export interface Consenter {
+  id: number;
+  mspId: string;
+  /** The orderer's signing certificate, PEM. */
+  identity: string;
 }
 
 export interface LedgerEvent {
@@ -133,6 +155,8 @@ export interface Registry {
   listEndpoints(as: string): Promise<Endpoint[]>;
 
   transactionStatus(as: string, txId: string): Promise<TransactionStatus>;
+  /** Waits (boundedly) for `txId` to commit and answers its chaincode result if it is VALID. */
+  committedResult(as: string, txId: string): Promise<CommittedOutcome>;
   transactionProof(as: string, txId: string): Promise<TransactionProof>;
   /** Chaincode events from `startBlock` (inclusive), or from the next block when absent. */
   chaincodeEvents(as: string, startBlock?: bigint): Promise<EventStream>;

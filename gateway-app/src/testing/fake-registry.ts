@@ -48,6 +48,7 @@ const METHODS: RegistryMethod[] = [
   'registerEndpoint',
   'listEndpoints',
   'transactionStatus',
+  'committedResult',
   'transactionProof',
   'chaincodeEvents',
   'ping',

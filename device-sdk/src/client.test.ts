@@ -1,0 +1,227 @@
+import { once } from 'node:events';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Device, KeyValidity, parsePublicKey, RegistryError, SignedPayload, verifyStatement } from '@iotreg/common';
+import { authenticateDevice, parseAuthorization } from '../../gateway-app/src/auth';
+import { SeqCounter } from './actions';
+import { DeviceClient, GatewayRequestError } from './client';
+import { DeviceIdentity } from './identity';
+import { seal, SealError, SealErrorCode } from './seal';
+
+/**
+ * A stand-in gateway: checks device reads with the gateway's own verifier and device-signed
+ * bodies with the chaincode's, and answers in the contract's shapes.
+ */
+class FakeGateway {
+  readonly devices = new Map<string, Device>();
+  readonly keys = new Map<string, KeyValidity>();
+  readonly requests: string[] = [];
+  readonly writes: { path: string; idempotencyKey: string | undefined; body: SignedPayload }[] = [];
+  /** Answers to give before the real one, for the next writes. */
+  readonly scripted: { status: number; body: string }[] = [];
+  #server: Server | undefined;
+
+  add(deviceId: string, identity: DeviceIdentity, overrides: Partial<Device> = {}): Device {
+    const device: Device = {
+      deviceId,
+      family: 'fam',
+      ownerMsp: 'Org1MSP',
+      status: 'active',
+      publicKeyPem: identity.publicKeyPem,
+      keyId: identity.keyId,
+      attributes: {},
+      createdAt: '2024-01-01T00:00:00.000Z',
+      updatedAt: '2024-01-01T00:00:00.000Z',
+      seq: 0,
+      ...overrides,
+    };
+    this.devices.set(deviceId, device);
+    this.keys.set(identity.keyId, { keyId: identity.keyId, deviceId, at: device.updatedAt, validAt: true, status: 'current' });
+    return device;
+  }
+
+  async start(): Promise<string> {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => {
+        const code = err instanceof RegistryError ? err.code : 'INTERNAL';
+        const status = code === 'UNAUTHENTICATED' ? 401 : code === 'NOT_FOUND' ? 404 : code === 'INTERNAL' ? 500 : 422;
+        this.#json(res, status, { error: { code, message: (err as Error).message } });
+      });
+    });
+    this.#server.listen(0, '127.0.0.1');
+    await once(this.#server, 'listening');
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.close();
+    if (this.#server) await once(this.#server, 'close');
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    this.requests.push(`${req.method} ${path}`);
+    const segments = path.split('/').map(decodeURIComponent);
+    const device = (id: string | undefined) => {
+      const found = this.devices.get(id ?? '');
+      if (!found) throw new RegistryError('NOT_FOUND', `device ${id} is not registered`);
+      return found;
+    };
+    if (req.method === 'GET') {
+      const credentials = parseAuthorization(req.headers.authorization);
+      if (credentials.scheme !== 'device') throw new RegistryError('UNAUTHENTICATED', 'device credentials required');
+      await authenticateDevice({ credentials, method: req.method, path, nowMs: Date.now(), lookupDevice: async (id) => device(id) });
+      if (path === '/v1/discovery') return this.#json(res, 200, { endpoints: [{ id: 'gw1', org: 'Org1MSP', kind: 'gateway', url: 'http://gw1', tlsCertSha256: '', registeredAt: 'now' }] });
+      if (segments[2] === 'devices') return this.#json(res, 200, device(segments[3]));
+      const key = this.keys.get(segments[3] ?? '');
+      if (!key) throw new RegistryError('NOT_FOUND', 'key is not registered');
+      return this.#json(res, 200, key);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as SignedPayload;
+    this.writes.push({ path, idempotencyKey: req.headers['idempotency-key'] as string | undefined, body });
+    const scripted = this.scripted.shift();
+    if (scripted) {
+      res.writeHead(scripted.status, { 'content-type': 'application/json' }).end(scripted.body);
+      return;
+    }
+    const signer = device(segments[3]);
+    if (!verifyStatement(parsePublicKey(signer.publicKeyPem), body.payload, body.signature)) throw new RegistryError('BAD_SIGNATURE', 'bad signature');
+    const seq = body.payload.seq as number;
+    if (seq <= signer.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${signer.seq}`);
+    signer.seq = seq;
+    this.#json(res, 201, { ...body.payload, txId: `tx${seq}` });
+  }
+
+  #json(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+}
+
+const gateway = new FakeGateway();
+let url: string;
+const alice = DeviceIdentity.generate();
+const bob = DeviceIdentity.generate();
+const H = 'c'.repeat(64);
+
+beforeAll(async () => {
+  url = await gateway.start();
+});
+afterAll(() => gateway.stop());
+beforeEach(() => {
+  gateway.devices.clear();
+  gateway.keys.clear();
+  gateway.requests.length = 0;
+  gateway.writes.length = 0;
+  gateway.scripted.length = 0;
+  gateway.add('site:alice', alice);
+  gateway.add('bob', bob);
+});
+
+async function sealFailure(promise: Promise<unknown>): Promise<SealErrorCode> {
+  const err: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  if (!(err instanceof SealError)) throw new Error(`expected a SealError, got ${String(err)}`);
+  return err.code;
+}
+
+describe('reads with Device credentials', () => {
+  test('discovery, a device and a key, through the gateway verifier (an ID with ":" is percent-encoded and signed so)', async () => {
+    const client = new DeviceClient(url, 'site:alice', alice);
+    await expect(client.getDiscovery()).resolves.toEqual([expect.objectContaining({ id: 'gw1', kind: 'gateway' })]);
+    await expect(client.getDevice('site:alice')).resolves.toMatchObject({ deviceId: 'site:alice', keyId: alice.keyId });
+    await expect(client.getDeviceKey('bob')).resolves.toEqual({ deviceId: 'bob', status: 'active', keyId: bob.keyId, publicKeyPem: bob.publicKeyPem });
+    await expect(client.getKeyValidity(bob.keyId, '2024-02-01T00:00:00Z')).resolves.toMatchObject({ deviceId: 'bob', validAt: true });
+  });
+
+  test('a key the gateway does not know for the device gets the 401 as a GatewayRequestError', async () => {
+    const err: unknown = await new DeviceClient(url, 'bob', alice).getDiscovery().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayRequestError);
+    expect(err).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  test('errors carry the status and code of the contract body', async () => {
+    await expect(new DeviceClient(url, 'bob', bob).getDevice('nobody')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND', message: '404 NOT_FOUND: device nobody is not registered' });
+  });
+});
+
+describe('device-signed writes', () => {
+  test('config, firmware and anchor bodies go to their paths, signed, with seq continuing from the seed', async () => {
+    const client = new DeviceClient(url, 'site:alice', alice, { seq: new SeqCounter(10) });
+    await expect(client.sendConfigReport(H)).resolves.toMatchObject({ txId: 'tx11' });
+    await expect(client.sendFirmwareReport('fam', '2.0.1', H)).resolves.toMatchObject({ txId: 'tx12' });
+    await expect(client.anchor(H)).resolves.toMatchObject({ digest: H, seq: 13 });
+    expect(gateway.writes.map((w) => [w.path, w.idempotencyKey, w.body.payload.action, w.body.payload.seq])).toEqual([
+      ['/v1/devices/site%3Aalice/config/report', 'seq-11', 'config-report', 11],
+      ['/v1/devices/site%3Aalice/firmware', 'seq-12', 'firmware-report', 12],
+      ['/v1/devices/site%3Aalice/messages', 'seq-13', 'anchor', 13],
+    ]);
+  });
+
+  test('a refused write surfaces as a GatewayRequestError; syncSeq moves past what the ledger holds', async () => {
+    gateway.devices.get('bob')!.seq = 50;
+    const client = new DeviceClient(url, 'bob', bob);
+    await expect(client.anchor(H)).rejects.toMatchObject({ status: 422, code: 'REPLAYED_SEQ' });
+    await expect(client.syncSeq()).resolves.toBe(50);
+    await expect(client.anchor(H)).resolves.toMatchObject({ seq: 51 });
+  });
+
+  test('after OUTCOME_UNKNOWN the same body is resent with the same Idempotency-Key, once by default', async () => {
+    const unknown = { status: 503, body: JSON.stringify({ error: { code: 'OUTCOME_UNKNOWN', message: 'retry' } }) };
+    const client = new DeviceClient(url, 'bob', bob);
+    gateway.scripted.push(unknown);
+    await expect(client.anchor(H)).resolves.toMatchObject({ seq: 1 });
+    expect(gateway.writes).toHaveLength(2);
+    expect(gateway.writes[1]).toEqual(gateway.writes[0]);
+
+    gateway.scripted.push(unknown, unknown);
+    await expect(client.anchor(H)).rejects.toMatchObject({ status: 503, code: 'OUTCOME_UNKNOWN' });
+    expect(gateway.writes).toHaveLength(4);
+  });
+
+  test('other failures are not resent; a body that is not the contract\'s error shape is UNEXPECTED_RESPONSE', async () => {
+    const client = new DeviceClient(url, 'bob', bob);
+    gateway.scripted.push({ status: 502, body: '<html>bad gateway</html>' });
+    await expect(client.anchor(H)).rejects.toMatchObject({ status: 502, code: 'UNEXPECTED_RESPONSE' });
+    gateway.scripted.push({ status: 503, body: JSON.stringify({ error: { code: 'LEDGER_UNAVAILABLE', message: 'down' } }) });
+    await expect(client.anchor(H)).rejects.toMatchObject({ status: 503, code: 'LEDGER_UNAVAILABLE' });
+    expect(gateway.writes).toHaveLength(2);
+  });
+});
+
+describe('sealing through the ledger', () => {
+  test("sealTo uses the recipient's key on the ledger; openFrom checks the sender's key there", async () => {
+    const envelope = await new DeviceClient(url, 'site:alice', alice).sealTo('bob', 'close valve 3');
+    expect(envelope).toMatchObject({ senderDeviceId: 'site:alice', recipientDeviceId: 'bob', recipientKeyId: bob.keyId });
+    await expect(new DeviceClient(url, 'bob', bob).openFrom(envelope)).resolves.toEqual(Buffer.from('close valve 3'));
+  });
+
+  test.each(['suspended', 'revoked'] as const)('a %s recipient is refused', async (status) => {
+    gateway.devices.get('bob')!.status = status;
+    expect(await sealFailure(new DeviceClient(url, 'site:alice', alice).sealTo('bob', 'x'))).toBe('RECIPIENT_NOT_ACTIVE');
+  });
+
+  test('an Ed25519 recipient is refused', async () => {
+    gateway.add('ed', DeviceIdentity.generate('ed25519'));
+    expect(await sealFailure(new DeviceClient(url, 'site:alice', alice).sealTo('ed', 'x'))).toBe('UNSUITABLE_KEY');
+  });
+
+  const aliceToBob = () => seal({ deviceId: 'site:alice', identity: alice }, { deviceId: 'bob', publicKeyPem: bob.publicKeyPem }, 'x');
+  test.each<[string, () => void]>([
+    ['its key was rotated away', () => Object.assign(gateway.keys.get(alice.keyId)!, { validAt: false, status: 'rotated' })],
+    ['its key is revoked', () => Object.assign(gateway.keys.get(alice.keyId)!, { validAt: false, status: 'revoked' })],
+    ['its key is unknown to the ledger', () => gateway.keys.delete(alice.keyId)],
+    ['its key belongs to another device', () => Object.assign(gateway.keys.get(alice.keyId)!, { deviceId: 'bob' })],
+    ['it is suspended', () => Object.assign(gateway.devices.get('site:alice')!, { status: 'suspended' })],
+    ['its record shows another key', () => Object.assign(gateway.devices.get('site:alice')!, { publicKeyPem: DeviceIdentity.generate().publicKeyPem })],
+  ])('openFrom refuses a sender when %s', async (_, change) => {
+    const envelope = aliceToBob();
+    change();
+    expect(await sealFailure(new DeviceClient(url, 'bob', bob).openFrom(envelope))).toBe('SENDER_NOT_VALID');
+  });
+
+  test('openFrom refuses a malformed envelope before asking the gateway', async () => {
+    expect(await sealFailure(new DeviceClient(url, 'bob', bob).openFrom({ ...aliceToBob(), v: 2 }))).toBe('MALFORMED_ENVELOPE');
+    expect(gateway.requests).toEqual([]);
+  });
+});
