@@ -1,0 +1,154 @@
+/** iotreg device …: keys, registration, reads, rotation, status, bulk import. */
+import { Command, Option } from 'commander';
+import { Device, DeviceKey, HistoryEntry, REVOCATION_REASONS } from '@iotreg/common';
+import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import { CommandContext, Io } from '../context';
+import { CliError } from '../errors';
+import { seg } from '../http/gateway-client';
+import { runImport } from '../import/run-import';
+import { readIdentity, writeKeyPair } from '../key-files';
+import { fetchPage, integer, keyValue, PagingOptions, withPaging } from './options';
+
+const DEVICE_COLUMNS = ['deviceId', 'family', 'ownerMsp', 'status', 'keyId', 'updatedAt'];
+
+export function deviceCommands(io: Io): Command {
+  const device = new Command('device').description('devices: keys, registration, status, history');
+  const ctx = (command: Command) => CommandContext.of(io, command);
+
+  device
+    .command('keygen')
+    .description('generate a device key pair: PREFIX.key.pem (PKCS#8) and PREFIX.pub.pem')
+    .requiredOption('--out <prefix>', 'path prefix of the two files')
+    .addOption(new Option('--type <type>', 'key type').choices(['p256', 'ed25519']).default('p256'))
+    .action((options: { out: string; type: 'p256' | 'ed25519' }, command: Command) => {
+      ctx(command).record(writeKeyPair(options.out, DeviceIdentity.generate(options.type)));
+    });
+
+  device
+    .command('register')
+    .description('register a device, proving possession of its private key')
+    .requiredOption('--id <deviceId>', 'device ID')
+    .requiredOption('--family <family>', 'firmware family')
+    .requiredOption('--key <file>', "the device's private key PEM (signs the proof; only the public key is sent)")
+    .option('--attr <key=value>', 'an attribute (repeatable)', keyValue)
+    .action(async (options: { id: string; family: string; key: string; attr?: Record<string, string> }, command: Command) => {
+      const c = ctx(command);
+      const identity = readIdentity(options.key);
+      const body = {
+        deviceId: options.id,
+        publicKeyPem: identity.publicKeyPem,
+        family: options.family,
+        ...(options.attr ? { attributes: options.attr } : {}),
+        proof: registrationProof(identity, options.id),
+      };
+      c.record(await c.client.write<Device>('POST', '/v1/devices', body));
+    });
+
+  device
+    .command('show')
+    .description('read a device')
+    .argument('<deviceId>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.get<Device>(`/v1/devices/${seg(id)}`));
+    });
+
+  withPaging(
+    device
+      .command('list')
+      .description('list devices')
+      .option('--owner <msp>', 'owned by this MSP')
+      .option('--family <family>')
+      .addOption(new Option('--status <status>').choices(['active', 'suspended', 'revoked']))
+      .option('--noncompliant', 'only devices running firmware below their family policy'),
+  ).action(async (options: PagingOptions & { owner?: string; family?: string; status?: string; noncompliant?: boolean }, command: Command) => {
+    const c = ctx(command);
+    const query = {
+      owner: options.owner,
+      family: options.family,
+      status: options.status,
+      compliance: options.noncompliant ? 'noncompliant' : undefined,
+    };
+    c.page(await fetchPage<Device>(c, '/v1/devices', query, options), DEVICE_COLUMNS);
+  });
+
+  withPaging(device.command('history').description('every change of a device, oldest first').argument('<deviceId>')).action(
+    async (id: string, options: PagingOptions, command: Command) => {
+      const c = ctx(command);
+      const page = await fetchPage<HistoryEntry>(c, `/v1/devices/${seg(id)}/history`, {}, options);
+      c.page(page, ['timestamp', 'action', 'submitterMsp', 'txId']);
+    },
+  );
+
+  device
+    .command('keys')
+    .description('every key the device has had')
+    .argument('<deviceId>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const c = ctx(command);
+      const keys = await c.client.get<DeviceKey[]>(`/v1/devices/${seg(id)}/keys`);
+      c.page({ items: keys, bookmark: '' }, ['keyId', 'validFrom', 'validTo', 'revokedAt']);
+    });
+
+  device
+    .command('rotate')
+    .description("rotate a device's key: the old and the new key both sign the change")
+    .requiredOption('--id <deviceId>', 'device ID')
+    .requiredOption('--old-key <file>', 'the current private key PEM')
+    .requiredOption('--new-key <file>', 'the new private key PEM')
+    .action(async (options: { id: string; oldKey: string; newKey: string }, command: Command) => {
+      const c = ctx(command);
+      const body = rotationProofs(options.id, readIdentity(options.oldKey), readIdentity(options.newKey));
+      c.record(await c.client.write<Device>('POST', `/v1/devices/${seg(options.id)}/keys`, body));
+    });
+
+  for (const [name, description] of [
+    ['suspend', 'suspend a device'],
+    ['reactivate', 'reactivate a suspended device'],
+  ] as const) {
+    device
+      .command(name)
+      .description(description)
+      .argument('<deviceId>')
+      .option('--reason <text>')
+      .action(async (id: string, options: { reason?: string }, command: Command) => {
+        const c = ctx(command);
+        const body = options.reason === undefined ? {} : { reason: options.reason };
+        c.record(await c.client.write<Device>('POST', `/v1/devices/${seg(id)}/${name}`, body));
+      });
+  }
+
+  device
+    .command('revoke')
+    .description('revoke a device (terminal)')
+    .argument('<deviceId>')
+    .addOption(new Option('--reason <reason>').choices(REVOCATION_REASONS).makeOptionMandatory())
+    .action(async (id: string, options: { reason: string }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.write<Device>('POST', `/v1/devices/${seg(id)}/revoke`, { reason: options.reason }));
+    });
+
+  device
+    .command('import')
+    .description('register the devices of a CSV file (deviceId,family, and privateKeyFile or publicKeyPem+proof)')
+    .argument('<csv>')
+    .option('--report <file>', 'JSON Lines report, also what a rerun resumes from (default: CSV.report.jsonl)')
+    .addOption(new Option('--concurrency <n>', 'registrations in flight').argParser(integer(1, 256)).default(16))
+    .action(async (csv: string, options: { report?: string; concurrency: number }, command: Command) => {
+      const c = ctx(command);
+      const summary = await runImport({
+        csvFile: csv,
+        reportFile: options.report ?? `${csv}.report.jsonl`,
+        concurrency: options.concurrency,
+        client: c.client,
+        io,
+      });
+      c.record(summary);
+      if (summary.failed > 0) {
+        const message = `${summary.failed} row(s) failed (listed above and in ${summary.report}); run again to retry them`;
+        throw new CliError('IMPORT_INCOMPLETE', message);
+      }
+    });
+
+  return device;
+}

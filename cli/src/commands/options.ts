@@ -1,0 +1,45 @@
+/** Option parsers and shared options for commander. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Page } from '@iotreg/common';
+import { PAGE_SIZE_MAX } from '@iotreg/common';
+import type { CommandContext } from '../context';
+import type { Query } from '../http/gateway-client';
+
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** Repeatable k=v options collected into a record. */
+export function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('must be key=value');
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+export interface PagingOptions {
+  pageSize?: number;
+  bookmark?: string;
+  all?: boolean;
+}
+
+export function withPaging(command: Command): Command {
+  return command
+    .addOption(new Option('--page-size <n>', 'items per page').argParser(integer(1, PAGE_SIZE_MAX)))
+    .option('--bookmark <b>', 'start at this page (from a previous answer)')
+    .option('--all', 'follow every page');
+}
+
+/** One page, or with --all every page merged into one. */
+export async function fetchPage<T>(ctx: CommandContext, path: string, query: Query, paging: PagingOptions): Promise<Page<T>> {
+  const request = { ...query, pageSize: paging.pageSize, bookmark: paging.bookmark };
+  if (!paging.all) return ctx.client.get<Page<T>>(path, request);
+  const items: T[] = [];
+  for await (const page of ctx.client.pages<T>(path, request)) items.push(...page.items);
+  return { items, bookmark: '' };
+}

@@ -1,0 +1,252 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePublicKey, statements } from '@iotreg/common';
+import { DeviceIdentity } from '@iotreg/device';
+import { GatewayClient } from '../http/gateway-client';
+import { runCli } from '../program';
+import { Answer, captureIo, errorAnswer, FakeGateway, ReceivedRequest } from '../testing/fake-gateway';
+import { readImportRows } from './csv-rows';
+import { planImport } from './plan';
+import { ReportLine } from './report';
+import { runImport } from './run-import';
+
+const gateway = new FakeGateway();
+beforeAll(() => gateway.start());
+afterAll(() => gateway.stop());
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'iotreg-import-'));
+  gateway.requests.length = 0;
+});
+
+/** Key files in keys/ beside the CSV, named relative to it. */
+function keyRows(ids: string[]): { csv: string; identities: Map<string, DeviceIdentity> } {
+  const identities = new Map<string, DeviceIdentity>();
+  const lines = ['deviceId,family,privateKeyFile'];
+  const keys = join(dir, 'keys');
+  mkdirSync(keys, { recursive: true });
+  for (const id of ids) {
+    const identity = DeviceIdentity.generate();
+    identities.set(id, identity);
+    writeFileSync(join(keys, `${id}.pem`), identity.exportPrivateKeyPem());
+    lines.push(`${id},fam,keys/${id}.pem`);
+  }
+  const csv = join(dir, 'devices.csv');
+  writeFileSync(csv, lines.join('\n') + '\n');
+  return { csv, identities };
+}
+
+function report(file: string): ReportLine[] {
+  return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as ReportLine);
+}
+
+const registrations = () => gateway.requests.filter((r) => r.method === 'POST');
+const bodyOf = (request: ReceivedRequest) => request.body as { deviceId: string; publicKeyPem: string };
+
+/** A ledger behind the fake gateway: registers new IDs, answers 409 for known ones, serves reads. */
+function ledger(devices = new Map<string, { keyId: string; ownerMsp: string }>(), before?: (r: ReceivedRequest) => Answer | undefined) {
+  let txs = 0;
+  gateway.handler = (request) => {
+    const early = before?.(request);
+    if (early) return early;
+    if (request.method === 'GET') {
+      const id = decodeURIComponent(request.path.split('/')[3] ?? '');
+      const device = devices.get(id);
+      return device ? { status: 200, body: { deviceId: id, ...device } } : errorAnswer(404, 'NOT_FOUND');
+    }
+    const { deviceId, publicKeyPem } = bodyOf(request);
+    if (devices.has(deviceId)) return errorAnswer(409, 'ALREADY_EXISTS', `device ${deviceId} exists`);
+    devices.set(deviceId, { keyId: parsePublicKey(publicKeyPem).keyId, ownerMsp: 'Org1MSP' });
+    txs += 1;
+    return { status: 201, body: { deviceId, txId: `tx${txs}` } };
+  };
+  return devices;
+}
+
+async function importCsv(csv: string, options: { concurrency?: number; mspId?: string } = {}) {
+  const io = captureIo();
+  const reportFile = `${csv}.report.jsonl`;
+  const client = new GatewayClient({ gateway: gateway.url, token: 't', ...(options.mspId ? { mspId: options.mspId } : {}) });
+  const summary = await runImport({ csvFile: csv, reportFile, concurrency: options.concurrency ?? 16, client, io, retryDelayMs: 1 });
+  return { summary, io, reportFile };
+}
+
+describe('planning', () => {
+  test('rows done in the report are skipped; invalid rows fail before anything is sent', () => {
+    const csv = join(dir, 'plan.csv');
+    const given = DeviceIdentity.generate();
+    const proof = given.sign(statements.register('given', given.keyId));
+    const forged = given.sign(statements.register('someone-else', given.keyId));
+    writeFileSync(join(dir, 'k.pem'), DeviceIdentity.generate().exportPrivateKeyPem());
+    writeFileSync(
+      csv,
+      [
+        'deviceId,family,privateKeyFile,publicKeyPem,proof',
+        'done,fam,k.pem,,',
+        'exists,fam,k.pem,,',
+        'failed-before,fam,k.pem,,',
+        `given,fam,,"${given.publicKeyPem}",${proof}`,
+        `forged,fam,,"${given.publicKeyPem}",${forged}`,
+        'bad id!,fam,k.pem,,',
+        'no-key,fam,,,',
+        `both,fam,k.pem,"${given.publicKeyPem}",${proof}`,
+        'missing-file,fam,nope.pem,,',
+        'given,fam,k.pem,,',
+      ].join('\n'),
+    );
+    const previous = new Map<string, ReportLine>([
+      ['done', { row: 1, deviceId: 'done', status: 'ok', txId: 'tx' }],
+      ['exists', { row: 2, deviceId: 'exists', status: 'exists' }],
+      ['failed-before', { row: 3, deviceId: 'failed-before', status: 'failed', code: 'LEDGER_UNAVAILABLE' }],
+    ]);
+    const plan = planImport(readImportRows(csv), previous, csv);
+    expect(plan.skipped.map((r) => r.deviceId)).toEqual(['done', 'exists']);
+    expect(plan.registrations.map((r) => [r.row, r.deviceId])).toEqual([
+      [3, 'failed-before'],
+      [4, 'given'],
+    ]);
+    expect(plan.registrations[1]).toMatchObject({ keyId: given.keyId, body: { deviceId: 'given', family: 'fam', publicKeyPem: given.publicKeyPem, proof } });
+    expect(plan.invalid.map((l) => [l.row, l.deviceId, l.code, l.message])).toEqual([
+      [5, 'forged', 'BAD_SIGNATURE', `the proof does not verify with key ${given.keyId}`],
+      [6, 'bad id!', 'INVALID_ARGUMENT', 'deviceId "bad id!" is not a valid ID'],
+      [7, 'no-key', 'INVALID_ARGUMENT', 'give privateKeyFile, or publicKeyPem and proof'],
+      [8, 'both', 'INVALID_ARGUMENT', 'give privateKeyFile, or publicKeyPem and proof, not both'],
+      [9, 'missing-file', 'INVALID_ARGUMENT', `cannot read the private key file ${join(dir, 'nope.pem')}`],
+      [10, 'given', 'INVALID_ARGUMENT', 'device given appears more than once in the file'],
+    ]);
+  });
+
+  test('a CSV with unknown columns is refused whole', () => {
+    const csv = join(dir, 'cols.csv');
+    writeFileSync(csv, 'deviceId,family,colour\nd,f,red\n');
+    expect(() => readImportRows(csv)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('running', () => {
+  test('registers every row with its key and proof, and reports each with its txId', async () => {
+    const { csv, identities } = keyRows(['d-1', 'd-2', 'd-3']);
+    ledger();
+    const { summary, reportFile } = await importCsv(csv);
+    expect(summary).toEqual({ rows: 3, skipped: 0, ok: 3, exists: 0, failed: 0, report: reportFile });
+    for (const request of registrations()) {
+      expect(bodyOf(request).publicKeyPem).toBe(identities.get(bodyOf(request).deviceId)?.publicKeyPem);
+    }
+    const lines = report(reportFile).sort((a, b) => a.row - b.row);
+    expect(lines.map((l) => [l.row, l.deviceId, l.status])).toEqual([
+      [1, 'd-1', 'ok'],
+      [2, 'd-2', 'ok'],
+      [3, 'd-3', 'ok'],
+    ]);
+    expect(lines.every((l) => /^tx\d$/.test(l.txId ?? ''))).toBe(true);
+  });
+
+  test('at most `concurrency` registrations are in flight', async () => {
+    const { csv } = keyRows(Array.from({ length: 12 }, (_, i) => `c-${i}`));
+    let inFlight = 0;
+    let most = 0;
+    gateway.handler = async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight -= 1;
+      return { status: 201, body: { txId: 'tx' } };
+    };
+    await importCsv(csv, { concurrency: 3 });
+    expect(registrations()).toHaveLength(12);
+    expect(most).toBe(3);
+  });
+
+  test('503 and 429 are retried once with the same Idempotency-Key, then listed as failed', async () => {
+    const { csv } = keyRows(['flaky', 'busy', 'broken']);
+    const seen = new Map<string, number>();
+    ledger(undefined, (request) => {
+      const id = bodyOf(request).deviceId;
+      const attempt = (seen.get(id) ?? 0) + 1;
+      seen.set(id, attempt);
+      if (id === 'flaky' && attempt === 1) return errorAnswer(503, 'OUTCOME_UNKNOWN');
+      if (id === 'busy') return errorAnswer(429, 'RATE_LIMITED', 'slow down');
+      if (id === 'broken') return errorAnswer(422, 'BAD_SIGNATURE', 'no');
+      return undefined;
+    });
+    const { summary, io, reportFile } = await importCsv(csv);
+    expect(summary).toMatchObject({ ok: 1, failed: 2 });
+    expect(Object.fromEntries(seen)).toEqual({ flaky: 2, busy: 2, broken: 1 });
+    for (const id of ['flaky', 'busy']) {
+      const keys = registrations().filter((r) => bodyOf(r).deviceId === id).map((r) => r.headers['idempotency-key']);
+      expect(new Set(keys).size).toBe(1);
+    }
+    expect(report(reportFile).map((l) => [l.deviceId, l.status, l.code])).toEqual(
+      expect.arrayContaining([
+        ['flaky', 'ok', undefined],
+        ['busy', 'failed', 'RATE_LIMITED'],
+        ['broken', 'failed', 'BAD_SIGNATURE'],
+      ]),
+    );
+    expect(report(reportFile)).toHaveLength(3);
+    expect(io.err).toBe('row 2 busy: RATE_LIMITED: slow down\nrow 3 broken: BAD_SIGNATURE: no\n');
+  });
+
+  test('409 with the same key is "exists"; with another key, or another org, it failed', async () => {
+    const { csv, identities } = keyRows(['mine', 'other-key', 'other-org']);
+    const keyId = (id: string) => identities.get(id)?.keyId as string;
+    ledger(
+      new Map([
+        ['mine', { keyId: keyId('mine'), ownerMsp: 'Org1MSP' }],
+        ['other-key', { keyId: 'f'.repeat(64), ownerMsp: 'Org1MSP' }],
+        ['other-org', { keyId: keyId('other-org'), ownerMsp: 'Org2MSP' }],
+      ]),
+    );
+    const { summary, reportFile } = await importCsv(csv, { mspId: 'Org1MSP' });
+    expect(summary).toMatchObject({ ok: 0, exists: 1, failed: 2 });
+    expect(report(reportFile).sort((a, b) => a.row - b.row)).toEqual([
+      { row: 1, deviceId: 'mine', status: 'exists', code: 'ALREADY_EXISTS', message: 'already registered by Org1MSP with this key' },
+      { row: 2, deviceId: 'other-key', status: 'failed', code: 'ALREADY_EXISTS', message: `other-key is registered with another key (${'f'.repeat(64)})` },
+      { row: 3, deviceId: 'other-org', status: 'failed', code: 'ALREADY_EXISTS', message: 'other-org is registered by Org2MSP' },
+    ]);
+  });
+
+  test('a rerun skips rows the report shows done and retries the failed ones', async () => {
+    const { csv } = keyRows(['r-1', 'r-2', 'r-3']);
+    let down = true;
+    ledger(undefined, (request) => (down && bodyOf(request).deviceId === 'r-2' ? errorAnswer(400, 'INVALID_ARGUMENT', 'not today') : undefined));
+    const first = await importCsv(csv);
+    expect(first.summary).toMatchObject({ ok: 2, failed: 1 });
+    const firstLines = report(first.reportFile).map((l) => [l.deviceId, l.status]);
+    expect(firstLines).toContainEqual(['r-2', 'failed']);
+
+    down = false;
+    gateway.requests.length = 0;
+    const second = await importCsv(csv);
+    expect(second.summary).toMatchObject({ rows: 3, skipped: 2, ok: 1, failed: 0 });
+    expect(registrations().map((r) => bodyOf(r).deviceId)).toEqual(['r-2']);
+    expect(report(second.reportFile).map((l) => [l.deviceId, l.status])).toEqual([...firstLines, ['r-2', 'ok']]);
+
+    gateway.requests.length = 0;
+    expect((await importCsv(csv)).summary).toMatchObject({ skipped: 3, ok: 0 });
+    expect(gateway.requests).toHaveLength(0);
+  });
+
+  test('a rerun whose report was lost finds its rows registered with the same key', async () => {
+    const { csv } = keyRows(['l-1', 'l-2']);
+    ledger();
+    const first = await importCsv(csv);
+    writeFileSync(first.reportFile, '');
+    expect((await importCsv(csv)).summary).toMatchObject({ ok: 0, exists: 2, failed: 0 });
+  });
+
+  test('through the CLI: a summary, and exit 1 with IMPORT_INCOMPLETE when rows failed', async () => {
+    const { csv } = keyRows(['x-1', 'x-2']);
+    ledger(undefined, (request) => (bodyOf(request).deviceId === 'x-2' ? errorAnswer(403, 'FORBIDDEN', 'not yours') : undefined));
+    const io = captureIo({ IOTREG_GATEWAY: gateway.url, IOTREG_TOKEN: 't' });
+    const reportFile = join(dir, 'out.jsonl');
+    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--concurrency', '2'], io)).toBe(1);
+    expect(JSON.parse(io.out)).toEqual({ rows: 2, skipped: 0, ok: 1, exists: 0, failed: 1, report: reportFile });
+    expect(io.err).toContain('row 2 x-2: FORBIDDEN: not yours\n');
+    expect(JSON.parse(io.err.trimEnd().split('\n').pop() as string)).toEqual({
+      error: { code: 'IMPORT_INCOMPLETE', message: `1 row(s) failed (listed above and in ${reportFile}); run again to retry them` },
+    });
+  });
+});
