@@ -9,9 +9,11 @@ import { newDevice, registration } from '../support/devices';
 
 const admins = { Org1MSP: client('Org1MSP', 'admin'), Org2MSP: client('Org2MSP', 'admin') };
 const WORKERS = 8;
+/** Losing one orderer, even the leader, may stop commits for at most this long. */
+const FAULT_STALL_MS = 5_000;
 /**
- * What these tests hold the network to: no write stalls longer than this through a fault and
- * its recovery. Issue 9's target is 5 s; the measured stalls (printed) are in the README.
+ * Through the whole run, fault and rejoin included. A restarted orderer catches up, then the
+ * cluster changes view once or twice: commits pause 7–9 s on 2 cores (see the README).
  */
 const STALL_BOUND_MS = 30_000;
 
@@ -47,7 +49,12 @@ async function expectUnknownsResolved(report: LoadReport) {
   }
 }
 
-async function runWith(what: string, fault: () => Promise<void>, recover: () => Promise<void>, faultMs: number) {
+interface FaultRun extends LoadReport {
+  /** Longest stall while the orderer was down. */
+  faultStallMs: number;
+}
+
+async function runWith(what: string, fault: () => Promise<void>, recover: () => Promise<void>, faultMs: number): Promise<FaultRun> {
   const load = registrations();
   let faultAt = 0;
   let recoverAt = 0;
@@ -63,12 +70,12 @@ async function runWith(what: string, fault: () => Promise<void>, recover: () => 
     load.stop();
   }
   const report = await load.done;
+  const faultStallMs = report.stallWithin(faultAt, recoverAt);
   console.log(
     `${what}: ${report.acknowledged.length} writes acknowledged, ${report.unavailable.length} answered 503; ` +
-      `stall after the fault ${report.stallWithin(faultAt, recoverAt)} ms, ` +
-      `after the restart ${report.stallWithin(recoverAt, Date.now())} ms`,
+      `stall after the fault ${faultStallMs} ms, after the restart ${report.stallWithin(recoverAt, Date.now())} ms`,
   );
-  return report;
+  return { ...report, faultStallMs };
 }
 
 test('kill -9 of one follower orderer: writes keep committing, nothing acknowledged is lost', async () => {
@@ -82,6 +89,7 @@ test('kill -9 of one follower orderer: writes keep committing, nothing acknowled
   );
   expect(report.unexpected).toEqual([]);
   expect(report.acknowledged.length).toBeGreaterThan(50);
+  expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);
   expect(report.longestGapMs).toBeLessThan(STALL_BOUND_MS);
   await expectAllOnLedger(report);
   await expectUnknownsResolved(report);
@@ -97,6 +105,7 @@ test('kill -9 of the BFT leader: commits stall at most 5 s, no write reported fa
   );
   expect(report.unexpected).toEqual([]);
   expect(report.acknowledged.length).toBeGreaterThan(50);
+  expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);
   expect(report.longestGapMs).toBeLessThan(STALL_BOUND_MS);
   await expectAllOnLedger(report);
   await expectUnknownsResolved(report);
