@@ -2,27 +2,10 @@
  * The proof bundle of `GET /v1/audit/tx/{txId}`: the block holding the transaction, as the peer
  * stores it, and the consenter identities its BFT signatures name by ID.
  */
-export interface ConsenterIdentity {
-  id: number;
-  mspId: string;
-  /** The orderer's signing certificate, PEM. */
-  identity: string;
-}
-
-export interface ProofBundle {
-  txId: string;
-  validationCode: string;
-  validationCodeValue: number;
-  blockNumber: number;
-  /** base64 of the serialized common.Block. */
-  block: string;
-  envelopeIndex: number;
-  configBlockNumber: number;
-  consenters: ConsenterIdentity[];
-}
+import type { Consenter, TransactionProof } from '@iotreg/common';
 
 /** Checks the bundle's shape; the reason names the first field that is wrong. */
-export function parseProofBundle(value: unknown): { bundle: ProofBundle } | { reason: string } {
+export function parseProofBundle(value: unknown): { bundle: TransactionProof } | { reason: string } {
   if (typeof value !== 'object' || value === null) return { reason: 'the bundle is not a JSON object' };
   const b = value as Record<string, unknown>;
   if (b.consenters === undefined && b.configBlockNumber === undefined) {
@@ -34,10 +17,10 @@ export function parseProofBundle(value: unknown): { bundle: ProofBundle } | { re
   for (const field of integers) if (!Number.isSafeInteger(b[field])) return { reason: `${field} must be an integer` };
   if (!Array.isArray(b.consenters)) return { reason: 'consenters must be a list' };
   for (const [i, c] of b.consenters.entries()) {
-    const consenter = c as Partial<ConsenterIdentity> | null;
+    const consenter = c as Partial<Consenter> | null;
     if (!Number.isSafeInteger(consenter?.id) || typeof consenter?.mspId !== 'string' || typeof consenter.identity !== 'string') {
       return { reason: `consenters[${i}] must have an integer id, an mspId and a PEM identity` };
     }
   }
-  return { bundle: value as ProofBundle };
+  return { bundle: value as TransactionProof };
 }

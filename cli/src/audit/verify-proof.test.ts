@@ -3,16 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { common } from '@hyperledger/fabric-protos';
 import { blockHeaderBytes } from './block-hashing';
-import type { ProofBundle } from './proof-bundle';
+import type { TransactionProof } from '@iotreg/common';
 import { bftQuorum, CheckName, ProofVerification, verifyProof } from './verify-proof';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name), 'utf8');
-const BUNDLE = JSON.parse(fixture('proof-bundle.json')) as ProofBundle;
+const BUNDLE = JSON.parse(fixture('proof-bundle.json')) as TransactionProof;
 const ORDERER_CA = new X509Certificate(fixture('orderer-ca.pem'));
 const ORG1_CA = new X509Certificate(fixture('org1-ca.pem'));
 
 /** A copy of the real bundle whose block `edit` changed (re-serialized with fabric-protos). */
-function tampered(edit: (block: common.Block) => void, changes: Partial<ProofBundle> = {}): ProofBundle {
+function tampered(edit: (block: common.Block) => void, changes: Partial<TransactionProof> = {}): TransactionProof {
   const block = common.Block.deserializeBinary(Buffer.from(BUNDLE.block, 'base64'));
   edit(block);
   return { ...BUNDLE, ...changes, block: Buffer.from(block.serializeBinary()).toString('base64') };
@@ -155,7 +155,7 @@ describe('tampered bundles are rejected with the reason', () => {
 
   test('a consenter mapping that swaps in a certificate the CA did not issue', () => {
     const [first, ...rest] = BUNDLE.consenters;
-    const bundle = { ...BUNDLE, consenters: [{ ...first, identity: fixture('org1-ca.pem') } as ProofBundle['consenters'][number], ...rest] };
+    const bundle = { ...BUNDLE, consenters: [{ ...first, identity: fixture('org1-ca.pem') } as TransactionProof['consenters'][number], ...rest] };
     const result = verifyProof(bundle, ORDERER_CA);
     expect(result.valid).toBe(false);
     expect(result.signers.find((s) => s.consenterId === first?.id)?.reason).toBe('the certificate was not issued by the given CA');

@@ -6,7 +6,8 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { common, peer } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from './block-hashing';
-import { ConsenterIdentity, parseProofBundle, ProofBundle } from './proof-bundle';
+import type { Consenter, TransactionProof } from '@iotreg/common';
+import { parseProofBundle } from './proof-bundle';
 
 export type CheckName = 'bundle' | 'transaction' | 'validation' | 'dataHash' | 'header' | 'signatures';
 
@@ -79,7 +80,7 @@ function failed(check: Check): ProofVerification {
 }
 
 /** (a) The envelope at envelopeIndex is in block.data and is the transaction asked about. */
-function checkTransaction(data: Uint8Array[], bundle: ProofBundle): Check {
+function checkTransaction(data: Uint8Array[], bundle: TransactionProof): Check {
   const name: CheckName = 'transaction';
   const envelopeBytes = data[bundle.envelopeIndex];
   if (!envelopeBytes) {
@@ -101,7 +102,7 @@ function checkTransaction(data: Uint8Array[], bundle: ProofBundle): Check {
  * The committing peer's verdict, from the block's TRANSACTIONS_FILTER. The peer adds that
  * metadata after ordering, so no orderer signs it: this checks the bundle's claim, not the peer.
  */
-function checkValidation(block: common.Block, bundle: ProofBundle): Check {
+function checkValidation(block: common.Block, bundle: TransactionProof): Check {
   const name: CheckName = 'validation';
   const filter = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER];
   const code = filter?.[bundle.envelopeIndex];
@@ -125,7 +126,7 @@ function checkDataHash(data: Uint8Array[], header: common.BlockHeader): Check {
 }
 
 /** (c) The header is the block the bundle names; its DER form is what (d) checks signatures over. */
-function checkHeader(header: common.BlockHeader, bundle: ProofBundle): Check {
+function checkHeader(header: common.BlockHeader, bundle: TransactionProof): Check {
   const name: CheckName = 'header';
   if (header.getNumber() !== bundle.blockNumber) {
     return { name, ok: false, detail: `the block header is number ${header.getNumber()}, the bundle claims ${bundle.blockNumber}` };
@@ -142,7 +143,7 @@ function checkHeader(header: common.BlockHeader, bundle: ProofBundle): Check {
 function checkSignatures(
   block: common.Block,
   header: common.BlockHeader,
-  bundle: ProofBundle,
+  bundle: TransactionProof,
   ca: X509Certificate,
 ): { check: Check; signers: SignerResult[] } {
   const name: CheckName = 'signatures';
@@ -187,7 +188,7 @@ function checkSignature(
   signature: common.MetadataSignature,
   value: Uint8Array,
   headerBytes: Buffer,
-  consenters: Map<number, ConsenterIdentity>,
+  consenters: Map<number, Consenter>,
   ca: X509Certificate,
 ): SignerResult {
   const identifierHeader = signature.getIdentifierHeader_asU8();

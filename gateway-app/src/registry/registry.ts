@@ -36,11 +36,14 @@ import type {
   RotateKeyRequest,
   SetDeviceStatusRequest,
   SignedPayload,
+  TransactionProof,
   VerifyConfigRequest,
   VerifyFirmwareRequest,
   VerifyMessageRequest,
   VoteFirmwareRequest,
 } from '@iotreg/common';
+
+export type { Consenter, TransactionProof } from '@iotreg/common';
 
 /** The answer of a write: the chaincode's result, committed VALID in transaction `txId`. */
 export interface Committed<T> {
@@ -77,33 +80,6 @@ export interface TransactionStatus {
   txId: string;
   status: string;
   blockNumber?: number;
-}
-
-/** What an offline verifier needs to check that a transaction is on the ledger. */
-export interface TransactionProof {
-  txId: string;
-  validationCode: string;
-  validationCodeValue: number;
-  blockNumber: number;
-  /** base64 of the serialized common.Block, exactly as the peer stores it. */
-  block: string;
-  /** Position of the transaction's envelope in block.data.data. */
-  envelopeIndex: number;
-  /** The channel config block in force for this block (the last_config index its orderers signed). */
-  configBlockNumber: number;
-  /**
-   * That config block's BFT consenter mapping: BFT block signatures name their signer only by
-   * consenter id, so a verifier needs these identities to check them.
-   */
-  consenters: Consenter[];
-}
-
-/** One orderer of the BFT consenter set, as the channel configuration's ConsenterMapping has it. */
-export interface Consenter {
-  id: number;
-  mspId: string;
-  /** The orderer's signing certificate, PEM. */
-  identity: string;
 }
 
 export interface LedgerEvent {

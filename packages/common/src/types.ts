@@ -127,3 +127,33 @@ export interface Endpoint {
   tlsCertSha256: string;
   registeredAt: string;
 }
+
+/**
+ * What an offline verifier needs to check that a transaction is on the ledger: served by the
+ * gateway at GET /v1/audit/tx/{txId}, checked by the CLI's verifier.
+ */
+export interface TransactionProof {
+  txId: string;
+  validationCode: string;
+  validationCodeValue: number;
+  blockNumber: number;
+  /** base64 of the serialized common.Block, exactly as the peer stores it. */
+  block: string;
+  /** Position of the transaction's envelope in block.data.data. */
+  envelopeIndex: number;
+  /** The channel config block in force for this block (the last_config index its orderers signed). */
+  configBlockNumber: number;
+  /**
+   * That config block's BFT consenter mapping: BFT block signatures name their signer only by
+   * consenter id, so a verifier needs these identities to check them.
+   */
+  consenters: Consenter[];
+}
+
+/** One orderer of the BFT consenter set, as the channel configuration's ConsenterMapping has it. */
+export interface Consenter {
+  id: number;
+  mspId: string;
+  /** The orderer's signing certificate, PEM. */
+  identity: string;
+}
