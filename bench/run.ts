@@ -108,6 +108,17 @@ async function main() {
       return (await rest('POST', '/v1/devices', body, admin.tokens.admin)).status === 201;
     }, viaRest.length));
   }
+  // Batches: one transaction each, at concurrency 4; the figure is devices per second.
+  for (const size of (process.env.BENCH_BATCHES ?? '50,150').split(',').map(Number)) {
+    const bodies = Array.from({ length: 4 * Math.ceil((SECONDS * 1500) / size / 4) }, (_, b) =>
+      registrations(`batch${size}-${b}`, size).map(({ keyId: _k, ...body }) => body),
+    );
+    const result = await measure(`batch of ${size}, REST`, 4, async (i) =>
+      (await rest('POST', '/v1/devices:batch', { devices: bodies[i] }, admin.tokens.admin)).status === 201,
+    bodies.length);
+    results.push({ ...result, scenario: `${result.scenario} (devices/s)`, perSecond: result.perSecond * size });
+    console.log(`  = ${(result.perSecond * size).toFixed(0)} devices/s`);
+  }
   const known = registrations('reads', 1)[0]!;
   const { keyId, ...body } = known;
   await rest('POST', '/v1/devices', body, admin.tokens.admin);

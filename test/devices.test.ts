@@ -1,5 +1,5 @@
 /** The Devices section of the REST contract, through both orgs' gateways on the live network. */
-import { statements } from '@iotreg/common';
+import { BATCH_MAX, statements } from '@iotreg/common';
 import { clients, Client, uid } from './support/network';
 import { newDevice, registration, rotation, TestDevice } from './support/devices';
 
@@ -254,5 +254,38 @@ describe('history', () => {
       expect([...times].sort()).toEqual(times);
     }
     expect((await org1.vendor.get(`/v1/devices/${device.id}/history`)).status).toBe(403);
+  });
+});
+
+describe('batch registration', () => {
+  test(`${BATCH_MAX} devices in one transaction, readable through the other org; one more is refused`, async () => {
+    const batch = Array.from({ length: BATCH_MAX }, () => newDevice(uid('batch')));
+    const res = await org1.admin.post('/v1/devices:batch', { devices: batch.map((d) => registration(d, 'batch-v1')) });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ count: BATCH_MAX, txId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const tooMany = [...batch, newDevice(uid('batch'))].map((d) => registration(d, 'batch-v1'));
+    expect((await org1.admin.post('/v1/devices:batch', { devices: tooMany })).status).toBe(400);
+    for (const device of [batch[0]!, batch[75]!, batch[BATCH_MAX - 1]!]) {
+      expect((await org2.auditor.get(`/v1/devices/${device.id}`)).body).toMatchObject({ deviceId: device.id, ownerMsp: 'Org1MSP' });
+    }
+  });
+
+  test('one bad item refuses the whole batch and is named; nothing is registered', async () => {
+    const good = newDevice(uid('batch'));
+    const forged = newDevice(uid('batch'));
+    const existing = await registered();
+    const body = {
+      devices: [
+        registration(good, 'batch-v1'),
+        { ...registration(forged, 'batch-v1'), proof: registration(newDevice(forged.id), 'batch-v1').proof },
+        registration(existing, 'batch-v1'),
+      ],
+    };
+    const res = await org1.admin.post('/v1/devices:batch', body);
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toMatch(/2 of 3 refused, nothing registered: \[1\] BAD_SIGNATURE: .*; \[2\] ALREADY_EXISTS: /);
+    expect((await org1.auditor.get(`/v1/devices/${good.id}`)).status).toBe(404);
+    expect((await org1.admin.post('/v1/devices:batch', { devices: [] })).status).toBe(400);
+    expect((await org1.vendor.post('/v1/devices:batch', { devices: [registration(good, 'batch-v1')] })).status).toBe(403);
   });
 });

@@ -9,7 +9,8 @@ import { errorMiddleware, notFound } from './http/errors';
 import type { IdempotencyStore } from './http/idempotency';
 import { identify, RateLimiter, rateLimit, requestLifecycle, requireJsonBody, securityHeaders } from './http/middleware';
 import { buildOpenApiDocument } from './http/openapi';
-import { AnyRoute, mount } from './http/route';
+import { AnyRoute, expressPath, mount } from './http/route';
+import { BATCH_BODY_LIMIT_BYTES } from './http/schemas';
 import { EventStreams } from './http/sse';
 import type { Metrics } from './metrics';
 import type { Registry } from './registry/registry';
@@ -73,7 +74,9 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(identify(deps.tokens));
   app.use(rateLimit(limiter));
   app.use(requireJsonBody);
-  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true, inflate: false, type: 'application/json' }));
+  const json = (limit: number) => express.json({ limit, strict: true, inflate: false, type: 'application/json' });
+  app.use(expressPath('/v1/devices:batch'), json(BATCH_BODY_LIMIT_BYTES));
+  app.use(json(BODY_LIMIT_BYTES));
 
   const router = express.Router();
   mount(router, ROUTES, {

@@ -185,3 +185,20 @@ describe('lists', () => {
     expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { bookmark: Buffer.from('\u0000other\u0000').toString('base64url') })).toEqual({ refused: 'INVALID_ARGUMENT' });
   });
 });
+
+describe('batch registration', () => {
+  test('all or nothing: one bad item registers none and is named with its index', async () => {
+    const ledger = await ledgerWithMembers();
+    const item = (deviceId: string, key = DeviceIdentity.generate(), signer = key) => ({
+      deviceId, publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(signer, deviceId),
+    });
+    const batch = (items: unknown[]) => call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: items });
+    const refused = await ledger.run(...ADMIN1, (c) => devices.RegisterDevices(c, JSON.stringify({ devices: [item('b1'), item('b2', DeviceIdentity.generate(), DeviceIdentity.generate()), item('b1')] }))).catch((e: Error) => e.message);
+    expect(refused).toMatch(/^BAD_SIGNATURE: 2 of 3 refused, nothing registered: \[1\] BAD_SIGNATURE: .*; \[2\] ALREADY_EXISTS: /);
+    expect(await call(ledger, AUDITOR2, (c, r) => devices.GetDevice(c, r), { deviceId: 'b1' })).toEqual({ refused: 'NOT_FOUND' });
+    expect(await batch([item('b1'), item('b2')])).toEqual({ count: 2, deviceIds: ['b1', 'b2'] });
+    expect(ledger.events.at(-1)).toEqual({ name: 'devices.registered', payload: { count: 2, deviceIds: ['b1', 'b2'] } });
+    expect(await batch([])).toEqual({ refused: 'INVALID_ARGUMENT' });
+    expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevices(c, r), { devices: [item('b3')] })).toEqual({ refused: 'FORBIDDEN' });
+  });
+});

@@ -1,6 +1,8 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   ATTRIBUTES_MAX,
+  BATCH_MAX,
+  ErrorCode,
   Device,
   DEVICE_STATUSES,
   DeviceKey,
@@ -34,32 +36,44 @@ export class DevicesContract extends RegistryContract {
   async RegisterDevice(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(request, async (fields) => {
       ctx.requireRole('admin');
-      const deviceId = id(fields, 'deviceId');
-      const key = parsePublicKey(fields.publicKeyPem);
-      const family = id(fields, 'family');
-      const attributes = readAttributes(fields);
-      requireSignature(key, statements.register(deviceId, key.keyId), fields.proof, 'proof');
-      // Revoked devices stay on the ledger, so an ID is never handed out twice.
-      if (await ctx.store.exists(keys.device(deviceId))) {
-        throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
-      }
-      const now = ctx.now;
-      const device: Device = {
-        deviceId,
-        family,
-        ownerMsp: ctx.msp,
-        status: 'active',
-        publicKeyPem: key.pem,
-        keyId: key.keyId,
-        attributes,
-        createdAt: now,
-        updatedAt: now,
-        seq: 0,
-      };
-      await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
-      await saveDevice(ctx, device, 'register');
+      const device = await register(ctx, fields);
       ctx.emit(EVENTS.deviceRegistered, device);
       return device;
+    });
+  }
+
+  /**
+   * Up to BATCH_MAX registrations in one transaction, all or nothing: each is checked as
+   * RegisterDevice would check it, and a refusal names every device that failed and why.
+   */
+  @Transaction()
+  @Returns('string')
+  async RegisterDevices(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(request, async (fields) => {
+      ctx.requireRole('admin');
+      const items = fields.devices;
+      if (!Array.isArray(items) || items.length === 0 || items.length > BATCH_MAX) {
+        throw new RegistryError('INVALID_ARGUMENT', `devices must be a list of 1 to ${BATCH_MAX} registrations`);
+      }
+      const devices: Device[] = [];
+      const refused: string[] = [];
+      let firstCode: ErrorCode = 'INVALID_ARGUMENT';
+      for (const [index, item] of items.entries()) {
+        try {
+          devices.push(await register(ctx, object({ item }, 'item')));
+        } catch (err) {
+          if (!(err instanceof RegistryError)) throw err;
+          refused.push(`[${index}] ${err.toWire()}`);
+          if (refused.length === 1) firstCode = err.code;
+        }
+      }
+      if (refused.length > 0) {
+        throw new RegistryError(firstCode, `${refused.length} of ${items.length} refused, nothing registered: ${refused.join('; ')}`);
+      }
+      // The devices themselves are in each one's history; the answer stays small inside the transaction.
+      const registeredDevices = { count: devices.length, deviceIds: devices.map((d) => d.deviceId) };
+      ctx.emit(EVENTS.devicesRegistered, registeredDevices);
+      return registeredDevices;
     });
   }
 
@@ -211,6 +225,35 @@ export class DevicesContract extends RegistryContract {
       return ctx.store.page<HistoryEntry>(keys.history(device.deviceId), page(fields), (entry) => entry);
     });
   }
+}
+
+/** One registration: the checks and writes RegisterDevice and RegisterDevices share (no event). */
+async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
+  const deviceId = id(fields, 'deviceId');
+  const key = parsePublicKey(fields.publicKeyPem);
+  const family = id(fields, 'family');
+  const attributes = readAttributes(fields);
+  requireSignature(key, statements.register(deviceId, key.keyId), fields.proof, 'proof');
+  // Revoked devices stay on the ledger, so an ID is never handed out twice.
+  if (await ctx.store.exists(keys.device(deviceId))) {
+    throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
+  }
+  const now = ctx.now;
+  const device: Device = {
+    deviceId,
+    family,
+    ownerMsp: ctx.msp,
+    status: 'active',
+    publicKeyPem: key.pem,
+    keyId: key.keyId,
+    attributes,
+    createdAt: now,
+    updatedAt: now,
+    seq: 0,
+  };
+  await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
+  await saveDevice(ctx, device, 'register');
+  return device;
 }
 
 function msp(fields: Fields, name: string): string {

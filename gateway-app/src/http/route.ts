@@ -99,8 +99,9 @@ export function defineRoute<
 }
 
 /** Express form of an OpenAPI path: /v1/devices/{id} → /v1/devices/:id */
+/** An OpenAPI path as Express matches it: {name} becomes :name, a literal ":" (as in ":batch") is escaped. */
 export function expressPath(path: string): string {
-  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+  return path.replace(/:/g, '\\:').replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 }
 
 function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

@@ -7,6 +7,7 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
   ATTRIBUTES_MAX,
+  BATCH_MAX,
   DEVICE_STATUSES,
   ENDPOINT_KINDS,
   ERROR_STATUS,
@@ -162,6 +163,13 @@ export const RegisterDeviceBody = z
     proof: Signature.openapi({ description: 'signature by the device key over {"action":"register","deviceId":ID,"keyId":KEYID}' }),
   })
   .openapi('RegisterDeviceRequest');
+
+/** The batch route's own body limit: a full batch of registrations does not fit the contract's 64 KiB. */
+export const BATCH_BODY_LIMIT_BYTES = 256 * 1024;
+
+export const RegisterDevicesBody = z
+  .strictObject({ devices: z.array(RegisterDeviceBody).min(1).max(BATCH_MAX) })
+  .openapi('RegisterDevicesRequest', { description: `1 to ${BATCH_MAX} registrations, committed in one transaction, all or nothing` });
 
 export const RotateKeyBody = z
   .strictObject({
@@ -323,6 +331,10 @@ export const DeviceSchema = z
   .openapi('Device');
 
 export const DeviceWriteSchema = DeviceSchema.extend(WithTxId).openapi('DeviceChange');
+
+export const DevicesWriteSchema = z
+  .object({ count: z.number().int(), deviceIds: z.array(Id), txId: TxId })
+  .openapi('DevicesRegistered');
 
 export const DeviceKeySchema = z
   .object({

@@ -37,6 +37,7 @@ import {
   PublishConfigRequest,
   PublishFirmwareRequest,
   RegisterDeviceRequest,
+  RegisterDevicesRequest,
   RegisterEndpointRequest,
   RegisterFamilyRequest,
   RegistryError,
@@ -127,6 +128,10 @@ export class FabricRegistry implements Registry {
   // Devices
   registerDevice(as: string, request: RegisterDeviceRequest): Promise<Committed<Device>> {
     return this.#submit(as, TX.registerDevice, request);
+  }
+
+  registerDevices(as: string, request: RegisterDevicesRequest): Promise<Committed<{ count: number; deviceIds: string[] }>> {
+    return this.#submit(as, TX.registerDevices, request);
   }
   getDevice(as: string, request: DeviceRef): Promise<Device> {
     return this.#evaluate(as, TX.getDevice, request);

@@ -28,6 +28,7 @@ import type {
   PublishConfigRequest,
   PublishFirmwareRequest,
   RegisterDeviceRequest,
+  RegisterDevicesRequest,
   RegisterEndpointRequest,
   RegisterFamilyRequest,
   Revocation,
@@ -96,6 +97,7 @@ export interface EventStream extends AsyncIterable<LedgerEvent> {
 
 export interface Registry {
   registerDevice(as: string, request: RegisterDeviceRequest): Promise<Committed<Device>>;
+  registerDevices(as: string, request: RegisterDevicesRequest): Promise<Committed<{ count: number; deviceIds: string[] }>>;
   getDevice(as: string, request: DeviceRef): Promise<Device>;
   listDevices(as: string, request: ListDevicesRequest): Promise<Page<Device>>;
   rotateKey(as: string, request: RotateKeyRequest): Promise<Committed<Device>>;

@@ -1,4 +1,5 @@
 /** Devices: registration, keys, status, revocations, history (HTTP only). */
+import { BATCH_MAX } from '@iotreg/common';
 import { defineRoute } from '../http/route';
 import {
   DeviceKeySchema,
@@ -12,7 +13,10 @@ import {
   ListDevicesQuery,
   PageQuery,
   pageOf,
+  BATCH_BODY_LIMIT_BYTES,
+  DevicesWriteSchema,
   RegisterDeviceBody,
+  RegisterDevicesBody,
   RevocationSchema,
   RevocationsQuery,
   RevokeDeviceBody,
@@ -37,6 +41,22 @@ export const deviceRoutes = [
     body: RegisterDeviceBody,
     success: { status: 201, description: 'the registered device', schema: DeviceWriteSchema },
     handle: async ({ registry, as, body }) => committedAnswer(await registry.registerDevice(as, body)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/devices:batch',
+    operationId: 'registerDevices',
+    summary: `Register up to ${BATCH_MAX} devices in one transaction, all or nothing`,
+    description:
+      'Each device is checked as POST /v1/devices checks it. If any is refused, none is registered and the error ' +
+      'message lists every refused item as "[index] CODE: reason"; the status is that of the first refusal. ' +
+      `This endpoint accepts bodies up to ${BATCH_BODY_LIMIT_BYTES / 1024} KiB.`,
+    tag,
+    access: { kind: 'token', roles: admin },
+    write: true,
+    body: RegisterDevicesBody,
+    success: { status: 201, description: 'the registered devices', schema: DevicesWriteSchema },
+    handle: async ({ registry, as, body }) => committedAnswer(await registry.registerDevices(as, body)),
   }),
   defineRoute({
     method: 'get',

@@ -18,6 +18,7 @@ type Handler = (as: string, request: unknown) => Promise<unknown> | unknown;
 
 const METHODS: RegistryMethod[] = [
   'registerDevice',
+  'registerDevices',
   'getDevice',
   'listDevices',
   'rotateKey',

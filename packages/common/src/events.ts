@@ -1,6 +1,7 @@
 /** Chaincode event names: one per kind of committed change, as the REST contract lists them. */
 export const EVENTS = {
   deviceRegistered: 'device.registered',
+  devicesRegistered: 'devices.registered',
   deviceKeyRotated: 'device.key_rotated',
   deviceSuspended: 'device.suspended',
   deviceReactivated: 'device.reactivated',
