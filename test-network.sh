@@ -19,13 +19,15 @@ usage: ./test-network.sh COMMAND
   kill COMPONENT       kill -9 one process, as a crash would
   logs COMPONENT       follow one process's log
   components           list the component names
+  baseline             deploy and serve the baseline chaincode (one putState per transaction), the
+                       benchmark's ceiling; after a down, it runs again only after this command
 USAGE
 }
 
 components() {
   local row name
   for row in "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
-  for row in "${CHAINCODE_SERVERS[@]}"; do read -r name _ <<<"$row"; echo "chaincode-$name"; done
+  for row in "${CHAINCODE_SERVERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${GATEWAYS[@]}"; do read -r name _ <<<"$row"; echo "gateway-$name"; done
 }
 
@@ -34,7 +36,7 @@ start_component() {
     ca-*) start_cas ;;
     orderer*) start_orderer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(orderer_ops_port "$1")/healthz" ;;
     peer*) start_peer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(peer_ops_port "$1")/healthz" ;;
-    chaincode-*) start_chaincode_server "${1#chaincode-}" ;;
+    chaincode-*|baseline-*) start_chaincode_server "$1" ;;
     gateway-*) start_gateway "${1#gateway-}" ;;
     *) die "unknown component $1 (see: ./test-network.sh components)" ;;
   esac
@@ -54,7 +56,7 @@ up() {
   log "starting 4 BFT orderers and the peers"; start_orderers; start_peers
   log "channel $CHANNEL"; create_channel
   wait_until "the peers to find each other through gossip" 90 "" gossip_converged
-  log "chaincode $CHAINCODE_NAME"; deploy_chaincode; start_chaincode_servers; record_members
+  log "chaincode $CHAINCODE_NAME"; deploy_chaincode "$CHAINCODE_NAME"; start_chaincode_servers "$CHAINCODE_NAME"; record_members
   log "gateways"; start_gateways
   log "up in $((SECONDS - started))s"
   local row org msp port
@@ -88,8 +90,8 @@ status() {
   channel_consensus || true
   local leader
   leader=$(bft_leader) && echo "  BFT leader: $leader" || echo "  BFT leader: unknown (no orderer answers)"
-  echo "chaincode:"
-  peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CHAINCODE_NAME" 2>&1 | sed 's/^/  /' || true
+  echo "chaincodes:"
+  peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" 2>&1 | sed 's/^/  /' || true
   echo "gateways:"
   local row org msp port
   for row in "${GATEWAYS[@]}"; do
@@ -110,6 +112,7 @@ case $command in
   kill) known_component "${2:-}"; stop_process "$2" KILL ;;
   logs) known_component "${2:-}"; tail -n 50 -F "$LOGS/$2.log" ;;
   components) components ;;
+  baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
 esac

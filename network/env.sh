@@ -12,6 +12,8 @@ FABRIC_CA_VERSION=1.5.22
 
 CHANNEL=iot
 CHAINCODE_NAME=device-registry
+# One putState per transaction: the benchmark's ceiling, deployed only by `./test-network.sh baseline`.
+BASELINE_NAME=baseline
 CHAINCODE_VERSION=1.0
 
 NETWORK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,11 +47,16 @@ PEERS=(
   "peer0.org2 org2 Org2MSP 9051 9052 9543"
 )
 
-# Chaincode servers (one per peer org) and gateways: org, MSP ID, port.
+# Chaincode servers, one per chaincode and peer org: process name, chaincode, Node module (from
+# the repo root), org, port.
 CHAINCODE_SERVERS=(
-  "org1 Org1MSP 7999"
-  "org2 Org2MSP 9999"
+  "chaincode-org1 device-registry chaincode org1 7999"
+  "chaincode-org2 device-registry chaincode org2 9999"
+  "baseline-org1 baseline bench/baseline-chaincode org1 7998"
+  "baseline-org2 baseline bench/baseline-chaincode org2 9998"
 )
+
+# Gateways: org, MSP ID, port.
 GATEWAYS=(
   "org1 Org1MSP 7080"
   "org2 Org2MSP 9080"

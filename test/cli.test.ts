@@ -1,10 +1,10 @@
 /**
  * The operator CLI as a user runs it (a spawned `iotreg`), against the live network: keys,
- * registration, an offline proof of that registration, and a bulk import with bad rows that
- * reports exactly those and resumes.
+ * registration, an offline proof of that registration, a bulk import with bad rows that
+ * reports exactly those and resumes, and an import killed midway that a rerun completes.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,12 @@ async function iotreg(...args: string[]): Promise<{ code: number; stdout: string
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Report lines, oldest first. */
+function reportOf(file: string): { deviceId: string; status: string; message?: string }[] {
+  if (!existsSync(path.join(dir, file))) return [];
+  return readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
 test('keygen, register, show; the registration is proven offline; a tampered proof is refused', async () => {
@@ -93,4 +99,47 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
   const auditor = client('Org2MSP', 'auditor');
   for (const id of ids.filter((i) => !bad.has(i)).slice(0, 20)) expect((await auditor.get(`/v1/devices/${id}`)).status).toBe(200);
   for (const id of bad.keys()) expect((await auditor.get(`/v1/devices/${id}`)).status).toBe(404);
+});
+
+test('an import killed midway is completed by a rerun: every row registered once, rows another org holds named', async () => {
+  const rows = ['deviceId,family,publicKeyPem,proof'];
+  const identities = Array.from({ length: 600 }, () => ({ id: uid('resume'), identity: DeviceIdentity.generate() }));
+  for (const { id, identity } of identities) rows.push([id, 'import-v1', `"${identity.publicKeyPem}"`, registrationProof(identity, id)].join(','));
+  writeFileSync(path.join(dir, 'resume.csv'), rows.join('\n') + '\n');
+  // Two rows Org2 registered first, with the very keys of the file: not Org1's to claim.
+  const taken = [identities[10]!, identities[420]!];
+  for (const { id, identity } of taken) {
+    const body = { deviceId: id, family: 'import-v1', publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, id) };
+    expect((await client('Org2MSP', 'admin').post('/v1/devices', body)).status).toBe(201);
+  }
+
+  const args = ['--org', 'Org1MSP', 'device', 'import', 'resume.csv', '--report', 'resume.jsonl', '--batch-size', '50', '--concurrency', '1'];
+  const killed = spawn('node', [CLI, ...args], { cwd: dir, stdio: 'ignore' });
+  const exited = new Promise((done) => killed.on('exit', done));
+  const deadline = Date.now() + 60_000;
+  while (reportOf('resume.jsonl').length < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  killed.kill('SIGKILL');
+  await exited;
+  const beforeKill = reportOf('resume.jsonl').length;
+  expect(beforeKill).toBeGreaterThanOrEqual(100);
+  expect(beforeKill).toBeLessThan(600);
+
+  const rerun = await iotreg('--json', ...args);
+  expect(rerun.code).not.toBe(0); // the two rows Org2 holds
+  const summary = JSON.parse(rerun.stdout);
+  expect(summary.failed).toBe(2);
+  expect(summary.skipped + summary.ok + summary.exists + summary.failed).toBe(600);
+
+  const lines = reportOf('resume.jsonl');
+  const latest = new Map(lines.map((l) => [l.deviceId, l]));
+  for (const { id } of taken) expect(latest.get(id)).toMatchObject({ status: 'failed', message: `${id} is registered by Org2MSP` });
+  const done = identities.filter(({ id }) => ['ok', 'exists'].includes(latest.get(id)?.status ?? ''));
+  expect(done).toHaveLength(598);
+  const okLines = lines.filter((l) => l.status === 'ok').map((l) => l.deviceId);
+  expect(new Set(okLines).size).toBe(okLines.length); // no row registered twice
+  const auditor = client('Org2MSP', 'auditor');
+  for (const { id } of [identities[0]!, identities[299]!, identities[599]!]) {
+    const history = await auditor.get(`/v1/devices/${id}/history`);
+    expect(history.body.items.filter((e: { action: string }) => e.action === 'register')).toHaveLength(1);
+  }
 });

@@ -284,6 +284,10 @@ describe('batch registration', () => {
     const res = await org1.admin.post('/v1/devices:batch', body);
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/2 of 3 refused, nothing registered: \[1\] BAD_SIGNATURE: .*; \[2\] ALREADY_EXISTS: /);
+    expect(res.body.error.items).toEqual([
+      { index: 1, code: 'BAD_SIGNATURE', message: expect.stringContaining('proof') },
+      { index: 2, code: 'ALREADY_EXISTS', message: expect.stringContaining(existing.id) },
+    ]);
     expect((await org1.auditor.get(`/v1/devices/${good.id}`)).status).toBe(404);
     expect((await org1.admin.post('/v1/devices:batch', { devices: [] })).status).toBe(400);
     expect((await org1.vendor.post('/v1/devices:batch', { devices: [registration(good, 'batch-v1')] })).status).toBe(403);

@@ -1,3 +1,5 @@
+import type { RefusedItem } from '@iotreg/common';
+
 /**
  * Every failure the CLI reports: a code (the contract's error code when the gateway answered
  * one) and a message for a person.
@@ -9,6 +11,8 @@ export class CliError extends Error {
     message: string,
     /** HTTP status of the gateway's answer; undefined for failures the CLI found itself. */
     readonly status?: number,
+    /** A refused batch's items, as the gateway listed them. */
+    readonly items?: RefusedItem[],
   ) {
     super(message);
   }

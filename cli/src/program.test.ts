@@ -75,7 +75,7 @@ describe('configuration and output', () => {
     [['device', 'revoke', 'd-1'], "required option '--reason <reason>' not specified"],
     [['device', 'register', '--id', 'd-1', '--family', 'f'], "required option '--key <file>' not specified"],
     [['device', 'list', '--page-size', '0'], 'must be an integer from 1 to 1000'],
-    [['device', 'import', 'x.csv', '--concurrency', 'many'], 'must be an integer from 1 to 256'],
+    [['device', 'import', 'x.csv', '--concurrency', 'many'], 'must be an integer from 1 to 64'],
     [['device', 'register', '--id', 'd', '--family', 'f', '--key', 'k', '--attr', 'novalue'], 'must be key=value'],
     [['device', 'frobnicate'], "unknown command 'frobnicate'"],
   ])('usage error %j exits 2', async (args, message) => {

@@ -2,7 +2,7 @@ import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   ATTRIBUTES_MAX,
   BATCH_MAX,
-  ErrorCode,
+  batchRefusal,
   Device,
   DEVICE_STATUSES,
   DeviceKey,
@@ -11,6 +11,7 @@ import {
   KeyValidity,
   MSP_PATTERN,
   parsePublicKey,
+  RefusedItem,
   RegistryError,
   requireSignature,
   Revocation,
@@ -56,20 +57,16 @@ export class DevicesContract extends RegistryContract {
         throw new RegistryError('INVALID_ARGUMENT', `devices must be a list of 1 to ${BATCH_MAX} registrations`);
       }
       const devices: Device[] = [];
-      const refused: string[] = [];
-      let firstCode: ErrorCode = 'INVALID_ARGUMENT';
+      const refused: RefusedItem[] = [];
       for (const [index, item] of items.entries()) {
         try {
           devices.push(await register(ctx, object({ item }, 'item')));
         } catch (err) {
           if (!(err instanceof RegistryError)) throw err;
-          refused.push(`[${index}] ${err.toWire()}`);
-          if (refused.length === 1) firstCode = err.code;
+          refused.push({ index, code: err.code, message: err.message });
         }
       }
-      if (refused.length > 0) {
-        throw new RegistryError(firstCode, `${refused.length} of ${items.length} refused, nothing registered: ${refused.join('; ')}`);
-      }
+      if (refused.length > 0) throw batchRefusal(refused, items.length);
       // The devices themselves are in each one's history; the answer stays small inside the transaction.
       const registeredDevices = { count: devices.length, deviceIds: devices.map((d) => d.deviceId) };
       ctx.emit(EVENTS.devicesRegistered, registeredDevices);

@@ -1,6 +1,6 @@
 /** iotreg device …: keys, registration, reads, rotation, status, bulk import. */
 import { Command, Option } from 'commander';
-import { Device, DeviceKey, HistoryEntry, REVOCATION_REASONS } from '@iotreg/common';
+import { BATCH_MAX, Device, DeviceKey, HistoryEntry, REVOCATION_REASONS } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 import { CommandContext, Io } from '../context';
 import { CliError } from '../errors';
@@ -133,12 +133,14 @@ export function deviceCommands(io: Io): Command {
     .description('register the devices of a CSV file (deviceId,family, and privateKeyFile or publicKeyPem+proof)')
     .argument('<csv>')
     .option('--report <file>', 'JSON Lines report, also what a rerun resumes from (default: CSV.report.jsonl)')
-    .addOption(new Option('--concurrency <n>', 'registrations in flight').argParser(integer(1, 256)).default(16))
-    .action(async (csv: string, options: { report?: string; concurrency: number }, command: Command) => {
+    .addOption(new Option('--batch-size <n>', 'registrations per transaction').argParser(integer(1, BATCH_MAX)).default(BATCH_MAX))
+    .addOption(new Option('--concurrency <n>', 'batches in flight').argParser(integer(1, 64)).default(4))
+    .action(async (csv: string, options: { report?: string; batchSize: number; concurrency: number }, command: Command) => {
       const c = ctx(command);
       const summary = await runImport({
         csvFile: csv,
         reportFile: options.report ?? `${csv}.report.jsonl`,
+        batchSize: options.batchSize,
         concurrency: options.concurrency,
         client: c.client,
         io,

@@ -4,7 +4,7 @@
  * retried write is answered once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Page } from '@iotreg/common';
+import type { Page, RefusedItem } from '@iotreg/common';
 import { CliError } from '../errors';
 
 export interface Connection {
@@ -78,11 +78,12 @@ export class GatewayClient {
     const text = await response.text();
     const answer = parseJson(text);
     if (response.ok) return answer as T;
-    const error = (answer as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const error = (answer as { error?: { code?: unknown; message?: unknown; items?: unknown } } | undefined)?.error;
     throw new CliError(
       typeof error?.code === 'string' ? error.code : `HTTP_${response.status}`,
       typeof error?.message === 'string' ? error.message : text.slice(0, 200) || response.statusText,
       response.status,
+      Array.isArray(error?.items) ? (error.items as RefusedItem[]) : undefined,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePublicKey, statements } from '@iotreg/common';
+import { ERROR_STATUS, parsePublicKey, statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { GatewayClient } from '../http/gateway-client';
 import { runCli } from '../program';
@@ -42,34 +42,59 @@ function report(file: string): ReportLine[] {
   return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as ReportLine);
 }
 
-const registrations = () => gateway.requests.filter((r) => r.method === 'POST');
-const bodyOf = (request: ReceivedRequest) => request.body as { deviceId: string; publicKeyPem: string };
+const batches = () => gateway.requests.filter((r) => r.method === 'POST');
+const devicesOf = (request: ReceivedRequest) => (request.body as { devices: { deviceId: string; publicKeyPem: string }[] }).devices;
+const sentIds = () => batches().map((r) => devicesOf(r).map((d) => d.deviceId));
 
-/** A ledger behind the fake gateway: registers new IDs, answers 409 for known ones, serves reads. */
-function ledger(devices = new Map<string, { keyId: string; ownerMsp: string }>(), before?: (r: ReceivedRequest) => Answer | undefined) {
+type Refusal = { code: keyof typeof ERROR_STATUS; message: string };
+
+/**
+ * A ledger behind the fake gateway, all or nothing per batch as the real one: refuses known IDs
+ * (409) and whatever `refuse` names, registers the rest, serves reads. `before` may answer a
+ * whole request first (a 503, say).
+ */
+function ledger(
+  devices = new Map<string, { keyId: string; ownerMsp: string }>(),
+  options: { before?: (r: ReceivedRequest) => Answer | undefined; refuse?: (deviceId: string) => Refusal | undefined } = {},
+) {
   let txs = 0;
   gateway.handler = (request) => {
-    const early = before?.(request);
+    const early = options.before?.(request);
     if (early) return early;
     if (request.method === 'GET') {
       const id = decodeURIComponent(request.path.split('/')[3] ?? '');
       const device = devices.get(id);
       return device ? { status: 200, body: { deviceId: id, ...device } } : errorAnswer(404, 'NOT_FOUND');
     }
-    const { deviceId, publicKeyPem } = bodyOf(request);
-    if (devices.has(deviceId)) return errorAnswer(409, 'ALREADY_EXISTS', `device ${deviceId} exists`);
-    devices.set(deviceId, { keyId: parsePublicKey(publicKeyPem).keyId, ownerMsp: 'Org1MSP' });
+    const sent = devicesOf(request);
+    const items = sent.flatMap(({ deviceId }, index) => {
+      const refusal = devices.has(deviceId) ? { code: 'ALREADY_EXISTS' as const, message: `device ${deviceId} exists` } : options.refuse?.(deviceId);
+      return refusal ? [{ index, ...refusal }] : [];
+    });
+    if (items.length > 0) {
+      const first = items[0] as Refusal;
+      return { status: ERROR_STATUS[first.code], body: { error: { code: first.code, message: 'refused', items } } };
+    }
+    for (const { deviceId, publicKeyPem } of sent) devices.set(deviceId, { keyId: parsePublicKey(publicKeyPem).keyId, ownerMsp: 'Org1MSP' });
     txs += 1;
-    return { status: 201, body: { deviceId, txId: `tx${txs}` } };
+    return { status: 201, body: { count: sent.length, deviceIds: sent.map((d) => d.deviceId), txId: `tx${txs}` } };
   };
   return devices;
 }
 
-async function importCsv(csv: string, options: { concurrency?: number; mspId?: string } = {}) {
+async function importCsv(csv: string, options: { batchSize?: number; concurrency?: number; mspId?: string } = {}) {
   const io = captureIo();
   const reportFile = `${csv}.report.jsonl`;
   const client = new GatewayClient({ gateway: gateway.url, token: 't', ...(options.mspId ? { mspId: options.mspId } : {}) });
-  const summary = await runImport({ csvFile: csv, reportFile, concurrency: options.concurrency ?? 16, client, io, retryDelayMs: 1 });
+  const summary = await runImport({
+    csvFile: csv,
+    reportFile,
+    batchSize: options.batchSize ?? 2,
+    concurrency: options.concurrency ?? 4,
+    client,
+    io,
+    retryDelayMs: 1,
+  });
   return { summary, io, reportFile };
 }
 
@@ -126,24 +151,22 @@ describe('planning', () => {
 });
 
 describe('running', () => {
-  test('registers every row with its key and proof, and reports each with its txId', async () => {
+  test('registers the rows in batches with their keys and proofs, and reports each with the txId of its batch', async () => {
     const { csv, identities } = keyRows(['d-1', 'd-2', 'd-3']);
     ledger();
-    const { summary, reportFile } = await importCsv(csv);
-    expect(summary).toEqual({ rows: 3, skipped: 0, ok: 3, exists: 0, failed: 0, report: reportFile });
-    for (const request of registrations()) {
-      expect(bodyOf(request).publicKeyPem).toBe(identities.get(bodyOf(request).deviceId)?.publicKeyPem);
-    }
-    const lines = report(reportFile).sort((a, b) => a.row - b.row);
-    expect(lines.map((l) => [l.row, l.deviceId, l.status])).toEqual([
-      [1, 'd-1', 'ok'],
-      [2, 'd-2', 'ok'],
-      [3, 'd-3', 'ok'],
+    const { summary, reportFile } = await importCsv(csv, { concurrency: 1 });
+    expect(summary).toEqual({ rows: 3, skipped: 0, ok: 3, exists: 0, failed: 0, report: reportFile, seconds: expect.any(Number) });
+    expect(batches().map((r) => r.path)).toEqual(['/v1/devices:batch', '/v1/devices:batch']);
+    expect(sentIds()).toEqual([['d-1', 'd-2'], ['d-3']]);
+    for (const sent of batches().flatMap(devicesOf)) expect(sent.publicKeyPem).toBe(identities.get(sent.deviceId)?.publicKeyPem);
+    expect(report(reportFile).map((l) => [l.row, l.deviceId, l.status, l.txId])).toEqual([
+      [1, 'd-1', 'ok', 'tx1'],
+      [2, 'd-2', 'ok', 'tx1'],
+      [3, 'd-3', 'ok', 'tx2'],
     ]);
-    expect(lines.every((l) => /^tx\d$/.test(l.txId ?? ''))).toBe(true);
   });
 
-  test('at most `concurrency` registrations are in flight', async () => {
+  test('at most `concurrency` batches are in flight', async () => {
     const { csv } = keyRows(Array.from({ length: 12 }, (_, i) => `c-${i}`));
     let inFlight = 0;
     let most = 0;
@@ -155,42 +178,62 @@ describe('running', () => {
       return { status: 201, body: { txId: 'tx' } };
     };
     await importCsv(csv, { concurrency: 3 });
-    expect(registrations()).toHaveLength(12);
+    expect(batches()).toHaveLength(6);
     expect(most).toBe(3);
   });
 
-  test('503 and 429 are retried once with the same Idempotency-Key, then listed as failed', async () => {
-    const { csv } = keyRows(['flaky', 'busy', 'broken']);
+  test('refused rows are reported with their own reasons; the rest of their batch goes again, under a new key', async () => {
+    const { csv } = keyRows(['ok-1', 'bad', 'ok-2', 'worse']);
+    ledger(undefined, {
+      refuse: (id) => (id === 'bad' || id === 'worse' ? { code: 'BAD_SIGNATURE', message: `${id} does not verify` } : undefined),
+    });
+    const { summary, io, reportFile } = await importCsv(csv, { batchSize: 4 });
+    expect(summary).toMatchObject({ ok: 2, failed: 2 });
+    expect(sentIds()).toEqual([['ok-1', 'bad', 'ok-2', 'worse'], ['ok-1', 'ok-2']]);
+    expect(new Set(batches().map((r) => r.headers['idempotency-key'])).size).toBe(2);
+    expect(report(reportFile).map((l) => [l.deviceId, l.status, l.code])).toEqual([
+      ['bad', 'failed', 'BAD_SIGNATURE'],
+      ['worse', 'failed', 'BAD_SIGNATURE'],
+      ['ok-1', 'ok', undefined],
+      ['ok-2', 'ok', undefined],
+    ]);
+    expect(io.err).toBe('row 2 bad: BAD_SIGNATURE: bad does not verify\nrow 4 worse: BAD_SIGNATURE: worse does not verify\n');
+  });
+
+  test('a batch answered 503 or 429 is tried once more with the same Idempotency-Key, then listed as failed', async () => {
+    const { csv } = keyRows(['flaky-1', 'flaky-2', 'busy', 'broken']);
     const seen = new Map<string, number>();
-    ledger(undefined, (request) => {
-      const id = bodyOf(request).deviceId;
-      const attempt = (seen.get(id) ?? 0) + 1;
-      seen.set(id, attempt);
-      if (id === 'flaky' && attempt === 1) return errorAnswer(503, 'OUTCOME_UNKNOWN');
-      if (id === 'busy') return errorAnswer(429, 'RATE_LIMITED', 'slow down');
-      if (id === 'broken') return errorAnswer(422, 'BAD_SIGNATURE', 'no');
-      return undefined;
+    ledger(undefined, {
+      before: (request) => {
+        const first = devicesOf(request)[0]?.deviceId ?? '';
+        const attempt = (seen.get(first) ?? 0) + 1;
+        seen.set(first, attempt);
+        if (first === 'flaky-1' && attempt === 1) return errorAnswer(503, 'OUTCOME_UNKNOWN');
+        if (first === 'busy') return errorAnswer(429, 'RATE_LIMITED', 'slow down');
+        return undefined;
+      },
     });
     const { summary, io, reportFile } = await importCsv(csv);
-    expect(summary).toMatchObject({ ok: 1, failed: 2 });
-    expect(Object.fromEntries(seen)).toEqual({ flaky: 2, busy: 2, broken: 1 });
-    for (const id of ['flaky', 'busy']) {
-      const keys = registrations().filter((r) => bodyOf(r).deviceId === id).map((r) => r.headers['idempotency-key']);
+    expect(summary).toMatchObject({ ok: 2, failed: 2 });
+    expect(Object.fromEntries(seen)).toEqual({ 'flaky-1': 2, busy: 2 });
+    for (const first of ['flaky-1', 'busy']) {
+      const keys = batches().filter((r) => devicesOf(r)[0]?.deviceId === first).map((r) => r.headers['idempotency-key']);
       expect(new Set(keys).size).toBe(1);
     }
     expect(report(reportFile).map((l) => [l.deviceId, l.status, l.code])).toEqual(
       expect.arrayContaining([
-        ['flaky', 'ok', undefined],
+        ['flaky-1', 'ok', undefined],
+        ['flaky-2', 'ok', undefined],
         ['busy', 'failed', 'RATE_LIMITED'],
-        ['broken', 'failed', 'BAD_SIGNATURE'],
+        ['broken', 'failed', 'RATE_LIMITED'],
       ]),
     );
-    expect(report(reportFile)).toHaveLength(3);
-    expect(io.err).toBe('row 2 busy: RATE_LIMITED: slow down\nrow 3 broken: BAD_SIGNATURE: no\n');
+    expect(report(reportFile)).toHaveLength(4);
+    expect(io.err).toBe('row 3 busy: RATE_LIMITED: slow down\nrow 4 broken: RATE_LIMITED: slow down\n');
   });
 
   test('409 with the same key is "exists"; with another key, or another org, it failed', async () => {
-    const { csv, identities } = keyRows(['mine', 'other-key', 'other-org']);
+    const { csv, identities } = keyRows(['mine', 'other-key', 'other-org', 'new']);
     const keyId = (id: string) => identities.get(id)?.keyId as string;
     ledger(
       new Map([
@@ -199,19 +242,20 @@ describe('running', () => {
         ['other-org', { keyId: keyId('other-org'), ownerMsp: 'Org2MSP' }],
       ]),
     );
-    const { summary, reportFile } = await importCsv(csv, { mspId: 'Org1MSP' });
-    expect(summary).toMatchObject({ ok: 0, exists: 1, failed: 2 });
+    const { summary, reportFile } = await importCsv(csv, { mspId: 'Org1MSP', batchSize: 4 });
+    expect(summary).toMatchObject({ ok: 1, exists: 1, failed: 2 });
     expect(report(reportFile).sort((a, b) => a.row - b.row)).toEqual([
       { row: 1, deviceId: 'mine', status: 'exists', code: 'ALREADY_EXISTS', message: 'already registered by Org1MSP with this key' },
       { row: 2, deviceId: 'other-key', status: 'failed', code: 'ALREADY_EXISTS', message: `other-key is registered with another key (${'f'.repeat(64)})` },
       { row: 3, deviceId: 'other-org', status: 'failed', code: 'ALREADY_EXISTS', message: 'other-org is registered by Org2MSP' },
+      { row: 4, deviceId: 'new', status: 'ok', txId: 'tx1' },
     ]);
   });
 
   test('a rerun skips rows the report shows done and retries the failed ones', async () => {
     const { csv } = keyRows(['r-1', 'r-2', 'r-3']);
     let down = true;
-    ledger(undefined, (request) => (down && bodyOf(request).deviceId === 'r-2' ? errorAnswer(400, 'INVALID_ARGUMENT', 'not today') : undefined));
+    ledger(undefined, { refuse: (id) => (down && id === 'r-2' ? { code: 'INVALID_ARGUMENT', message: 'not today' } : undefined) });
     const first = await importCsv(csv);
     expect(first.summary).toMatchObject({ ok: 2, failed: 1 });
     const firstLines = report(first.reportFile).map((l) => [l.deviceId, l.status]);
@@ -221,7 +265,7 @@ describe('running', () => {
     gateway.requests.length = 0;
     const second = await importCsv(csv);
     expect(second.summary).toMatchObject({ rows: 3, skipped: 2, ok: 1, failed: 0 });
-    expect(registrations().map((r) => bodyOf(r).deviceId)).toEqual(['r-2']);
+    expect(sentIds()).toEqual([['r-2']]);
     expect(report(second.reportFile).map((l) => [l.deviceId, l.status])).toEqual([...firstLines, ['r-2', 'ok']]);
 
     gateway.requests.length = 0;
@@ -230,20 +274,20 @@ describe('running', () => {
   });
 
   test('a rerun whose report was lost finds its rows registered with the same key', async () => {
-    const { csv } = keyRows(['l-1', 'l-2']);
+    const { csv } = keyRows(['l-1', 'l-2', 'l-3']);
     ledger();
     const first = await importCsv(csv);
     writeFileSync(first.reportFile, '');
-    expect((await importCsv(csv)).summary).toMatchObject({ ok: 0, exists: 2, failed: 0 });
+    expect((await importCsv(csv)).summary).toMatchObject({ ok: 0, exists: 3, failed: 0 });
   });
 
   test('through the CLI: a summary, and exit 1 with IMPORT_INCOMPLETE when rows failed', async () => {
     const { csv } = keyRows(['x-1', 'x-2']);
-    ledger(undefined, (request) => (bodyOf(request).deviceId === 'x-2' ? errorAnswer(403, 'FORBIDDEN', 'not yours') : undefined));
+    ledger(undefined, { refuse: (id) => (id === 'x-2' ? { code: 'FORBIDDEN', message: 'not yours' } : undefined) });
     const io = captureIo({ IOTREG_GATEWAY: gateway.url, IOTREG_TOKEN: 't' });
     const reportFile = join(dir, 'out.jsonl');
-    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--concurrency', '2'], io)).toBe(1);
-    expect(JSON.parse(io.out)).toEqual({ rows: 2, skipped: 0, ok: 1, exists: 0, failed: 1, report: reportFile });
+    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--batch-size', '10'], io)).toBe(1);
+    expect(JSON.parse(io.out)).toEqual({ rows: 2, skipped: 0, ok: 1, exists: 0, failed: 1, report: reportFile, seconds: expect.any(Number) });
     expect(io.err).toContain('row 2 x-2: FORBIDDEN: not yours\n');
     expect(JSON.parse(io.err.trimEnd().split('\n').pop() as string)).toEqual({
       error: { code: 'IMPORT_INCOMPLETE', message: `1 row(s) failed (listed above and in ${reportFile}); run again to retry them` },

@@ -1,23 +1,28 @@
 /**
- * `iotreg device import`: registers a CSV's devices with bounded concurrency. Each row is one
- * logical write with its own Idempotency-Key; a row that failed with 503/429 (or no answer) is
- * tried once more with the same key after the first pass, so a struggling gateway gets a pause. A 409 ALREADY_EXISTS is success when
- * the ledger holds the same key for this org: the row was registered before (a rerun).
+ * `iotreg device import`: registers a CSV's devices through POST /v1/devices:batch, a batch per
+ * transaction, with bounded concurrency. A batch is all or nothing, so a refusal settles the rows
+ * it names (a 409 ALREADY_EXISTS is success when the ledger holds the same key for this org: an
+ * earlier run registered it) and the rest go again as a new batch. A batch that failed with
+ * 503/429 (or no answer) is tried once more with the same Idempotency-Key after the first pass,
+ * so a struggling gateway gets a pause and a committed batch is never written twice.
  */
 import { randomUUID } from 'node:crypto';
-import type { Device } from '@iotreg/common';
+import type { Device, RefusedItem } from '@iotreg/common';
 import type { Io } from '../context';
 import { CliError } from '../errors';
 import { GatewayClient, seg } from '../http/gateway-client';
+import { forEachConcurrently } from '../pool';
 import { readImportRows } from './csv-rows';
 import { planImport, Registration } from './plan';
-import { forEachConcurrently } from '../pool';
 import { Progress } from './progress';
 import { appendReportLine, readReport, ReportLine } from './report';
 
 export interface ImportOptions {
   csvFile: string;
   reportFile: string;
+  /** Registrations per transaction. */
+  batchSize: number;
+  /** Batches in flight. */
   concurrency: number;
   client: GatewayClient;
   io: Io;
@@ -32,16 +37,26 @@ export interface ImportSummary {
   exists: number;
   failed: number;
   report: string;
+  seconds: number;
 }
 
+/** Rows sent together, under one Idempotency-Key for as long as the rows stay the same. */
+interface Batch {
+  rows: Registration[];
+  idempotencyKey: string;
+}
+
+type Finish = (line: ReportLine) => void;
+
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const started = Date.now();
   const { client, io, reportFile } = options;
   const rows = readImportRows(options.csvFile);
   const plan = planImport(rows, readReport(reportFile), options.csvFile);
   const counts = { ok: 0, exists: 0, failed: 0 };
   const progress = new Progress(io, rows.length - plan.skipped.length);
   const failures: ReportLine[] = [];
-  const finish = (line: ReportLine) => {
+  const finish: Finish = (line) => {
     appendReportLine(reportFile, line);
     counts[line.status] += 1;
     if (line.status === 'failed') failures.push(line);
@@ -49,19 +64,16 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   };
   plan.invalid.forEach(finish);
 
-  // One logical write per row: its Idempotency-Key is kept for the retry.
-  const writes = plan.registrations.map((registration) => ({ registration, idempotencyKey: randomUUID() }));
-  const retry: typeof writes = [];
-  await forEachConcurrently(writes, options.concurrency, async (write) => {
-    const outcome = await register(client, write.registration, write.idempotencyKey);
-    if (outcome.retryable) retry.push(write);
-    else finish(outcome.line);
+  const retry: Batch[] = [];
+  await forEachConcurrently(batchesOf(plan.registrations, options.batchSize), options.concurrency, async (batch) => {
+    const unsettled = await settle(client, batch, finish);
+    if (unsettled) retry.push(unsettled.batch);
   });
   if (retry.length > 0) {
     await new Promise((done) => setTimeout(done, options.retryDelayMs ?? 1_000));
-    retry.sort((a, b) => a.registration.row - b.registration.row);
-    await forEachConcurrently(retry, options.concurrency, async (write) => {
-      finish((await register(client, write.registration, write.idempotencyKey)).line);
+    await forEachConcurrently(retry, options.concurrency, async (batch) => {
+      const unsettled = await settle(client, batch, finish);
+      unsettled?.batch.rows.forEach((registration) => finish(failedLine(registration, unsettled.error)));
     });
   }
   progress.finish(counts);
@@ -69,40 +81,71 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   for (const failure of failures.sort((a, b) => a.row - b.row)) {
     io.stderr(`row ${failure.row} ${failure.deviceId}: ${failure.code}: ${failure.message}\n`);
   }
-  return { rows: rows.length, skipped: plan.skipped.length, ...counts, report: reportFile };
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  return { rows: rows.length, skipped: plan.skipped.length, ...counts, report: reportFile, seconds };
 }
 
-/** The row's report line; retryable: it failed in a way worth one more try. */
-interface Outcome {
-  line: ReportLine;
-  retryable: boolean;
-}
-
-async function register(client: GatewayClient, registration: Registration, idempotencyKey: string): Promise<Outcome> {
-  const { row, deviceId } = registration;
-  try {
-    const answer = await client.write<{ txId: string }>('POST', '/v1/devices', registration.body, { idempotencyKey, retry: false });
-    return { line: { row, deviceId, status: 'ok', txId: answer.txId }, retryable: false };
-  } catch (err) {
-    const error = err instanceof CliError ? err : new CliError('INTERNAL', String(err));
-    if (error.code === 'ALREADY_EXISTS') return { line: await alreadyExists(client, registration, error), retryable: false };
-    return { line: { row, deviceId, status: 'failed', code: error.code, message: error.message }, retryable: error.retryable };
+function batchesOf(registrations: Registration[], size: number): Batch[] {
+  const batches: Batch[] = [];
+  for (let i = 0; i < registrations.length; i += size) {
+    batches.push({ rows: registrations.slice(i, i + size), idempotencyKey: randomUUID() });
   }
+  return batches;
 }
 
-/** Same key, and this org's when the configuration names the org: registered by an earlier run. */
-async function alreadyExists(client: GatewayClient, registration: Registration, conflict: CliError): Promise<ReportLine> {
+/**
+ * Sends the batch until every row has a report line, or until it fails in a way worth another
+ * try later: then answers the rows still unsettled, with their key and the error.
+ */
+async function settle(client: GatewayClient, batch: Batch, finish: Finish): Promise<{ batch: Batch; error: CliError } | undefined> {
+  let { rows, idempotencyKey } = batch;
+  while (rows.length > 0) {
+    try {
+      const body = { devices: rows.map((registration) => registration.body) };
+      const answer = await client.write<{ txId: string }>('POST', '/v1/devices:batch', body, { idempotencyKey, retry: false });
+      for (const { row, deviceId } of rows) finish({ row, deviceId, status: 'ok', txId: answer.txId });
+      return undefined;
+    } catch (err) {
+      const error = err instanceof CliError ? err : new CliError('INTERNAL', String(err));
+      const refused = refusedRows(rows, error);
+      if (refused) {
+        for (const [registration, item] of refused) finish(await refusedLine(client, registration, item));
+        rows = rows.filter((registration) => !refused.has(registration));
+        idempotencyKey = randomUUID(); // another body: another logical write
+        continue;
+      }
+      if (error.retryable) return { batch: { rows, idempotencyKey }, error };
+      rows.forEach((registration) => finish(failedLine(registration, error)));
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The rows a batch refusal names, when it names rows of this batch. */
+function refusedRows(rows: Registration[], error: CliError): Map<Registration, RefusedItem> | undefined {
+  if (!error.items || error.items.some((item) => rows[item.index] === undefined)) return undefined;
+  return new Map(error.items.map((item) => [rows[item.index] as Registration, item]));
+}
+
+function failedLine({ row, deviceId }: Registration, error: { code: string; message: string }): ReportLine {
+  return { row, deviceId, status: 'failed', code: error.code, message: error.message };
+}
+
+/** A refused row failed, unless it is already registered with the same key, for this org when the configuration names the org. */
+async function refusedLine(client: GatewayClient, registration: Registration, refusal: RefusedItem): Promise<ReportLine> {
+  if (refusal.code !== 'ALREADY_EXISTS') return failedLine(registration, refusal);
   const { row, deviceId, keyId } = registration;
-  const failed = (message: string): ReportLine => ({ row, deviceId, status: 'failed', code: conflict.code, message });
+  const failed = (message: string) => failedLine(registration, { code: refusal.code, message });
   let device: Device;
   try {
     device = await client.get<Device>(`/v1/devices/${seg(deviceId)}`);
   } catch (err) {
     const error = err as CliError;
-    return failed(`${conflict.message} (and reading it back failed: ${error.code}: ${error.message})`);
+    return failed(`${refusal.message} (and reading it back failed: ${error.code}: ${error.message})`);
   }
   const ourOrg = client.connection.mspId;
   if (device.keyId !== keyId) return failed(`${deviceId} is registered with another key (${device.keyId})`);
   if (ourOrg !== undefined && device.ownerMsp !== ourOrg) return failed(`${deviceId} is registered by ${device.ownerMsp}`);
-  return { row, deviceId, status: 'exists', code: conflict.code, message: `already registered by ${device.ownerMsp} with this key` };
+  return { row, deviceId, status: 'exists', code: refusal.code, message: `already registered by ${device.ownerMsp} with this key` };
 }

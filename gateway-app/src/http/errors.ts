@@ -1,14 +1,14 @@
 /**
  * The one place where failures become HTTP answers: RegistryError codes map to statuses through
  * ERROR_STATUS; the body is always {"error": {"code", "message"}} (plus "txId" for a write whose
- * outcome is unknown). Anything unexpected is a 500 whose details go to the log, not the client.
+ * outcome is unknown, "items" for a refused batch). Anything unexpected is a 500 whose details go to the log, not the client.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ERROR_STATUS, ErrorCode, RegistryError } from '@iotreg/common';
+import { ERROR_STATUS, ErrorCode, RefusedItem, refusedItems, RegistryError } from '@iotreg/common';
 import { requestContext } from './context';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; txId?: string };
+  error: { code: ErrorCode; message: string; txId?: string; items?: RefusedItem[] };
 }
 
 export interface ErrorResponse {
@@ -53,10 +53,12 @@ export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => voi
   let code: ErrorCode;
   let message: string;
   let txId: string | undefined;
+  let items: RefusedItem[] | undefined;
   if (err instanceof RegistryError) {
     code = err.code;
     message = err.message;
     txId = txIdOf(err.details);
+    items = refusedItems(message);
   } else {
     const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
     const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
@@ -75,6 +77,7 @@ export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => voi
   if (code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer realm="iotreg"';
   const error: ErrorBody['error'] = { code, message };
   if (txId !== undefined && (code === 'OUTCOME_UNKNOWN' || code === 'STATE_CONFLICT')) error.txId = txId;
+  if (items !== undefined) error.items = items;
   return { status: ERROR_STATUS[code], body: { error }, headers };
 }
 

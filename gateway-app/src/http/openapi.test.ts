@@ -112,9 +112,9 @@ test('every write takes Idempotency-Key and documents OUTCOME_UNKNOWN', () => {
   }
 });
 
-test('errors use the one error body, which carries txId for OUTCOME_UNKNOWN', () => {
+test('errors use the one error body, which carries txId for OUTCOME_UNKNOWN and the items of a refused batch', () => {
   const error = doc.components.schemas.Error as { properties: { error: { properties: Record<string, { enum?: string[] }> } } };
-  expect(Object.keys(error.properties.error.properties)).toEqual(['code', 'message', 'txId']);
+  expect(Object.keys(error.properties.error.properties)).toEqual(['code', 'message', 'txId', 'items']);
   expect(error.properties.error.properties.code?.enum).toContain('OUTCOME_UNKNOWN');
   for (const [, op] of operations()) {
     for (const [status, response] of Object.entries(op.responses)) {

@@ -460,6 +460,10 @@ export const ErrorBodySchema = z
       txId: TxId.optional().openapi({
         description: 'with OUTCOME_UNKNOWN (503): the transaction whose outcome is not known yet; ask GET /v1/transactions/{txId}',
       }),
+      items: z
+        .array(z.object({ index: z.number().int(), code: z.enum(ERROR_CODES), message: z.string() }))
+        .optional()
+        .openapi({ description: 'with a refused POST /v1/devices:batch: every refused item, by its index in `devices`' }),
     }),
   })
   .openapi('Error');

@@ -49,7 +49,8 @@ export const deviceRoutes = [
     summary: `Register up to ${BATCH_MAX} devices in one transaction, all or nothing`,
     description:
       'Each device is checked as POST /v1/devices checks it. If any is refused, none is registered and the error ' +
-      'message lists every refused item as "[index] CODE: reason"; the status is that of the first refusal. ' +
+      'lists every refused item in `error.items` (its index in `devices`, code and reason); the status is that of ' +
+      'the first refusal. ' +
       `This endpoint accepts bodies up to ${BATCH_BODY_LIMIT_BYTES / 1024} KiB.`,
     tag,
     access: { kind: 'token', roles: admin },

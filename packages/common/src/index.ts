@@ -1,3 +1,4 @@
+export * from './batch-refusal';
 export * from './errors';
 export * from './events';
 export * from './formats';
