@@ -1,0 +1,73 @@
+/**
+ * What the benchmark talks to: Org1's peer through @hyperledger/fabric-gateway (as Org1's admin,
+ * the identity Org1's REST gateway uses for admin calls) and Org1's REST gateway.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
+
+export const REPO = path.resolve(__dirname, '../..'); // bench/dist/*.js
+const runtime = (file: string) => path.join(REPO, 'network/runtime', file);
+
+export const PID_DIR = runtime('pids');
+export const BASELINE = { chaincode: 'baseline', contract: 'Baseline' };
+
+export interface Direct {
+  registry: Contract;
+  baseline: Contract;
+  close(): void;
+}
+
+export function connectDirect(): Direct {
+  const config = JSON.parse(readFileSync(runtime('gateway-org1/config.json'), 'utf8'));
+  const identity = config.identities.find((i: { role: string }) => i.role === 'admin');
+  const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
+    'grpc.ssl_target_name_override': config.peer.hostAlias,
+  });
+  const gateway: Gateway = connect({
+    client,
+    identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath))),
+  });
+  const network = gateway.getNetwork(config.channel);
+  return {
+    registry: network.getContract(config.chaincode),
+    baseline: network.getContract(BASELINE.chaincode, BASELINE.contract),
+    close: () => {
+      gateway.close();
+      client.close();
+    },
+  };
+}
+
+export type Rest = (method: string, url: string, body?: unknown) => Promise<Response>;
+
+/**
+ * Org1's REST gateway. Writes go as the admin; reads rotate over the org's three tokens, since
+ * the gateway limits each token to 500 requests a second.
+ */
+export function restClients(): { write: Rest; read: Rest } {
+  const org = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs.Org1MSP;
+  const tokens = Object.values(org.tokens) as string[];
+  let calls = 0;
+  const as = (token: () => string): Rest => (method, url, body) =>
+    fetch(org.gateway + url, {
+      method,
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  return { write: as(() => org.tokens.admin), read: as(() => tokens[calls++ % tokens.length] as string) };
+}
+
+/** undefined when the answer has the expected status, else why not. */
+export async function expectStatus(answer: Promise<Response>, status: number): Promise<string | undefined> {
+  const res = await answer;
+  if (res.status === status) {
+    await res.arrayBuffer();
+    return undefined;
+  }
+  const body = (await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
+  return `HTTP ${res.status} ${body?.error?.code ?? ''}`.trim();
+}

@@ -1,0 +1,169 @@
+/**
+ * `npm run bench` (network up first): what the registry does on this machine, next to what
+ * Fabric itself allows on the same network in the same run.
+ *   1. ceiling: the baseline chaincode's one putState per transaction, through fabric-gateway;
+ *   2. device registrations with real proofs through fabric-gateway, and 3. through REST;
+ *   4. batches through POST /v1/devices:batch;
+ *   5–6. reads at concurrency 50 with 1,000 and with 100,000 devices registered by this run.
+ * Keys and proofs are made before each timed part. Prints a table with the ratios and the peak
+ * RSS of every process, and writes bench/results/<time>.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BATCH_MAX, RegisterDeviceRequest, TX } from '@iotreg/common';
+import { DeviceIdentity, registrationProof } from '@iotreg/device';
+import { describe, measure, Operation, Result } from './measure';
+import { PeakMemory } from './memory';
+import { connectDirect, expectStatus, PID_DIR, REPO, restClients } from './network';
+
+const numbers = (text: string) => text.split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const CONCURRENCIES = numbers(process.env.BENCH_CONCURRENCY ?? '1,10,50,200');
+const BATCHES = numbers(process.env.BENCH_BATCHES ?? `50,${BATCH_MAX}`);
+const SCALES = numbers(process.env.BENCH_SCALES ?? '1000,100000');
+/** Writes made ready per scenario: more than any rate seen on 2 cores could use. */
+const WRITES_PER_SCENARIO = (c: number) => SECONDS * 300 + c;
+const READ_CONCURRENCY = 50;
+const BATCH_CONCURRENCY = 4;
+const RUN = Date.now().toString(36);
+const FAMILY = 'bench-v1';
+
+interface Registered {
+  deviceId: string;
+  keyId: string;
+}
+
+interface Registration {
+  body: RegisterDeviceRequest;
+  registered: Registered;
+}
+
+function registrations(prefix: string, count: number): Registration[] {
+  return Array.from({ length: count }, (_, i) => {
+    const identity = DeviceIdentity.generate();
+    const deviceId = `bench-${RUN}-${prefix}-${i}`;
+    return {
+      body: { deviceId, family: FAMILY, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, deviceId) },
+      registered: { deviceId, keyId: identity.keyId },
+    };
+  });
+}
+
+async function main() {
+  execFileSync(path.join(REPO, 'test-network.sh'), ['baseline'], { stdio: 'inherit' });
+  const memory = new PeakMemory(PID_DIR);
+  const direct = connectDirect();
+  const rest = restClients();
+  const results: Result[] = [];
+  const registered: Registered[] = []; // every device this run registered
+  const record = (result: Result, unit = 'ops') => {
+    console.log(describe(result, unit));
+    results.push(result);
+    return result;
+  };
+  const batchOf = (batch: Registration[]): Operation => async () => {
+    const failed = await expectStatus(rest.write('POST', '/v1/devices:batch', { devices: batch.map((r) => r.body) }), 201);
+    if (failed === undefined) registered.push(...batch.map((r) => r.registered));
+    return failed;
+  };
+
+  for (const c of CONCURRENCIES) {
+    const value = JSON.stringify({ payload: 'x'.repeat(200) });
+    record(await measure('ceiling: putState, direct', c, SECONDS, async (i) => {
+      await direct.baseline.submitTransaction('Put', `bench-${RUN}-c${c}-${i}`, value);
+      return undefined;
+    }));
+    const forDirect = registrations(`direct-c${c}`, WRITES_PER_SCENARIO(c));
+    record(await measure('register, direct', c, SECONDS, async (i) => {
+      const { body, registered: device } = forDirect[i]!;
+      await direct.registry.submitTransaction(TX.registerDevice, JSON.stringify(body));
+      registered.push(device);
+      return undefined;
+    }, forDirect.length));
+    const viaRest = registrations(`rest-c${c}`, WRITES_PER_SCENARIO(c));
+    record(await measure('register, REST', c, SECONDS, async (i) => {
+      const { body, registered: device } = viaRest[i]!;
+      const failed = await expectStatus(rest.write('POST', '/v1/devices', body), 201);
+      if (failed === undefined) registered.push(device);
+      return failed;
+    }, viaRest.length));
+  }
+
+  for (const size of BATCHES) {
+    const batches = Array.from({ length: Math.ceil((SECONDS * 400) / size) + BATCH_CONCURRENCY }, (_, b) => registrations(`batch${size}-${b}`, size));
+    const result = await measure(`batch of ${size}, REST`, BATCH_CONCURRENCY, SECONDS, (i) => batchOf(batches[i]!)(i), batches.length);
+    record({ ...result, scenario: `batch of ${size}, REST (devices)`, perSecond: result.perSecond * size }, 'devices');
+  }
+
+  for (const scale of SCALES) {
+    await fill(scale, registered, batchOf);
+    const pick = () => registered[Math.floor(Math.random() * registered.length)]!;
+    const reads: Array<[string, Operation]> = [
+      ['GET device', () => expectStatus(rest.read('GET', `/v1/devices/${pick().deviceId}`), 200)],
+      ['GET key validity', () => expectStatus(rest.read('GET', `/v1/keys/${pick().keyId}`), 200)],
+      ['POST firmware/verify', () => expectStatus(rest.read('POST', '/v1/firmware/verify', { family: FAMILY, sha256: 'a'.repeat(64) }), 200)],
+    ];
+    for (const [name, read] of reads) record(await measure(`${name} @ ${scale} devices`, READ_CONCURRENCY, SECONDS, read));
+  }
+
+  direct.close();
+  const peakRssMb = memory.stop();
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+  const ratios = ratiosOf(results);
+  console.log(`\nmachine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB; ${SECONDS} s per scenario\n`);
+  console.log(markdown(results));
+  console.log('\nratios (same run):');
+  for (const line of ratios) console.log(`  ${line}`);
+  console.log('\npeak RSS (MB): ' + Object.entries(peakRssMb).map(([name, mb]) => `${name} ${mb}`).join(', '));
+  const dir = path.join(REPO, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ machine, seconds: SECONDS, results, ratios, peakRssMb }, null, 2));
+  console.log(`\nwritten: ${path.relative(REPO, file)}`);
+}
+
+/** Registers batches until this run has registered `scale` devices; not timed. */
+async function fill(scale: number, registered: Registered[], batchOf: (batch: Registration[]) => Operation): Promise<void> {
+  let reported = registered.length;
+  while (registered.length < scale) {
+    const missing = Math.ceil((scale - registered.length) / BATCH_MAX);
+    const round = Array.from({ length: Math.min(missing, 40) }, (_, b) => registrations(`fill${scale}-${registered.length}-${b}`, BATCH_MAX));
+    await measure('fill', BATCH_CONCURRENCY, Infinity, (i) => batchOf(round[i]!)(i), round.length);
+    if (registered.length - reported >= 10_000 || registered.length >= scale) {
+      console.log(`  registered by this run: ${registered.length}`);
+      reported = registered.length;
+    }
+  }
+}
+
+/** registry/ceiling and REST/direct at each concurrency; p99 at the largest scale over the smallest. */
+function ratiosOf(results: Result[]): string[] {
+  const find = (scenario: string, c: number) => results.find((r) => r.scenario === scenario && r.concurrency === c);
+  const lines: string[] = [];
+  for (const c of CONCURRENCIES) {
+    const ceiling = find('ceiling: putState, direct', c);
+    const direct = find('register, direct', c);
+    const viaRest = find('register, REST', c);
+    if (!ceiling || !direct || !viaRest) continue;
+    lines.push(`c=${c}: registry/ceiling ${(direct.perSecond / ceiling.perSecond).toFixed(2)}, REST/direct ${(viaRest.perSecond / direct.perSecond).toFixed(2)}`);
+  }
+  const [small, large] = [Math.min(...SCALES), Math.max(...SCALES)];
+  for (const read of ['GET device', 'GET key validity', 'POST firmware/verify']) {
+    const a = find(`${read} @ ${small} devices`, READ_CONCURRENCY);
+    const b = find(`${read} @ ${large} devices`, READ_CONCURRENCY);
+    if (a && b && a !== b) lines.push(`${read}: p99 at ${large} / at ${small} devices ${(b.p99 / a.p99).toFixed(2)}, reads/s ${(b.perSecond / a.perSecond).toFixed(2)}`);
+  }
+  return lines;
+}
+
+function markdown(results: Result[]): string {
+  const rows = results.map((r) => `| ${r.scenario} | ${r.concurrency} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.failures} |`);
+  return ['| scenario | concurrency | per second | p50 ms | p99 ms | failures |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
