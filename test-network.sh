@@ -91,7 +91,10 @@ status() {
   local leader
   leader=$(bft_leader) && echo "  BFT leader: $leader" || echo "  BFT leader: unknown (no orderer answers)"
   echo "chaincodes:"
-  peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" 2>&1 | sed 's/^/  /' || true
+  local cc
+  for cc in "$CHAINCODE_NAME" "$BASELINE_NAME"; do
+    peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$cc" 2>/dev/null | sed 's/^/  /' || echo "  $cc: not committed"
+  done
   echo "gateways:"
   local row org msp port
   for row in "${GATEWAYS[@]}"; do

@@ -32,6 +32,8 @@ export interface LedgerPort {
    * committed transaction, otherwise waits for its commit until the call's deadline.
    */
   commitStatus(identity: string, txId: string, options?: grpc.CallOptions): Promise<Status>;
+  /** Sends an endorsed transaction (`Transaction.getBytes()`) to the orderers again, as `identity`. */
+  resubmit(identity: string, transaction: Uint8Array): Promise<void>;
   close(): void;
 }
 
@@ -98,6 +100,9 @@ export function connectFabric(config: GatewayConfig): LedgerPort {
       const signed = new gatewayProtos.SignedCommitStatusRequest();
       signed.setRequest(request.serializeBinary());
       return gateway.newCommit(signed.serializeBinary()).getStatus(options);
+    },
+    resubmit: async (identity, transaction) => {
+      await entry(identity).gateway.newTransaction(transaction).submit();
     },
     close: () => {
       for (const { gateway } of gateways.values()) gateway.close();

@@ -9,10 +9,11 @@
  *   - while the first is still running: they wait for it, then behave as above (or run
  *     themselves if the first ended without a final answer).
  *
- * A write's transaction ID is stored as well, as a pending record (status 0), just before the
- * transaction goes to the orderers. Found by a retry, a pending record means the gateway stopped
- * (or the answer was lost) mid-write: the retry then asks the ledger what became of that
- * transaction instead of writing again, which would be refused as a duplicate.
+ * A write's transaction is stored as well, as a pending record (status 0), just before it goes
+ * to the orderers. Found by a retry, a pending record means the gateway stopped (or the answer
+ * was lost) mid-write: the retry then asks the ledger what became of that transaction, sending
+ * it again if the ledger does not have it, instead of writing anew, which would be refused as a
+ * duplicate.
  *
  * Storage: one file per (caller, key) in <stateDir>/idempotency/, named by the hex SHA-256 of
  * "<caller>\n<key>", holding one JSON object
@@ -24,6 +25,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SentTransaction } from '../registry/write-context';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
 
@@ -40,6 +42,7 @@ export interface IdempotencyRecord extends StoredResponse {
   createdAt: string;
   /** Set on a pending record (status 0): the transaction the write sent to the orderers. */
   txId?: string;
+  transaction?: string;
 }
 
 /** Status of a record that holds only the transaction ID of a write still running (or cut off). */
@@ -213,9 +216,9 @@ export class IdempotencyStore {
    */
   run(
     request: { caller: string; key: string; hash: string },
-    execute: (submitting: (txId: string) => Promise<void>) => Promise<StoredResponse>,
+    execute: (submitting: (sent: SentTransaction) => Promise<void>) => Promise<StoredResponse>,
     isFinal: (response: StoredResponse) => boolean,
-    recover: (txId: string) => Promise<StoredResponse | undefined> = async () => undefined,
+    recover: (sent: SentTransaction) => Promise<StoredResponse | undefined> = async () => undefined,
   ): Promise<IdempotentOutcome> {
     return this.#withLock(request.caller, request.key, async () => {
       const stored = await this.get(request.caller, request.key);
@@ -224,11 +227,12 @@ export class IdempotencyStore {
         return { kind: 'replayed', response: { status: stored.status, body: stored.body } };
       }
       const base = { caller: request.caller, key: request.key, requestHash: request.hash };
-      const recovered = stored?.txId ? await recover(stored.txId) : undefined;
+      const pending = stored?.txId === undefined ? undefined : { txId: stored.txId, transaction: stored.transaction ?? '' };
+      const recovered = pending ? await recover(pending) : undefined;
       const response =
         recovered ??
-        (await execute(async (txId) => {
-          await this.put({ ...base, status: PENDING, body: null, txId });
+        (await execute(async (sent) => {
+          await this.put({ ...base, status: PENDING, body: null, ...sent });
         }));
       if (isFinal(response)) {
         try {

@@ -18,7 +18,7 @@ import type { EventStreams } from './sse';
 import { requestContext } from './context';
 import { sendError, toErrorResponse } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
-import { writeObserver } from '../registry/write-context';
+import { SentTransaction, writeObserver } from '../registry/write-context';
 import { committedAnswer } from '../routes/answers';
 
 export type Access =
@@ -214,7 +214,7 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     const response = toErrorResponse(err, (e) => log.error({ err: e }, 'handler failed'));
     return { status: response.status, body: response.body };
   };
-  const execute = async (submitting?: (txId: string) => Promise<void>): Promise<StoredResponse> => {
+  const execute = async (submitting?: (sent: SentTransaction) => Promise<void>): Promise<StoredResponse> => {
     try {
       const body = submitting ? await writeObserver.run({ submitting }, () => handle(input)) : await handle(input);
       return { status: spec.success.status, body };
@@ -223,9 +223,9 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     }
   };
   /** A write cut off after its transaction went out: answered from the ledger, never written twice. */
-  const recover = async (txId: string): Promise<StoredResponse | undefined> => {
+  const recover = async ({ txId, transaction }: SentTransaction): Promise<StoredResponse | undefined> => {
     try {
-      const outcome = await deps.registry.committedResult(as, txId);
+      const outcome = await deps.registry.committedResult(as, txId, transaction ? Buffer.from(transaction, 'base64') : undefined);
       if (outcome.kind === 'valid') return { status: spec.success.status, body: committedAnswer(outcome.committed) };
       if (outcome.kind === 'invalid') return undefined;
       throw new RegistryError('OUTCOME_UNKNOWN', `transaction ${txId} of the first attempt has not committed yet; retry later with the same Idempotency-Key`, { txId });

@@ -24,6 +24,7 @@ class FakeLedger implements LedgerPort {
   qsccCalls: { identity: string; name: string; args: string[]; options?: CallOptions }[] = [];
   submits: string[] = [];
   lookups: { identity: string; txId: string; options?: CallOptions }[] = [];
+  resubmits: { identity: string; transaction: string }[] = [];
   closed = false;
 
   evaluate: (name: string, args: string[]) => Promise<Uint8Array> = async () => enc({});
@@ -54,6 +55,7 @@ class FakeLedger implements LedgerPort {
             return {
               getTransactionId: () => txId,
               getResult: () => result,
+              getBytes: () => enc({ txId }),
               submit: async () => {
                 this.submits.push(txId);
                 await this.submit(txId);
@@ -104,6 +106,10 @@ class FakeLedger implements LedgerPort {
   async commitStatus(identity: string, txId: string, options?: CallOptions): Promise<Status> {
     this.lookups.push({ identity, txId, ...(options ? { options } : {}) });
     return this.lookup(txId);
+  }
+
+  async resubmit(identity: string, transaction: Uint8Array): Promise<void> {
+    this.resubmits.push({ identity, transaction: Buffer.from(transaction).toString('utf8') });
   }
 
   close(): void {
@@ -383,6 +389,26 @@ describe('ledger queries', () => {
       blockNumber: 31,
     });
     expect(ledger.qsccCalls[0]).toEqual({ identity: 'a', name: 'GetTransactionByID', args: ['iot', 'ab'.repeat(32)] });
+  });
+
+  test('committedResult: a cut-off transaction the ledger lacks is sent again, then waited for', async () => {
+    ledger.qsccEvaluate = async () => {
+      throw chaincodeRefusal('Failed to get transaction with id x, error no such transaction ID [x] in index');
+    };
+    ledger.lookup = (txId) => status(txId, 11);
+    await expect(registry.committedResult('a', 'cd'.repeat(32), Buffer.from('endorsed'))).resolves.toEqual({
+      kind: 'invalid',
+      validationCode: 'MVCC_READ_CONFLICT',
+    });
+    expect(ledger.resubmits).toEqual([{ identity: 'a', transaction: 'endorsed' }]);
+    expect(ledger.lookups.map((l) => l.txId)).toEqual(['cd'.repeat(32)]);
+  });
+
+  test('committedResult: a transaction the ledger has is not sent again', async () => {
+    ledger.qsccEvaluate = async () => processed(11);
+    ledger.lookup = (txId) => status(txId, 11);
+    await registry.committedResult('a', 'ab'.repeat(32), Buffer.from('endorsed'));
+    expect(ledger.resubmits).toEqual([]);
   });
 
   test('transactionStatus: a transaction the peer does not know is UNKNOWN', async () => {

@@ -315,7 +315,10 @@ export class FabricRegistry implements Registry {
     return { [Symbol.asyncIterator]: iterate, close: () => events.close() };
   }
 
-  async committedResult(as: string, txId: string): Promise<CommittedOutcome> {
+  async committedResult(as: string, txId: string, resend?: Uint8Array): Promise<CommittedOutcome> {
+    // A transaction cut off on its way to the orderers never commits unless it is sent again;
+    // sent twice, the second copy is only marked a duplicate.
+    if (resend && !(await this.#findTransaction(as, txId))) await this.#resend(as, txId, resend);
     const status = await this.#resolveOutcome(as, txId);
     if (!status) return { kind: 'unknown' };
     if (status.code !== ValidationCode.VALID) return { kind: 'invalid', validationCode: validationCodeName(status.code) };
@@ -337,6 +340,15 @@ export class FabricRegistry implements Registry {
   }
 
   // Internals
+
+  async #resend(as: string, txId: string, transaction: Uint8Array): Promise<void> {
+    try {
+      await this.#ledger.resubmit(as, transaction);
+      this.#log.info({ txId }, 'sent a cut-off transaction to the orderers again');
+    } catch (err) {
+      this.#log.warn({ txId, err: errorSummary(err) }, 'sending a cut-off transaction again failed');
+    }
+  }
 
   /** qscc GetTransactionByID: undefined when the peer has no such transaction. */
   async #findTransaction(as: string, txId: string): Promise<{ validationCode: number } | undefined> {
@@ -399,7 +411,7 @@ export class FabricRegistry implements Registry {
         throw this.#toRegistryError(classifyFabricError(err), tx, err, txId);
       }
 
-      await writeObserver.getStore()?.submitting(txId);
+      await writeObserver.getStore()?.submitting({ txId, transaction: Buffer.from(transaction.getBytes()).toString('base64') });
       let status: Status | undefined;
       try {
         const commit = await transaction.submit();

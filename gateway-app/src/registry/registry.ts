@@ -133,8 +133,11 @@ export interface Registry {
   listEndpoints(as: string): Promise<Endpoint[]>;
 
   transactionStatus(as: string, txId: string): Promise<TransactionStatus>;
-  /** Waits (boundedly) for `txId` to commit and answers its chaincode result if it is VALID. */
-  committedResult(as: string, txId: string): Promise<CommittedOutcome>;
+  /**
+   * Waits (boundedly) for `txId` to commit and answers its chaincode result if it is VALID;
+   * `resend`, the endorsed transaction, is first sent again when the ledger does not have it.
+   */
+  committedResult(as: string, txId: string, resend?: Uint8Array): Promise<CommittedOutcome>;
   transactionProof(as: string, txId: string): Promise<TransactionProof>;
   /** Chaincode events from `startBlock` (inclusive), or from the next block when absent. */
   chaincodeEvents(as: string, startBlock?: bigint): Promise<EventStream>;
