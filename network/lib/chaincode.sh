@@ -49,7 +49,7 @@ all_peer_args() {
 }
 
 deploy_chaincode() {
-  local cc=$1 row process module org port id
+  local cc=$1 process module org port id
   while read -r process _ module org port; do
     package_chaincode "$cc" "$org" "$port"
     id=$(package_id "$cc" "$org")
