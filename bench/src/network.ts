@@ -1,12 +1,14 @@
 /**
  * What the benchmark talks to: Org1's peer through @hyperledger/fabric-gateway (as Org1's admin,
- * the identity Org1's REST gateway uses for admin calls) and Org1's REST gateway.
+ * the identity Org1's REST gateway uses for admin calls, and with the same signer) and Org1's
+ * REST gateway.
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
+import { connect, Contract, Gateway, hash } from '@hyperledger/fabric-gateway';
+import { newNativeSigner } from '@iotreg/gateway/dist/fabric/signer';
 
 export const REPO = path.resolve(__dirname, '../..'); // bench/dist/*.js
 const runtime = (file: string) => path.join(REPO, 'network/runtime', file);
@@ -29,7 +31,8 @@ export function connectDirect(): Direct {
   const gateway: Gateway = connect({
     client,
     identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) },
-    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath))),
+    signer: newNativeSigner(createPrivateKey(readFileSync(identity.keyPath))),
+    hash: hash.none,
   });
   const network = gateway.getNetwork(config.channel);
   return {

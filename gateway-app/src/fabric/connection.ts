@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, Contract, Gateway, hash, Network, signers, Status } from '@hyperledger/fabric-gateway';
+import { connect, Contract, Gateway, hash, Network, Status } from '@hyperledger/fabric-gateway';
 import { gateway as gatewayProtos } from '@hyperledger/fabric-protos';
 import type { GatewayConfig } from '../config';
+import { newNativeSigner } from './signer';
 import { serializeIdentity } from '../registry/ledger-decode';
 
 export const DEADLINES_MS = {
@@ -64,8 +65,8 @@ export function connectFabric(config: GatewayConfig): LedgerPort {
       const gateway = connect({
         client,
         identity: { mspId: config.mspId, credentials },
-        signer: signers.newPrivateKeySigner(privateKey),
-        hash: hash.sha256,
+        signer: newNativeSigner(privateKey),
+        hash: hash.none, // the signer hashes
         evaluateOptions: deadline(DEADLINES_MS.evaluate),
         endorseOptions: deadline(DEADLINES_MS.endorse),
         submitOptions: deadline(DEADLINES_MS.submit),
