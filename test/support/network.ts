@@ -98,6 +98,16 @@ export async function network(...args: string[]): Promise<string> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until Org2's peer holds every block Org1's holds. A write through Org1 answers once Org1's
+ * peer committed it; the other org's peer commits the same block on its own time.
+ */
+export async function orgsInSync(timeoutMs = 10_000): Promise<void> {
+  const height = async (org: Org) => (await client(org).get<{ height: number }>('/readyz')).body.height;
+  const target = await height('Org1MSP');
+  await eventually(async () => (await height('Org2MSP')) >= target, timeoutMs, `Org2MSP's peer at height ${target}`);
+}
+
 /** Polls `probe` until it returns true or `timeoutMs` passes. */
 export async function eventually(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
