@@ -63,7 +63,7 @@ async function main() {
     results.push(result);
     return result;
   };
-  const batchOf = (batch: Registration[]): Operation => async () => {
+  const registerBatch = async (batch: Registration[]) => {
     const failed = await expectStatus(rest.write('POST', '/v1/devices:batch', { devices: batch.map((r) => r.body) }), 201);
     if (failed === undefined) registered.push(...batch.map((r) => r.registered));
     return failed;
@@ -93,12 +93,12 @@ async function main() {
 
   for (const size of BATCHES) {
     const batches = Array.from({ length: Math.ceil((SECONDS * 400) / size) + BATCH_CONCURRENCY }, (_, b) => registrations(`batch${size}-${b}`, size));
-    const result = await measure(`batch of ${size}, REST`, BATCH_CONCURRENCY, SECONDS, (i) => batchOf(batches[i]!)(i), batches.length);
+    const result = await measure(`batch of ${size}, REST`, BATCH_CONCURRENCY, SECONDS, (i) => registerBatch(batches[i]!), batches.length);
     record({ ...result, scenario: `batch of ${size}, REST (devices)`, perSecond: result.perSecond * size }, 'devices');
   }
 
   for (const scale of SCALES) {
-    await fill(scale, registered, batchOf);
+    await fill(scale, registered, registerBatch);
     const pick = () => registered[Math.floor(Math.random() * registered.length)]!;
     const reads: Array<[string, Operation]> = [
       ['GET device', () => expectStatus(rest.read('GET', `/v1/devices/${pick().deviceId}`), 200)],
@@ -125,12 +125,12 @@ async function main() {
 }
 
 /** Registers batches until this run has registered `scale` devices; not timed. */
-async function fill(scale: number, registered: Registered[], batchOf: (batch: Registration[]) => Operation): Promise<void> {
+async function fill(scale: number, registered: Registered[], registerBatch: (batch: Registration[]) => Promise<string | undefined>): Promise<void> {
   let reported = registered.length;
   while (registered.length < scale) {
     const missing = Math.ceil((scale - registered.length) / BATCH_MAX);
     const round = Array.from({ length: Math.min(missing, 40) }, (_, b) => registrations(`fill${scale}-${registered.length}-${b}`, BATCH_MAX));
-    await measure('fill', BATCH_CONCURRENCY, Infinity, (i) => batchOf(round[i]!)(i), round.length);
+    await measure('fill', BATCH_CONCURRENCY, Infinity, (i) => registerBatch(round[i]!), round.length);
     if (registered.length - reported >= 10_000 || registered.length >= scale) {
       console.log(`  registered by this run: ${registered.length}`);
       reported = registered.length;

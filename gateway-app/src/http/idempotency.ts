@@ -40,8 +40,9 @@ export interface IdempotencyRecord extends StoredResponse {
   key: string;
   requestHash: string;
   createdAt: string;
-  /** Set on a pending record (status 0): the transaction the write sent to the orderers. */
+  /** Set on a pending record (status 0): the transaction the write sent to the orderers… */
   txId?: string;
+  /** …and its endorsed bytes (base64), which a retry sends again if the ledger lacks it. */
   transaction?: string;
 }
 
