@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
-import { client, REPO, uid } from './support/network';
+import { client, orgsInSync, REPO, uid } from './support/network';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, 'cli/dist/main.js');
@@ -112,6 +112,7 @@ test('an import killed midway is completed by a rerun: every row registered once
     const body = { deviceId: id, family: 'import-v1', publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, id) };
     expect((await client('Org2MSP', 'admin').post('/v1/devices', body)).status).toBe(201);
   }
+  await orgsInSync(); // the CLI writes through Org1
 
   const args = ['--org', 'Org1MSP', 'device', 'import', 'resume.csv', '--report', 'resume.jsonl', '--batch-size', '50', '--concurrency', '1'];
   const killed = spawn('node', [CLI, ...args], { cwd: dir, stdio: 'ignore' });

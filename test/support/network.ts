@@ -36,14 +36,30 @@ export interface RequestOptions {
   raw?: string;
 }
 
-/** A REST client for one gateway; `token` undefined sends no credentials. */
+/**
+ * The gateway of the last write made by a client that follows writes. A write answers once the
+ * writer's peer committed it; the other org's peer commits the same block on its own time.
+ */
+let lastWriteThrough: string | undefined;
+
+/**
+ * A REST client for one gateway; `token` undefined sends no credentials. One that follows writes
+ * waits, before a request through its gateway, until both orgs' peers hold every block, when the
+ * last write went through the other gateway (`clients()` makes such clients; the fault tests,
+ * which take peers down, use `client()`).
+ */
 export class Client {
   constructor(
     readonly baseUrl: string,
     readonly token?: string,
+    readonly followsWrites = false,
   ) {}
 
   async request<T = any>(method: string, urlPath: string, body?: unknown, options: RequestOptions = {}): Promise<Answer<T>> {
+    if (this.followsWrites && lastWriteThrough !== undefined && lastWriteThrough !== this.baseUrl) {
+      await orgsInSync();
+      lastWriteThrough = undefined;
+    }
     const headers: Record<string, string> = { ...options.headers };
     if (this.token !== undefined) headers.authorization ??= `Bearer ${this.token}`;
     let payload: string | undefined = options.raw;
@@ -53,6 +69,7 @@ export class Client {
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
+    if (this.followsWrites && method !== 'GET' && res.ok) lastWriteThrough = this.baseUrl;
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
@@ -67,14 +84,14 @@ export class Client {
   }
 }
 
-export function client(org: Org, role?: Role): Client {
+export function client(org: Org, role?: Role, followsWrites = false): Client {
   const entry = clientsFile().orgs[org];
-  return new Client(entry.gateway, role ? entry.tokens[role] : undefined);
+  return new Client(entry.gateway, role ? entry.tokens[role] : undefined, followsWrites);
 }
 
-/** Every org × role client, e.g. `as.Org1MSP.admin`. */
+/** Every org × role client, e.g. `as.Org1MSP.admin`, each following writes. */
 export function clients(): Record<Org, Record<Role, Client>> {
-  const make = (org: Org) => ({ admin: client(org, 'admin'), vendor: client(org, 'vendor'), auditor: client(org, 'auditor') });
+  const make = (org: Org) => ({ admin: client(org, 'admin', true), vendor: client(org, 'vendor', true), auditor: client(org, 'auditor', true) });
   return { Org1MSP: make('Org1MSP'), Org2MSP: make('Org2MSP') };
 }
 
@@ -98,14 +115,11 @@ export async function network(...args: string[]): Promise<string> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Waits until Org2's peer holds every block Org1's holds. A write through Org1 answers once Org1's
- * peer committed it; the other org's peer commits the same block on its own time.
- */
+/** Waits until both orgs' peers hold every block either holds. */
 export async function orgsInSync(timeoutMs = 10_000): Promise<void> {
   const height = async (org: Org) => (await client(org).get<{ height: number }>('/readyz')).body.height;
-  const target = await height('Org1MSP');
-  await eventually(async () => (await height('Org2MSP')) >= target, timeoutMs, `Org2MSP's peer at height ${target}`);
+  const target = Math.max(...(await Promise.all(ORGS.map(height))));
+  for (const org of ORGS) await eventually(async () => (await height(org)) >= target, timeoutMs, `${org}'s peer at height ${target}`);
 }
 
 /** Polls `probe` until it returns true or `timeoutMs` passes. */
