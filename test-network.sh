@@ -14,7 +14,8 @@ usage: ./test-network.sh COMMAND
   down                 stop every process it started (ledgers and identities are kept)
   clean                down, then remove all generated state (crypto, ledgers, logs, tokens)
   status               each process and its health, the live channel's consensus, the chaincode, the gateways
-  leader               the orderer SmartBFT follows as leader now
+  leader               the orderer SmartBFT follows as leader now (as f+1 orderers report it)
+  orderers             each orderer's block height and the leader it follows ("down" if it does not answer)
   restart COMPONENT    stop and start one process (e.g. orderer2, peer0.org1, chaincode-org1, gateway-org2)
   kill COMPONENT       kill -9 one process, as a crash would
   logs COMPONENT       follow one process's log
@@ -89,7 +90,8 @@ status() {
   echo "channel $CHANNEL (from the live channel configuration):"
   channel_consensus || true
   local leader
-  leader=$(bft_leader) && echo "  BFT leader: $leader" || echo "  BFT leader: unknown (no orderer answers)"
+  leader=$(bft_leader) && echo "  BFT leader: $leader" || echo "  BFT leader: unknown (fewer than f+1 orderers agree)"
+  bft_orderers | while read -r name height leader; do printf '    %-12s height %-8s follows %s\n' "$name" "$height" "$leader"; done
   echo "chaincodes:"
   local cc
   for cc in "$CHAINCODE_NAME" "$BASELINE_NAME"; do
@@ -110,7 +112,8 @@ case $command in
   down) down ;;
   clean) down; rm -rf "$RUNTIME"; log "removed $RUNTIME" ;;
   status) status ;;
-  leader) bft_leader || die "no running orderer reports a BFT leader" ;;
+  leader) bft_leader || die "fewer than f+1 running orderers agree on a BFT leader" ;;
+  orderers) bft_orderers ;;
   restart) known_component "${2:-}"; stop_process "$2"; start_component "$2" ;;
   kill) known_component "${2:-}"; stop_process "$2" KILL ;;
   logs) known_component "${2:-}"; tail -n 50 -F "$LOGS/$2.log" ;;

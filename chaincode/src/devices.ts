@@ -44,12 +44,12 @@ const indexValue = (device: Device, field: DeviceIndexField) =>
  * anchor (which moves just `seq`) passes no action: the anchors are their own trail.
  */
 export async function saveDevice(ctx: RegistryContext, device: Device, action?: string, before?: Device): Promise<void> {
-  await ctx.store.put(keys.device(device.deviceId), device);
+  ctx.store.put(keys.device(device.deviceId), device);
   for (const field of INDEXED) {
     const value = indexValue(device, field);
     if (before && indexValue(before, field) === value) continue;
-    if (before) await ctx.store.delete(keys.devicesBy(field, indexValue(before, field), device.deviceId));
-    await ctx.store.put(keys.devicesBy(field, value, device.deviceId), device.deviceId);
+    if (before) ctx.store.delete(keys.devicesBy(field, indexValue(before, field), device.deviceId));
+    ctx.store.put(keys.devicesBy(field, value, device.deviceId), device.deviceId);
   }
   if (action) await appendHistory(ctx, device.deviceId, action, device);
 }
@@ -58,8 +58,14 @@ export async function appendHistory(ctx: RegistryContext, deviceId: string, acti
   const meta = await deviceMeta(ctx, deviceId);
   meta.revisions += 1;
   const entry: HistoryEntry = { txId: ctx.txId, timestamp: ctx.now, submitterMsp: ctx.msp, action, record };
-  await ctx.store.put(keys.history(deviceId, meta.revisions), entry);
-  await ctx.store.put(keys.deviceMeta(deviceId), meta);
+  ctx.store.put(keys.history(deviceId, meta.revisions), entry);
+  ctx.store.put(keys.deviceMeta(deviceId), meta);
+}
+
+/** A device being registered has no history and no keys: its counters start at zero, unread. */
+export function startCounters(ctx: RegistryContext, deviceId: string): void {
+  const none: DeviceMeta = { revisions: 0, keyCount: 0 };
+  ctx.store.put(keys.deviceMeta(deviceId), none);
 }
 
 async function deviceMeta(ctx: RegistryContext, deviceId: string): Promise<DeviceMeta> {
@@ -73,14 +79,14 @@ export async function addKey(ctx: RegistryContext, deviceKey: DeviceKey): Promis
   }
   const meta = await deviceMeta(ctx, deviceKey.deviceId);
   meta.keyCount += 1;
-  await ctx.store.put(keys.publicKey(deviceKey.keyId), deviceKey);
-  await ctx.store.put(keys.deviceKey(deviceKey.deviceId, meta.keyCount), deviceKey.keyId);
-  await ctx.store.put(keys.deviceMeta(deviceKey.deviceId), meta);
+  ctx.store.put(keys.publicKey(deviceKey.keyId), deviceKey);
+  ctx.store.put(keys.deviceKey(deviceKey.deviceId, meta.keyCount), deviceKey.keyId);
+  ctx.store.put(keys.deviceMeta(deviceKey.deviceId), meta);
 }
 
 export async function closeKey(ctx: RegistryContext, keyId: string, change: Partial<DeviceKey>): Promise<void> {
   const current = await ctx.store.mustGet<DeviceKey>(keys.publicKey(keyId), `key ${keyId}`);
-  await ctx.store.put(keys.publicKey(keyId), { ...current, ...change });
+  ctx.store.put(keys.publicKey(keyId), { ...current, ...change });
 }
 
 export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promise<DeviceKey[]> {

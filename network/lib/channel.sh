@@ -72,21 +72,37 @@ channel_consensus() {
   rm -rf "$tmp"
 }
 
-# The orderer SmartBFT currently follows as leader, as the running orderers' metrics report it.
-bft_leader() {
-  local row name id port admin ops leader
+# One line per orderer: NAME HEIGHT LEADER, from its own metrics; "down -" when it does not
+# answer. A lagging orderer may still follow an earlier leader.
+bft_orderers() {
+  local row name id port admin ops metrics height leader
   for row in "${ORDERERS[@]}"; do
     read -r name id port admin ops <<<"$row"
-    leader=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/metrics" \
-      | sed -n "s/^consensus_BFT_leader_id{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p") || continue
-    [[ -n $leader ]] && break
+    if metrics=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/metrics"); then
+      height=$(sed -n "s/^ledger_blockchain_height{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p" <<<"$metrics")
+      leader=$(sed -n "s/^consensus_BFT_leader_id{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p" <<<"$metrics")
+      echo "$name ${height:--} $(orderer_with_id "${leader:--}")"
+    else
+      echo "$name down -"
+    fi
   done
-  [[ -n ${leader:-} ]] || return 1
+}
+
+orderer_with_id() {
+  local row name id
   for row in "${ORDERERS[@]}"; do
     read -r name id _ <<<"$row"
-    [[ $id == "$leader" ]] && { echo "$name"; return 0; }
+    [[ $id == "$1" ]] && { echo "$name"; return; }
   done
-  return 1
+  echo -
+}
+
+# The orderer SmartBFT follows as leader now: the one at least f+1 orderers report, so that at
+# least one correct node follows it (the first to answer may be lagging behind a view change).
+bft_leader() {
+  local f=$(((${#ORDERERS[@]} - 1) / 3)) votes leader
+  read -r votes leader < <(bft_orderers | awk '$3 != "-" { print $3 }' | sort | uniq -c | sort -rn) || return 1
+  [[ ${votes:-0} -gt $f ]] && echo "$leader"
 }
 
 # True once every peer's gossip knows every other peer on the channel: until then the gateways'

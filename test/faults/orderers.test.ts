@@ -3,15 +3,17 @@
  * one orderer lost, the leader lost, two orderers lost. Every acknowledged registration must be
  * on the ledger afterwards, readable through both orgs; a 503 is the only failure allowed.
  */
-import { client, network, Org, ORGS, sleep, uid } from '../support/network';
+import { client, network, orderers, orderersSettled, Org, ORGS, sleep, uid } from '../support/network';
 import { startLoad, LoadReport } from '../support/load';
 import { newDevice, registration } from '../support/devices';
 
 const admins = { Org1MSP: client('Org1MSP', 'admin'), Org2MSP: client('Org2MSP', 'admin') };
 const WORKERS = 8;
 /**
- * Losing a follower may stop commits for at most this long. Losing the leader is held only to
- * STALL_BOUND_MS: its view change took 0.15–8.3 s in runs on 2 cores (issue 9's target is 5 s).
+ * Losing one orderer, the leader included, may stop commits for at most this long (issue 9's
+ * target): 2 s to notice a dead leader, then one view change. Held when all four orderers took
+ * part before the fault; with one still lagging after an earlier restart, a kill is a second
+ * fault and the stall is reported, not held (see the README).
  */
 const FAULT_STALL_MS = 5_000;
 /**
@@ -55,19 +57,40 @@ async function expectUnknownsResolved(report: LoadReport) {
 interface FaultRun extends LoadReport {
   /** Longest stall while the orderer was down. */
   faultStallMs: number;
+  /** Whether all four orderers followed one leader, none lagging, when the fault came. */
+  settled: boolean;
 }
 
-async function runWith(what: string, fault: () => Promise<void>, recover: () => Promise<void>, faultMs: number): Promise<FaultRun> {
+const ORDERERS = ['orderer0', 'orderer1', 'orderer2', 'orderer3'];
+
+/**
+ * Under a steady write load, once the orderers agree, kills the leader or a follower with -9,
+ * restarts it after `downMs`, and reports the stalls. An orderer found down (crashed during an
+ * earlier test) is restarted first: each test starts with four.
+ */
+async function killUnderLoad(role: 'leader' | 'follower', downMs: number): Promise<FaultRun> {
+  for (const o of await orderers()) {
+    if (o.height === undefined) {
+      console.warn(`${o.name} was down before this test; restarting it (see its log for why)`);
+      await network('restart', o.name);
+    }
+  }
   const load = registrations();
   let faultAt = 0;
   let recoverAt = 0;
+  let victim = '';
+  let settled = false;
   try {
     await sleep(3000);
+    settled = await orderersSettled();
+    if (!settled) console.warn(`orderers never agreed before the fault: ${JSON.stringify(await orderers())}`);
+    const leader = (await network('leader')).trim();
+    victim = role === 'leader' ? leader : ORDERERS.find((o) => o !== leader)!;
     faultAt = Date.now();
-    await fault();
-    await sleep(faultMs);
+    await network('kill', victim);
+    await sleep(downMs);
     recoverAt = Date.now();
-    await recover();
+    await network('restart', victim);
     await sleep(4000);
   } finally {
     load.stop();
@@ -75,39 +98,28 @@ async function runWith(what: string, fault: () => Promise<void>, recover: () => 
   const report = await load.done;
   const faultStallMs = report.stallWithin(faultAt, recoverAt);
   console.log(
-    `${what}: ${report.acknowledged.length} writes acknowledged, ${report.unavailable.length} answered 503; ` +
-      `stall after the fault ${faultStallMs} ms, after the restart ${report.stallWithin(recoverAt, Date.now())} ms`,
+    `kill -9 ${victim} (${role}): ${report.acknowledged.length} writes acknowledged, ${report.unavailable.length} answered 503; ` +
+      `stall after the fault ${faultStallMs} ms${settled ? '' : ' (orderers not settled: not held to the bound)'}, ` +
+      `after the restart ${report.stallWithin(recoverAt, Date.now())} ms`,
   );
-  return { ...report, faultStallMs };
+  return { ...report, faultStallMs, settled };
 }
 
 test('kill -9 of one follower orderer: writes keep committing, nothing acknowledged is lost', async () => {
-  const leader = (await network('leader')).trim();
-  const follower = ['orderer0', 'orderer1', 'orderer2', 'orderer3'].find((o) => o !== leader)!;
-  const report = await runWith(
-    `kill -9 ${follower} (follower)`,
-    async () => void (await network('kill', follower)),
-    async () => void (await network('restart', follower)),
-    10000,
-  );
+  const report = await killUnderLoad('follower', 10000);
   expect(report.unexpected).toEqual([]);
   expect(report.acknowledged.length).toBeGreaterThan(50);
-  expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);
+  if (report.settled) expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);
   expect(report.longestGapMs).toBeLessThan(STALL_BOUND_MS);
   await expectAllOnLedger(report);
   await expectUnknownsResolved(report);
 });
 
-test('kill -9 of the BFT leader: a new leader takes over, no write reported failed that committed', async () => {
-  const leader = (await network('leader')).trim();
-  const report = await runWith(
-    `kill -9 ${leader} (leader)`,
-    async () => void (await network('kill', leader)),
-    async () => void (await network('restart', leader)),
-    15000,
-  );
+test('kill -9 of the BFT leader: a new leader within 5 s, no write reported failed that committed', async () => {
+  const report = await killUnderLoad('leader', 15000);
   expect(report.unexpected).toEqual([]);
   expect(report.acknowledged.length).toBeGreaterThan(50);
+  if (report.settled) expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);
   expect(report.longestGapMs).toBeLessThan(STALL_BOUND_MS);
   await expectAllOnLedger(report);
   await expectUnknownsResolved(report);

@@ -113,6 +113,40 @@ export async function network(...args: string[]): Promise<string> {
   return stdout + stderr;
 }
 
+/** Each orderer's block height and the leader it follows, as `test-network.sh orderers` reports. */
+export async function orderers(): Promise<Array<{ name: string; height: number | undefined; leader: string | undefined }>> {
+  return (await network('orderers'))
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [name, height, leader] = line.split(' ');
+      return { name: name!, height: height === 'down' ? undefined : Number(height), leader: leader === '-' ? undefined : leader };
+    });
+}
+
+/**
+ * Waits, under load, until every orderer follows one leader, within 10 blocks (a second of
+ * traffic) of the others, for `stableMs`. An orderer restarted by an earlier test keeps its old
+ * view and falls behind until traffic makes it sync, and with one node dead BFT's quorum of 3
+ * needs that laggard: a fault injected before then measures the rejoin, not the fault.
+ * Resolves false if it never settles.
+ */
+export async function orderersSettled(stableMs = 5_000, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let since = Date.now();
+  let leader: string | undefined;
+  while (Date.now() < deadline) {
+    const now = await orderers();
+    const heights = now.map((o) => o.height ?? -Infinity);
+    const agreed =
+      now.every((o) => o.leader !== undefined && o.leader === now[0]!.leader) && Math.max(...heights) - Math.min(...heights) <= 10;
+    if (!agreed || now[0]!.leader !== leader) [since, leader] = [Date.now(), agreed ? now[0]!.leader : undefined];
+    else if (Date.now() - since >= stableMs) return true;
+    await sleep(500);
+  }
+  return false;
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until both orgs' peers hold every block either holds. */

@@ -17,7 +17,7 @@ export class ConfigContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async PublishConfig(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const device = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(device.ownerMsp, `device ${device.deviceId}`);
       const version = integer(fields, 'version', 1);
@@ -29,7 +29,7 @@ export class ConfigContract extends RegistryContract {
         throw new RegistryError('VERSION_NOT_NEWER', `version ${version} is not above the current ${current.version}`);
       }
       const record: ConfigRecord = { deviceId: device.deviceId, version, sha256: digest, uri, publishedAt: ctx.now, txId: ctx.txId };
-      await ctx.store.put(keys.config(device.deviceId), record);
+      ctx.store.put(keys.config(device.deviceId), record);
       await appendHistory(ctx, device.deviceId, 'publish-config', record);
       ctx.emit(EVENTS.configPublished, record);
       return record;
@@ -39,7 +39,7 @@ export class ConfigContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetConfig(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const device = await findDevice(ctx, id(fields, 'deviceId'));
       return ctx.store.mustGet<ConfigRecord>(keys.config(device.deviceId), `configuration of device ${device.deviceId}`);
     });
@@ -48,7 +48,7 @@ export class ConfigContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async VerifyConfig(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const device = await findDevice(ctx, id(fields, 'deviceId'));
       const digest = sha256(fields, 'sha256');
       const current = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
@@ -60,10 +60,10 @@ export class ConfigContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async ReportConfig(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const { device, payload } = await acceptSigned(ctx, fields, 'config-report');
       const report: ConfigReport = { deviceId: device.deviceId, seq: payload.seq, sha256: sha256(payload, 'sha256'), reportedAt: ctx.now };
-      await ctx.store.put(keys.configReport(device.deviceId), report);
+      ctx.store.put(keys.configReport(device.deviceId), report);
       await saveDevice(ctx, device, 'report-config');
       const shown = await present(ctx, device);
       const answer = { ...report, configDrift: shown.configDrift ?? false };

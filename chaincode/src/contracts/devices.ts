@@ -19,7 +19,7 @@ import {
   statements,
 } from '@iotreg/common';
 import { RegistryContext } from '../context';
-import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice } from '../devices';
+import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
 import { DeviceIndexField, keys } from '../ledger/keys';
 import { Fields, id, object, oneOf, optionalText, page, sha256, text, time } from '../request';
 import { RegistryContract } from './base';
@@ -35,7 +35,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RegisterDevice(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
       const device = await register(ctx, fields);
       ctx.emit(EVENTS.deviceRegistered, device);
@@ -50,7 +50,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RegisterDevices(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
       const items = fields.devices;
       if (!Array.isArray(items) || items.length === 0 || items.length > BATCH_MAX) {
@@ -77,14 +77,14 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetDevice(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => present(ctx, await findDevice(ctx, id(fields, 'deviceId'))));
+    return this.answer(ctx, request, async (fields) => present(ctx, await findDevice(ctx, id(fields, 'deviceId'))));
   }
 
   /** Pages devices; one filter picks the index to walk, the others are checked per device. */
   @Transaction(false)
   @Returns('string')
   async ListDevices(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const filter = {
         owner: fields.owner === undefined ? undefined : msp(fields, 'owner'),
         family: fields.family === undefined ? undefined : id(fields, 'family'),
@@ -113,7 +113,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RotateKey(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const before = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       if (before.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is revoked`);
@@ -135,7 +135,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListDeviceKeys(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const device = await findDevice(ctx, id(fields, 'deviceId'));
       return deviceKeys(ctx, device.deviceId);
     });
@@ -145,7 +145,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetKeyValidity(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const keyId = sha256(fields, 'keyId');
       const at = time(fields, 'at') ?? ctx.now;
       const key = await ctx.store.get<DeviceKey>(keys.publicKey(keyId));
@@ -165,7 +165,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async SetDeviceStatus(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const before = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       const status = oneOf(fields, 'status', ['suspended', 'active'] as const);
@@ -185,7 +185,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RevokeDevice(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const before = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       const reason = oneOf(fields, 'reason', REVOCATION_REASONS);
@@ -194,7 +194,7 @@ export class DevicesContract extends RegistryContract {
       const device: Device = { ...before, status: 'revoked', updatedAt: now, revokedAt: now, revocationReason: reason };
       await closeKey(ctx, before.keyId, { revokedAt: now });
       const revocation: Revocation = { deviceId: device.deviceId, keyId: device.keyId, reason, revokedAt: now };
-      await ctx.store.put(keys.revocation(now, device.deviceId), revocation);
+      ctx.store.put(keys.revocation(now, device.deviceId), revocation);
       await saveDevice(ctx, device, 'revoke', before);
       ctx.emit(EVENTS.deviceRevoked, device);
       return present(ctx, device);
@@ -205,7 +205,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListRevocations(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const since = time(fields, 'since');
       return ctx.store.page<Revocation>(keys.revocation(), page(fields), (r) =>
         since === undefined || r.revokedAt >= since ? r : undefined,
@@ -216,7 +216,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetDeviceHistory(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('auditor', 'admin');
       const device = await findDevice(ctx, id(fields, 'deviceId'));
       return ctx.store.page<HistoryEntry>(keys.history(device.deviceId), page(fields), (entry) => entry);
@@ -235,6 +235,7 @@ async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
   if (await ctx.store.exists(keys.device(deviceId))) {
     throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
   }
+  startCounters(ctx, deviceId);
   const now = ctx.now;
   const device: Device = {
     deviceId,

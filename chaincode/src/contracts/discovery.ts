@@ -16,7 +16,7 @@ export class DiscoveryContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RegisterEndpoint(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
       const endpointId = id(fields, 'id');
       const kind = oneOf(fields, 'kind', ENDPOINT_KINDS);
@@ -26,7 +26,7 @@ export class DiscoveryContract extends RegistryContract {
       const existing = await ctx.store.get<Endpoint>(keys.endpoint(endpointId));
       if (existing && existing.org !== ctx.msp) throw new RegistryError('ALREADY_EXISTS', `endpoint ${endpointId} belongs to ${existing.org}`);
       const endpoint: Endpoint = { id: endpointId, org: ctx.msp, kind, url, tlsCertSha256, registeredAt: ctx.now };
-      await ctx.store.put(keys.endpoint(endpointId), endpoint);
+      ctx.store.put(keys.endpoint(endpointId), endpoint);
       ctx.emit(EVENTS.endpointRegistered, endpoint);
       return endpoint;
     });
@@ -35,6 +35,6 @@ export class DiscoveryContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListEndpoints(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => ctx.store.page<Endpoint>(keys.endpoint(), page(fields), (e) => e));
+    return this.answer(ctx, request, async (fields) => ctx.store.page<Endpoint>(keys.endpoint(), page(fields), (e) => e));
   }
 }

@@ -29,7 +29,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RegisterFamily(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('vendor');
       const familyId = id(fields, 'family');
       const vendorKey = parsePublicKey(fields.vendorKeyPem, 'vendorKeyPem');
@@ -44,7 +44,7 @@ export class FirmwareContract extends RegistryContract {
         approvalThreshold,
         createdAt: ctx.now,
       };
-      await ctx.store.put(keys.family(familyId), family);
+      ctx.store.put(keys.family(familyId), family);
       ctx.emit(EVENTS.familyRegistered, family);
       return family;
     });
@@ -53,17 +53,17 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetFamily(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => findFamily(ctx, fields));
+    return this.answer(ctx, request, async (fields) => findFamily(ctx, fields));
   }
 
   /** An admin sets the minimum version devices of the family must run to be compliant. */
   @Transaction()
   @Returns('string')
   async SetFamilyPolicy(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
       const family: Family = { ...(await findFamily(ctx, fields)), minVersion: version(fields, 'minVersion') };
-      await ctx.store.put(keys.family(family.family), family);
+      ctx.store.put(keys.family(family.family), family);
       ctx.emit(EVENTS.familyPolicySet, family);
       return family;
     });
@@ -73,7 +73,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async PublishFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('vendor');
       const family = await findFamily(ctx, fields);
       if (family.ownerMsp !== ctx.msp) throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
@@ -98,9 +98,9 @@ export class FirmwareContract extends RegistryContract {
         publishedAt: ctx.now,
         publisherMsp: ctx.msp,
       };
-      await ctx.store.put(keys.firmware(family.family, releaseVersion), release);
-      await ctx.store.put(keys.firmwareByHash(family.family, digest), releaseVersion);
-      await ctx.store.put(keys.family(family.family), { ...family, latestVersion: releaseVersion });
+      ctx.store.put(keys.firmware(family.family, releaseVersion), release);
+      ctx.store.put(keys.firmwareByHash(family.family, digest), releaseVersion);
+      ctx.store.put(keys.family(family.family), { ...family, latestVersion: releaseVersion });
       ctx.emit(EVENTS.firmwarePublished, release);
       return release;
     });
@@ -109,13 +109,13 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => findRelease(ctx, fields));
+    return this.answer(ctx, request, async (fields) => findRelease(ctx, fields));
   }
 
   @Transaction(false)
   @Returns('string')
   async ListFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const family = await findFamily(ctx, fields);
       return ctx.store.page<FirmwareRelease>(keys.firmware(family.family), page(fields), (release) => release);
     });
@@ -124,7 +124,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetLatestFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const family = await findFamily(ctx, fields);
       const releases = await ctx.store.all<FirmwareRelease>(keys.firmware(family.family));
       const latest = releases.filter((r) => r.status === 'trusted').pop();
@@ -140,7 +140,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async VoteFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
       const members = await consortium(ctx);
       if (!members.includes(ctx.msp)) throw new RegistryError('FORBIDDEN', `${ctx.msp} is not a consortium member`);
@@ -158,7 +158,7 @@ export class FirmwareContract extends RegistryContract {
       const rejected = approvals.length - approved;
       const status = approved >= approvalThreshold ? 'trusted' : rejected > members.length - approvalThreshold ? 'rejected' : 'pending';
       const updated: FirmwareRelease = { ...release, approvals, status };
-      await ctx.store.put(keys.firmware(release.family, release.version), updated);
+      ctx.store.put(keys.firmware(release.family, release.version), updated);
       ctx.emit(status === 'trusted' ? EVENTS.firmwareTrusted : EVENTS.firmwareApproved, updated);
       return updated;
     });
@@ -168,7 +168,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RevokeFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const role = ctx.requireRole('vendor', 'admin');
       const release = await findRelease(ctx, fields);
       const family = await findFamily(ctx, { family: release.family });
@@ -178,7 +178,7 @@ export class FirmwareContract extends RegistryContract {
       const reason = text(fields, 'reason');
       if (release.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `${release.family} ${release.version} is already revoked`);
       const updated: FirmwareRelease = { ...release, status: 'revoked', revokedAt: ctx.now, revocationReason: reason };
-      await ctx.store.put(keys.firmware(release.family, release.version), updated);
+      ctx.store.put(keys.firmware(release.family, release.version), updated);
       ctx.emit(EVENTS.firmwareRevoked, updated);
       return updated;
     });
@@ -187,7 +187,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async VerifyFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const familyId = id(fields, 'family');
       const digest = sha256(fields, 'sha256');
       const releaseVersion = await ctx.store.get<string>(keys.firmwareByHash(familyId, digest));
@@ -201,7 +201,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async ReportFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const { device, payload } = await acceptSigned(ctx, fields, 'firmware-report');
       const familyId = id(payload, 'family');
       if (familyId !== device.family) {

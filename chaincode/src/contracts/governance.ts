@@ -26,7 +26,7 @@ export class GovernanceContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async SetMembers(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
       if (await ctx.store.exists(keys.members())) throw new RegistryError('ALREADY_EXISTS', 'the members are already recorded');
       const given = fields.members;
@@ -37,7 +37,7 @@ export class GovernanceContract extends RegistryContract {
         if (typeof msp !== 'string' || !MSP_PATTERN.test(msp)) throw new RegistryError('INVALID_ARGUMENT', `${JSON.stringify(msp)} is not an MSP ID`);
       }
       const members: Members = { members: [...new Set(given as string[])].sort() };
-      await ctx.store.put(keys.members(), members);
+      ctx.store.put(keys.members(), members);
       return members;
     });
   }
@@ -45,6 +45,6 @@ export class GovernanceContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetMembers(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async () => ({ members: await consortium(ctx) }));
+    return this.answer(ctx, request, async () => ({ members: await consortium(ctx) }));
   }
 }

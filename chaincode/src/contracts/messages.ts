@@ -20,7 +20,7 @@ export class MessagesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async AnchorMessage(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const { device, payload } = await acceptSigned(ctx, fields, 'anchor');
       const anchor: MessageAnchor = {
         deviceId: device.deviceId,
@@ -30,7 +30,7 @@ export class MessagesContract extends RegistryContract {
         anchoredAt: ctx.now,
         txId: ctx.txId,
       };
-      await ctx.store.put(keys.message(device.deviceId, anchor.seq), anchor);
+      ctx.store.put(keys.message(device.deviceId, anchor.seq), anchor);
       await saveDevice(ctx, device);
       ctx.emit(EVENTS.messageAnchored, anchor);
       return anchor;
@@ -40,7 +40,7 @@ export class MessagesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListMessages(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const device = await findDevice(ctx, id(fields, 'deviceId'));
       return ctx.store.page<MessageAnchor>(keys.message(device.deviceId), page(fields), (anchor) => anchor);
     });
@@ -50,7 +50,7 @@ export class MessagesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async VerifyMessage(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(request, async (fields) => {
+    return this.answer(ctx, request, async (fields) => {
       const deviceId = id(fields, 'deviceId');
       const seq = integer(fields, 'seq', 1);
       const claimed = fields.digest !== undefined ? sha256(fields, 'digest') : batchRoot(fields);

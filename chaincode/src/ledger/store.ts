@@ -22,9 +22,11 @@ export interface Page<T> {
 
 export class Store {
   /**
-   * This transaction's writes. Fabric answers a read with the state before the transaction, so
-   * without this a record written twice in one transaction (a device's counters) would lose the
-   * first write. Range and page reads never need to see them.
+   * This transaction's writes, held until flush(). Fabric answers a read with the state before
+   * the transaction, so reads of a key written here are answered from this map. Each call to the
+   * peer is a round trip that fabric-shim makes one at a time per transaction, so a key written
+   * several times (a device's counters) costs one PUT_STATE, not one per change. Range and page
+   * reads never need to see these writes.
    */
   readonly #written = new Map<string, string | undefined>();
 
@@ -56,17 +58,24 @@ export class Store {
   }
 
   /** Records are stored as JSON with keys in insertion order; writers build them deterministically. */
-  async put(key: StateKey, record: unknown): Promise<void> {
-    const composite = this.#compose(key);
-    const text = JSON.stringify(record);
-    this.#written.set(composite, text);
-    await this.stub.putState(composite, Buffer.from(text));
+  put(key: StateKey, record: unknown): void {
+    this.#written.set(this.#compose(key), JSON.stringify(record));
   }
 
-  async delete(key: StateKey): Promise<void> {
-    const composite = this.#compose(key);
-    this.#written.set(composite, undefined);
-    await this.stub.deleteState(composite);
+  delete(key: StateKey): void {
+    this.#written.set(this.#compose(key), undefined);
+  }
+
+  /**
+   * Hands this transaction's writes to the peer, in the order each key was first written (the
+   * same on every endorser). Called once, after the transaction's work succeeded.
+   */
+  async flush(): Promise<void> {
+    for (const [composite, text] of this.#written) {
+      if (text === undefined) await this.stub.deleteState(composite);
+      else await this.stub.putState(composite, Buffer.from(text));
+    }
+    this.#written.clear();
   }
 
   /** Every record under a key prefix, in key order. For bounded sets only (one device's keys). */
