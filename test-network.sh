@@ -35,7 +35,7 @@ components() {
 start_component() {
   case $1 in
     ca-*) start_cas ;;
-    orderer*) start_orderer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(orderer_ops_port "$1")/healthz" ;;
+    orderer*) restart_orderer "$1" ;;
     peer*) start_peer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(peer_ops_port "$1")/healthz" ;;
     chaincode-*|baseline-*) start_chaincode_server "$1" ;;
     gateway-*) start_gateway "${1#gateway-}" ;;

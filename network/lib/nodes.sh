@@ -96,6 +96,22 @@ start_peer() {
 orderer_ops_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$5"; }; done; }
 peer_ops_port() { local row; for row in "${PEERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$6"; }; done; }
 
+# restart_orderer NAME: starts one stopped orderer and waits until it is healthy and stays up.
+# After a kill -9 this Fabric build's SmartBFT sometimes panics right after it started ("in flight
+# proposal sequence is N while its last decision sequence is M"); started once more, it rejoins.
+restart_orderer() {
+  local name=$1
+  for _ in 1 2; do
+    start_orderer "$name"
+    if (wait_until "$name health" 60 "$name" http_ok "http://127.0.0.1:$(orderer_ops_port "$name")/healthz") &&
+      sleep 3 && is_running "$name"; then
+      return 0
+    fi
+    log "$name exited after starting ($(grep -a 'panic:' "$LOGS/$name.log" | tail -n 1 | cut -c1-160)); starting it again"
+  done
+  die "$name exited twice after starting (log: $LOGS/$name.log)"
+}
+
 start_orderers() {
   local row name
   for row in "${ORDERERS[@]}"; do read -r name _ <<<"$row"; start_orderer "$name"; done
