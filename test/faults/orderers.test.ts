@@ -8,23 +8,30 @@ import { startLoad, LoadReport } from '../support/load';
 import { newDevice, registration } from '../support/devices';
 
 const admins = { Org1MSP: client('Org1MSP', 'admin'), Org2MSP: client('Org2MSP', 'admin') };
+/**
+ * 8 clients, each starting a registration every 0.5 s: at most 16 writes/s, about half of what 2
+ * cores commit with everything on one machine. At saturation orderers fall behind and pull blocks,
+ * which in this Fabric build strands requests in their pools (see `restartedLast`), and a fault
+ * measures that rather than BFT's recovery (see the README).
+ */
 const WORKERS = 8;
+const EVERY_MS = 500;
 /**
  * Losing one orderer, the leader included, may stop commits for at most this long (issue 9's
- * target): 2 s to notice a dead leader, then one view change. Held when all four orderers took
- * part before the fault; with one still lagging after an earlier restart, a kill is a second
- * fault and the stall is reported, not held (see the README).
+ * target): 2-3 s to notice a dead leader, then one view change. Held when all four orderers
+ * followed one leader before the fault; with one lagging, a kill is a second fault and the stall
+ * is reported, not held (see the README).
  */
 const FAULT_STALL_MS = 5_000;
 /**
- * Through the whole run, fault and rejoin included. A restarted orderer catches up, then the
- * cluster changes view once or twice: commits pause 7–9 s on 2 cores (see the README).
+ * Through the whole run, fault and rejoin included: commits pause 4-8 s on 2 cores while a
+ * restarted orderer starts (see the README).
  */
 const STALL_BOUND_MS = 30_000;
 
 /** Each worker registers devices through its own org's gateway, alternating orgs. */
 function registrations() {
-  return startLoad(WORKERS, async (worker) => {
+  return startLoad(WORKERS, EVERY_MS, async (worker) => {
     const org: Org = ORGS[worker % 2]!;
     const device = newDevice(uid('bft'));
     const answer = await admins[org].post('/v1/devices', registration(device, 'sensor-bft'), {
@@ -64,6 +71,15 @@ interface FaultRun extends LoadReport {
 const ORDERERS = ['orderer0', 'orderer1', 'orderer2', 'orderer3'];
 
 /**
+ * The orderer the previous test restarted under load. This build's SmartBFT keeps, in the pool of
+ * an orderer that rejoined under load, requests it learned of only by pulling blocks; they time
+ * out and it complains about a healthy leader, leaving the quorum for a view-change timeout each
+ * time (see the README). BFT tolerates one faulty node: that one. So a test that kills a follower
+ * kills it, rather than take a second node out of a quorum of three.
+ */
+let restartedLast: string | undefined;
+
+/**
  * Under a steady write load, once the orderers agree, kills the leader or a follower with -9,
  * restarts it after `downMs`, and reports the stalls. An orderer found down (crashed during an
  * earlier test) is restarted first: each test starts with four.
@@ -85,12 +101,14 @@ async function killUnderLoad(role: 'leader' | 'follower', downMs: number): Promi
     settled = await orderersSettled();
     if (!settled) console.warn(`orderers never agreed before the fault: ${JSON.stringify(await orderers())}`);
     const leader = (await network('leader')).trim();
-    victim = role === 'leader' ? leader : ORDERERS.find((o) => o !== leader)!;
+    const followers = ORDERERS.filter((o) => o !== leader);
+    victim = role === 'leader' ? leader : followers.find((o) => o === restartedLast) ?? followers[0]!;
     faultAt = Date.now();
     await network('kill', victim);
     await sleep(downMs);
     recoverAt = Date.now();
     await network('restart', victim);
+    restartedLast = victim;
     await sleep(4000);
   } finally {
     load.stop();
@@ -105,8 +123,9 @@ async function killUnderLoad(role: 'leader' | 'follower', downMs: number): Promi
   return { ...report, faultStallMs, settled };
 }
 
-test('kill -9 of one follower orderer: writes keep committing, nothing acknowledged is lost', async () => {
-  const report = await killUnderLoad('follower', 10000);
+// The leader first, while no orderer has rejoined under load.
+test('kill -9 of the BFT leader: a new leader within 5 s, no write reported failed that committed', async () => {
+  const report = await killUnderLoad('leader', 15000);
   expect(report.unexpected).toEqual([]);
   expect(report.acknowledged.length).toBeGreaterThan(50);
   if (report.settled) expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);
@@ -115,8 +134,8 @@ test('kill -9 of one follower orderer: writes keep committing, nothing acknowled
   await expectUnknownsResolved(report);
 });
 
-test('kill -9 of the BFT leader: a new leader within 5 s, no write reported failed that committed', async () => {
-  const report = await killUnderLoad('leader', 15000);
+test('kill -9 of one follower orderer: writes keep committing, nothing acknowledged is lost', async () => {
+  const report = await killUnderLoad('follower', 10000);
   expect(report.unexpected).toEqual([]);
   expect(report.acknowledged.length).toBeGreaterThan(50);
   if (report.settled) expect(report.faultStallMs).toBeLessThan(FAULT_STALL_MS);

@@ -25,14 +25,21 @@ export interface LoadReport {
   /** Longest time between two consecutive acknowledgements, in ms, and when it began. */
   longestGapMs: number;
   longestGapFrom: number;
-  /** Longest stall that began within [from, to): how long no write was acknowledged. */
+  /**
+   * Longest time within [from, to] in which no write was acknowledged. Clipped at both ends, so a
+   * stall caused by what happens at `to` (an orderer rejoining) is not charged to the window.
+   */
   stallWithin(from: number, to: number): number;
 }
 
 export type Write = (worker: number, n: number) => Promise<{ key: string; answer: Answer }>;
 
-/** Runs `workers` loops of `write` until `stop()` is called; `done` resolves with the report. */
-export function startLoad(workers: number, write: Write): { stop: () => void; done: Promise<LoadReport> } {
+/**
+ * Runs `workers` loops of `write` until `stop()` is called; `done` resolves with the report. Each
+ * worker starts a write at most every `everyMs`, so the load stays below what the machine can
+ * commit (a saturated machine measures its own queueing, not the fault).
+ */
+export function startLoad(workers: number, everyMs: number, write: Write): { stop: () => void; done: Promise<LoadReport> } {
   let running = true;
   const outcomes: Outcome[] = [];
   const loop = async (worker: number) => {
@@ -48,12 +55,11 @@ export function startLoad(workers: number, write: Write): { stop: () => void; do
           startedAt,
           ms: Date.now() - startedAt,
         });
-        if (answer.status >= 500) await sleep(200);
       } catch (err) {
         // A refused connection (a gateway being killed): recorded as status 0.
         outcomes.push({ key: `worker${worker}-${n}`, status: 0, code: String(err), startedAt, ms: Date.now() - startedAt });
-        await sleep(200);
       }
+      await sleep(startedAt + everyMs - Date.now());
     }
   };
   const startedAt = Date.now();
@@ -82,7 +88,7 @@ function report(outcomes: Outcome[], startedAt: number, stoppedAt: number): Load
       let longest = 0;
       for (let i = 1; i < ends.length; i++) {
         const [a, b] = [ends[i - 1]!, ends[i]!];
-        if (b > from && a < to) longest = Math.max(longest, b - Math.max(a, from));
+        if (b > from && a < to) longest = Math.max(longest, Math.min(b, to) - Math.max(a, from));
       }
       return longest;
     },
