@@ -36,7 +36,7 @@ start_component() {
   case $1 in
     ca-*) start_cas ;;
     orderer*) restart_orderer "$1" ;;
-    peer*) start_peer "$1"; wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(peer_ops_port "$1")/healthz" ;;
+    peer*) start_peer "$1"; wait_peer_healthy "$1" ;;
     chaincode-*|baseline-*) start_chaincode_server "$1" ;;
     gateway-*) start_gateway "${1#gateway-}" ;;
     *) die "unknown component $1 (see: ./test-network.sh components)" ;;

@@ -96,6 +96,10 @@ start_peer() {
 orderer_ops_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$5"; }; done; }
 peer_ops_port() { local row; for row in "${PEERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$6"; }; done; }
 
+# wait_orderer_healthy NAME, wait_peer_healthy NAME: until its operations endpoint reports healthy.
+wait_orderer_healthy() { wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(orderer_ops_port "$1")/healthz"; }
+wait_peer_healthy() { wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(peer_ops_port "$1")/healthz"; }
+
 # restart_orderer NAME: starts one stopped orderer and waits until it is healthy and stays up.
 # After a kill -9 this Fabric build's SmartBFT sometimes panics right after it started ("in flight
 # proposal sequence is N while its last decision sequence is M"); started once more, it rejoins.
@@ -103,8 +107,7 @@ restart_orderer() {
   local name=$1
   for _ in 1 2; do
     start_orderer "$name"
-    if (wait_until "$name health" 60 "$name" http_ok "http://127.0.0.1:$(orderer_ops_port "$name")/healthz") &&
-      sleep 3 && is_running "$name"; then
+    if (wait_orderer_healthy "$name") && sleep 3 && is_running "$name"; then
       return 0
     fi
     log "$name exited after starting ($(grep -a 'panic:' "$LOGS/$name.log" | tail -n 1 | cut -c1-160)); starting it again"
@@ -117,7 +120,7 @@ start_orderers() {
   for row in "${ORDERERS[@]}"; do read -r name _ <<<"$row"; start_orderer "$name"; done
   for row in "${ORDERERS[@]}"; do
     read -r name _ <<<"$row"
-    wait_until "$name health" 60 "$name" http_ok "http://127.0.0.1:$(orderer_ops_port "$name")/healthz"
+    wait_orderer_healthy "$name"
   done
 }
 
@@ -126,6 +129,6 @@ start_peers() {
   for row in "${PEERS[@]}"; do read -r name _ <<<"$row"; start_peer "$name"; done
   for row in "${PEERS[@]}"; do
     read -r name _ <<<"$row"
-    wait_until "$name health" 60 "$name" http_ok "http://127.0.0.1:$(peer_ops_port "$name")/healthz"
+    wait_peer_healthy "$name"
   done
 }
