@@ -1,13 +1,13 @@
 # Everything the network scripts need to know, in one place: versions, paths and the node table.
 # Sourced by test-network.sh; every address is on 127.0.0.1.
 
-# Pinned releases. Fabric's module path has no /v3 suffix, so Fabric is pinned by a commit's
-# pseudo-version. The module proxy these machines reach refuses every v3.1 commit (403 "This module
-# version is not available"), so the pin is the newest v3 commit it serves: Fabric main of
-# 2023-04-05 (FABRIC_VER 3.0.0, SmartBFT, BFT-aware gateway). network/tools/*/go.mod hold the pins
-# with their checksums; install.sh checks the built binaries against them.
-FABRIC_VERSION=3.0.0-dev+695dd57e01c2
-FABRIC_MODULE_VERSION=v1.4.0-rc1.0.20230405174026-695dd57e01c2
+# Pinned releases. Fabric is the v3.1.5 release: its binaries are used where they are already
+# installed at that version, else built offline from the release's source archive (checked against
+# FABRIC_SRC_SHA256); network/lib/install.sh says where it looks. Fabric CA comes from the Go module
+# proxy, pinned with its checksums in network/tools/fabric-ca/go.mod.
+FABRIC_VERSION=3.1.5
+FABRIC_COMMIT=86c1172bec37e6590c6b1ae6f847833df48d65fc
+FABRIC_SRC_SHA256=eef0a2c316c0768255fcb7e3b4f406be8fc09694ec3da19d27d71bffa497c31e
 FABRIC_CA_VERSION=1.5.22
 
 CHANNEL=iot
@@ -24,7 +24,10 @@ DATA=$RUNTIME/data
 LOGS=$RUNTIME/logs
 PIDS=$RUNTIME/pids
 CONFIG=$RUNTIME/config
-FABRIC_BIN=$REPO_DIR/.cache/fabric-${FABRIC_MODULE_VERSION##*-}-ca-$FABRIC_CA_VERSION/bin
+# Built or linked binaries and the release's sample configuration, git-ignored.
+FABRIC_HOME=$REPO_DIR/.cache/fabric-$FABRIC_VERSION-ca-$FABRIC_CA_VERSION
+FABRIC_BIN=$FABRIC_HOME/bin
+FABRIC_SAMPLECONFIG=$FABRIC_HOME/config
 
 # Certificate authorities: name, MSP ID, port, operations port.
 CAS=(

@@ -8,16 +8,11 @@ ORDERER_LOGGING_SPEC=INFO:orderer.common.cluster.step=ERROR:comm.grpc.server=WAR
 PEER_LOGGING_SPEC=INFO:comm.grpc.server=WARNING
 
 prepare_node_config() {
-  local sample
-  sample=$(fabric_sampleconfig)
   mkdir -p "$CONFIG/orderer" "$CONFIG/peer"
-  # Without a system channel this Fabric picks its one cluster consenter from Consensus.Type
-  # (etcdraft unless told), a key the sample file lacks, so environment overrides can't set it.
-  sed 's#^Consensus:#&\n    Type: BFT#' "$sample/orderer.yaml" >"$CONFIG/orderer/orderer.yaml"
-  grep -q '^    Type: BFT' "$CONFIG/orderer/orderer.yaml" || die "could not set Consensus.Type in orderer.yaml"
+  cp "$FABRIC_SAMPLECONFIG/orderer.yaml" "$CONFIG/orderer/orderer.yaml"
   # An empty environment override is ignored, and a Docker endpoint fails the peer's health
   # check on machines without Docker: blank it in the file itself.
-  sed 's#^\( *endpoint:\) unix:///var/run/docker.sock#\1 ""#' "$sample/core.yaml" >"$CONFIG/peer/core.yaml"
+  sed 's#^\( *endpoint:\) unix:///var/run/docker.sock#\1 ""#' "$FABRIC_SAMPLECONFIG/core.yaml" >"$CONFIG/peer/core.yaml"
   grep -q 'endpoint: ""' "$CONFIG/peer/core.yaml" || die "could not blank vm.endpoint in core.yaml"
 }
 
