@@ -170,6 +170,14 @@ describe('firmware', () => {
 });
 
 describe('lists', () => {
+  test('an empty ledger lists nothing, with no bookmark', async () => {
+    const ledger = new FakeLedger();
+    const empty = { items: [], bookmark: '' };
+    expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), {})).toEqual(empty);
+    expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { family: 'x', pageSize: 1 })).toEqual(empty);
+    expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { owner: 'Org1MSP' })).toEqual(empty);
+  });
+
   test('filtered pages never skip or repeat an item', async () => {
     const ledger = await ledgerWithMembers();
     for (let i = 0; i < 7; i++) await register(ledger, `d${i}`, undefined, i % 2 ? ADMIN2 : ADMIN1);

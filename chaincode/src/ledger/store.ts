@@ -125,7 +125,8 @@ export class Store {
         const selected = await select(record);
         if (selected !== undefined) items.push(selected);
       }
-      bookmark = metadata.bookmark;
+      // fabric-shim leaves `metadata` out when the peer found nothing.
+      bookmark = metadata?.bookmark ?? '';
       if (records.length < wanted || !bookmark) return { items, bookmark: '' };
       if (items.length === request.pageSize) {
         return { items, bookmark: (await this.#hasMore(prefix, bookmark)) ? encodeBookmark(bookmark) : '' };

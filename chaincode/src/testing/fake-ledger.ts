@@ -48,7 +48,9 @@ export class FakeLedger {
       getStateByPartialCompositeKeyWithPagination: async (type: string, attrs: string[], pageSize: number, bookmark = '') => {
         const keys = scan(composite(type, attrs), bookmark || undefined);
         const page = keys.slice(0, pageSize);
-        return { iterator: iterator(page), metadata: { fetchedRecordsCount: page.length, bookmark: keys[pageSize] ?? '' } };
+        // Like fabric-shim, no metadata at all when the page is empty.
+        const metadata = page.length ? { fetchedRecordsCount: page.length, bookmark: keys[pageSize] ?? '' } : undefined;
+        return { iterator: iterator(page), metadata };
       },
       setEvent: (name: string, payload: Buffer) => {
         event = { name, payload: JSON.parse(payload.toString()) };
