@@ -2,6 +2,8 @@
 # The test network's one entry point: a Fabric v3 network with BFT ordering as native
 # processes on 127.0.0.1 (3 CAs, 4 orderers, 2 peers, 2 chaincode servers, 2 REST gateways).
 set -euo pipefail
+# Keys, secrets, tokens and ledgers: everything this script writes is its owner's alone.
+umask 077
 
 source "$(dirname "${BASH_SOURCE[0]}")/network/env.sh"
 for lib in common install ca nodes channel chaincode gateways; do source "$NETWORK_DIR/lib/$lib.sh"; done
@@ -49,6 +51,7 @@ up() {
   require_commands go node npm openssl curl ss tar setsid
   local started=$SECONDS
   mkdir -p "$LOGS" "$PIDS"
+  chmod -R go= "$RUNTIME"   # also what an older version of this script wrote with wider modes
   install_binaries
   build_node_workspaces
   prepare_node_config
@@ -75,17 +78,22 @@ down() {
 }
 
 status() {
-  local name pid health
-  printf '%-16s %-8s %s\n' COMPONENT PID STATE
+  local name pid health ops version
+  printf '%-16s %-8s %-10s %s\n' COMPONENT PID STATE VERSION
   for name in $(components); do
     if is_running "$name"; then pid=$(pid_of "$name"); health=running; else pid=-; health=stopped; fi
-    if [[ $health == running ]]; then
-      case $name in
-        orderer*) http_ok "http://127.0.0.1:$(orderer_ops_port "$name")/healthz" && health=healthy || health=unhealthy ;;
-        peer*) http_ok "http://127.0.0.1:$(peer_ops_port "$name")/healthz" && health=healthy || health=unhealthy ;;
-      esac
+    version=
+    case $name in
+      orderer*) ops=$(orderer_ops_port "$name") ;;
+      peer*) ops=$(peer_ops_port "$name") ;;
+      *) ops= ;;
+    esac
+    if [[ $health == running && -n $ops ]]; then
+      http_ok "http://127.0.0.1:$ops/healthz" && health=healthy || health=unhealthy
+      # The operations endpoint reports the running binary's release, e.g. {"Version":"3.1.5",...}.
+      version=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/version" | sed -n 's/.*"Version":"\([^"]*\)".*/Fabric \1/p')
     fi
-    printf '%-16s %-8s %s\n' "$name" "$pid" "$health"
+    printf '%-16s %-8s %-10s %s\n' "$name" "$pid" "$health" "$version"
   done
   echo "channel $CHANNEL (from the live channel configuration):"
   channel_consensus || true

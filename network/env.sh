@@ -24,8 +24,8 @@ DATA=$RUNTIME/data
 LOGS=$RUNTIME/logs
 PIDS=$RUNTIME/pids
 CONFIG=$RUNTIME/config
-# Built or linked binaries and the release's sample configuration, git-ignored.
-FABRIC_HOME=$REPO_DIR/.cache/fabric-$FABRIC_VERSION-ca-$FABRIC_CA_VERSION
+# Built or linked binaries and the release's sample configuration (git-ignored unless moved).
+FABRIC_HOME=${FABRIC_HOME:-$REPO_DIR/.cache/fabric-$FABRIC_VERSION-ca-$FABRIC_CA_VERSION}
 FABRIC_BIN=$FABRIC_HOME/bin
 FABRIC_SAMPLECONFIG=$FABRIC_HOME/config
 

@@ -9,6 +9,9 @@ test('status reads BFT with 4 consenters from the live channel configuration', a
   for (const name of ['orderer0', 'orderer3', 'peer0.org1', 'peer0.org2', 'chaincode-org1', 'gateway-org2']) {
     expect(out).toMatch(new RegExp(`^${name.replace('.', '\\.')}\\s+\\d+\\s+(healthy|running)`, 'm'));
   }
+  for (const name of ['orderer0', 'orderer1', 'orderer2', 'orderer3', 'peer0.org1', 'peer0.org2']) {
+    expect(out).toMatch(new RegExp(`^${name.replace('.', '\\.')}\\s+\\d+\\s+healthy\\s+Fabric 3\\.1\\.5$`, 'm'));
+  }
 });
 
 test('clients.json names both orgs, their gateways and one token per role', () => {

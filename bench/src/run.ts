@@ -21,7 +21,7 @@ import { connectDirect, expectStatus, PID_DIR, REPO, restClients } from './netwo
 const numbers = (text: string) => text.split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCIES = numbers(process.env.BENCH_CONCURRENCY ?? '1,10,50,200');
-const BATCHES = numbers(process.env.BENCH_BATCHES ?? `50,${BATCH_MAX}`);
+const BATCHES = numbers(process.env.BENCH_BATCHES ?? `50,150,${BATCH_MAX}`);
 const SCALES = numbers(process.env.BENCH_SCALES ?? '1000,100000');
 /** Writes made ready per scenario: more than any rate seen on 2 cores could use. */
 const WRITES_PER_SCENARIO = (c: number) => SECONDS * 300 + c;

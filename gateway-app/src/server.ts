@@ -18,6 +18,9 @@ import { createMetrics, Metrics } from './metrics';
 import { FabricRegistry } from './registry/fabric-registry';
 import type { Registry } from './registry/registry';
 
+/** How long an idle client connection stays open. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface StartOptions {
   config: GatewayConfig;
   logger?: Logger;
@@ -89,7 +92,10 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   // Slow clients may not hold a connection open indefinitely while sending a request.
   server.headersTimeout = 15_000;
   server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  // An idle connection must outlive the clients' own idle timeout (undici's is 4 s), or a client
+  // busy for a moment can send its next request just as the gateway closes the connection, and
+  // lose it without an answer ("fetch failed").
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,9 @@
 # One Fabric CA per organisation issues every identity and TLS certificate of that organisation.
 # Identities carry their NodeOU type (peer, orderer, admin, client) and, for the gateway's
 # identities, the certificate attribute `role` that the chaincode authorizes by.
+# Secrets (bootstrap passwords, enrollment secrets) live in files only its owner can read
+# (test-network.sh sets umask 077) and reach fabric-ca-server and fabric-ca-client through their
+# environment, never their command line, which any local user can read in /proc.
 
 ca_row() {
   local row
@@ -15,10 +18,10 @@ start_cas() {
     home=$CRYPTO/$name/server
     mkdir -p "$home"
     [[ -f $home/bootstrap.secret ]] || openssl rand -hex 16 >"$home/bootstrap.secret"
-    start_process "$name" "$port" "$ops" -- "$FABRIC_BIN/fabric-ca-server" start --home "$home" \
+    FABRIC_CA_SERVER_BOOT="admin:$(cat "$home/bootstrap.secret")" \
+      start_process "$name" "$port" "$ops" -- "$FABRIC_BIN/fabric-ca-server" start --home "$home" \
       --port "$port" --address 127.0.0.1 --ca.name "$name" --csr.cn "$name" --csr.hosts 127.0.0.1,localhost \
-      --tls.enabled --operations.listenaddress "127.0.0.1:$ops" \
-      -b "admin:$(cat "$home/bootstrap.secret")"
+      --tls.enabled --operations.listenaddress "127.0.0.1:$ops"
   done
   for row in "${CAS[@]}"; do
     read -r name msp port ops <<<"$row"
@@ -33,16 +36,19 @@ ca_client() {
   "$FABRIC_BIN/fabric-ca-client" "$@" --home "$home/registrar" --tls.certfiles "$home/server/ca-cert.pem"
 }
 
-ca_url() {
-  local name msp port ops user=$2 secret=$3
+# ca_enroll CA USER SECRET_FILE ARGS...: `fabric-ca-client enroll` as USER, its secret passed in
+# the environment (the enrollment URL carries it).
+ca_enroll() {
+  local name msp port ops user=$2 secret_file=$3
   read -r name msp port ops <<<"$(ca_row "$1")"
-  printf 'https://%s:%s@127.0.0.1:%s' "$user" "$secret" "$port"
+  shift 3
+  FABRIC_CA_CLIENT_URL="https://$user:$(cat "$secret_file")@127.0.0.1:$port" ca_client "$name" enroll "$@"
 }
 
 enroll_registrar() {
   local ca=$1
   [[ -f $CRYPTO/$ca/registrar/msp/signcerts/cert.pem ]] && return 0
-  ca_client "$ca" enroll -u "$(ca_url "$ca" admin "$(cat "$CRYPTO/$ca/server/bootstrap.secret")")" >/dev/null 2>&1 \
+  ca_enroll "$ca" admin "$CRYPTO/$ca/server/bootstrap.secret" >/dev/null 2>&1 \
     || die "cannot enroll the bootstrap admin of $ca (log: $LOGS/$ca.log)"
 }
 
@@ -78,26 +84,21 @@ enroll() {
   local secret_file=$CRYPTO/$ca/secrets/$name
   mkdir -p "$(dirname "$secret_file")" "$dir"
   if [[ ! -f $secret_file ]]; then
-    local secret
-    secret=$(openssl rand -hex 16)
-    local args=(register --id.name "$name" --id.secret "$secret" --id.type "$type")
+    openssl rand -hex 16 >"$secret_file.new"
+    local args=(register --id.name "$name" --id.type "$type")
     [[ -n $attrs ]] && args+=(--id.attrs "$attrs")
-    # A registration whose secret was lost (state removed by hand) gets a new secret instead.
-    ca_client "$ca" "${args[@]}" >/dev/null 2>&1 \
-      || ca_client "$ca" identity modify "$name" --secret "$secret" >/dev/null 2>&1 \
-      || die "cannot register $name at $ca (log: $LOGS/$ca.log)"
-    printf '%s' "$secret" >"$secret_file"
+    FABRIC_CA_CLIENT_ID_SECRET=$(cat "$secret_file.new") ca_client "$ca" "${args[@]}" >/dev/null 2>&1 \
+      || die "cannot register $name at $ca (log: $LOGS/$ca.log; if its secret was removed by hand, run ./test-network.sh clean)"
+    mv "$secret_file.new" "$secret_file"
   fi
-  local url
-  url=$(ca_url "$ca" "$name" "$(cat "$secret_file")")
   if [[ ! -f $dir/msp/signcerts/cert.pem ]]; then
-    ca_client "$ca" enroll -u "$url" --mspdir "$dir/msp" --csr.cn "$name" >/dev/null 2>&1 \
+    ca_enroll "$ca" "$name" "$secret_file" --mspdir "$dir/msp" --csr.cn "$name" >/dev/null 2>&1 \
       || die "cannot enroll $name at $ca"
     normalize_msp "$dir/msp"
     write_node_ous "$dir/msp"
   fi
   if [[ $tls == tls && ! -f $dir/tls/signcerts/cert.pem ]]; then
-    ca_client "$ca" enroll -u "$url" --mspdir "$dir/tls" --csr.cn "$name" \
+    ca_enroll "$ca" "$name" "$secret_file" --mspdir "$dir/tls" --csr.cn "$name" \
       --enrollment.profile tls --csr.hosts 127.0.0.1,localhost >/dev/null 2>&1 \
       || die "cannot enroll a TLS certificate for $name at $ca"
     normalize_msp "$dir/tls"

@@ -9,6 +9,14 @@ require_commands() {
   ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them, then run again)"
 }
 
+# write_private FILE: writes standard input to FILE, readable by its owner only, also when FILE
+# existed with wider permissions.
+write_private() {
+  cat >"$1.new"
+  chmod 600 "$1.new"
+  mv "$1.new" "$1"
+}
+
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 pid_of() { local f=$PIDS/$1.pid; [[ -f $f ]] && cat "$f"; }

@@ -1,12 +1,15 @@
 # One REST gateway per member org, each with its org's CA-enrolled identities behind bearer
-# tokens. Tokens are made once and kept across restarts; gateways get only their hashes.
+# tokens. Tokens are made once and kept across restarts; gateways get only their hashes. Tokens
+# go from file to file, never through a command line.
 
-token_for() {
+# token_file NAME: the path of NAME's token, made on first use.
+token_file() {
   local file=$RUNTIME/tokens/$1
   mkdir -p "$RUNTIME/tokens"
-  [[ -f $file ]] || (umask 077 && openssl rand -hex 32 >"$file")
-  cat "$file"
+  [[ -f $file ]] || openssl rand -hex 32 >"$file"
+  printf '%s' "$file"
 }
+
 
 write_gateway_config() {
   local org=$1 msp=$2 port=$3 peer_port row name o rest
@@ -17,23 +20,26 @@ write_gateway_config() {
   local identities=() role dir
   for role in "${GATEWAY_ROLES[@]}"; do
     dir=$CRYPTO/$org/users/$role
-    identities+=("$org-$role" "$role" "$dir/msp/signcerts/cert.pem" "$dir/msp/keystore/key.pem" "$(token_for "$org-$role")")
+    identities+=("$org-$role" "$role" "$dir/msp/signcerts/cert.pem" "$dir/msp/keystore/key.pem" "$(token_file "$org-$role")")
   done
   mkdir -p "$RUNTIME/gateway-$org"
   node -e '
     const { createHash } = require("crypto");
-    const [out, mspId, port, peerPort, ca, stateDir, channel, chaincode, relay, ...ids] = process.argv.slice(1);
+    const { readFileSync } = require("fs");
+    const [mspId, port, peerPort, ca, stateDir, channel, chaincode, relay, ...ids] = process.argv.slice(1);
     const identities = [];
     for (let i = 0; i < ids.length; i += 5) {
-      const [name, role, certPath, keyPath, token] = ids.slice(i, i + 5);
+      const [name, role, certPath, keyPath, tokenFile] = ids.slice(i, i + 5);
+      const token = readFileSync(tokenFile, "utf8").trim();
       identities.push({ name, role, certPath, keyPath, tokenSha256: createHash("sha256").update(token).digest("hex") });
     }
     const config = { mspId, host: "127.0.0.1", port: Number(port), channel, chaincode,
       peer: { endpoint: `127.0.0.1:${peerPort}`, hostAlias: "localhost", tlsRootCertPath: ca },
       identities, relayIdentity: relay, stateDir };
-    require("fs").writeFileSync(out, JSON.stringify(config, null, 2), { mode: 0o600 });
-  ' "$RUNTIME/gateway-$org/config.json" "$msp" "$port" "$peer_port" "$CRYPTO/$org/msp/tlscacerts/ca.pem" \
-    "$RUNTIME/gateway-$org/state" "$CHANNEL" "$CHAINCODE_NAME" "$org-auditor" "${identities[@]}"
+    process.stdout.write(JSON.stringify(config, null, 2));
+  ' "$msp" "$port" "$peer_port" "$CRYPTO/$org/msp/tlscacerts/ca.pem" \
+    "$RUNTIME/gateway-$org/state" "$CHANNEL" "$CHAINCODE_NAME" "$org-auditor" "${identities[@]}" |
+    write_private "$RUNTIME/gateway-$org/config.json"
 }
 
 start_gateway() {
@@ -61,21 +67,22 @@ write_clients_json() {
   for row in "${GATEWAYS[@]}"; do
     read -r org msp port <<<"$row"
     args+=("$msp" "http://127.0.0.1:$port")
-    for role in "${GATEWAY_ROLES[@]}"; do args+=("$role=$(token_for "$org-$role")"); done
+    for role in "${GATEWAY_ROLES[@]}"; do args+=("$role=$(token_file "$org-$role")"); done
     args+=(--)
   done
   node -e '
-    const [out, channel, chaincode, ...rest] = process.argv.slice(1);
+    const { readFileSync } = require("fs");
+    const [channel, chaincode, ...rest] = process.argv.slice(1);
     const orgs = {};
     while (rest.length) {
       const [msp, gateway] = rest.splice(0, 2);
       const tokens = {};
       for (let item = rest.shift(); item !== "--"; item = rest.shift()) {
-        const [role, token] = item.split("=");
-        tokens[role] = token;
+        const [role, tokenFile] = item.split("=");
+        tokens[role] = readFileSync(tokenFile, "utf8").trim();
       }
       orgs[msp] = { gateway, tokens };
     }
-    require("fs").writeFileSync(out, JSON.stringify({ channel, chaincode, orgs }, null, 2) + "\n", { mode: 0o600 });
-  ' "$RUNTIME/clients.json" "$CHANNEL" "$CHAINCODE_NAME" "${args[@]}"
+    process.stdout.write(JSON.stringify({ channel, chaincode, orgs }, null, 2) + "\n");
+  ' "$CHANNEL" "$CHAINCODE_NAME" "${args[@]}" | write_private "$RUNTIME/clients.json"
 }

@@ -32,17 +32,12 @@ fabric_present() {
 
 ca_present() { local f; for f in "${CA_TOOLS[@]}"; do [[ -x $FABRIC_BIN/$f ]] || return 1; done; }
 
-# installed_fabric_dir: the folder of already-installed release binaries at the pinned version.
+# installed_fabric_dir: the folder of already-installed release binaries at the pinned version,
+# FABRIC_BIN_DIR when set, else the folder of `peer` on PATH.
 installed_fabric_dir() {
-  if [[ -n ${FABRIC_BIN_DIR:-} ]]; then
-    reports_fabric_version "$FABRIC_BIN_DIR" ||
-      die "FABRIC_BIN_DIR=$FABRIC_BIN_DIR: its peer and orderer are not Fabric $FABRIC_VERSION"
-    printf '%s' "$FABRIC_BIN_DIR"
-  elif command -v peer >/dev/null 2>&1 && reports_fabric_version "$(dirname "$(command -v peer)")"; then
-    dirname "$(command -v peer)"
-  else
-    return 1
-  fi
+  local dir=${FABRIC_BIN_DIR:-}
+  if [[ -z $dir ]] && command -v peer >/dev/null 2>&1; then dir=$(dirname "$(command -v peer)"); fi
+  [[ -n $dir ]] && reports_fabric_version "$dir" && printf '%s' "$dir"
 }
 
 link_installed_fabric() {
@@ -83,6 +78,9 @@ install_fabric() {
   mkdir -p "$FABRIC_BIN" "$FABRIC_SAMPLECONFIG"
   local dir archive
   archive=$(fabric_src_archive)
+  if [[ -n ${FABRIC_BIN_DIR:-} ]] && ! reports_fabric_version "$FABRIC_BIN_DIR"; then
+    die "FABRIC_BIN_DIR=$FABRIC_BIN_DIR: its peer and orderer are not Fabric $FABRIC_VERSION"
+  fi
   if dir=$(installed_fabric_dir); then
     link_installed_fabric "$dir"
   elif [[ -f $archive ]]; then

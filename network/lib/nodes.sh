@@ -95,19 +95,10 @@ peer_ops_port() { local row; for row in "${PEERS[@]}"; do [[ $row == "$1 "* ]] &
 wait_orderer_healthy() { wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(orderer_ops_port "$1")/healthz"; }
 wait_peer_healthy() { wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(peer_ops_port "$1")/healthz"; }
 
-# restart_orderer NAME: starts one stopped orderer and waits until it is healthy and stays up.
-# After a kill -9 this Fabric build's SmartBFT sometimes panics right after it started ("in flight
-# proposal sequence is N while its last decision sequence is M"); started once more, it rejoins.
+# restart_orderer NAME: starts one stopped orderer and waits until it is healthy.
 restart_orderer() {
-  local name=$1
-  for _ in 1 2; do
-    start_orderer "$name"
-    if (wait_orderer_healthy "$name") && sleep 3 && is_running "$name"; then
-      return 0
-    fi
-    log "$name exited after starting ($(grep -a 'panic:' "$LOGS/$name.log" | tail -n 1 | cut -c1-160)); starting it again"
-  done
-  die "$name exited twice after starting (log: $LOGS/$name.log)"
+  start_orderer "$1"
+  wait_orderer_healthy "$1"
 }
 
 start_orderers() {

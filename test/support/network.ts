@@ -126,9 +126,8 @@ export async function orderers(): Promise<Array<{ name: string; height: number |
 
 /**
  * Waits, under load, until every orderer follows one leader, within 10 blocks (a second of
- * traffic) of the others, for `stableMs`. An orderer restarted by an earlier test keeps its old
- * view and falls behind until traffic makes it sync, and with one node dead BFT's quorum of 3
- * needs that laggard: a fault injected before then measures the rejoin, not the fault.
+ * traffic) of the others, for `stableMs`: with one node lost, BFT's quorum of 3 needs all the
+ * others, so a fault injected while one still catches up measures that, not the fault.
  * Resolves false if it never settles.
  */
 export async function orderersSettled(stableMs = 5_000, timeoutMs = 60_000): Promise<boolean> {

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { RegistryError, TX } from '@iotreg/common';
 import type { LedgerPort } from '../fabric/connection';
 import { createMetrics, Metrics } from '../metrics';
+import { DEADLINES_MS } from '../fabric/connection';
 import { chaincodeRefusal, commitStatusError, endorseError, gatewayError, submitError } from '../testing/fabric-errors';
 import { FabricRegistry, MVCC_RETRIES } from './fabric-registry';
 
@@ -23,6 +24,8 @@ class FakeLedger implements LedgerPort {
   evaluations: { identity: string; name: string; args: string[] }[] = [];
   qsccCalls: { identity: string; name: string; args: string[]; options?: CallOptions }[] = [];
   submits: string[] = [];
+  /** Milliseconds each endorsement was given, in order. */
+  endorseDeadlines: number[] = [];
   lookups: { identity: string; txId: string; options?: CallOptions }[] = [];
   resubmits: { identity: string; transaction: string }[] = [];
   closed = false;
@@ -50,7 +53,8 @@ class FakeLedger implements LedgerPort {
         this.proposals.push({ identity, name, args: (options?.arguments ?? []) as string[], txId });
         return {
           getTransactionId: () => txId,
-          endorse: async () => {
+          endorse: async (callOptions?: CallOptions) => {
+            this.endorseDeadlines.push(Number(callOptions?.deadline ?? Infinity) - Date.now());
             const result = await this.endorse(txId);
             return {
               getTransactionId: () => txId,
@@ -207,6 +211,17 @@ describe('submit', () => {
     ]);
     expect(ledger.submits).toEqual([txIdOf(1)]);
     expect(ledger.lookups).toHaveLength(0);
+  });
+
+  test('a batch gets longer to endorse, in proportion to its devices', async () => {
+    ledger.endorse = () => enc({ count: 1 });
+    const device = { deviceId: 'd', publicKeyPem: 'pem', family: 'f', proof: 'p' };
+    await registry.registerDevice('org1-admin', device);
+    await registry.registerDevices('org1-admin', { devices: Array.from({ length: 500 }, () => device) });
+    const [single, batch] = ledger.endorseDeadlines;
+    expect(single).toBeGreaterThan(DEADLINES_MS.endorse - 1_000);
+    expect(single).toBeLessThanOrEqual(DEADLINES_MS.endorse);
+    expect(batch! - single!).toBeGreaterThan(500 * DEADLINES_MS.endorsePerDevice - 1_000);
   });
 
   test('a chaincode refusal at endorsement is final and nothing is submitted', async () => {

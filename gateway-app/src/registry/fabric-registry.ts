@@ -54,7 +54,7 @@ import {
   VerifyMessageRequest,
   VoteFirmwareRequest,
 } from '@iotreg/common';
-import type { LedgerPort } from '../fabric/connection';
+import { endorseOptions, type LedgerPort } from '../fabric/connection';
 import type { Metrics } from '../metrics';
 import { classifyFabricError, FabricFault, isChaincodeRefusal, isRetryableValidationCode, ValidationCode } from './classify';
 import {
@@ -131,7 +131,7 @@ export class FabricRegistry implements Registry {
   }
 
   registerDevices(as: string, request: RegisterDevicesRequest): Promise<Committed<{ count: number; deviceIds: string[] }>> {
-    return this.#submit(as, TX.registerDevices, request);
+    return this.#submit(as, TX.registerDevices, request, request.devices.length);
   }
   getDevice(as: string, request: DeviceRef): Promise<Device> {
     return this.#evaluate(as, TX.getDevice, request);
@@ -383,10 +383,11 @@ export class FabricRegistry implements Registry {
     return decodeJson<T>(bytes, tx);
   }
 
-  async #submit<T>(as: string, tx: TxName, request: unknown): Promise<Committed<T>> {
+  /** `batch`: how many devices the transaction registers, which its endorsement takes time for. */
+  async #submit<T>(as: string, tx: TxName, request: unknown, batch = 0): Promise<Committed<T>> {
     const stop = this.#metrics.ledgerDuration.startTimer({ kind: 'submit', transaction: tx });
     try {
-      const committed = await this.#submitUntilCommitted<T>(as, tx, JSON.stringify(request));
+      const committed = await this.#submitUntilCommitted<T>(as, tx, JSON.stringify(request), batch);
       stop({ outcome: 'ok' });
       return committed;
     } catch (err) {
@@ -397,7 +398,7 @@ export class FabricRegistry implements Registry {
     }
   }
 
-  async #submitUntilCommitted<T>(as: string, tx: TxName, argument: string): Promise<Committed<T>> {
+  async #submitUntilCommitted<T>(as: string, tx: TxName, argument: string, batch: number): Promise<Committed<T>> {
     const contract = this.#ledger.contract(as);
     for (let attempt = 1; ; attempt += 1) {
       const proposal = contract.newProposal(tx, { arguments: [argument] });
@@ -405,7 +406,7 @@ export class FabricRegistry implements Registry {
 
       let transaction: Awaited<ReturnType<typeof proposal.endorse>>;
       try {
-        transaction = await proposal.endorse();
+        transaction = await proposal.endorse(endorseOptions(batch));
       } catch (err) {
         // Nothing was sent to the orderers: the failure is definite.
         throw this.#toRegistryError(classifyFabricError(err), tx, err, txId);

@@ -78,10 +78,11 @@ export interface RegisterDevicesRequest {
 }
 
 /**
- * The pinned Fabric build caps a transaction at 500 KiB (SmartBFT's RequestMaxBytes, fixed in its
- * code, not the channel configuration); one registration writes about 2.7 KB, so 150 fit.
+ * Registrations in one transaction. One takes about 2.7 KB of the transaction (proposal and
+ * write set), so a full batch is about 1.4 MB: SmartBFT's RequestMaxBytes in the channel
+ * configuration (network/config/configtx.yaml) must stay above that.
  */
-export const BATCH_MAX = 150;
+export const BATCH_MAX = 500;
 
 export interface ListDevicesRequest extends PageRequest {
   owner?: string;
