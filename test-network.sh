@@ -21,6 +21,7 @@ usage: ./test-network.sh COMMAND
   restart COMPONENT    stop and start one process (e.g. orderer2, peer0.org1, chaincode-org1, gateway-org2)
   kill COMPONENT       kill -9 one process, as a crash would
   logs COMPONENT       follow one process's log
+  stacks ORDERER       write an orderer's goroutine stacks (Go pprof) to network/runtime/logs/ORDERER.stacks.txt
   components           list the component names
   baseline             deploy and serve the baseline chaincode (one putState per transaction), the
                        benchmark's ceiling; after a down, it runs again only after this command
@@ -125,6 +126,11 @@ case $command in
   restart) known_component "${2:-}"; stop_process "$2"; start_component "$2" ;;
   kill) known_component "${2:-}"; stop_process "$2" KILL ;;
   logs) known_component "${2:-}"; tail -n 50 -F "$LOGS/$2.log" ;;
+  stacks)
+    [[ ${2:-} == orderer* ]] && known_component "$2" || die "stacks takes an orderer's name (see: ./test-network.sh components)"
+    curl -fs --max-time 10 "http://127.0.0.1:$(orderer_profile_port "$2")/debug/pprof/goroutine?debug=2" >"$LOGS/$2.stacks.txt" ||
+      die "$2 does not answer on its profiling port"
+    echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;

@@ -50,6 +50,8 @@ start_orderer() {
     ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true \
     ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$ca]" \
     ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$ops" \
+    ORDERER_GENERAL_PROFILE_ENABLED=true \
+    ORDERER_GENERAL_PROFILE_ADDRESS="127.0.0.1:$(orderer_profile_port "$name")" \
     ORDERER_METRICS_PROVIDER=prometheus \
     "$FABRIC_BIN/orderer"
 }
@@ -88,6 +90,8 @@ start_peer() {
     "$FABRIC_BIN/peer" node start
 }
 
+# Go's pprof, on loopback: `./test-network.sh stacks ORDERER` reads an orderer's goroutines from it.
+orderer_profile_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo $((6060 + $2)); }; done; }
 orderer_ops_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$5"; }; done; }
 peer_ops_port() { local row; for row in "${PEERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$6"; }; done; }
 

@@ -64,7 +64,12 @@ async function expectUnknownsResolved(report: LoadReport) {
  */
 async function expectSettled() {
   if (await orderersSettled()) return;
-  throw new Error(`the orderers did not settle within 60 s under load: ${JSON.stringify(await orderers())}`);
+  const now = await orderers();
+  const highest = Math.max(...now.map((o) => o.height ?? 0));
+  const behind = now.filter((o) => o.height !== undefined && highest - o.height > 10);
+  // The goroutine stacks of an orderer that stopped following say where it waits.
+  const stacks = await Promise.all(behind.map((o) => network('stacks', o.name).catch((err: Error) => err.message)));
+  throw new Error(`the orderers did not settle within 60 s under load: ${JSON.stringify(now)}; stacks: ${stacks.join(', ').trim()}`);
 }
 
 interface FaultRun extends LoadReport {
