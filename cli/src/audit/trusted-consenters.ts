@@ -40,6 +40,8 @@ export interface TrustedConsenters {
 
 export const ORDERER_OU = 'orderer';
 
+const ONE_CERTIFICATE_SEVERAL_IDS = "the bundle's consenter mapping names one certificate under several IDs";
+
 /** True when the certificate's subject carries OU=orderer (Fabric CA with NodeOUs). */
 export function hasOrdererRole(certificate: X509Certificate): boolean {
   return certificate.subject.split('\n').some((rdn) => rdn.split('+').includes(`OU=${ORDERER_OU}`));
@@ -142,6 +144,7 @@ function fromPinnedCertificates(pems: string[], bundle: TransactionProof): Trust
   }
   const mapped = new Set([...byId.values()].map((c) => c.fingerprint256));
   const source = `${pinned.size} pinned consenter certificate(s)`;
+  if (mapped.size !== byId.size) return { reason: ONE_CERTIFICATE_SEVERAL_IDS };
   if (bundle.consenters.length !== byId.size || mapped.size !== pinned.size) {
     return {
       reason:
@@ -160,7 +163,7 @@ function fromBundleUnderCa(bundle: TransactionProof): TrustedConsenters | { reas
     byId.set(consenter.id, certificate);
   }
   const members = new Set([...byId.values()].map((c) => c.fingerprint256));
-  if (members.size !== byId.size) return { reason: "the bundle's consenter mapping names one certificate under several IDs" };
+  if (members.size !== byId.size) return { reason: ONE_CERTIFICATE_SEVERAL_IDS };
   return { source: "the bundle's consenter mapping, each certificate issued by the given CA", n: members.size, byId, members };
 }
 
