@@ -47,7 +47,7 @@ export function hasOrdererRole(certificate: X509Certificate): boolean {
   return certificate.subject.split('\n').some((rdn) => rdn.split('+').includes(`OU=${ORDERER_OU}`));
 }
 
-export function describe(certificate: X509Certificate): string {
+export function subjectOf(certificate: X509Certificate): string {
   return certificate.subject.replace(/\n/g, ', ');
 }
 
@@ -80,9 +80,9 @@ export function trustedConsenters(
   if ('reason' in resolved) return resolved;
 
   for (const certificate of resolved.byId.values()) {
-    if (!hasOrdererRole(certificate)) return { reason: `consenter ${describe(certificate)} does not carry the orderer role (OU=${ORDERER_OU})` };
+    if (!hasOrdererRole(certificate)) return { reason: `consenter ${subjectOf(certificate)} does not carry the orderer role (OU=${ORDERER_OU})` };
     if (ca && !(certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
-      return { reason: `consenter ${describe(certificate)} was not issued by the given CA` };
+      return { reason: `consenter ${subjectOf(certificate)} was not issued by the given CA` };
     }
   }
   if (resolved.n === 0) return { reason: 'the trusted consenter set is empty' };

@@ -9,7 +9,7 @@ import { common, peer } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from './block-hashing';
 import type { TransactionProof } from '@iotreg/common';
 import { parseProofBundle } from './proof-bundle';
-import { describe, hasOrdererRole, ORDERER_OU, ProofTrust, TrustedConsenters, trustedConsenters } from './trusted-consenters';
+import { hasOrdererRole, ORDERER_OU, ProofTrust, subjectOf, TrustedConsenters, trustedConsenters } from './trusted-consenters';
 
 export type { ProofTrust } from './trusted-consenters';
 
@@ -232,7 +232,7 @@ function checkSignature(
   if (!certificate || !consenters.members.has(certificate.fingerprint256)) {
     return { consenterId, counted: false, reason: `consenter ${consenterId} is not in the trusted consenter set` };
   }
-  const subject = describe(certificate);
+  const subject = subjectOf(certificate);
   if (!hasOrdererRole(certificate)) {
     return { consenterId, subject, counted: false, reason: `the certificate does not carry the orderer role (OU=${ORDERER_OU})` };
   }
