@@ -4,16 +4,23 @@
  * reports exactly those and resumes, and an import killed midway that a rerun completes.
  */
 import { execFile, spawn } from 'node:child_process';
+import { createPrivateKey, sign } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
+import { common } from '@hyperledger/fabric-protos';
+import { blockDataHash, blockHash, blockHeaderBytes } from '../cli/src/audit/block-hashing';
 import { client, orgsInSync, REPO, uid } from './support/network';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, 'cli/dist/main.js');
-const ORDERER_CA = path.join(REPO, 'network/runtime/crypto/orderer-org/msp/cacerts/ca.pem');
+const ORDERER_ORG = path.join(REPO, 'network/runtime/crypto/orderer-org');
+const ORDERER_CA = path.join(ORDERER_ORG, 'msp/cacerts/ca.pem');
+/** What an auditor pins: the four consenters' signing certificates, and the channel's genesis block. */
+const CONSENTER_CERTS = [0, 1, 2, 3].map((i) => path.join(ORDERER_ORG, `orderer${i}/msp/signcerts/cert.pem`));
+const GENESIS_BLOCK = path.join(REPO, 'network/runtime/channel/iot.block');
 const dir = mkdtempSync(path.join(tmpdir(), 'iotreg-cli-'));
 
 async function iotreg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -46,17 +53,82 @@ test('keygen, register, show; the registration is proven offline; a tampered pro
 
   const proof = path.join(dir, `${id}.proof.json`);
   expect((await iotreg('--org', 'Org1MSP', '--role', 'auditor', 'audit', 'proof', device.txId, '--out', proof)).code).toBe(0);
-  const verified = await iotreg('audit', 'verify', proof, '--ca', ORDERER_CA);
+  const pinned = ['--consenters', ...CONSENTER_CERTS, '--ca', ORDERER_CA, '--min-consenters', '4'];
+  const verified = await iotreg('audit', 'verify', proof, ...pinned);
   expect([verified.code, verified.stderr]).toEqual([0, expect.any(String)]);
+  expect(verified.stdout).toMatch(/^consenters +ok +4 pinned consenter certificate\(s\): n = 4, a quorum is 3$/m);
+  const genesis = common.Block.deserializeBinary(readFileSync(GENESIS_BLOCK)).getHeader() as common.BlockHeader;
+  const genesisHash = blockHash(genesis).toString('hex');
+  // The bundle's own copy of the config block, checked against the pinned hash; and the auditor's file.
+  expect((await iotreg('audit', 'verify', proof, '--config-block-sha256', genesisHash, '--min-consenters', '4')).code).toBe(0);
+  expect((await iotreg('audit', 'verify', proof, '--config-block', GENESIS_BLOCK)).code).toBe(0);
 
   const bundle = JSON.parse(readFileSync(proof, 'utf8'));
   const block = Buffer.from(bundle.block, 'base64');
   block.writeUInt8(block.readUInt8(block.length - 200) ^ 1, block.length - 200);
   const tampered = path.join(dir, `${id}.tampered.json`);
   writeFileSync(tampered, JSON.stringify({ ...bundle, block: block.toString('base64') }));
-  expect((await iotreg('audit', 'verify', tampered, '--ca', ORDERER_CA)).code).not.toBe(0);
-  const wrongCa = await iotreg('audit', 'verify', proof, '--ca', path.join(REPO, 'network/runtime/crypto/org1/msp/cacerts/ca.pem'));
+  expect((await iotreg('audit', 'verify', tampered, ...pinned)).code).not.toBe(0);
+  const wrongCa = await iotreg('audit', 'verify', proof, '--consenters', ...CONSENTER_CERTS, '--ca', path.join(REPO, 'network/runtime/crypto/org1/msp/cacerts/ca.pem'));
   expect(wrongCa.code).not.toBe(0);
+});
+
+/**
+ * One orderer-org key forges a "quorum": alter the registration, sign the block alone, and list
+ * only itself as the consenters (n = 1, quorum 1). The bundle's own list cannot be trusted.
+ */
+function forgedBundle(bundle: { block: string; consenters: unknown[] }, signer: string, certificate: string): object {
+  const block = common.Block.deserializeBinary(Buffer.from(bundle.block, 'base64'));
+  const data = block.getData() as common.BlockData;
+  const envelope = common.Envelope.deserializeBinary(data.getDataList_asU8()[0] as Uint8Array);
+  const altered = Uint8Array.from(envelope.getSignature_asU8());
+  altered[altered.length - 1] = (altered[altered.length - 1] as number) ^ 1;
+  envelope.setSignature(altered);
+  data.setDataList([envelope.serializeBinary(), ...data.getDataList_asU8().slice(1)]);
+  const header = block.getHeader() as common.BlockHeader;
+  header.setDataHash(blockDataHash(data.getDataList_asU8()));
+  const list = [...(block.getMetadata()?.getMetadataList_asU8() ?? [])];
+  const metadata = common.Metadata.deserializeBinary(list[common.BlockMetadataIndex.SIGNATURES] as Uint8Array);
+  const identifier = new common.IdentifierHeader();
+  identifier.setIdentifier(1);
+  const signature = new common.MetadataSignature();
+  signature.setIdentifierHeader(identifier.serializeBinary());
+  const key = createPrivateKey(readFileSync(path.join(ORDERER_ORG, signer, 'msp/keystore/key.pem')));
+  signature.setSignature(sign('sha256', Buffer.concat([metadata.getValue_asU8(), identifier.serializeBinary(), blockHeaderBytes(header)]), key));
+  metadata.setSignaturesList([signature]);
+  list[common.BlockMetadataIndex.SIGNATURES] = metadata.serializeBinary();
+  block.getMetadata()?.setMetadataList(list);
+  const { configBlock: _dropped, ...rest } = bundle as Record<string, unknown>;
+  return { ...rest, block: Buffer.from(block.serializeBinary()).toString('base64'), consenters: [{ id: 1, mspId: 'OrdererMSP', identity: certificate }] };
+}
+
+test('a bundle forged with one orderer-org key, listing only itself, is refused against the trusted consenter set', async () => {
+  const id = uid('cli-forged');
+  expect((await iotreg('device', 'keygen', '--out', id)).code).toBe(0);
+  const registered = await iotreg('--org', 'Org1MSP', '--json', 'device', 'register', '--id', id, '--family', 'cli-v1', '--key', `${id}.key.pem`);
+  const txId = registered.code === 0 ? JSON.parse(registered.stdout).txId : undefined;
+  expect(txId).toEqual(expect.any(String));
+  const proof = path.join(dir, `${id}.proof.json`);
+  expect((await iotreg('--org', 'Org1MSP', '--role', 'auditor', 'audit', 'proof', txId, '--out', proof)).code).toBe(0);
+  const bundle = JSON.parse(readFileSync(proof, 'utf8'));
+
+  const byConsenter = path.join(dir, `${id}.forged-by-orderer0.json`);
+  writeFileSync(byConsenter, JSON.stringify(forgedBundle(bundle, 'orderer0', readFileSync(CONSENTER_CERTS[0] as string, 'utf8'))));
+  // The old invocation, the orderer CA alone, accepted this; now it names no trusted consenter set.
+  const caOnly = await iotreg('audit', 'verify', byConsenter, '--ca', ORDERER_CA);
+  expect([caOnly.code, caOnly.stderr]).toEqual([1, expect.stringMatching(/^error: INVALID_ARGUMENT: give the consenter set you trust/)]);
+  const againstPins = await iotreg('audit', 'verify', byConsenter, '--consenters', ...CONSENTER_CERTS);
+  expect([againstPins.code, againstPins.stderr]).toEqual([1, expect.stringContaining('PROOF_INVALID: consenters: the bundle\'s consenter mapping lists 1 consenter(s)')]);
+  const againstGenesis = await iotreg('audit', 'verify', byConsenter, '--config-block', GENESIS_BLOCK);
+  expect([againstGenesis.code, againstGenesis.stderr]).toEqual([1, expect.stringContaining("it lists 1 consenter(s), the trusted set has 4")]);
+  const belowMinimum = await iotreg('audit', 'verify', byConsenter, '--ca', ORDERER_CA, '--min-consenters', '4');
+  expect([belowMinimum.code, belowMinimum.stderr]).toEqual([1, expect.stringContaining('fewer than the 4 required')]);
+
+  // The orderer org's admin: a certificate the orderer CA issued, without the orderer role.
+  const byAdmin = path.join(dir, `${id}.forged-by-admin.json`);
+  writeFileSync(byAdmin, JSON.stringify(forgedBundle(bundle, 'admin', readFileSync(path.join(ORDERER_ORG, 'admin/msp/signcerts/cert.pem'), 'utf8'))));
+  const admin = await iotreg('audit', 'verify', byAdmin, '--ca', ORDERER_CA, '--min-consenters', '1');
+  expect([admin.code, admin.stderr]).toEqual([1, expect.stringContaining('does not carry the orderer role (OU=orderer)')]);
 });
 
 test('import: bad rows reported exactly, the rest registered; a second run resumes without duplicates', async () => {

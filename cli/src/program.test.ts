@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePublicKey, statements, verifyStatement } from '@iotreg/common';
@@ -271,29 +271,60 @@ describe('audit', () => {
   const fixtures = join(__dirname, 'audit', '__fixtures__');
   const bundle = join(fixtures, 'proof-bundle.json');
   const ca = join(fixtures, 'orderer-ca.pem');
+  /** The bundle's four consenter certificates, pinned as an auditor keeps them: a folder of PEM files. */
+  const pinned = join(dir, 'consenters');
+  const real = JSON.parse(readFileSync(bundle, 'utf8')) as { consenters: { identity: string }[] };
+  mkdirSync(pinned);
+  real.consenters.forEach((c, i) => writeFileSync(join(pinned, `orderer${i}.pem`), c.identity));
 
-  test('proof fetches the bundle into a file; verify accepts it against the orderer CA', async () => {
+  test('proof fetches the bundle into a file; verify accepts it against the pinned consenters', async () => {
     gateway.handler = () => ({ status: 200, body: JSON.parse(readFileSync(bundle, 'utf8')) });
     const out = join(dir, 'fetched.json');
     expect((await iotreg('audit', 'proof', 'ab'.repeat(32), '--out', out)).status).toBe(0);
     expect(last()?.path).toBe(`/v1/audit/tx/${'ab'.repeat(32)}`);
-    const verified = await iotreg('audit', 'verify', out, '--ca', ca);
+    const verified = await iotreg('audit', 'verify', out, '--consenters', pinned, '--ca', ca, '--min-consenters', '4');
     expect(verified.status).toBe(0);
-    expect(verified.out).toMatch(/^signatures +ok +3 distinct valid consenter signature\(s\) of 4 consenters; a quorum is 3$/m);
+    expect(verified.out).toMatch(/^consenters +ok +4 pinned consenter certificate\(s\): n = 4, a quorum is 3$/m);
+    expect(verified.out).toMatch(/^signatures +ok +3 distinct valid consenter signature\(s\) of 4 trusted consenters; a quorum is 3$/m);
+    const files = real.consenters.map((_c, i) => join(pinned, `orderer${i}.pem`));
+    expect((await iotreg('audit', 'verify', out, '--consenters', ...files)).status).toBe(0);
   });
 
-  test('verify of a rejected bundle exits 1 with PROOF_INVALID and the failed checks', async () => {
-    const wrongCa = join(fixtures, 'org1-ca.pem');
-    const result = await iotreg('--json', 'audit', 'verify', bundle, '--ca', wrongCa);
+  test('a bundle listing fewer consenters than pinned exits 1 with PROOF_INVALID and the reason', async () => {
+    const shortened = join(dir, 'shortened.json');
+    writeFileSync(shortened, JSON.stringify({ ...real, consenters: real.consenters.slice(0, 1) }));
+    const result = await iotreg('--json', 'audit', 'verify', shortened, '--consenters', pinned);
     expect(result.status).toBe(1);
     expect(JSON.parse(result.out)).toMatchObject({ valid: false });
     expect(JSON.parse(result.err)).toEqual({
-      error: { code: 'PROOF_INVALID', message: 'signatures: 0 distinct valid consenter signature(s) of 4 consenters; a quorum is 3' },
+      error: {
+        code: 'PROOF_INVALID',
+        message:
+          "consenters: the bundle's consenter mapping lists 1 consenter(s), 1 of them pinned, and the pinned set has 4: it must name exactly the pinned consenters; " +
+          'signatures: not checked: no trusted consenter set',
+      },
     });
   });
 
+  test('fewer trusted consenters than --min-consenters: PROOF_INVALID', async () => {
+    const result = await iotreg('--json', 'audit', 'verify', bundle, '--consenters', pinned, '--min-consenters', '7');
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.err).error.message).toMatch(/^consenters: 4 pinned consenter certificate\(s\) has 4 consenter\(s\), fewer than the 7 required/);
+  });
+
+  test.each([
+    [['--ca', ca], 'give the consenter set you trust: --consenters FILES, --config-block FILE and/or --config-block-sha256 HEX, or at least --ca FILE with --min-consenters N (the bundle alone cannot be trusted for it)'],
+    [['--consenters', pinned, '--config-block-sha256', 'ab'.repeat(32)], 'give --consenters or --config-block/--config-block-sha256, not both'],
+    [['--config-block-sha256', 'xyz'], '--config-block-sha256 must be 64 hex digits'],
+    [['--consenters', pinned, '--min-consenters', '0'], '--min-consenters "0" is not a positive integer'],
+    [['--consenters', bundle], `${bundle} is not a PEM certificate`],
+    [['--consenters', fixtures + '/nothing-here'], `cannot read ${fixtures}/nothing-here`],
+  ])('verify %j is INVALID_ARGUMENT', async (flags, message) => {
+    expect(await iotreg('audit', 'verify', bundle, ...flags)).toMatchObject({ status: 1, err: `error: INVALID_ARGUMENT: ${message}\n` });
+  });
+
   test('a CA file that is not a certificate is INVALID_ARGUMENT', async () => {
-    expect(await iotreg('audit', 'verify', bundle, '--ca', bundle)).toMatchObject({
+    expect(await iotreg('audit', 'verify', bundle, '--consenters', pinned, '--ca', bundle)).toMatchObject({
       status: 1,
       err: `error: INVALID_ARGUMENT: ${bundle} is not a PEM certificate\n`,
     });
@@ -301,7 +332,7 @@ describe('audit', () => {
 
   test('verify needs no gateway configuration', async () => {
     const io = captureIo({});
-    expect(await runCli(['audit', 'verify', bundle, '--ca', ca], io)).toBe(0);
+    expect(await runCli(['audit', 'verify', bundle, '--consenters', pinned], io)).toBe(0);
   });
 
   describe('export', () => {

@@ -311,6 +311,7 @@ describe('every route calls the registry with validated values', () => {
       envelopeIndex: 0,
       configBlockNumber: 0,
       consenters: [{ id: 1, mspId: 'OrdererMSP', identity: 'PEM' }],
+      configBlock: 'AAAA',
     };
     h.fake.handlers.transactionProof = async () => proof;
     const audit = await h.request('GET', `/v1/audit/tx/${TX_ID}`, { token: TOKENS.auditor });

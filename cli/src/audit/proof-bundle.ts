@@ -1,6 +1,7 @@
 /**
  * The proof bundle of `GET /v1/audit/tx/{txId}`: the block holding the transaction, as the peer
- * stores it, and the consenter identities its BFT signatures name by ID.
+ * stores it, the consenter identities its BFT signatures name by ID and, from newer gateways, the
+ * config block those come from. Only the block is signed; the rest is checked against trust.
  */
 import type { Consenter, TransactionProof } from '@iotreg/common';
 
@@ -15,6 +16,7 @@ export function parseProofBundle(value: unknown): { bundle: TransactionProof } |
   const integers = ['validationCodeValue', 'blockNumber', 'envelopeIndex', 'configBlockNumber'] as const;
   for (const field of strings) if (typeof b[field] !== 'string') return { reason: `${field} must be a string` };
   for (const field of integers) if (!Number.isSafeInteger(b[field])) return { reason: `${field} must be an integer` };
+  if (b.configBlock !== undefined && typeof b.configBlock !== 'string') return { reason: 'configBlock must be a base64 string' };
   if (!Array.isArray(b.consenters)) return { reason: 'consenters must be a list' };
   for (const [i, c] of b.consenters.entries()) {
     const consenter = c as Partial<Consenter> | null;

@@ -1,15 +1,19 @@
 /**
- * Offline verification of a transaction proof bundle against the orderer organisation's CA:
- * the transaction is in the block, the block's data and header hang together, and a BFT
- * quorum of consenters whose certificates the CA issued signed that header. Needs no network.
+ * Offline verification of a transaction proof bundle against a consenter set the auditor
+ * trusts (trusted-consenters.ts): the transaction is in the block, the block's data and header
+ * hang together, and a BFT quorum of that set, each an orderer by role, signed the header.
+ * Needs no network, no file system: inputs are the bundle and the trust anchors as PEM / bytes.
  */
 import { verify, X509Certificate } from 'node:crypto';
 import { common, peer } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from './block-hashing';
-import type { Consenter, TransactionProof } from '@iotreg/common';
+import type { TransactionProof } from '@iotreg/common';
 import { parseProofBundle } from './proof-bundle';
+import { hasOrdererRole, ORDERER_OU, ProofTrust, subjectOf, TrustedConsenters, trustedConsenters } from './trusted-consenters';
 
-export type CheckName = 'bundle' | 'transaction' | 'validation' | 'dataHash' | 'header' | 'signatures';
+export type { ProofTrust } from './trusted-consenters';
+
+export type CheckName = 'bundle' | 'consenters' | 'transaction' | 'validation' | 'dataHash' | 'header' | 'signatures';
 
 export interface Check {
   name: CheckName;
@@ -41,8 +45,7 @@ export function bftQuorum(n: number): number {
   return Math.ceil((n + f + 1) / 2);
 }
 
-/** `ca`: the orderer organisation's CA certificate, the one trust anchor. */
-export function verifyProof(json: unknown, ca: X509Certificate): ProofVerification {
+export function verifyProof(json: unknown, trust: ProofTrust): ProofVerification {
   const parsed = parseProofBundle(json);
   if ('reason' in parsed) return failed({ name: 'bundle', ok: false, detail: parsed.reason });
   const { bundle } = parsed;
@@ -57,8 +60,19 @@ export function verifyProof(json: unknown, ca: X509Certificate): ProofVerificati
   if (!header) return failed({ name: 'bundle', ok: false, detail: 'the block has no header' });
   const data = block.getData()?.getDataList_asU8() ?? [];
 
-  const signatures = checkSignatures(block, header, bundle, ca);
+  const metadata = signatureMetadata(block);
+  const signedConfigBlock = 'reason' in metadata ? undefined : metadata.lastConfig;
+  const consenters = trustedConsenters(trust, bundle, signedConfigBlock);
+  const consentersCheck: Check =
+    'reason' in consenters
+      ? { name: 'consenters', ok: false, detail: consenters.reason }
+      : { name: 'consenters', ok: true, detail: `${consenters.source}: n = ${consenters.n}, a quorum is ${bftQuorum(consenters.n)}` };
+  const signatures =
+    'reason' in consenters
+      ? { check: { name: 'signatures' as const, ok: false, detail: 'not checked: no trusted consenter set' }, signers: [] }
+      : checkSignatures(header, bundle, metadata, consenters);
   const checks: Check[] = [
+    consentersCheck,
     checkTransaction(data, bundle),
     checkValidation(block, bundle),
     checkDataHash(data, header),
@@ -134,34 +148,41 @@ function checkHeader(header: common.BlockHeader, bundle: TransactionProof): Chec
   return { name, ok: true, detail: `block ${header.getNumber()}, hash ${blockHash(header).toString('hex')}` };
 }
 
+interface SignatureMetadata {
+  metadata: common.Metadata;
+  lastConfig: number | undefined;
+}
+
+function signatureMetadata(block: common.Block): SignatureMetadata | { reason: string } {
+  const bytes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.SIGNATURES];
+  if (!bytes || bytes.length === 0) return { reason: 'the block carries no orderer signatures' };
+  try {
+    const metadata = common.Metadata.deserializeBinary(bytes);
+    const lastConfig = common.OrdererBlockMetadata.deserializeBinary(metadata.getValue_asU8()).getLastConfig()?.getIndex();
+    return { metadata, lastConfig };
+  } catch {
+    return { reason: 'the SIGNATURES metadata does not decode' };
+  }
+}
+
 /**
  * (d) Orderer signatures: each MetadataSignature signs metadata.value ‖ identifier_header ‖
  * DER header. Fabric v3 BFT consenters name themselves by consenter ID in an IdentifierHeader,
- * resolved through the bundle's consenter mapping; a signer counts once, and only if the CA
- * issued its certificate and its signature verifies.
+ * resolved through the trusted consenter set; a consenter counts once (by ID and by
+ * certificate), only with the orderer role, and only if its signature verifies. The quorum is
+ * that of the trusted n, whatever the bundle lists.
  */
 function checkSignatures(
-  block: common.Block,
   header: common.BlockHeader,
   bundle: TransactionProof,
-  ca: X509Certificate,
+  signatureMetadata: SignatureMetadata | { reason: string },
+  consenters: TrustedConsenters,
 ): { check: Check; signers: SignerResult[] } {
   const name: CheckName = 'signatures';
-  const n = bundle.consenters.length;
-  const quorum = bftQuorum(n);
+  const quorum = bftQuorum(consenters.n);
   const fail = (detail: string, signers: SignerResult[] = []) => ({ check: { name, ok: false, detail }, signers });
-  if (n === 0) return fail('the bundle names no consenters');
-
-  const metadataBytes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.SIGNATURES];
-  if (!metadataBytes || metadataBytes.length === 0) return fail('the block carries no orderer signatures');
-  let metadata: common.Metadata;
-  let lastConfig: number | undefined;
-  try {
-    metadata = common.Metadata.deserializeBinary(metadataBytes);
-    lastConfig = common.OrdererBlockMetadata.deserializeBinary(metadata.getValue_asU8()).getLastConfig()?.getIndex();
-  } catch {
-    return fail('the SIGNATURES metadata does not decode');
-  }
+  if ('reason' in signatureMetadata) return fail(signatureMetadata.reason);
+  const { metadata, lastConfig } = signatureMetadata;
   // The consenter mapping must come from the config block the orderers signed as in force.
   if (lastConfig !== bundle.configBlockNumber) {
     return fail(
@@ -171,26 +192,32 @@ function checkSignatures(
   }
 
   const headerBytes = blockHeaderBytes(header);
-  const consenters = new Map(bundle.consenters.map((c) => [c.id, c]));
-  const counted = new Set<number>();
+  const countedIds = new Set<number>();
+  const countedCertificates = new Set<string>();
   const signers = metadata.getSignaturesList().map((signature): SignerResult => {
-    const result = checkSignature(signature, metadata.getValue_asU8(), headerBytes, consenters, ca);
-    if (!result.counted || result.consenterId === undefined) return result;
-    if (counted.has(result.consenterId)) return { ...result, counted: false, reason: 'a second signature by the same consenter' };
-    counted.add(result.consenterId);
-    return result;
+    const result = checkSignature(signature, metadata.getValue_asU8(), headerBytes, consenters);
+    if (!result.counted) return result;
+    if (countedIds.has(result.consenterId) || countedCertificates.has(result.fingerprint)) {
+      return { ...result.signer, counted: false, reason: 'a second signature by the same consenter' };
+    }
+    countedIds.add(result.consenterId);
+    countedCertificates.add(result.fingerprint);
+    return result.signer;
   });
-  const detail = `${counted.size} distinct valid consenter signature(s) of ${n} consenters; a quorum is ${quorum}`;
-  return counted.size >= quorum ? { check: { name, ok: true, detail }, signers } : fail(detail, signers);
+  const detail = `${countedIds.size} distinct valid consenter signature(s) of ${consenters.n} trusted consenters; a quorum is ${quorum}`;
+  return countedIds.size >= quorum ? { check: { name, ok: true, detail }, signers } : fail(detail, signers);
 }
+
+type SignatureOutcome =
+  | { counted: true; consenterId: number; fingerprint: string; signer: SignerResult }
+  | (SignerResult & { counted: false });
 
 function checkSignature(
   signature: common.MetadataSignature,
   value: Uint8Array,
   headerBytes: Buffer,
-  consenters: Map<number, Consenter>,
-  ca: X509Certificate,
-): SignerResult {
+  consenters: TrustedConsenters,
+): SignatureOutcome {
   const identifierHeader = signature.getIdentifierHeader_asU8();
   if (identifierHeader.length === 0) {
     return { counted: false, reason: 'signed with a SignatureHeader, not a BFT IdentifierHeader: not a consenter signature' };
@@ -201,17 +228,13 @@ function checkSignature(
   } catch {
     return { counted: false, reason: 'the IdentifierHeader does not decode' };
   }
-  const consenter = consenters.get(consenterId);
-  if (!consenter) return { consenterId, counted: false, reason: `consenter ${consenterId} is not in the consenter mapping` };
-  let certificate: X509Certificate;
-  try {
-    certificate = new X509Certificate(consenter.identity);
-  } catch {
-    return { consenterId, counted: false, reason: `consenter ${consenterId}'s identity is not a certificate` };
+  const certificate: X509Certificate | undefined = consenters.byId.get(consenterId);
+  if (!certificate || !consenters.members.has(certificate.fingerprint256)) {
+    return { consenterId, counted: false, reason: `consenter ${consenterId} is not in the trusted consenter set` };
   }
-  const subject = certificate.subject.replace(/\n/g, ', ');
-  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) {
-    return { consenterId, subject, counted: false, reason: 'the certificate was not issued by the given CA' };
+  const subject = subjectOf(certificate);
+  if (!hasOrdererRole(certificate)) {
+    return { consenterId, subject, counted: false, reason: `the certificate does not carry the orderer role (OU=${ORDERER_OU})` };
   }
   const signed = Buffer.concat([value, identifierHeader, headerBytes]);
   let verified = false;
@@ -221,7 +244,7 @@ function checkSignature(
     // A malformed signature is a signature that does not verify.
   }
   return verified
-    ? { consenterId, subject, counted: true, reason: 'valid' }
+    ? { counted: true, consenterId, fingerprint: certificate.fingerprint256, signer: { consenterId, subject, counted: true, reason: 'valid' } }
     : { consenterId, subject, counted: false, reason: 'the signature does not verify over this block header' };
 }
 

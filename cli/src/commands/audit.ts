@@ -1,9 +1,10 @@
 /** iotreg audit …: history export, transaction proof bundles and their offline verification. */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { deviceHistory, ExportFormat, formatAudit, historySince } from '../audit/export';
-import { verifyProof } from '../audit/verify-proof';
+import { ProofTrust, verifyProof } from '../audit/verify-proof';
 import { CommandContext, Io } from '../context';
 import { CliError, invalidArgument } from '../errors';
 import { seg } from '../http/gateway-client';
@@ -47,12 +48,16 @@ export function auditCommands(io: Io): Command {
 
   audit
     .command('verify')
-    .description("verify a proof bundle offline against the orderer org's CA certificate")
+    .description('verify a proof bundle offline against a consenter set you trust')
     .argument('<bundle>', 'bundle JSON file (from `audit proof`)')
-    .requiredOption('--ca <file>', "the orderer org's CA certificate, PEM")
-    .action((file: string, options: { ca: string }, command: Command) => {
+    .option('--consenters <paths...>', 'pinned consenter signing certificates: PEM files, or folders of *.pem files')
+    .option('--config-block <file>', 'a channel config block you trust (serialized common.Block, e.g. from `peer channel fetch config`)')
+    .option('--config-block-sha256 <hex>', "pinned hash of the config block's header; without --config-block, checks the bundle's copy")
+    .option('--ca <file>', "the orderer org's CA certificate, PEM: every consenter must be issued by it")
+    .option('--min-consenters <n>', 'refuse a consenter set smaller than n', parseCount)
+    .action((file: string, options: VerifyOptions, command: Command) => {
       const c = ctx(command);
-      const result = verifyProof(readJsonFile(file), readCertificate(options.ca));
+      const result = verifyProof(readJsonFile(file), proofTrust(options));
       if (c.json) {
         io.stdout(`${JSON.stringify(result)}\n`);
       } else {
@@ -69,6 +74,64 @@ export function auditCommands(io: Io): Command {
   return audit;
 }
 
+interface VerifyOptions {
+  consenters?: string[];
+  configBlock?: string;
+  configBlockSha256?: string;
+  ca?: string;
+  minConsenters?: number;
+}
+
+/** The auditor's trust anchors from the flags; refuses flags that give no trusted consenter set. */
+function proofTrust(options: VerifyOptions): ProofTrust {
+  const pinsConfig = options.configBlock !== undefined || options.configBlockSha256 !== undefined;
+  if (options.consenters !== undefined && pinsConfig) throw invalidArgument('give --consenters or --config-block/--config-block-sha256, not both');
+  if (options.consenters === undefined && !pinsConfig && (options.ca === undefined || options.minConsenters === undefined)) {
+    throw invalidArgument(
+      'give the consenter set you trust: --consenters FILES, --config-block FILE and/or --config-block-sha256 HEX, ' +
+        'or at least --ca FILE with --min-consenters N (the bundle alone cannot be trusted for it)',
+    );
+  }
+  if (options.configBlockSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.configBlockSha256)) {
+    throw invalidArgument('--config-block-sha256 must be 64 hex digits');
+  }
+  return {
+    consenters: options.consenters?.flatMap(pemFilesOf).map(readCertificate),
+    configBlock: options.configBlock === undefined ? undefined : readBinaryFile(options.configBlock),
+    configBlockSha256: options.configBlockSha256,
+    ca: options.ca === undefined ? undefined : readCertificate(options.ca),
+    minConsenters: options.minConsenters,
+  };
+}
+
+/** A file as given, or the *.pem files directly inside a folder. */
+function pemFilesOf(path: string): string[] {
+  let entries;
+  try {
+    if (!statSync(path).isDirectory()) return [path];
+    entries = readdirSync(path);
+  } catch {
+    throw invalidArgument(`cannot read ${path}`);
+  }
+  const files = entries.filter((name) => name.endsWith('.pem')).sort().map((name) => join(path, name));
+  if (files.length === 0) throw invalidArgument(`${path} holds no .pem files`);
+  return files;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw invalidArgument(`--min-consenters "${value}" is not a positive integer`);
+  return n;
+}
+
+function readBinaryFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw invalidArgument(`cannot read ${file}`);
+  }
+}
+
 function readTextFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -77,13 +140,14 @@ function readTextFile(file: string): string {
   }
 }
 
-function readCertificate(file: string): X509Certificate {
+function readCertificate(file: string): string {
   const pem = readTextFile(file);
   try {
-    return new X509Certificate(pem);
+    new X509Certificate(pem);
   } catch {
     throw invalidArgument(`${file} is not a PEM certificate`);
   }
+  return pem;
 }
 
 function readJsonFile(file: string): unknown {

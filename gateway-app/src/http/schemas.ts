@@ -441,7 +441,16 @@ export const TransactionProofSchema = z
           identity: z.string().openapi({ description: "the orderer's signing certificate, PEM" }),
         }),
       )
-      .openapi({ description: "that config block's BFT consenter mapping: block signatures name their signer by consenter id" }),
+      .openapi({
+        description:
+          "that config block's BFT consenter mapping: block signatures name their signer by consenter id. Unsigned: " +
+          'a verifier must check it against consenters it trusts (pinned certificates or a pinned config block), never take n from it',
+      }),
+    configBlock: z.string().optional().openapi({
+      description:
+        'base64 of the config block configBlockNumber, serialized as the peer stores it: a verifier that pinned its header hash ' +
+        '(SHA-256 of the DER header) reads the consenter set from it',
+    }),
   })
   .openapi('TransactionProof');
 

@@ -475,7 +475,7 @@ describe('ledger queries', () => {
     return b.serializeBinary();
   }
 
-  test('transactionProof: the block as stored, the envelope index, the validation code and the consenters', async () => {
+  test('transactionProof: the block as stored, the envelope index, the validation code, the consenters and their config block', async () => {
     const txId = 'ef'.repeat(32);
     const blockBytes = block(12, ['11'.repeat(32), txId, '22'.repeat(32)], 3);
     const consenters = [
@@ -498,6 +498,7 @@ describe('ledger queries', () => {
       envelopeIndex: 1,
       configBlockNumber: 3,
       consenters,
+      configBlock: Buffer.from(answers.GetBlockByNumber as Uint8Array).toString('base64'),
     });
     expect(ledger.qsccCalls.map((c) => [c.name, c.args])).toEqual([
       ['GetTransactionByID', ['iot', txId]],

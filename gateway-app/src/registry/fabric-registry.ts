@@ -285,6 +285,7 @@ export class FabricRegistry implements Registry {
       envelopeIndex,
       configBlockNumber,
       consenters: decodeConsenters(configBytes),
+      configBlock: Buffer.from(configBytes).toString('base64'),
     };
   }
 

@@ -61,6 +61,10 @@ export const operationRoutes = [
     path: '/v1/audit/tx/{txId}',
     operationId: 'getTransactionProof',
     summary: 'Proof bundle of a transaction: its block and position, for offline verification',
+    description:
+      'Only the block is signed (by the orderers). The consenter mapping and the config block it comes from are there to ' +
+      "resolve the signatures' consenter IDs: a verifier takes the consenter set, n and the quorum from a source it trusts " +
+      '(pinned consenter certificates, or this config block once its header hash matches a pinned one), never from the bundle alone.',
     tag: 'Events and operations',
     access: { kind: 'token', roles: ['auditor', 'admin'] },
     params: TxParams,

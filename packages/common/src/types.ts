@@ -130,7 +130,8 @@ export interface Endpoint {
 
 /**
  * What an offline verifier needs to check that a transaction is on the ledger: served by the
- * gateway at GET /v1/audit/tx/{txId}, checked by the CLI's verifier.
+ * gateway at GET /v1/audit/tx/{txId}, checked by the CLI's verifier. Nothing in it is signed
+ * but the block: a verifier takes the consenter set from a source it trusts, not from here.
  */
 export interface TransactionProof {
   txId: string;
@@ -148,6 +149,12 @@ export interface TransactionProof {
    * consenter id, so a verifier needs these identities to check them.
    */
   consenters: Consenter[];
+  /**
+   * base64 of that config block, serialized as the peer stores it, so a verifier can read the
+   * consenter set from a block whose hash it pinned instead of trusting `consenters`. Absent
+   * from bundles of gateways before it was added.
+   */
+  configBlock?: string;
 }
 
 /** One orderer of the BFT consenter set, as the channel configuration's ConsenterMapping has it. */
