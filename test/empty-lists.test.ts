@@ -19,6 +19,14 @@ const EMPTY_PAGE = { items: [], bookmark: '' };
 const notFound = { error: { code: 'NOT_FOUND', message: expect.any(String) } };
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** A registered family without releases (devices may join only registered families). */
+async function newFamily(): Promise<string> {
+  const family = uid('fam');
+  const vendorKeyPem = DeviceIdentity.generate().publicKeyPem;
+  expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem, approvalThreshold: 1 })).status).toBe(201);
+  return family;
+}
+
 /** Every item of a list, walking its pages of `pageSize`; checks each page's size and bookmark. */
 async function walk(reader: Client, path: string, pageSize: number): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];
@@ -90,16 +98,14 @@ describe('every list before anything it lists exists', () => {
 
   test('a device without anchors: its messages are an empty page', async () => {
     const device = newDevice(uid('dev'));
-    expect((await org1.admin.post('/v1/devices', registration(device, uid('fam')))).status).toBe(201);
+    expect((await org1.admin.post('/v1/devices', registration(device, await newFamily()))).status).toBe(201);
     const res = await org1.auditor.get(`/v1/devices/${device.id}/messages`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(EMPTY_PAGE);
   });
 
   test('a family without releases: an empty page of releases, and no latest (404)', async () => {
-    const family = uid('fam');
-    const vendor = DeviceIdentity.generate();
-    expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 })).status).toBe(201);
+    const family = await newFamily();
     const releases = await org1.auditor.get(`/v1/firmware/${family}`);
     expect(releases.status).toBe(200);
     expect(releases.body).toEqual(EMPTY_PAGE);
@@ -110,10 +116,11 @@ describe('every list before anything it lists exists', () => {
 
 describe('page sizes at their boundaries', () => {
   const COUNT = 5;
-  const family = uid('pagefam');
+  let family: string;
   let devices: TestDevice[];
 
   beforeAll(async () => {
+    family = await newFamily();
     devices = Array.from({ length: COUNT }, () => newDevice(uid('pdev')));
     const res = await org1.admin.post('/v1/devices:batch', { devices: devices.map((d) => registration(d, family)) });
     expect(res.status).toBe(201);
