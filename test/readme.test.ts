@@ -33,36 +33,52 @@ export interface ReadmeCommand {
 
 const MARKER = /^<!--\s*readme-test\b(.*?)-->\s*$/;
 
+interface MarkedBlock {
+  /** The block's lines, without its fences. */
+  lines: string[];
+  /** The marker's `unique=` words, each with its replacement. */
+  replacements: Array<readonly [RegExp, string]>;
+}
+
+/** Every `sh` block right after a readme-test marker. */
+function markedBlocks(markdown: string, unique: (word: string) => string): MarkedBlock[] {
+  const lines = markdown.split('\n');
+  const blocks: MarkedBlock[] = [];
+  lines.forEach((line, at) => {
+    const marker = MARKER.exec(line.trim());
+    if (!marker) return;
+    let open = at + 1;
+    while (open < lines.length && lines[open]!.trim() === '') open += 1;
+    if (!/^```sh\s*$/.test(lines[open] ?? '')) throw new Error(`README line ${at + 1}: the readme-test marker is not followed by a \`\`\`sh block`);
+    const close = lines.findIndex((text, i) => i > open && /^```\s*$/.test(text));
+    const words = /unique=(\S+)/.exec(marker[1] ?? '')?.[1]?.split(',') ?? [];
+    const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    blocks.push({
+      lines: lines.slice(open + 1, close < 0 ? lines.length : close),
+      replacements: words.map((word) => [new RegExp(`\\b${escape(word)}\\b`, 'g'), unique(word)] as const),
+    });
+  });
+  return blocks;
+}
+
 /** The commands of every marked `sh` block, in order, with the marker's substitutions applied. */
 export function readmeCommands(markdown: string, unique: (word: string) => string = uid): ReadmeCommand[] {
-  const lines = markdown.split('\n');
   const commands: ReadmeCommand[] = [];
-  for (let i = 0; i < lines.length; i += 1) {
-    const marker = MARKER.exec(lines[i]!.trim());
-    if (!marker) continue;
-    let open = i + 1;
-    while (open < lines.length && lines[open]!.trim() === '') open += 1;
-    if (!/^```sh\s*$/.test(lines[open] ?? '')) throw new Error(`README line ${i + 1}: the readme-test marker is not followed by a \`\`\`sh block`);
-    const words = /unique=(\S+)/.exec(marker[1] ?? '')?.[1]?.split(',') ?? [];
-    const replacements = words.map((word) => [new RegExp(`\\b${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'), unique(word)] as const);
+  for (const { lines, replacements } of markedBlocks(markdown, unique)) {
+    const substitute = (text: string) => replacements.reduce((result, [from, to]) => result.replace(from, to), text);
     let pending = '';
-    for (i = open + 1; i < lines.length && !/^```\s*$/.test(lines[i]!); i += 1) {
-      const line = lines[i]!;
+    for (const line of lines) {
       const expectation = /^#>\s?(.*)$/.exec(line.trim());
       if (expectation) {
         const last = commands[commands.length - 1];
-        if (!last) throw new Error(`README line ${i + 1}: #> before any command`);
-        last.expect.push(replacements.reduce((text, [from, to]) => text.replace(from, to), expectation[1]!));
-        continue;
-      }
-      if (line.trim() === '' || line.trim().startsWith('#')) continue;
-      if (line.endsWith('\\')) {
+        if (!last) throw new Error(`README: "${line}" comes before any command`);
+        last.expect.push(substitute(expectation[1]!));
+      } else if (line.endsWith('\\')) {
         pending += line.slice(0, -1) + ' ';
-        continue;
+      } else if (line.trim() !== '' && !line.trim().startsWith('#')) {
+        commands.push({ command: substitute(pending + line), expect: [] });
+        pending = '';
       }
-      const command = replacements.reduce((text, [from, to]) => text.replace(from, to), pending + line);
-      pending = '';
-      commands.push({ command, expect: [] });
     }
   }
   return commands;
