@@ -163,6 +163,19 @@ describe('page sizes at their boundaries', () => {
     expect(rest.body.bookmark).toBe('');
   });
 
+  test("a bookmark that is not this list's: 400, not a page of another list", async () => {
+    const first = await org1.auditor.get(`/v1/devices?family=${family}&pageSize=1`);
+    expect(first.body.bookmark).not.toBe('');
+    const elsewhere = [`/v1/devices/${devices[0]!.id}/messages`, `/v1/devices/${devices[0]!.id}/history`, '/v1/revocations', `/v1/devices?family=${uid('nofam')}`];
+    for (const list of elsewhere) {
+      const sep = list.includes('?') ? '&' : '?';
+      for (const bookmark of [first.body.bookmark, 'garbage', '%00']) {
+        const res = await org1.admin.get(`${list}${sep}pageSize=1&bookmark=${bookmark === '%00' ? bookmark : encodeURIComponent(bookmark)}`);
+        expect(res.status).toBe(400);
+      }
+    }
+  });
+
   test.each([1, 2, 3, PAGE_SIZE_MAX])('filtered lists that refuse records, in pages of %p', async (pageSize) => {
     const suspended = ids(devices.slice(1, 3).map((d) => ({ deviceId: d.id })));
     const active = ids([devices[0]!, ...devices.slice(3)].map((d) => ({ deviceId: d.id })));
