@@ -169,8 +169,8 @@ describe('page sizes at their boundaries', () => {
     const elsewhere = [`/v1/devices/${devices[0]!.id}/messages`, `/v1/devices/${devices[0]!.id}/history`, '/v1/revocations', `/v1/devices?family=${uid('nofam')}`];
     for (const list of elsewhere) {
       const sep = list.includes('?') ? '&' : '?';
-      for (const bookmark of [first.body.bookmark, 'garbage', '%00']) {
-        const res = await org1.admin.get(`${list}${sep}pageSize=1&bookmark=${bookmark === '%00' ? bookmark : encodeURIComponent(bookmark)}`);
+      for (const bookmark of [first.body.bookmark, 'garbage']) {
+        const res = await org1.admin.get(`${list}${sep}pageSize=1&bookmark=${encodeURIComponent(bookmark)}`);
         expect(res.status).toBe(400);
       }
     }
