@@ -36,6 +36,7 @@ export function text(fields: Fields, name: string, max = TEXT_MAX): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw invalid(`${name} must be a non-empty string of at most ${max} characters`);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(`${name} must not contain control characters`);
   return value;
 }

@@ -7,7 +7,7 @@ import {
   gatewayError,
   submitError,
 } from '../testing/fabric-errors';
-import { chaincodeErrorOf, classifyFabricError, GrpcCode, isChaincodeRefusal, isGatewayError } from './classify';
+import { chaincodeErrorOf, classifyFabricError, GrpcCode, isChaincodeRefusal, isGatewayError, ValidationCode } from './classify';
 
 describe('chaincode error codes win', () => {
   test('evaluate: "CODE: text" from the peer detail', () => {
@@ -105,9 +105,9 @@ describe('after the transaction went to the orderers', () => {
   });
 
   test('CommitError: MVCC and phantom read conflicts are retryable, other codes are not', () => {
-    expect(classifyFabricError(commitError(11))).toEqual({ kind: 'invalid-commit', validationCode: 11, retryable: true });
-    expect(classifyFabricError(commitError(12))).toEqual({ kind: 'invalid-commit', validationCode: 12, retryable: true });
-    expect(classifyFabricError(commitError(10))).toEqual({ kind: 'invalid-commit', validationCode: 10, retryable: false });
+    expect(classifyFabricError(commitError(ValidationCode.MVCC_READ_CONFLICT))).toEqual({ kind: 'invalid-commit', validationCode: 11, retryable: true });
+    expect(classifyFabricError(commitError(ValidationCode.PHANTOM_READ_CONFLICT))).toEqual({ kind: 'invalid-commit', validationCode: 12, retryable: true });
+    expect(classifyFabricError(commitError(ValidationCode.ENDORSEMENT_POLICY_FAILURE))).toEqual({ kind: 'invalid-commit', validationCode: 10, retryable: false });
   });
 });
 
@@ -116,7 +116,7 @@ describe('other failures', () => {
     expect(classifyFabricError(err)).toMatchObject({ kind: 'definite', code: 'INTERNAL' });
   });
 
-  test('isGatewayError decides by name and numeric code, not by class', () => {
+  test("isGatewayError: fabric-gateway's error classes, SubmitError included, not look-alikes", () => {
     expect(isGatewayError(submitError(14, 'x'))).toBe(true);
     expect(isGatewayError(gatewayError(14, 'x'))).toBe(true);
     expect(isGatewayError(Object.assign(new Error('x'), { name: 'SubmitError' }))).toBe(false);

@@ -1,8 +1,7 @@
 /**
- * What a fabric-gateway failure means for the caller. Decided by the error's kind (its `name`:
- * fabric-gateway exports EndorseError, SubmitError and CommitStatusError as types only, so
- * `instanceof` would fail at run time), its gRPC status `code`, and a chaincode error code found
- * with parseWireError. Message text is otherwise interpreted once: the peer's fixed phrase for a
+ * What a fabric-gateway failure means for the caller. Decided by the error's class (fabric-gateway
+ * exports its error classes as values, except SubmitError, a GatewayError told apart by its
+ * `name`), its gRPC status `code`, and a chaincode error code found with parseWireError. Message text is otherwise interpreted once: the peer's fixed phrase for a
  * chaincode server it cannot reach, which is an outage, not a fault of the request.
  *
  * | stage (error name)                 | condition                                              | fault                                |
@@ -24,35 +23,15 @@
  * nothing can commit. After a transaction has been handed to the orderers, only its commit
  * status can tell what happened (see FABRIC-NOTES.md: a BFT quorum error can still commit).
  */
+import { status } from '@grpc/grpc-js';
+import { CommitError, CommitStatusError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { ErrorCode, parseWireError, RegistryError } from '@iotreg/common';
 
-/** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
+/** gRPC status codes, as @grpc/grpc-js names them. */
+export const GrpcCode = status;
 
-/** Fabric transaction validation codes the gateway acts on (peer.TxValidationCode). */
-export const ValidationCode = {
-  VALID: 0,
-  MVCC_READ_CONFLICT: 11,
-  PHANTOM_READ_CONFLICT: 12,
-} as const;
+/** Fabric transaction validation codes (peer.TxValidationCode), as fabric-gateway exports them. */
+export const ValidationCode = StatusCode;
 
 export type FabricFault =
   /** The chaincode refused, with a code of ours. */
@@ -63,8 +42,6 @@ export type FabricFault =
   | { kind: 'unknown-outcome'; grpcCode?: number }
   /** Committed with a validation code other than VALID: nothing was written. */
   | { kind: 'invalid-commit'; validationCode: number; retryable: boolean };
-
-const GATEWAY_ERROR_NAMES = new Set(['GatewayError', 'EndorseError', 'SubmitError', 'CommitStatusError']);
 
 interface ErrorLike {
   name?: unknown;
@@ -78,10 +55,14 @@ function asErrorLike(err: unknown): ErrorLike | undefined {
   return typeof err === 'object' && err !== null ? (err as ErrorLike) : undefined;
 }
 
-/** True for fabric-gateway's GatewayError and its subclasses, decided by shape, not instanceof. */
-export function isGatewayError(err: unknown): boolean {
-  const e = asErrorLike(err);
-  return !!e && typeof e.name === 'string' && GATEWAY_ERROR_NAMES.has(e.name) && typeof e.code === 'number';
+/** True for fabric-gateway's GatewayError and its subclasses (EndorseError, SubmitError, CommitStatusError). */
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}
+
+/** SubmitError is exported as a type only; it is the GatewayError that names itself so. */
+function isSubmitError(err: unknown): boolean {
+  return isGatewayError(err) && err.name === 'SubmitError';
 }
 
 /** grpc-js prefixes a status message with "<code> <NAME>: "; that prefix is not the chaincode's. */
@@ -123,16 +104,15 @@ const SUBMIT_REFUSED_CODES = new Set<number>([
 
 export function classifyFabricError(err: unknown): FabricFault {
   if (err instanceof RegistryError) return { kind: 'chaincode', error: err };
+  if (err instanceof CommitError) {
+    return { kind: 'invalid-commit', validationCode: err.code, retryable: isRetryableValidationCode(err.code) };
+  }
   const e = asErrorLike(err);
   if (!e) return { kind: 'definite', code: 'INTERNAL' };
 
-  if (e.name === 'CommitError' && typeof e.code === 'number') {
-    return { kind: 'invalid-commit', validationCode: e.code, retryable: isRetryableValidationCode(e.code) };
-  }
-
   const grpcCode = typeof e.code === 'number' ? e.code : undefined;
-  if (e.name === 'CommitStatusError') return { kind: 'unknown-outcome', grpcCode };
-  if (e.name === 'SubmitError') {
+  if (err instanceof CommitStatusError) return { kind: 'unknown-outcome', grpcCode };
+  if (isSubmitError(err)) {
     if (grpcCode !== undefined && SUBMIT_REFUSED_CODES.has(grpcCode)) {
       return { kind: 'definite', code: grpcCode === GrpcCode.PERMISSION_DENIED ? 'FORBIDDEN' : 'INTERNAL', grpcCode };
     }
@@ -168,6 +148,5 @@ export function isRetryableValidationCode(code: number): boolean {
  * means "no such transaction", as opposed to the ledger being unreachable.
  */
 export function isChaincodeRefusal(err: unknown): boolean {
-  const e = asErrorLike(err);
-  return isGatewayError(err) && (e?.code === GrpcCode.UNKNOWN || e?.code === GrpcCode.ABORTED);
+  return isGatewayError(err) && (err.code === GrpcCode.UNKNOWN || err.code === GrpcCode.ABORTED);
 }

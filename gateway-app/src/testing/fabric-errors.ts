@@ -1,25 +1,13 @@
 /**
- * Errors shaped exactly like fabric-gateway's: the exported classes where the package exports
- * them at run time, plain objects with the right `name` where it exports only a type
- * (SubmitError), so the classification is tested the way it meets them.
+ * fabric-gateway's own error classes, built as the package builds them, so the classification is
+ * tested the way it meets them. SubmitError, exported as a type only, comes from its module.
  */
-import { Metadata, ServiceError } from '@grpc/grpc-js';
-import { CommitError, CommitStatusError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
-
-export const STATUS_NAMES: Record<number, string> = {
-  1: 'CANCELLED',
-  2: 'UNKNOWN',
-  3: 'INVALID_ARGUMENT',
-  4: 'DEADLINE_EXCEEDED',
-  7: 'PERMISSION_DENIED',
-  9: 'FAILED_PRECONDITION',
-  10: 'ABORTED',
-  13: 'INTERNAL',
-  14: 'UNAVAILABLE',
-};
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
+import { SubmitError } from '@hyperledger/fabric-gateway/dist/submiterror';
 
 function serviceError(code: number, details: string): ServiceError {
-  return Object.assign(new Error(`${code} ${STATUS_NAMES[code] ?? 'CODE'}: ${details}`), {
+  return Object.assign(new Error(`${code} ${status[code] ?? 'CODE'}: ${details}`), {
     code,
     details,
     metadata: new Metadata(),
@@ -45,21 +33,17 @@ export function endorseError(code: number, text: string, detailMessages: string[
   return new EndorseError({ ...properties(code, text, detailMessages), transactionId });
 }
 
-/** fabric-gateway exports SubmitError as a type only: what arrives is an Error named "SubmitError". */
-export function submitError(code: number, text: string, transactionId = 'tx'): Error {
-  const props = properties(code, text, []);
-  const err = new Error(props.message);
-  err.name = 'SubmitError';
-  return Object.assign(err, { code, details: props.details, cause: props.cause, transactionId });
+export function submitError(code: number, text: string, transactionId = 'tx'): SubmitError {
+  return new SubmitError({ ...properties(code, text, []), transactionId });
 }
 
 export function commitStatusError(code: number, text: string, transactionId = 'tx'): CommitStatusError {
   return new CommitStatusError({ ...properties(code, text, []), transactionId });
 }
 
-export function commitError(validationCode: number, transactionId = 'tx'): CommitError {
+export function commitError(validationCode: (typeof StatusCode)[keyof typeof StatusCode], transactionId = 'tx'): CommitError {
   return new CommitError({
-    code: validationCode as ConstructorParameters<typeof CommitError>[0]['code'],
+    code: validationCode,
     transactionId,
     message: `Transaction ${transactionId} failed to commit with status code ${validationCode}`,
   });
