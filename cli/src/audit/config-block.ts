@@ -37,17 +37,23 @@ export function decodeConfigBlock(bytes: Uint8Array): DecodedConfigBlock | { rea
   const envelopeBytes = data[0];
   if (data.length !== 1 || !envelopeBytes) return { reason: 'a config block holds exactly one envelope' };
   try {
-    const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8());
-    const type = common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array()).getType();
-    if (type !== common.HeaderType.CONFIG) return { reason: `block ${header.getNumber()} is not a config block` };
-    const config = common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()).getConfig();
-    const orderers = config?.getChannelGroup()?.getGroupsMap().get('Orderer')?.getValuesMap().get('Orderers');
-    if (!orderers) return { reason: `config block ${header.getNumber()} has no BFT consenter mapping` };
-    const consenters = common.Orderers.deserializeBinary(orderers.getValue_asU8())
-      .getConsenterMappingList()
-      .map((c) => ({ id: c.getId(), mspId: c.getMspId(), identity: Buffer.from(c.getIdentity_asU8()).toString('utf8') }));
+    const consenters = consenterMapping(envelopeBytes, header.getNumber());
+    if ('reason' in consenters) return consenters;
     return { number: header.getNumber(), hash: blockHash(header).toString('hex'), consenters };
   } catch {
     return { reason: 'the config block does not decode as a channel configuration' };
   }
+}
+
+/** The BFT consenters of the channel configuration in a config block's one envelope. */
+function consenterMapping(envelopeBytes: Uint8Array, blockNumber: number): ConfigConsenter[] | { reason: string } {
+  const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8());
+  const type = common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array()).getType();
+  if (type !== common.HeaderType.CONFIG) return { reason: `block ${blockNumber} is not a config block` };
+  const config = common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()).getConfig();
+  const orderers = config?.getChannelGroup()?.getGroupsMap().get('Orderer')?.getValuesMap().get('Orderers');
+  if (!orderers) return { reason: `config block ${blockNumber} has no BFT consenter mapping` };
+  return common.Orderers.deserializeBinary(orderers.getValue_asU8())
+    .getConsenterMappingList()
+    .map((c) => ({ id: c.getId(), mspId: c.getMspId(), identity: Buffer.from(c.getIdentity_asU8()).toString('utf8') }));
 }

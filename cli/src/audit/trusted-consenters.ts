@@ -66,19 +66,34 @@ export function trustedConsenters(
   const pinnedConfig = trust.configBlock !== undefined || trust.configBlockSha256 !== undefined;
   if (pinnedConfig && trust.consenters !== undefined) return { reason: 'give pinned consenters or a pinned config block, not both' };
 
-  let resolved: TrustedConsenters | { reason: string };
-  if (pinnedConfig) resolved = fromConfigBlock(trust, bundle, signedConfigBlock);
-  else if (trust.consenters !== undefined) resolved = fromPinnedCertificates(trust.consenters, bundle);
-  else if (ca !== undefined && trust.minConsenters !== undefined) resolved = fromBundleUnderCa(bundle);
-  else {
-    return {
-      reason:
-        'no trusted consenter set: pin the consenter certificates, pin a config block, ' +
-        "or give the orderer org's CA together with a minimum number of consenters",
-    };
-  }
+  const resolved = resolveSource(trust, bundle, signedConfigBlock, ca);
   if ('reason' in resolved) return resolved;
+  return checkConsenters(resolved, ca, trust.minConsenters);
+}
 
+/** The consenter set from the one trust source the auditor gave. */
+function resolveSource(
+  trust: ProofTrust,
+  bundle: TransactionProof,
+  signedConfigBlock: number | undefined,
+  ca: X509Certificate | undefined,
+): TrustedConsenters | { reason: string } {
+  if (trust.configBlock !== undefined || trust.configBlockSha256 !== undefined) return fromConfigBlock(trust, bundle, signedConfigBlock);
+  if (trust.consenters !== undefined) return fromPinnedCertificates(trust.consenters, bundle);
+  if (ca !== undefined && trust.minConsenters !== undefined) return fromBundleUnderCa(bundle);
+  return {
+    reason:
+      'no trusted consenter set: pin the consenter certificates, pin a config block, ' +
+      "or give the orderer org's CA together with a minimum number of consenters",
+  };
+}
+
+/** Every consenter holds the orderer role (and was issued by the CA, when given); n meets the minimum. */
+function checkConsenters(
+  resolved: TrustedConsenters,
+  ca: X509Certificate | undefined,
+  minConsenters: number | undefined,
+): TrustedConsenters | { reason: string } {
   for (const certificate of resolved.byId.values()) {
     if (!hasOrdererRole(certificate)) return { reason: `consenter ${subjectOf(certificate)} does not carry the orderer role (OU=${ORDERER_OU})` };
     if (ca && !(certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
@@ -86,8 +101,8 @@ export function trustedConsenters(
     }
   }
   if (resolved.n === 0) return { reason: 'the trusted consenter set is empty' };
-  if (trust.minConsenters !== undefined && resolved.n < trust.minConsenters) {
-    return { reason: `${resolved.source} has ${resolved.n} consenter(s), fewer than the ${trust.minConsenters} required` };
+  if (minConsenters !== undefined && resolved.n < minConsenters) {
+    return { reason: `${resolved.source} has ${resolved.n} consenter(s), fewer than the ${minConsenters} required` };
   }
   return resolved;
 }
