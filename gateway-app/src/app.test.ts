@@ -1,4 +1,5 @@
 import { ERROR_STATUS, ErrorCode, RegistryError } from '@iotreg/common';
+import { INTERNAL_MESSAGE } from './http/errors';
 import { fakeRegistry, RegistryMethod } from './testing/fake-registry';
 import { deviceRecord, Harness, newDeviceKey, RELAY, signStatement, startHarness, TOKENS, TX_ID } from './testing/harness';
 
@@ -477,13 +478,25 @@ describe('unknown routes', () => {
 
 describe('error mapping', () => {
   const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
-  test.each(codes)('%s from the registry', async (code) => {
+  test.each(codes.filter((code) => code !== 'INTERNAL'))('%s from the registry', async (code) => {
     h.fake.handlers.getDevice = async () => {
       throw new RegistryError(code, `the ${code} text`);
     };
     const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin });
     expect(res.status).toBe(ERROR_STATUS[code]);
     expect(res.body).toEqual({ error: { code, message: `the ${code} text` } });
+  });
+
+  test("INTERNAL from the chaincode: a 500 without the exception's text, which goes to the log with the request ID", async () => {
+    h.fake.handlers.getDevice = async () => {
+      throw new RegistryError('INTERNAL', "TypeError: Cannot read properties of undefined (reading 'keyId') at /srv/chaincode/dist/devices.js:88");
+    };
+    const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin, headers: { 'x-request-id': 'trace-500' } });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
+    expect(res.text).not.toContain('TypeError');
+    const logged = h.logs.find((line) => line.requestId === 'trace-500' && line.level >= 50);
+    expect(JSON.stringify(logged)).toContain('reading \'keyId\'');
   });
 
   test('OUTCOME_UNKNOWN carries the transaction ID', async () => {
@@ -501,7 +514,7 @@ describe('error mapping', () => {
     };
     const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin });
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
   });
 });
 
@@ -548,12 +561,18 @@ describe('operations', () => {
   test('metrics: Prometheus text with request counts by route template', async () => {
     h.fake.handlers.getDevice = async () => deviceRecord(device);
     await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin });
-    const res = await h.request('GET', '/metrics');
+    const res = await h.request('GET', '/metrics', { token: TOKENS.auditor });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/iotreg_gateway_http_requests_total\{method="GET",route="\/v1\/devices\/\{id\}",status="200"\} \d+/);
     expect(res.text).toContain('iotreg_gateway_http_request_duration_seconds_bucket');
   });
+});
+
+test('metrics are not public: 401 without a token, 403 for a vendor, 200 for auditor and admin', async () => {
+  expect((await h.request('GET', '/metrics')).status).toBe(401);
+  expect((await h.request('GET', '/metrics', { token: TOKENS.vendor })).status).toBe(403);
+  expect((await h.request('GET', '/metrics', { token: TOKENS.admin })).status).toBe(200);
 });
 
 describe('limits', () => {

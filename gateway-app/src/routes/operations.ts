@@ -101,9 +101,12 @@ export const operationRoutes = [
     method: 'get',
     path: '/metrics',
     operationId: 'metrics',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics (auditor or admin token)',
+    description:
+      'Request counts, latencies, ledger calls, open event streams and process figures: operational detail that is not ' +
+      "public. Scrape with the org's auditor (or admin) bearer token.",
     tag: 'Events and operations',
-    access: { kind: 'public' },
+    access: { kind: 'token', roles: ['auditor', 'admin'] },
     success: { status: 200, description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' },
     raw: async ({ res, deps }) => {
       res.status(200).type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -35,6 +35,8 @@ export interface Harness {
   gateway: GatewayApp;
   metrics: Metrics;
   stateDir: string;
+  /** Every log line the gateway wrote (warn and above), parsed. */
+  logs: { level: number; requestId?: string; [field: string]: unknown }[];
   request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   close(options?: { keepState?: boolean }): Promise<void>;
 }
@@ -61,12 +63,14 @@ export async function startHarness(
   const fake = options.fake ?? fakeRegistry();
   const metrics = createMetrics({ defaultMetrics: false });
   const idempotency = await IdempotencyStore.open(stateDir, 3_600_000);
+  const logs: Harness['logs'] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Harness['logs'][number]) });
   const gateway = createApp({
     registry: fake.registry,
     tokens: new TokenTable(IDENTITIES),
     relayIdentity: RELAY,
     idempotency,
-    logger: pino({ level: 'silent' }),
+    logger,
     metrics,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     tls: false,
@@ -84,6 +88,7 @@ export async function startHarness(
     gateway,
     metrics,
     stateDir,
+    logs,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
