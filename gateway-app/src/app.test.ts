@@ -24,10 +24,15 @@ const committed = (result: unknown) => async () => ({ result, txId: TX_ID, block
 const REGISTER_PROOF = signStatement(device.privateKey, { action: 'register', deviceId: device.deviceId, keyId: device.keyId });
 const registerBody = () => ({ deviceId: device.deviceId, publicKeyPem: device.publicKeyPem, family: 'thermo', proof: REGISTER_PROOF });
 
+/** A body signed by `device`, as a device-signed write carries it. */
+const deviceSigned = (payload: Record<string, string | number>) => ({ payload, signature: signStatement(device.privateKey, payload) });
+
 const reportBody = (overrides: Record<string, unknown> = {}) => ({
   payload: { action: 'config-report', deviceId: 'sensor-1', seq: 3, sha256: HEX, ...overrides },
   signature: 'c2lnbmF0dXJl',
 });
+const SIGNED_REPORT = deviceSigned({ action: 'config-report', deviceId: 'sensor-1', seq: 3, sha256: HEX });
+const signedReport = () => SIGNED_REPORT;
 
 describe('authentication', () => {
   test('401 without a token, with WWW-Authenticate', async () => {
@@ -190,21 +195,19 @@ describe('every route calls the registry with validated values', () => {
   });
 
   test('device-signed writes need no token and are relayed as the relay identity', async () => {
+    h.fake.handlers.getDevice = async () => deviceRecord(device);
     h.fake.handlers.reportConfig = committed({ deviceId: 'sensor-1', configDrift: false });
-    const res = await h.request('POST', '/v1/devices/sensor-1/config/report', { body: reportBody() });
+    const res = await h.request('POST', '/v1/devices/sensor-1/config/report', { body: signedReport() });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ deviceId: 'sensor-1', configDrift: false, txId: TX_ID });
-    expect(h.fake.calls).toEqual([{ method: 'reportConfig', as: RELAY, request: reportBody() }]);
+    expect(h.fake.callsTo('reportConfig')).toEqual([{ method: 'reportConfig', as: RELAY, request: signedReport() }]);
 
     h.fake.handlers.reportFirmware = committed({ deviceId: 'sensor-1' });
-    const firmware = {
-      payload: { action: 'firmware-report', deviceId: 'sensor-1', seq: 4, family: 'thermo', version: '1.0.0', sha256: HEX },
-      signature: 'c2ln',
-    };
+    const firmware = deviceSigned({ action: 'firmware-report', deviceId: 'sensor-1', seq: 4, family: 'thermo', version: '1.0.0', sha256: HEX });
     expect((await h.request('POST', '/v1/devices/sensor-1/firmware', { body: firmware })).status).toBe(201);
     expect(h.fake.callsTo('reportFirmware')[0]).toEqual({ method: 'reportFirmware', as: RELAY, request: firmware });
 
-    const anchor = { payload: { action: 'anchor', deviceId: 'sensor-1', seq: 5, digest: HEX }, signature: 'c2ln' };
+    const anchor = deviceSigned({ action: 'anchor', deviceId: 'sensor-1', seq: 5, digest: HEX });
     h.fake.handlers.anchorMessage = committed({ deviceId: 'sensor-1', seq: 5, digest: HEX, keyId: device.keyId, anchoredAt: 'x' });
     const anchored = await h.request('POST', '/v1/devices/sensor-1/messages', { body: anchor });
     expect(anchored.status).toBe(201);
@@ -213,8 +216,9 @@ describe('every route calls the registry with validated values', () => {
   });
 
   test('a token on a device-signed write changes nothing: still relayed', async () => {
+    h.fake.handlers.getDevice = async () => deviceRecord(device);
     h.fake.handlers.reportConfig = committed({});
-    await h.request('POST', '/v1/devices/sensor-1/config/report', { token: TOKENS.admin, body: reportBody() });
+    await h.request('POST', '/v1/devices/sensor-1/config/report', { token: TOKENS.admin, body: signedReport() });
     expect(h.fake.callsTo('reportConfig')[0]?.as).toBe(RELAY);
   });
 

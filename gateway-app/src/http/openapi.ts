@@ -84,7 +84,11 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
   if (route.write) {
     responses['422'] = errorResponse('BAD_SIGNATURE, REPLAYED_SEQ, VERSION_NOT_NEWER, KEY_NOT_VALID or RULE_VIOLATION');
   }
-  responses['429'] = errorResponse('RATE_LIMITED: see Retry-After');
+  responses['429'] = errorResponse(
+    access.kind === 'token'
+      ? 'RATE_LIMITED: see Retry-After'
+      : 'RATE_LIMITED: see Retry-After. Requests without a valid bearer token share a much smaller budget per client address (limits.unauthenticatedRatePerSecond, default 20/s)',
+  );
   if (route.access.kind !== 'public' || route.ledger) {
     responses['503'] = errorResponse(
       route.write
@@ -92,6 +96,7 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
         : 'LEDGER_UNAVAILABLE: the ledger is unreachable',
     );
   }
+  for (const [status, description] of Object.entries(route.errors ?? {})) responses[status] = errorResponse(description);
   return responses;
 }
 
@@ -135,8 +140,12 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
         : IdempotencyHeaders
       : route.headers;
     const deviceSigned = route.access.kind === 'device-signed'
-      ? '\n\nNo credentials: the body is signed by the device (see the request schema) and verified by the chaincode; ' +
-        'payload.deviceId must equal the device in the path. The gateway relays it with its own relay identity.'
+      ? '\n\nNo credentials: the body is signed by the device (see the request schema); payload.deviceId must equal the ' +
+        "device in the path. The gateway checks the signature against the device's current key (read from the ledger, " +
+        'cached a few seconds) before anything is stored or sent, then relays the write with its own relay identity and ' +
+        "the chaincode checks it again. An unknown device and a signature that is not by the device's current key get " +
+        'the same answer, 422 BAD_SIGNATURE (never 404); only a correctly signed write learns that the device is not ' +
+        'active (422 KEY_NOT_VALID). Idempotency-Key: refused writes are not stored; use a random key (e.g. a UUID) per write.'
       : '';
     registry.registerPath({
       method: route.method,

@@ -62,7 +62,9 @@ export async function startHarness(
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'iotreg-gw-'));
   const fake = options.fake ?? fakeRegistry();
   const metrics = createMetrics({ defaultMetrics: false });
-  const idempotency = await IdempotencyStore.open(stateDir, 3_600_000);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const idempotency = await IdempotencyStore.open(stateDir, 3_600_000, { maxRecordsPerCaller: limits.idempotencyRecordsPerCaller });
+  await idempotency.firstSweep;
   const logs: Harness['logs'] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Harness['logs'][number]) });
   const gateway = createApp({
@@ -72,7 +74,7 @@ export async function startHarness(
     idempotency,
     logger,
     metrics,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     tls: false,
     ...(options.now ? { now: options.now } : {}),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
