@@ -215,7 +215,7 @@ describe('GET /v1/events: limits', () => {
     const refused = await open(TOKENS.admin);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await refused.json()).error.code).toBe('RATE_LIMITED');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
     expect(streams).toHaveLength(2); // the ledger was not asked for the refused one
 
     first.abort();
@@ -244,7 +244,7 @@ describe('GET /v1/events: limits', () => {
     // height 1000, 100 blocks back: block 900 is the earliest
     const far = await open(TOKENS.admin, '/v1/events?since=0');
     expect(far.status).toBe(403);
-    expect((await far.json()).error.message).toContain('block 900 or later');
+    expect(((await far.json()) as { error: { message: string } }).error.message).toContain('block 900 or later');
     const resumed = await fetch(h.url + '/v1/events', { headers: { authorization: `Bearer ${TOKENS.vendor}`, 'last-event-id': '899-3' } });
     expect(resumed.status).toBe(403);
     expect(streams).toHaveLength(0);
