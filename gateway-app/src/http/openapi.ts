@@ -5,6 +5,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import type { AnyRoute } from './route';
+import { PAGE_SCAN_FACTOR, PAGE_SCAN_MAX } from '@iotreg/common';
 import { ErrorBodySchema, z } from './schemas';
 
 const DESCRIPTION = `REST gateway of one member organisation to the IoT device trust registry (Hyperledger Fabric).
@@ -27,10 +28,21 @@ Ask \`GET /v1/transactions/{txId}\`, or repeat the request with the same \`Idemp
 **Idempotency.** Every write accepts \`Idempotency-Key\` (1-255 of [A-Za-z0-9._:-]). The first final answer
 (2xx or 4xx) for a caller and key is stored; the same request again gets that answer with
 \`Idempotent-Replayed: true\`, a different request with the same key gets 409 IDEMPOTENCY_CONFLICT, and a
-repeat while the first is still running waits for it. Keys are kept for 24 hours (configurable).
+repeat while the first is still running waits for it. Keys are kept for 24 hours (configurable). Only answers to
+authenticated requests are stored (a bearer token, or a device-signed write whose signature the gateway verified), and
+each caller holds at most 100 000 keys (configurable): a new key beyond that is 429 RATE_LIMITED with Retry-After. Use a
+random key (a UUID) per write.
+
+**Rate limits.** Per bearer token 500 requests/s (burst 1000); requests without a valid bearer token (devices, health,
+anyone) share 20 requests/s (burst 100) per client address. Beyond them: 429 RATE_LIMITED with Retry-After.
+
+**Unexpected failures** are 500 INTERNAL with a generic message; the detail is in the gateway's log under the
+answer's \`X-Request-Id\`.
 
 **Lists** take \`?pageSize\` (1..1000, default 100) and \`?bookmark\`, and answer \`{"items": [...], "bookmark"}\`;
-the bookmark is "" on the last page.
+the bookmark is "" on the last page. A page reads at most ${PAGE_SCAN_FACTOR} × pageSize records of the ledger (at most
+${PAGE_SCAN_MAX}, never fewer than pageSize): with a filter that keeps few of them, a page may hold fewer items than
+pageSize, or none, and still carry a non-empty bookmark. Go on until the bookmark is "", not until a page is short.
 
 Bodies are JSON (\`Content-Type: application/json\`), at most 64 KiB.`;
 
