@@ -81,6 +81,29 @@ describe('device-signed writes are checked at the gateway before the peers and t
     expect(h.fake.callsTo('getDevice')).toHaveLength(2);
   });
 
+  test("a rotation through this gateway forgets the device's cached key at once", async () => {
+    h.fake.handlers.getDevice = async () => deviceRecord(device);
+    const forger = newDeviceKey(device.deviceId);
+    expect((await post(device.deviceId, anchorBy(forger, device.deviceId, 1))).status).toBe(422); // caches the old key
+    const next = newDeviceKey(device.deviceId);
+    h.fake.handlers.rotateKey = async () => ({ result: deviceRecord(next), txId: TX_ID, blockNumber: 5 });
+    const proof = signStatement(next.privateKey, { action: 'rotate' });
+    const rotated = await h.request('POST', `/v1/devices/${device.deviceId}/keys`, { token: TOKENS.admin, body: { publicKeyPem: next.publicKeyPem, proofOld: proof, proofNew: proof } });
+    expect(rotated.status).toBe(200);
+    h.fake.handlers.getDevice = async () => deviceRecord(next);
+    // within the second in which a failed key is not read again, yet the new key is accepted
+    expect((await post(device.deviceId, anchorBy(next, device.deviceId, 2))).status).toBe(201);
+  });
+
+  test('an unknown device is not cached: once registered, its first write is accepted', async () => {
+    h.fake.handlers.getDevice = async () => {
+      throw new RegistryError('NOT_FOUND', 'device not found');
+    };
+    expect((await post(device.deviceId, anchorBy(device, device.deviceId, 1))).status).toBe(422);
+    h.fake.handlers.getDevice = async () => deviceRecord(device);
+    expect((await post(device.deviceId, anchorBy(device, device.deviceId, 1))).status).toBe(201);
+  });
+
   test('a correct signature of a device that is not active: 422 KEY_NOT_VALID, as the chaincode says, not submitted', async () => {
     h.fake.handlers.getDevice = async () => deviceRecord(device, { status: 'suspended' });
     const res = await post(device.deviceId, anchorBy(device, device.deviceId, 1), 'k-3');

@@ -40,7 +40,9 @@ export interface DeviceWriteCheckOptions {
 /**
  * A cached key that fails to verify is read again, at most once a second per device, so a device
  * that just rotated its key is not refused for the cache's whole TTL, and forgeries against one
- * device cost at most one ledger read a second.
+ * device cost at most one ledger read a second. Writes through this gateway that change a device
+ * (rotation, status) forget its entry at once; a change through another org's gateway is seen
+ * after a second at most. Unknown devices are not cached: a device may be registered any moment.
  */
 const MIN_REFRESH_MS = 1_000;
 
@@ -56,6 +58,11 @@ export class DeviceWriteCheck {
     this.#ttlMs = options.ttlMs;
     this.#now = options.now ?? Date.now;
     this.#maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  /** Drops what is cached of a device (this gateway just changed it). */
+  forget(deviceId: string): void {
+    this.#cache.delete(deviceId);
   }
 
   /** Resolves when `signature` over `payload` is by the current key of active device `deviceId`; else throws. */
@@ -85,7 +92,8 @@ export class DeviceWriteCheck {
       entry = { device, ...(key ? { key } : {}), at: this.#now() };
     } catch (err) {
       if (!(err instanceof RegistryError && err.code === 'NOT_FOUND')) throw err;
-      entry = { at: this.#now() };
+      this.#cache.delete(deviceId);
+      return { at: this.#now() };
     }
     this.#cache.delete(deviceId);
     this.#cache.set(deviceId, entry);

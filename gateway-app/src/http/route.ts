@@ -280,6 +280,10 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
   } else {
     response = await execute();
   }
+  const changedDevice = (params as { id?: unknown } | undefined)?.id;
+  if (spec.write && spec.access.kind !== 'device-signed' && typeof changedDevice === 'string') {
+    deps.deviceWrites.forget(changedDevice); // a rotation or status change: the next device write reads the key again
+  }
   if (res.headersSent) return; // the deadline answered first; a final answer was still stored for a retry
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
   if (response.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="iotreg"');
