@@ -48,9 +48,9 @@ test('a write for a device that does not exist: 422 like a forgery (not 404), an
   const headers = { 'idempotency-key': `k-${device.id}` };
   const early = await anonymous.post(`/v1/devices/${device.id}/messages`, body, { headers });
   expect([early.status, early.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
-  expect(early.body.error.message).toBe(
-    (await anonymous.post(`/v1/devices/${uid('never')}/messages`, signed(device, 'anchor', 1, { digest: DIGEST }))).body.error.message,
-  );
+  const never = newDevice(uid('never'));
+  const other = await anonymous.post(`/v1/devices/${never.id}/messages`, signed(never, 'anchor', 1, { digest: DIGEST }));
+  expect(other.body).toEqual(early.body);
 
   // Once the device exists, the same request with the same key is answered afresh, not replayed.
   expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
