@@ -12,7 +12,7 @@ const DESCRIPTION = `REST gateway of one member organisation to the IoT device t
 
 **Authentication.** \`Authorization: Bearer <token>\` (scheme "bearer"); each token stands for one Fabric identity of
 this organisation with a role (admin, vendor or auditor). Device-originated writes carry no token: their body is
-signed by the device's registered key and the chaincode verifies it. Device-authenticated reads (scheme "device")
+signed by the device's registered key, which the gateway checks before relaying and the chaincode checks again. Device-authenticated reads (scheme "device")
 use \`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`.
 
 **Errors.** Always \`{"error": {"code", "message"}}\`: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 FORBIDDEN,
