@@ -44,8 +44,9 @@ describe.each(ORGS)('gateway of %s', (org) => {
     }
   });
 
-  test('/metrics is Prometheus text', async () => {
-    const res = await anonymous().get('/metrics');
+  test('/metrics is Prometheus text, for the auditor token only (401 without one)', async () => {
+    expect((await anonymous().get('/metrics')).status).toBe(401);
+    const res = await client(org, 'auditor').get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(res.body).toMatch(/^# HELP /m);

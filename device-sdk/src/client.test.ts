@@ -151,11 +151,15 @@ describe('device-signed writes', () => {
     await expect(client.sendConfigReport(H)).resolves.toMatchObject({ txId: 'tx11' });
     await expect(client.sendFirmwareReport('fam', '2.0.1', H)).resolves.toMatchObject({ txId: 'tx12' });
     await expect(client.anchor(H)).resolves.toMatchObject({ digest: H, seq: 13 });
-    expect(gateway.writes.map((w) => [w.path, w.idempotencyKey, w.body.payload.action, w.body.payload.seq])).toEqual([
-      ['/v1/devices/site%3Aalice/config/report', 'seq-11', 'config-report', 11],
-      ['/v1/devices/site%3Aalice/firmware', 'seq-12', 'firmware-report', 12],
-      ['/v1/devices/site%3Aalice/messages', 'seq-13', 'anchor', 13],
+    expect(gateway.writes.map((w) => [w.path, w.body.payload.action, w.body.payload.seq])).toEqual([
+      ['/v1/devices/site%3Aalice/config/report', 'config-report', 11],
+      ['/v1/devices/site%3Aalice/firmware', 'firmware-report', 12],
+      ['/v1/devices/site%3Aalice/messages', 'anchor', 13],
     ]);
+    // Idempotency keys are random (a UUID each), not derived from anything guessable such as seq.
+    const keys = gateway.writes.map((w) => w.idempotencyKey);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(keys).size).toBe(3);
   });
 
   test('a refused write surfaces as a GatewayRequestError; syncSeq moves past what the ledger holds', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Device, DeviceStatus, Endpoint, KeyValidity, MessageAnchor, SignedPayload } from '@iotreg/common';
 import { parsePublicKey } from '@iotreg/common';
 import { SeqCounter, SignedActions } from './actions';
@@ -137,13 +138,14 @@ export class DeviceClient {
   }
 
   /**
-   * Device writes carry `Idempotency-Key: seq-<seq>`: the seq already makes each body usable once,
-   * so a resend after OUTCOME_UNKNOWN gets the first answer instead of REPLAYED_SEQ.
+   * Each device write carries a random `Idempotency-Key`, the same on every resend of that body, so
+   * a resend after OUTCOME_UNKNOWN gets the first answer instead of REPLAYED_SEQ. Random, not
+   * derived from seq: a guessable key would let anyone who learns it probe the gateway's store.
    */
   async #write<T>(suffix: string, body: SignedPayload): Promise<T> {
     const init: RequestInit = {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `seq-${body.payload.seq}` },
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
       body: JSON.stringify(body),
     };
     const path = `/v1/devices/${encodeURIComponent(this.deviceId)}/${suffix}`;

@@ -1,4 +1,5 @@
 import { ERROR_STATUS, ErrorCode, RegistryError } from '@iotreg/common';
+import { INTERNAL_MESSAGE } from './http/errors';
 import { fakeRegistry, RegistryMethod } from './testing/fake-registry';
 import { deviceRecord, Harness, newDeviceKey, RELAY, signStatement, startHarness, TOKENS, TX_ID } from './testing/harness';
 
@@ -23,10 +24,15 @@ const committed = (result: unknown) => async () => ({ result, txId: TX_ID, block
 const REGISTER_PROOF = signStatement(device.privateKey, { action: 'register', deviceId: device.deviceId, keyId: device.keyId });
 const registerBody = () => ({ deviceId: device.deviceId, publicKeyPem: device.publicKeyPem, family: 'thermo', proof: REGISTER_PROOF });
 
+/** A body signed by `device`, as a device-signed write carries it. */
+const deviceSigned = (payload: Record<string, string | number>) => ({ payload, signature: signStatement(device.privateKey, payload) });
+
 const reportBody = (overrides: Record<string, unknown> = {}) => ({
   payload: { action: 'config-report', deviceId: 'sensor-1', seq: 3, sha256: HEX, ...overrides },
   signature: 'c2lnbmF0dXJl',
 });
+const SIGNED_REPORT = deviceSigned({ action: 'config-report', deviceId: 'sensor-1', seq: 3, sha256: HEX });
+const signedReport = () => SIGNED_REPORT;
 
 describe('authentication', () => {
   test('401 without a token, with WWW-Authenticate', async () => {
@@ -189,21 +195,19 @@ describe('every route calls the registry with validated values', () => {
   });
 
   test('device-signed writes need no token and are relayed as the relay identity', async () => {
+    h.fake.handlers.getDevice = async () => deviceRecord(device);
     h.fake.handlers.reportConfig = committed({ deviceId: 'sensor-1', configDrift: false });
-    const res = await h.request('POST', '/v1/devices/sensor-1/config/report', { body: reportBody() });
+    const res = await h.request('POST', '/v1/devices/sensor-1/config/report', { body: signedReport() });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ deviceId: 'sensor-1', configDrift: false, txId: TX_ID });
-    expect(h.fake.calls).toEqual([{ method: 'reportConfig', as: RELAY, request: reportBody() }]);
+    expect(h.fake.callsTo('reportConfig')).toEqual([{ method: 'reportConfig', as: RELAY, request: signedReport() }]);
 
     h.fake.handlers.reportFirmware = committed({ deviceId: 'sensor-1' });
-    const firmware = {
-      payload: { action: 'firmware-report', deviceId: 'sensor-1', seq: 4, family: 'thermo', version: '1.0.0', sha256: HEX },
-      signature: 'c2ln',
-    };
+    const firmware = deviceSigned({ action: 'firmware-report', deviceId: 'sensor-1', seq: 4, family: 'thermo', version: '1.0.0', sha256: HEX });
     expect((await h.request('POST', '/v1/devices/sensor-1/firmware', { body: firmware })).status).toBe(201);
     expect(h.fake.callsTo('reportFirmware')[0]).toEqual({ method: 'reportFirmware', as: RELAY, request: firmware });
 
-    const anchor = { payload: { action: 'anchor', deviceId: 'sensor-1', seq: 5, digest: HEX }, signature: 'c2ln' };
+    const anchor = deviceSigned({ action: 'anchor', deviceId: 'sensor-1', seq: 5, digest: HEX });
     h.fake.handlers.anchorMessage = committed({ deviceId: 'sensor-1', seq: 5, digest: HEX, keyId: device.keyId, anchoredAt: 'x' });
     const anchored = await h.request('POST', '/v1/devices/sensor-1/messages', { body: anchor });
     expect(anchored.status).toBe(201);
@@ -212,8 +216,9 @@ describe('every route calls the registry with validated values', () => {
   });
 
   test('a token on a device-signed write changes nothing: still relayed', async () => {
+    h.fake.handlers.getDevice = async () => deviceRecord(device);
     h.fake.handlers.reportConfig = committed({});
-    await h.request('POST', '/v1/devices/sensor-1/config/report', { token: TOKENS.admin, body: reportBody() });
+    await h.request('POST', '/v1/devices/sensor-1/config/report', { token: TOKENS.admin, body: signedReport() });
     expect(h.fake.callsTo('reportConfig')[0]?.as).toBe(RELAY);
   });
 
@@ -478,13 +483,25 @@ describe('unknown routes', () => {
 
 describe('error mapping', () => {
   const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
-  test.each(codes)('%s from the registry', async (code) => {
+  test.each(codes.filter((code) => code !== 'INTERNAL'))('%s from the registry', async (code) => {
     h.fake.handlers.getDevice = async () => {
       throw new RegistryError(code, `the ${code} text`);
     };
     const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin });
     expect(res.status).toBe(ERROR_STATUS[code]);
     expect(res.body).toEqual({ error: { code, message: `the ${code} text` } });
+  });
+
+  test("INTERNAL from the chaincode: a 500 without the exception's text, which goes to the log with the request ID", async () => {
+    h.fake.handlers.getDevice = async () => {
+      throw new RegistryError('INTERNAL', "TypeError: Cannot read properties of undefined (reading 'keyId') at /srv/chaincode/dist/devices.js:88");
+    };
+    const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin, headers: { 'x-request-id': 'trace-500' } });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
+    expect(res.text).not.toContain('TypeError');
+    const logged = h.logs.find((line) => line.requestId === 'trace-500' && line.level >= 50);
+    expect(JSON.stringify(logged)).toContain('reading \'keyId\'');
   });
 
   test('OUTCOME_UNKNOWN carries the transaction ID', async () => {
@@ -502,7 +519,7 @@ describe('error mapping', () => {
     };
     const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin });
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(res.body).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
   });
 });
 
@@ -549,12 +566,18 @@ describe('operations', () => {
   test('metrics: Prometheus text with request counts by route template', async () => {
     h.fake.handlers.getDevice = async () => deviceRecord(device);
     await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin });
-    const res = await h.request('GET', '/metrics');
+    const res = await h.request('GET', '/metrics', { token: TOKENS.auditor });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/iotreg_gateway_http_requests_total\{method="GET",route="\/v1\/devices\/\{id\}",status="200"\} \d+/);
     expect(res.text).toContain('iotreg_gateway_http_request_duration_seconds_bucket');
   });
+});
+
+test('metrics are not public: 401 without a token, 403 for a vendor, 200 for auditor and admin', async () => {
+  expect((await h.request('GET', '/metrics')).status).toBe(401);
+  expect((await h.request('GET', '/metrics', { token: TOKENS.vendor })).status).toBe(403);
+  expect((await h.request('GET', '/metrics', { token: TOKENS.admin })).status).toBe(200);
 });
 
 describe('limits', () => {

@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './http/openapi';
 import { AnyRoute, expressPath, mount } from './http/route';
 import { BATCH_BODY_LIMIT_BYTES } from './http/schemas';
 import { EventStreams } from './http/sse';
+import { DeviceWriteCheck } from './http/device-writes';
 import type { Metrics } from './metrics';
 import type { Registry } from './registry/registry';
 import { configRoutes } from './routes/config';
@@ -64,15 +65,30 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.set('query parser', 'simple');
 
   const limiter = new RateLimiter(deps.limits.rateLimitPerSecond, deps.limits.rateLimitBurst);
-  const pruner = setInterval(() => limiter.prune(), 60_000);
+  const anonymousLimiter = new RateLimiter(deps.limits.unauthenticatedRatePerSecond, deps.limits.unauthenticatedBurst);
+  const pruner = setInterval(() => {
+    limiter.prune();
+    anonymousLimiter.prune();
+  }, 60_000);
   pruner.unref();
-  const streams = new EventStreams({ heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS, metrics: deps.metrics });
+  const now = deps.now ?? Date.now;
+  const streams = new EventStreams({
+    heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+    metrics: deps.metrics,
+    perIdentity: deps.limits.eventStreamsPerIdentity,
+    total: deps.limits.eventStreamsTotal,
+  });
+  const deviceWrites = new DeviceWriteCheck({
+    lookup: (deviceId) => deps.registry.getDevice(deps.relayIdentity, { deviceId }),
+    ttlMs: deps.limits.deviceKeyCacheMs,
+    now,
+  });
   let openApi: Record<string, unknown> | undefined;
 
   app.use(requestLifecycle(deps.logger, deps.metrics));
   app.use(securityHeaders({ tls: deps.tls }));
   app.use(identify(deps.tokens));
-  app.use(rateLimit(limiter));
+  app.use(rateLimit(limiter, anonymousLimiter));
   app.use(requireJsonBody);
   const json = (limit: number) => express.json({ limit, strict: true, inflate: false, type: 'application/json' });
   app.use(expressPath('/v1/devices:batch'), json(BATCH_BODY_LIMIT_BYTES));
@@ -84,8 +100,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     relayIdentity: deps.relayIdentity,
     idempotency: deps.idempotency,
     limits: deps.limits,
-    now: deps.now ?? Date.now,
+    now,
     streams,
+    deviceWrites,
     metrics: deps.metrics,
     openApi: () => (openApi ??= buildOpenApiDocument(ROUTES, API_VERSION)),
   });

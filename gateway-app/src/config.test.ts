@@ -32,9 +32,16 @@ test('a complete configuration parses; tuning limits take their documented defau
   expect(config.limits).toEqual({
     rateLimitPerSecond: 500,
     rateLimitBurst: 1000,
+    unauthenticatedRatePerSecond: 20,
+    unauthenticatedBurst: 100,
+    deviceKeyCacheMs: 10_000,
     readTimeoutMs: 30_000,
     writeTimeoutMs: 150_000,
     idempotencyTtlHours: 24,
+    idempotencyRecordsPerCaller: 100_000,
+    eventStreamsPerIdentity: 8,
+    eventStreamsTotal: 256,
+    eventReplayBlocks: 1_000,
     outcomeResolutionMs: 30_000,
   });
   expect(parse({ ...valid(), limits: { rateLimitBurst: 5 } }).limits.rateLimitBurst).toBe(5);

@@ -23,9 +23,18 @@ const IdentitySchema = z.strictObject({
 });
 
 const LimitsSchema = z.strictObject({
-  /** Token bucket per caller (token, or client address when there is none). */
+  /** Token bucket per bearer token. */
   rateLimitPerSecond: z.number().positive().default(500),
   rateLimitBurst: z.number().int().positive().default(1000),
+  /**
+   * Token bucket per client address for requests without a valid bearer token (device-signed
+   * reads and writes before their signature is checked, health, metrics): far below the
+   * tokens' limit, since anyone can send them.
+   */
+  unauthenticatedRatePerSecond: z.number().positive().default(20),
+  unauthenticatedBurst: z.number().int().positive().default(100),
+  /** How long the gateway trusts a device's key, read from the ledger, to pre-check its signed writes. */
+  deviceKeyCacheMs: z.number().int().min(0).default(10_000),
   /** Answer deadline for reads; a read still running then gets 503. */
   readTimeoutMs: z.number().int().positive().default(30_000),
   /**
@@ -35,6 +44,13 @@ const LimitsSchema = z.strictObject({
   writeTimeoutMs: z.number().int().positive().default(150_000),
   /** How long an idempotency record is kept. */
   idempotencyTtlHours: z.number().positive().default(24),
+  /** Idempotency records one caller (token identity, or device) may hold at once. */
+  idempotencyRecordsPerCaller: z.number().int().positive().default(100_000),
+  /** Open event streams per token identity, and in all. */
+  eventStreamsPerIdentity: z.number().int().positive().default(8),
+  eventStreamsTotal: z.number().int().positive().default(256),
+  /** How many blocks back an event stream may start (?since, Last-Event-ID), except for auditors. */
+  eventReplayBlocks: z.number().int().min(0).default(1_000),
   /** Bound on resolving a write whose outcome is unknown (commit status by transaction ID). */
   outcomeResolutionMs: z.number().int().positive().default(30_000),
 });

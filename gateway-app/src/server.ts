@@ -58,6 +58,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
 
   const idempotency = await IdempotencyStore.open(config.stateDir, config.limits.idempotencyTtlHours * 3_600_000, {
     onError: (err) => logger.error({ err }, 'idempotency store failure'),
+    maxRecordsPerCaller: config.limits.idempotencyRecordsPerCaller,
   });
   idempotency.startSweeping();
 

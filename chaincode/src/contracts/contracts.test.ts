@@ -192,6 +192,26 @@ describe('lists', () => {
     expect(seen).toEqual(['d0', 'd2', 'd4', 'd6']);
     expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { bookmark: Buffer.from('\u0000other\u0000').toString('base64url') })).toEqual({ refused: 'INVALID_ARGUMENT' });
   });
+
+  test('a filter that keeps little reads at most 10 × pageSize records per page: short pages with a bookmark, nothing skipped', async () => {
+    const ledger = await ledgerWithMembers();
+    const ids = Array.from({ length: 25 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    for (const id of ids) await register(ledger, id, undefined, id === 'd23' ? ADMIN2 : ADMIN1);
+    // family picks the index (all 25 devices), owner is checked per device: one in 25 passes.
+    const pages: { items: { deviceId: string }[]; bookmark: string }[] = [];
+    let bookmark = '';
+    do {
+      const page = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { family: 'fam', owner: 'Org2MSP', pageSize: 1, bookmark });
+      pages.push(page);
+      bookmark = page.bookmark;
+    } while (bookmark && pages.length < 10);
+    expect(pages.map((p) => p.items.map((d) => d.deviceId))).toEqual([[], [], ['d23'], []]);
+    expect(pages[0]!.bookmark).not.toBe('');
+    expect(pages.at(-1)!.bookmark).toBe('');
+    // Unfiltered pages are whole: the budget is never below pageSize.
+    const whole = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { pageSize: 25 });
+    expect(whole.items).toHaveLength(25);
+  });
 });
 
 describe('batch registration', () => {

@@ -3,7 +3,7 @@
  * prefix scans in key order, and pages. Contracts never touch the stub's state API directly.
  */
 import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
-import { RegistryError } from '@iotreg/common';
+import { pageScanBudget, RegistryError } from '@iotreg/common';
 import type { StateKey } from './keys';
 
 /** `bookmark` is opaque to callers: base64url of Fabric's bookmark, which holds NUL delimiters. */
@@ -97,9 +97,11 @@ export class Store {
   }
 
   /**
-   * A page of records under a prefix that pass `keep`, read through Fabric's paged queries so a
-   * read never scans more than it returns plus what `keep` refused. Each round asks for exactly
-   * the number still missing, so no record is skipped between pages.
+   * A page of records under a prefix that `select` keeps, read through Fabric's paged queries so a
+   * read never scans more than it returns plus what `select` refused, and never more than
+   * pageScanBudget(pageSize) records: a filter that keeps few of them ends the page early, with
+   * fewer items than pageSize (possibly none) and a bookmark to go on from. Each round asks for
+   * exactly the number still missing (within the budget), so no record is skipped between pages.
    */
   async page<R, T = R>(
     prefix: StateKey,
@@ -112,8 +114,9 @@ export class Store {
     if (bookmark && !bookmark.startsWith(this.#compose(prefix))) {
       throw new RegistryError('INVALID_ARGUMENT', 'bookmark is not one this list gave');
     }
+    let budget = pageScanBudget(request.pageSize);
     for (;;) {
-      const wanted = request.pageSize - items.length;
+      const wanted = Math.min(request.pageSize - items.length, budget);
       const { iterator, metadata } = await this.stub.getStateByPartialCompositeKeyWithPagination(
         prefix.objectType,
         prefix.attributes,
@@ -121,6 +124,7 @@ export class Store {
         bookmark,
       );
       const records = await collect<R>(iterator);
+      budget -= records.length;
       for (const record of records) {
         const selected = await select(record);
         if (selected !== undefined) items.push(selected);
@@ -128,7 +132,7 @@ export class Store {
       // fabric-shim leaves `metadata` out when the peer found nothing.
       bookmark = metadata?.bookmark ?? '';
       if (records.length < wanted || !bookmark) return { items, bookmark: '' };
-      if (items.length === request.pageSize) {
+      if (items.length === request.pageSize || budget <= 0) {
         return { items, bookmark: (await this.#hasMore(prefix, bookmark)) ? encodeBookmark(bookmark) : '' };
       }
     }

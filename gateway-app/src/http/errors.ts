@@ -1,7 +1,8 @@
 /**
  * The one place where failures become HTTP answers: RegistryError codes map to statuses through
  * ERROR_STATUS; the body is always {"error": {"code", "message"}} (plus "txId" for a write whose
- * outcome is unknown, "items" for a refused batch). Anything unexpected is a 500 whose details go to the log, not the client.
+ * outcome is unknown, "items" for a refused batch). Anything unexpected, including an INTERNAL
+ * refusal whose text came from the chaincode, is a 500 whose details go to the log, not the client.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ERROR_STATUS, ErrorCode, RefusedItem, refusedItems, RegistryError } from '@iotreg/common';
@@ -48,13 +49,21 @@ function clientErrorOf(err: unknown): { code: ErrorCode; message: string } | und
   return { code: 'INVALID_ARGUMENT', message: text };
 }
 
+/** All a client learns of an unexpected failure; the detail is logged with the request ID (X-Request-Id). */
+export const INTERNAL_MESSAGE = 'internal error; the gateway logged the detail under this X-Request-Id';
+
 /** Maps any failure to the answer a client gets. `unexpected` is told about failures that are bugs. */
 export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => void): ErrorResponse {
   let code: ErrorCode;
   let message: string;
   let txId: string | undefined;
   let items: RefusedItem[] | undefined;
-  if (err instanceof RegistryError) {
+  if (err instanceof RegistryError && err.code === 'INTERNAL') {
+    // The chaincode's (or our own) text of an unexpected failure: for the log, not the client.
+    unexpected?.(err);
+    code = 'INTERNAL';
+    message = INTERNAL_MESSAGE;
+  } else if (err instanceof RegistryError) {
     code = err.code;
     message = err.message;
     txId = txIdOf(err.details);
@@ -70,7 +79,7 @@ export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => voi
     } else {
       unexpected?.(err);
       code = 'INTERNAL';
-      message = 'internal error';
+      message = INTERNAL_MESSAGE;
     }
   }
   const headers: Record<string, string> = {};

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryError } from '@iotreg/common';
 import { fakeRegistry } from '../testing/fake-registry';
-import { deviceRecord, newDeviceKey, startHarness, TOKENS, TX_ID } from '../testing/harness';
+import { deviceRecord, newDeviceKey, signStatement, startHarness, TOKENS, TX_ID } from '../testing/harness';
 import { canonicalJson, IdempotencyStore, requestHash } from './idempotency';
 
 const device = newDeviceKey('sensor-9');
@@ -45,6 +45,41 @@ describe('IdempotencyStore', () => {
     expect(await store.get('c', 'k')).toBeUndefined();
     expect(await store.sweep()).toBe(1);
     expect(readdirSync(join(dir, 'idempotency'))).toHaveLength(0);
+  });
+
+  test('opening does not wait for the sweep of expired records (listening is not delayed)', async () => {
+    const then = Date.parse('2025-01-01T00:00:00Z');
+    const old = await IdempotencyStore.open(dir, 1_000, { now: () => then });
+    for (let i = 0; i < 200; i += 1) await old.put({ caller: 'c', key: `k${i}`, requestHash: 'h', status: 200, body: {} });
+    await old.firstSweep;
+    const store = await IdempotencyStore.open(dir, 1_000, { now: () => then + 5_000 });
+    // Opened while all 200 expired records are still on disk: the sweep runs behind.
+    expect(readdirSync(join(dir, 'idempotency'))).toHaveLength(200);
+    await store.firstSweep;
+    expect(readdirSync(join(dir, 'idempotency'))).toHaveLength(0);
+  });
+
+  test('a caller may hold at most maxRecordsPerCaller records; others are unaffected, and expiry frees room', async () => {
+    let now = Date.parse('2025-01-01T00:00:00Z');
+    const store = await IdempotencyStore.open(dir, 1_000, { now: () => now, maxRecordsPerCaller: 2 });
+    await store.firstSweep;
+    const ok = async () => ({ status: 201, body: {} });
+    const run = (caller: string, key: string) => store.run({ caller, key, hash: 'h' }, ok, () => true);
+    expect((await run('device:a', 'k1')).kind).toBe('fresh');
+    expect((await run('device:a', 'k2')).kind).toBe('fresh');
+    expect((await run('device:a', 'k3')).kind).toBe('full');
+    expect((await run('device:a', 'k1')).kind).toBe('replayed'); // stored keys still answer
+    expect((await run('device:b', 'k1')).kind).toBe('fresh');
+    expect(store.recordsOf('device:a')).toBe(2);
+    // Counts survive a restart (rebuilt by the sweep at open)…
+    const reopened = await IdempotencyStore.open(dir, 1_000, { now: () => now, maxRecordsPerCaller: 2 });
+    await reopened.firstSweep;
+    expect(reopened.recordsOf('device:a')).toBe(2);
+    expect((await reopened.run({ caller: 'device:a', key: 'k4', hash: 'h' }, ok, () => true)).kind).toBe('full');
+    // …and expired records stop counting once swept.
+    now += 1_001;
+    await reopened.sweep();
+    expect((await reopened.run({ caller: 'device:a', key: 'k4', hash: 'h' }, ok, () => true)).kind).toBe('fresh');
   });
 
   test('a corrupt record counts as absent and is reported', async () => {
@@ -292,18 +327,36 @@ describe('Idempotency-Key over HTTP', () => {
     const h = await startHarness();
     try {
       let calls = 0;
+      h.fake.handlers.getDevice = async () => deviceRecord(device);
       h.fake.handlers.anchorMessage = async () => {
         calls += 1;
         if (calls === 1) throw new RegistryError('BAD_SIGNATURE', 'does not verify');
         return { result: { deviceId: 'sensor-9', seq: 1, digest: 'ab'.repeat(32) }, txId: TX_ID, blockNumber: 4 };
       };
-      const anchor = { payload: { action: 'anchor', deviceId: 'sensor-9', seq: 1, digest: 'ab'.repeat(32) }, signature: 'c2ln' };
+      const payload = { action: 'anchor', deviceId: 'sensor-9', seq: 1, digest: 'ab'.repeat(32) };
+      const anchor = { payload, signature: signStatement(device.privateKey, payload) };
       const headers = { 'idempotency-key': 'anchor-1' };
       expect((await h.request('POST', '/v1/devices/sensor-9/messages', { body: anchor, headers })).status).toBe(422);
       expect((await h.request('POST', '/v1/devices/sensor-9/messages', { body: anchor, headers })).status).toBe(201);
       const replay = await h.request('POST', '/v1/devices/sensor-9/messages', { body: anchor, headers });
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       expect(calls).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('over HTTP, a caller at its record cap gets 429 with Retry-After for a new key', async () => {
+    const h = await startHarness({ limits: { idempotencyRecordsPerCaller: 1 } });
+    try {
+      h.fake.handlers.registerDevice = async () => ({ result: { deviceId: 'sensor-9' }, txId: TX_ID, blockNumber: 4 });
+      expect((await h.request('POST', '/v1/devices', { token: TOKENS.admin, body, headers: { 'idempotency-key': 'a' } })).status).toBe(201);
+      const full = await h.request('POST', '/v1/devices', { token: TOKENS.admin, body, headers: { 'idempotency-key': 'b' } });
+      expect([full.status, full.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(full.headers.get('retry-after')).not.toBeNull();
+      expect(h.fake.callsTo('registerDevice')).toHaveLength(1);
+      // without a key, or for another caller, writes go on
+      expect((await h.request('POST', '/v1/devices', { token: TOKENS.admin, body })).status).toBe(201);
     } finally {
       await h.close();
     }

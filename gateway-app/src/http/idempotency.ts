@@ -20,7 +20,12 @@
  *   {"v":1,"caller":"org1-admin","key":"…","requestHash":"<hex>","status":201,"body":{…},"createdAt":"<ISO>"}
  * written to a temporary file, fsync'ed and renamed into place (a crash leaves the old state
  * or the new, never half a record). Records expire after the configured TTL; expired files are
- * removed at start and hourly.
+ * removed hourly, and once at start in the background (listening does not wait for it).
+ *
+ * Only authenticated requests reach the store (a bearer token, or a device-signed write whose
+ * signature the gateway checked first), and each caller may hold at most `maxRecordsPerCaller`
+ * records: a new key beyond that is refused (the route answers 429) until records expire. The
+ * count is kept in memory, rebuilt by each sweep.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
@@ -52,7 +57,9 @@ const PENDING = 0;
 export type IdempotentOutcome =
   | { kind: 'fresh'; response: StoredResponse }
   | { kind: 'replayed'; response: StoredResponse }
-  | { kind: 'conflict' };
+  | { kind: 'conflict' }
+  /** The caller holds as many records as allowed: nothing was run. */
+  | { kind: 'full' };
 
 const FILE_SUFFIX = '.json';
 
@@ -80,32 +87,53 @@ export class IdempotencyStore {
   readonly #now: () => number;
   readonly #onError: (err: unknown) => void;
   readonly #locks = new Map<string, Promise<void>>();
+  readonly #maxRecordsPerCaller: number;
+  /** Records per caller: what the last sweep found, plus those added since. */
+  #counts = new Map<string, number>();
+  /** Records added while a sweep runs (it may not see them). */
+  #addedDuringSweep: Map<string, number> | undefined;
   #sweeper?: NodeJS.Timeout;
+  /** The sweep started by open(); resolves when it is done (errors go to onError). */
+  readonly firstSweep: Promise<void>;
 
-  private constructor(dir: string, ttlMs: number, now: () => number, onError: (err: unknown) => void) {
+  private constructor(dir: string, ttlMs: number, now: () => number, onError: (err: unknown) => void, maxRecordsPerCaller: number) {
     this.#dir = dir;
     this.#ttlMs = ttlMs;
     this.#now = now;
     this.#onError = onError;
+    this.#maxRecordsPerCaller = maxRecordsPerCaller;
+    this.firstSweep = this.sweep().then(
+      () => undefined,
+      (err: unknown) => this.#onError(err),
+    );
   }
 
   /**
-   * Opens (creating if needed) the store under `stateDir` and removes expired records.
-   * `onError` hears of records that could not be stored or swept (the answer is still given).
+   * Opens (creating if needed) the store under `stateDir` and starts removing expired records
+   * without waiting for that. `onError` hears of records that could not be stored or swept (the
+   * answer is still given).
    */
   static async open(
     stateDir: string,
     ttlMs: number,
-    options: { now?: () => number; onError?: (err: unknown) => void } = {},
+    options: { now?: () => number; onError?: (err: unknown) => void; maxRecordsPerCaller?: number } = {},
   ): Promise<IdempotencyStore> {
     const dir = join(stateDir, 'idempotency');
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const store = new IdempotencyStore(dir, ttlMs, options.now ?? Date.now, options.onError ?? (() => undefined));
-    await store.sweep();
-    return store;
+    return new IdempotencyStore(dir, ttlMs, options.now ?? Date.now, options.onError ?? (() => undefined), options.maxRecordsPerCaller ?? Infinity);
   }
 
-  /** Sweeps expired records every hour until close(). */
+  /** How many records `caller` holds (approximately, while a sweep runs). */
+  recordsOf(caller: string): number {
+    return this.#counts.get(caller) ?? 0;
+  }
+
+  #added(caller: string): void {
+    this.#counts.set(caller, this.recordsOf(caller) + 1);
+    if (this.#addedDuringSweep) this.#addedDuringSweep.set(caller, (this.#addedDuringSweep.get(caller) ?? 0) + 1);
+  }
+
+  /** Sweeps expired records every hour until close() (open() started the first sweep). */
   startSweeping(): void {
     this.#sweeper = setInterval(() => this.sweep().catch(this.#onError), 3_600_000);
     this.#sweeper.unref();
@@ -164,8 +192,23 @@ export class IdempotencyStore {
     }
   }
 
-  /** Removes expired records (and temporary files left by a crash). Returns how many went. */
+  /** Removes expired records (and temporary files left by a crash), and recounts records per caller. Returns how many went. */
   async sweep(): Promise<number> {
+    let removed = 0;
+    const counts = new Map<string, number>();
+    const added = new Map<string, number>();
+    this.#addedDuringSweep = added;
+    try {
+      removed = await this.#sweepInto(counts);
+    } finally {
+      if (this.#addedDuringSweep === added) this.#addedDuringSweep = undefined;
+    }
+    for (const [caller, n] of added) counts.set(caller, (counts.get(caller) ?? 0) + n);
+    this.#counts = counts;
+    return removed;
+  }
+
+  async #sweepInto(counts: Map<string, number>): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.#dir)) {
       const path = join(this.#dir, name);
@@ -182,6 +225,8 @@ export class IdempotencyStore {
         if (this.#expired(record)) {
           await unlink(path);
           removed += 1;
+        } else {
+          counts.set(record.caller, (counts.get(record.caller) ?? 0) + 1);
         }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -227,17 +272,24 @@ export class IdempotencyStore {
       if (stored && stored.status !== PENDING) {
         return { kind: 'replayed', response: { status: stored.status, body: stored.body } };
       }
+      if (!stored && this.recordsOf(request.caller) >= this.#maxRecordsPerCaller) return { kind: 'full' };
+      let counted = stored !== undefined;
+      const put = async (record: Omit<IdempotencyRecord, 'v' | 'createdAt'>) => {
+        await this.put(record);
+        if (!counted) this.#added(request.caller);
+        counted = true;
+      };
       const base = { caller: request.caller, key: request.key, requestHash: request.hash };
       const pending = stored?.txId === undefined ? undefined : { txId: stored.txId, transaction: stored.transaction ?? '' };
       const recovered = pending ? await recover(pending) : undefined;
       const response =
         recovered ??
         (await execute(async (sent) => {
-          await this.put({ ...base, status: PENDING, body: null, ...sent });
+          await put({ ...base, status: PENDING, body: null, ...sent });
         }));
       if (isFinal(response)) {
         try {
-          await this.put({ ...base, ...response });
+          await put({ ...base, ...response });
         } catch (err) {
           // The write itself stands; only its replay is lost. Say so in the log, answer anyway.
           this.#onError(err);

@@ -115,11 +115,15 @@ export class RateLimiter {
   }
 }
 
-export function rateLimit(limiter: RateLimiter): RequestHandler {
+/**
+ * A bucket per bearer identity for requests with a valid token; requests without one (devices,
+ * whose signatures are checked only later, and anyone else) share a much smaller bucket per
+ * client address, since sending them takes no credential at all.
+ */
+export function rateLimit(authenticated: RateLimiter, anonymous: RateLimiter): RequestHandler {
   return (req, res, next) => {
     const { bearer } = requestContext(req);
-    const key = bearer ? `id:${bearer.identity}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-    const wait = limiter.take(key);
+    const wait = bearer ? authenticated.take(`id:${bearer.identity}`) : anonymous.take(`ip:${req.socket.remoteAddress ?? 'unknown'}`);
     if (wait === 0) {
       next();
       return;

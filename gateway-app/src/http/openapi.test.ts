@@ -132,3 +132,16 @@ test('request bodies come from the validation schemas', () => {
   expect(listDevices).toEqual(['bookmark', 'compliance', 'family', 'owner', 'pageSize', 'status']);
   expect(doc.paths['/v1/events']?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['since', 'Last-Event-ID']));
 });
+
+test('documents the resource limits: short pages with a bookmark, idempotency cap, rate limits, event stream limits, metrics token', () => {
+  const description = (doc as unknown as { info: { description: string } }).info.description;
+  expect(description).toContain('fewer items than\npageSize, or none, and still carry a non-empty bookmark');
+  expect(description).toContain('each caller holds at most 100 000 keys');
+  expect(description).toContain('20 requests/s (burst 100) per client address');
+  const events = doc.paths['/v1/events']?.get as Operation & { description: string };
+  expect(events.responses['429']?.description).toContain('event streams');
+  expect(events.responses['403']?.description).toContain('eventReplayBlocks');
+  expect(doc.paths['/metrics']?.get?.security).toEqual([{ bearer: [] }]);
+  const anchor = doc.paths['/v1/devices/{id}/messages']?.post as Operation & { description: string };
+  expect(anchor.description).toContain('the same answer, 422 BAD_SIGNATURE (never 404)');
+});

@@ -5,13 +5,14 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import type { AnyRoute } from './route';
+import { PAGE_SCAN_FACTOR, PAGE_SCAN_MAX } from '@iotreg/common';
 import { ErrorBodySchema, z } from './schemas';
 
 const DESCRIPTION = `REST gateway of one member organisation to the IoT device trust registry (Hyperledger Fabric).
 
 **Authentication.** \`Authorization: Bearer <token>\` (scheme "bearer"); each token stands for one Fabric identity of
 this organisation with a role (admin, vendor or auditor). Device-originated writes carry no token: their body is
-signed by the device's registered key and the chaincode verifies it. Device-authenticated reads (scheme "device")
+signed by the device's registered key, which the gateway checks before relaying and the chaincode checks again. Device-authenticated reads (scheme "device")
 use \`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`.
 
 **Errors.** Always \`{"error": {"code", "message"}}\`: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 FORBIDDEN,
@@ -27,10 +28,21 @@ Ask \`GET /v1/transactions/{txId}\`, or repeat the request with the same \`Idemp
 **Idempotency.** Every write accepts \`Idempotency-Key\` (1-255 of [A-Za-z0-9._:-]). The first final answer
 (2xx or 4xx) for a caller and key is stored; the same request again gets that answer with
 \`Idempotent-Replayed: true\`, a different request with the same key gets 409 IDEMPOTENCY_CONFLICT, and a
-repeat while the first is still running waits for it. Keys are kept for 24 hours (configurable).
+repeat while the first is still running waits for it. Keys are kept for 24 hours (configurable). Only answers to
+authenticated requests are stored (a bearer token, or a device-signed write whose signature the gateway verified), and
+each caller holds at most 100 000 keys (configurable): a new key beyond that is 429 RATE_LIMITED with Retry-After. Use a
+random key (a UUID) per write.
+
+**Rate limits.** Per bearer token 500 requests/s (burst 1000); requests without a valid bearer token (devices, health,
+anyone) share 20 requests/s (burst 100) per client address. Beyond them: 429 RATE_LIMITED with Retry-After.
+
+**Unexpected failures** are 500 INTERNAL with a generic message; the detail is in the gateway's log under the
+answer's \`X-Request-Id\`.
 
 **Lists** take \`?pageSize\` (1..1000, default 100) and \`?bookmark\`, and answer \`{"items": [...], "bookmark"}\`;
-the bookmark is "" on the last page.
+the bookmark is "" on the last page. A page reads at most ${PAGE_SCAN_FACTOR} × pageSize records of the ledger (at most
+${PAGE_SCAN_MAX}, never fewer than pageSize): with a filter that keeps few of them, a page may hold fewer items than
+pageSize, or none, and still carry a non-empty bookmark. Go on until the bookmark is "", not until a page is short.
 
 Bodies are JSON (\`Content-Type: application/json\`), at most 64 KiB.`;
 
@@ -84,7 +96,11 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
   if (route.write) {
     responses['422'] = errorResponse('BAD_SIGNATURE, REPLAYED_SEQ, VERSION_NOT_NEWER, KEY_NOT_VALID or RULE_VIOLATION');
   }
-  responses['429'] = errorResponse('RATE_LIMITED: see Retry-After');
+  responses['429'] = errorResponse(
+    access.kind === 'token'
+      ? 'RATE_LIMITED: see Retry-After'
+      : 'RATE_LIMITED: see Retry-After. Requests without a valid bearer token share a much smaller budget per client address (limits.unauthenticatedRatePerSecond, default 20/s)',
+  );
   if (route.access.kind !== 'public' || route.ledger) {
     responses['503'] = errorResponse(
       route.write
@@ -92,6 +108,7 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
         : 'LEDGER_UNAVAILABLE: the ledger is unreachable',
     );
   }
+  for (const [status, description] of Object.entries(route.errors ?? {})) responses[status] = errorResponse(description);
   return responses;
 }
 
@@ -135,8 +152,12 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
         : IdempotencyHeaders
       : route.headers;
     const deviceSigned = route.access.kind === 'device-signed'
-      ? '\n\nNo credentials: the body is signed by the device (see the request schema) and verified by the chaincode; ' +
-        'payload.deviceId must equal the device in the path. The gateway relays it with its own relay identity.'
+      ? '\n\nNo credentials: the body is signed by the device (see the request schema); payload.deviceId must equal the ' +
+        "device in the path. The gateway checks the signature against the device's current key (read from the ledger, " +
+        'cached a few seconds) before anything is stored or sent, then relays the write with its own relay identity and ' +
+        "the chaincode checks it again. An unknown device and a signature that is not by the device's current key get " +
+        'the same answer, 422 BAD_SIGNATURE (never 404); only a correctly signed write learns that the device is not ' +
+        'active (422 KEY_NOT_VALID). Idempotency-Key: refused writes are not stored; use a random key (e.g. a UUID) per write.'
       : '';
     registry.registerPath({
       method: route.method,

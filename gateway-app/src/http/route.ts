@@ -8,13 +8,14 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
-import { RegistryError, Role } from '@iotreg/common';
+import { RegistryError, Role, Statement } from '@iotreg/common';
 import type { z } from 'zod';
 import { authenticateDevice, Caller, parseAuthorization } from '../auth';
 import type { Limits } from '../config';
 import type { Metrics } from '../metrics';
 import type { Registry } from '../registry/registry';
 import type { EventStreams } from './sse';
+import type { DeviceWriteCheck } from './device-writes';
 import { requestContext } from './context';
 import { sendError, toErrorResponse } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
@@ -28,7 +29,10 @@ export type Access =
   | { kind: 'token'; roles?: readonly Role[] }
   /** A bearer token, or a device's signed read (see auth.ts). */
   | { kind: 'token-or-device' }
-  /** No token: the body is signed by the device and verified by the chaincode. Relayed as the relay identity. */
+  /**
+   * No token: the body is signed by the device, checked by the gateway against the device's
+   * current key (device-writes.ts) and again by the chaincode. Relayed as the relay identity.
+   */
   | { kind: 'device-signed' };
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -53,6 +57,7 @@ export interface RouteDeps {
   limits: Limits;
   now: () => number;
   streams: EventStreams;
+  deviceWrites: DeviceWriteCheck;
   metrics: Metrics;
   /** The OpenAPI document of every mounted route. */
   openApi: () => unknown;
@@ -78,6 +83,8 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /** Error answers to document beyond those every route of its kind has (status → what it means). */
+  errors?: Record<number, string>;
   /** Extra request headers to document. */
   headers?: z.ZodObject;
   success: { status: 200 | 201; description: string; schema?: z.ZodType; contentType?: string };
@@ -145,8 +152,11 @@ async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps): Promise
   );
 }
 
-/** Chaincode answers that show a device-signed request was not the device's: not kept for replay. */
-const UNATTRIBUTED_CODES = new Set(['BAD_SIGNATURE', 'KEY_NOT_VALID']);
+/**
+ * Chaincode answers that show a device-signed request was not (or not shown to be) the device's:
+ * not kept for replay. NOT_FOUND: the chaincode found no device, so checked no signature.
+ */
+const UNATTRIBUTED_CODES = new Set(['BAD_SIGNATURE', 'KEY_NOT_VALID', 'NOT_FOUND']);
 
 function isFinal(spec: AnyRoute, response: StoredResponse): boolean {
   if (response.status >= 500 || response.status === 429) return false;
@@ -156,6 +166,9 @@ function isFinal(spec: AnyRoute, response: StoredResponse): boolean {
   }
   return true;
 }
+
+/** Retry-After for a caller whose idempotency records are at the cap: records expire by the hour. */
+const IDEMPOTENCY_FULL_RETRY_S = 60;
 
 function startDeadline(spec: AnyRoute, req: Request, res: Response, limits: Limits): () => void {
   const ms = spec.write ? limits.writeTimeoutMs : limits.readTimeoutMs;
@@ -200,6 +213,9 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     if (payloadDevice !== pathDevice) {
       throw new RegistryError('INVALID_ARGUMENT', `body.payload.deviceId (${String(payloadDevice)}) must equal the device in the path (${String(pathDevice)})`);
     }
+    // Before the idempotency store and the peers: a write that is not the device's stores and sends nothing.
+    const signed = body as { payload: Statement; signature: string };
+    await deps.deviceWrites.check(String(pathDevice), signed.payload, signed.signature);
   }
   const as = caller?.kind === 'token' ? caller.identity : deps.relayIdentity;
   const input = { params, query, body, caller, as, registry: deps.registry, deps, req, res } as RouteInput<never, never, never>;
@@ -252,10 +268,21 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     if (outcome.kind === 'conflict') {
       throw new RegistryError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used for a different request');
     }
+    if (outcome.kind === 'full') {
+      res.setHeader('Retry-After', String(IDEMPOTENCY_FULL_RETRY_S));
+      throw new RegistryError(
+        'RATE_LIMITED',
+        `this caller holds ${deps.limits.idempotencyRecordsPerCaller} idempotency records, the most kept; retry when older ones expire, or without Idempotency-Key`,
+      );
+    }
     response = outcome.response;
     replayed = outcome.kind === 'replayed';
   } else {
     response = await execute();
+  }
+  const changedDevice = (params as { id?: unknown } | undefined)?.id;
+  if (spec.write && spec.access.kind !== 'device-signed' && typeof changedDevice === 'string') {
+    deps.deviceWrites.forget(changedDevice); // a rotation or status change: the next device write reads the key again
   }
   if (res.headersSent) return; // the deadline answered first; a final answer was still stored for a retry
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');

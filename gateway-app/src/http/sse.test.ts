@@ -189,3 +189,67 @@ describe('GET /v1/events', () => {
     expect(streams).toHaveLength(0);
   });
 });
+
+describe('GET /v1/events: limits', () => {
+  let h: Harness;
+  let streams: FakeEventStream[];
+  beforeEach(async () => {
+    h = await startHarness({ limits: { eventStreamsPerIdentity: 2, eventStreamsTotal: 3, eventReplayBlocks: 100 } });
+    streams = [];
+    h.fake.handlers.chaincodeEvents = async () => {
+      const stream = new FakeEventStream();
+      streams.push(stream);
+      return stream;
+    };
+    h.fake.handlers.ping = async () => ({ height: 1_000 });
+  });
+  afterEach(() => h.close());
+
+  const open = (token: string, path = '/v1/events', signal?: AbortSignal) =>
+    fetch(h.url + path, { headers: { authorization: `Bearer ${token}` }, ...(signal ? { signal } : {}) });
+
+  test('an identity may hold a few streams: the next is 429 with Retry-After, and a closed one frees its place', async () => {
+    const first = new AbortController();
+    expect((await open(TOKENS.admin, '/v1/events', first.signal)).status).toBe(200);
+    expect((await open(TOKENS.admin)).status).toBe(200);
+    const refused = await open(TOKENS.admin);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect(streams).toHaveLength(2); // the ledger was not asked for the refused one
+
+    first.abort();
+    for (let i = 0; i < 50 && h.gateway.streams.size > 1; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await open(TOKENS.admin)).status).toBe(200);
+  });
+
+  test('the gateway caps streams in all: 429 for every identity once full', async () => {
+    expect((await open(TOKENS.admin)).status).toBe(200);
+    expect((await open(TOKENS.admin)).status).toBe(200);
+    expect((await open(TOKENS.vendor)).status).toBe(200);
+    const refused = await open(TOKENS.auditor);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+  });
+
+  test('a ledger failure at start gives the place back', async () => {
+    h.fake.handlers.chaincodeEvents = async () => {
+      throw new RegistryError('LEDGER_UNAVAILABLE', 'down');
+    };
+    for (let i = 0; i < 3; i += 1) expect((await open(TOKENS.admin)).status).toBe(503);
+    expect(h.gateway.streams.size).toBe(0);
+  });
+
+  test('a replay may start only eventReplayBlocks back, except for auditors', async () => {
+    // height 1000, 100 blocks back: block 900 is the earliest
+    const far = await open(TOKENS.admin, '/v1/events?since=0');
+    expect(far.status).toBe(403);
+    expect(((await far.json()) as { error: { message: string } }).error.message).toContain('block 900 or later');
+    const resumed = await fetch(h.url + '/v1/events', { headers: { authorization: `Bearer ${TOKENS.vendor}`, 'last-event-id': '899-3' } });
+    expect(resumed.status).toBe(403);
+    expect(streams).toHaveLength(0);
+
+    expect((await open(TOKENS.admin, '/v1/events?since=900')).status).toBe(200);
+    expect((await open(TOKENS.auditor, '/v1/events?since=0')).status).toBe(200);
+  });
+});

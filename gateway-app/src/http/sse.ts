@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { EventStream, LedgerEvent } from '../registry/registry';
+import { RegistryError } from '@iotreg/common';
 import { toErrorResponse } from './errors';
 
 export interface EventPosition {
@@ -66,15 +67,53 @@ export function formatEvent(event: LedgerEvent, position: EventPosition): string
   return `id: ${formatEventId(position)}\nevent: ${name}\ndata: ${data}\n\n`;
 }
 
-/** The open streams, so shutdown can close them all. */
+/** Retry-After of a stream refused for the caps: streams end when their clients go. */
+export const STREAMS_FULL_RETRY_S = 30;
+
+/**
+ * The open streams, so shutdown can close them all, and their caps: each one holds a ledger
+ * event stream (a gRPC stream to the peer) and a connection, so one identity may hold
+ * `perIdentity` of them and the gateway `total`.
+ */
 export class EventStreams {
   readonly #open = new Set<() => void>();
   readonly #heartbeatMs: number;
   readonly #metrics: Metrics;
+  readonly #perIdentity: number;
+  readonly #total: number;
+  readonly #byIdentity = new Map<string, number>();
+  #admitted = 0;
 
-  constructor(options: { heartbeatMs: number; metrics: Metrics }) {
+  constructor(options: { heartbeatMs: number; metrics: Metrics; perIdentity?: number; total?: number }) {
     this.#heartbeatMs = options.heartbeatMs;
     this.#metrics = options.metrics;
+    this.#perIdentity = options.perIdentity ?? Infinity;
+    this.#total = options.total ?? Infinity;
+  }
+
+  /**
+   * Takes a place for a stream of `identity`, or throws RATE_LIMITED (429, Retry-After) when that
+   * identity or the gateway holds as many as allowed. Returns the release, to call exactly once.
+   */
+  admit(identity: string): () => void {
+    const held = this.#byIdentity.get(identity) ?? 0;
+    if (held >= this.#perIdentity) {
+      throw new RegistryError('RATE_LIMITED', `this identity already has ${held} event streams open, the most allowed; close one first`);
+    }
+    if (this.#admitted >= this.#total) {
+      throw new RegistryError('RATE_LIMITED', `the gateway serves ${this.#admitted} event streams, the most it allows; retry later`);
+    }
+    this.#byIdentity.set(identity, held + 1);
+    this.#admitted += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#admitted -= 1;
+      const left = (this.#byIdentity.get(identity) ?? 1) - 1;
+      if (left > 0) this.#byIdentity.set(identity, left);
+      else this.#byIdentity.delete(identity);
+    };
   }
 
   get size(): number {
@@ -87,7 +126,14 @@ export class EventStreams {
   }
 
   /** Sends `events` to the client until it goes away, the ledger stream fails, or closeAll(). */
-  async serve(events: EventStream, req: Request, res: Response, resume: EventPosition | undefined, log: Logger): Promise<void> {
+  async serve(
+    events: EventStream,
+    req: Request,
+    res: Response,
+    resume: EventPosition | undefined,
+    log: Logger,
+    release: () => void = () => undefined,
+  ): Promise<void> {
     res.status(200);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -105,6 +151,7 @@ export class EventStreams {
       closed = true;
       clearInterval(heartbeat);
       events.close();
+      release();
       this.#open.delete(close);
       this.#metrics.eventStreams.dec();
       wake?.();

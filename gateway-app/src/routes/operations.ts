@@ -11,7 +11,20 @@ import {
   TxParams,
   z,
 } from '../http/schemas';
-import { parseEventId } from '../http/sse';
+import { parseEventId, STREAMS_FULL_RETRY_S } from '../http/sse';
+import type { Registry } from '../registry/registry';
+
+/** Refuses a replay that starts more than `maxBlocks` below the current height (403, naming the earliest allowed). */
+async function requireRecentStart(registry: Registry, startBlock: bigint, maxBlocks: number): Promise<void> {
+  const { height } = await registry.ping();
+  const earliest = BigInt(Math.max(0, height - maxBlocks));
+  if (startBlock < earliest) {
+    throw new RegistryError(
+      'FORBIDDEN',
+      `an event stream may start at most ${maxBlocks} blocks back (block ${earliest} or later, the height is ${height}); only the auditor role may replay further`,
+    );
+  }
+}
 
 export const operationRoutes = [
   defineRoute({
@@ -24,16 +37,25 @@ export const operationRoutes = [
       '(device.registered, device.key_rotated, ...), `data:` {"txId","blockNumber","payload"}. Resume with the ' +
       'Last-Event-ID header (or ?lastEventId=) without gaps or duplicates; ?since=<block> starts at a block; by ' +
       'default only events from now on. A comment line every 15 s keeps the connection open. If the ledger stream ' +
-      'fails, an `event: gateway.error` with an error body is sent and the stream ends: reconnect with Last-Event-ID.',
+      'fails, an `event: gateway.error` with an error body is sent and the stream ends: reconnect with Last-Event-ID.\n\n' +
+      'Limits: each token identity may hold a few streams open at once, and the gateway a bounded number in all ' +
+      '(limits.eventStreamsPerIdentity, default 8; limits.eventStreamsTotal, default 256): beyond them 429 RATE_LIMITED ' +
+      'with Retry-After. A replay (?since or Last-Event-ID) may start at most limits.eventReplayBlocks blocks ' +
+      '(default 1000) below the current height, except for the auditor role, which may replay the whole chain: an ' +
+      'earlier start is 403 FORBIDDEN naming the earliest block allowed.',
     tag: 'Events and operations',
     access: { kind: 'token' },
     ledger: true,
     query: EventsQuery,
+    errors: {
+      403: 'FORBIDDEN: the replay starts further back than limits.eventReplayBlocks and the role is not auditor',
+      429: 'RATE_LIMITED (Retry-After): this identity or the gateway holds as many event streams as allowed',
+    },
     headers: z.object({
       'Last-Event-ID': z.string().optional().openapi({ description: 'id of the last event received: resume after it' }),
     }),
     success: { status: 200, description: 'an event stream', schema: z.string(), contentType: 'text/event-stream' },
-    raw: async ({ registry, as, query, req, res, deps }) => {
+    raw: async ({ registry, as, caller, query, req, res, deps }) => {
       const header = req.get('last-event-id');
       const resumeFrom = header !== undefined && header !== '' ? header : query.lastEventId;
       const resume = resumeFrom === undefined ? undefined : parseEventId(resumeFrom);
@@ -41,8 +63,24 @@ export const operationRoutes = [
         throw new RegistryError('INVALID_ARGUMENT', 'Last-Event-ID must be an event id "<block>-<index>"');
       }
       const startBlock = resume ? resume.block : query.since === undefined ? undefined : BigInt(query.since);
-      const events = await registry.chaincodeEvents(as, startBlock);
-      await deps.streams.serve(events, req, res, resume, requestContext(req).log);
+      if (startBlock !== undefined && !(caller?.kind === 'token' && caller.role === 'auditor')) {
+        await requireRecentStart(registry, startBlock, deps.limits.eventReplayBlocks);
+      }
+      let release: () => void;
+      try {
+        release = deps.streams.admit(as);
+      } catch (err) {
+        res.setHeader('Retry-After', String(STREAMS_FULL_RETRY_S));
+        throw err;
+      }
+      let events;
+      try {
+        events = await registry.chaincodeEvents(as, startBlock);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      await deps.streams.serve(events, req, res, resume, requestContext(req).log, release);
     },
   }),
   defineRoute({
@@ -105,9 +143,12 @@ export const operationRoutes = [
     method: 'get',
     path: '/metrics',
     operationId: 'metrics',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics (auditor or admin token)',
+    description:
+      'Request counts, latencies, ledger calls, open event streams and process figures: operational detail that is not ' +
+      "public. Scrape with the org's auditor (or admin) bearer token.",
     tag: 'Events and operations',
-    access: { kind: 'public' },
+    access: { kind: 'token', roles: ['auditor', 'admin'] },
     success: { status: 200, description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' },
     raw: async ({ res, deps }) => {
       res.status(200).type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

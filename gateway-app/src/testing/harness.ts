@@ -35,6 +35,8 @@ export interface Harness {
   gateway: GatewayApp;
   metrics: Metrics;
   stateDir: string;
+  /** Every log line the gateway wrote (warn and above), parsed. */
+  logs: { level: number; requestId?: string; [field: string]: unknown }[];
   request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   close(options?: { keepState?: boolean }): Promise<void>;
 }
@@ -60,15 +62,19 @@ export async function startHarness(
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'iotreg-gw-'));
   const fake = options.fake ?? fakeRegistry();
   const metrics = createMetrics({ defaultMetrics: false });
-  const idempotency = await IdempotencyStore.open(stateDir, 3_600_000);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const idempotency = await IdempotencyStore.open(stateDir, 3_600_000, { maxRecordsPerCaller: limits.idempotencyRecordsPerCaller });
+  await idempotency.firstSweep;
+  const logs: Harness['logs'] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Harness['logs'][number]) });
   const gateway = createApp({
     registry: fake.registry,
     tokens: new TokenTable(IDENTITIES),
     relayIdentity: RELAY,
     idempotency,
-    logger: pino({ level: 'silent' }),
+    logger,
     metrics,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     tls: false,
     ...(options.now ? { now: options.now } : {}),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
@@ -84,6 +90,7 @@ export async function startHarness(
     gateway,
     metrics,
     stateDir,
+    logs,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;

@@ -21,6 +21,18 @@ export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
 
 export const PAGE_SIZE_DEFAULT = 100;
 export const PAGE_SIZE_MAX = 1000;
+/**
+ * A list page reads at most this many records per item asked for, and never more than
+ * PAGE_SCAN_MAX (but always at least pageSize): a filter that keeps few records ends the page
+ * early, with fewer items and a bookmark to go on, instead of scanning a whole index.
+ */
+export const PAGE_SCAN_FACTOR = 10;
+export const PAGE_SCAN_MAX = 2000;
+
+/** The records one page may read from the ledger. */
+export function pageScanBudget(pageSize: number): number {
+  return Math.max(pageSize, Math.min(PAGE_SCAN_FACTOR * pageSize, PAGE_SCAN_MAX));
+}
 export const ATTRIBUTES_MAX = 32;
 export const TEXT_MAX = 1024;
 export const URI_MAX = 2048;

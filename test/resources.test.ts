@@ -1,0 +1,83 @@
+/**
+ * Resource limits on the live network: forged device writes stop at the gateway (the peers never
+ * endorse them), a write that was never the device's leaves nothing in the idempotency store, and
+ * a list whose filter keeps little answers short pages with a bookmark instead of scanning a whole
+ * index. The limits that live in the gateway alone (stream caps, rate limits, the record cap) are
+ * tested beside its code.
+ */
+import { DeviceIdentity } from '@iotreg/device';
+import { client, clients, uid } from './support/network';
+import { newDevice, registration, signed } from './support/devices';
+
+const { Org1MSP: org1, Org2MSP: org2 } = clients();
+const FAMILY = 'meter-v1';
+const DIGEST = 'ab'.repeat(32);
+
+/** Proposals each peer has received (Fabric's endorser_proposals_received), from its operations endpoint. */
+async function proposalsReceived(): Promise<number> {
+  let total = 0;
+  for (const port of [9443, 9543]) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('endorser_proposals_received '));
+    if (!line) throw new Error(`no endorser_proposals_received on peer port ${port}`);
+    total += Number(line.split(' ')[1]);
+  }
+  return total;
+}
+
+test('forged device-signed writes are refused by the gateway: the peers are not asked to endorse them', async () => {
+  const device = newDevice(uid('res'));
+  expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
+  const forger = newDevice(device.id);
+  const anonymous = client('Org1MSP');
+  const before = await proposalsReceived();
+  for (let seq = 1; seq <= 6; seq += 1) {
+    const res = await anonymous.post(`/v1/devices/${device.id}/messages`, signed(forger, 'anchor', seq, { digest: DIGEST }));
+    expect([res.status, res.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
+  }
+  // The gateway reads the device's key (once, then from its cache); endorsing six forgeries on two peers would be 12.
+  expect((await proposalsReceived()) - before).toBeLessThanOrEqual(2);
+  // The device itself still writes.
+  expect((await anonymous.post(`/v1/devices/${device.id}/messages`, signed(device, 'anchor', 1, { digest: DIGEST }))).status).toBe(201);
+});
+
+test('a write for a device that does not exist: 422 like a forgery (not 404), and nothing is kept under its Idempotency-Key', async () => {
+  const device = newDevice(uid('res'));
+  const anonymous = client('Org1MSP');
+  const body = signed(device, 'anchor', 1, { digest: DIGEST });
+  const headers = { 'idempotency-key': `k-${device.id}` };
+  const early = await anonymous.post(`/v1/devices/${device.id}/messages`, body, { headers });
+  expect([early.status, early.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
+  const never = newDevice(uid('never'));
+  const other = await anonymous.post(`/v1/devices/${never.id}/messages`, signed(never, 'anchor', 1, { digest: DIGEST }));
+  expect(other.body).toEqual(early.body);
+
+  // Once the device exists, the same request with the same key is answered afresh, not replayed.
+  expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
+  const later = await anonymous.post(`/v1/devices/${device.id}/messages`, body, { headers });
+  expect(later.status).toBe(201);
+  expect(later.headers.get('idempotent-replayed')).toBeNull();
+});
+
+test('a list whose filter keeps little reads at most 10 × pageSize records a page: short pages with a bookmark, nothing skipped', async () => {
+  const family = uid('scanfam');
+  const vendor = DeviceIdentity.generate();
+  expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 })).status).toBe(201);
+  // In the family's index: 25 devices of Org1, then one of Org2 (IDs sort in that order).
+  const marker = uid('scan');
+  const ours = Array.from({ length: 25 }, (_, i) => newDevice(`${marker}-${String(i).padStart(2, '0')}`));
+  expect((await org1.admin.post('/v1/devices:batch', { devices: ours.map((d) => registration(d, family)) })).status).toBe(201);
+  const theirs = newDevice(`${marker}-99`);
+  expect((await org2.admin.post('/v1/devices', registration(theirs, family))).status).toBe(201);
+
+  // family picks the index, owner is checked per device: one record in 26 passes.
+  const pages: string[][] = [];
+  let bookmark = '';
+  do {
+    const page = await org2.auditor.get(`/v1/devices?family=${family}&owner=Org2MSP&pageSize=1${bookmark ? `&bookmark=${bookmark}` : ''}`);
+    expect(page.status).toBe(200);
+    pages.push(page.body.items.map((d: { deviceId: string }) => d.deviceId));
+    bookmark = page.body.bookmark;
+  } while (bookmark && pages.length < 10);
+  expect(pages).toEqual([[], [], [theirs.id]]);
+});
