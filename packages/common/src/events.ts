@@ -14,6 +14,7 @@ export const EVENTS = {
   firmwareApproved: 'firmware.approved',
   firmwareTrusted: 'firmware.trusted',
   firmwareRevoked: 'firmware.revoked',
+  firmwareRevocationProposed: 'firmware.revocation_proposed',
   firmwareReported: 'firmware.reported',
   messageAnchored: 'message.anchored',
   endpointRegistered: 'endpoint.registered',
