@@ -10,6 +10,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import { client, orgsInSync, REPO, uid } from './support/network';
+import { ensureFamilies } from './support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['cli-v1', 'import-v1']));
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, 'cli/dist/main.js');
