@@ -249,6 +249,7 @@ describe('firmware', () => {
     expect(await policy(ADMIN1, '3.0.0')).toMatchObject({ minVersion: '3.0.0' });
     // The owner alone cannot lower it: a proposal, recorded and visible.
     expect(await policy(ADMIN1, '1.0.0')).toMatchObject({ minVersion: '3.0.0', minVersionProposal: { minVersion: '1.0.0', proposedBy: 'Org1MSP' } });
+    expect(ledger.events.at(-1)?.name).toBe('family.policy_proposed');
     expect(await policy(ADMIN1, '1.0.0')).toEqual({ refused: 'DUPLICATE_VOTE' });
     expect((await get()).minVersion).toBe('3.0.0');
     expect(await policy(ADMIN2, '1.0.0')).toMatchObject({ minVersion: '1.0.0' });
@@ -304,8 +305,9 @@ describe('governance', () => {
     expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({ members: [], proposal: { members: ['Org1MSP', 'Org2MSP'], proposedBy: 'Org1MSP' } });
     expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 })).toEqual({ refused: 'RULE_VIOLATION' });
     expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({ members: [] });
-    expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual({ members: ['Org1MSP', 'Org2MSP'] });
-    expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual({ members: ['Org1MSP', 'Org2MSP'] });
+    const agreed = { members: ['Org1MSP', 'Org2MSP'], signedBy: [expect.objectContaining({ msp: 'Org1MSP' }), expect.objectContaining({ msp: 'Org2MSP' })] };
+    expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual(agreed);
+    expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual(agreed);
   });
 
   test('a change needs every current member and every new one (finding 4)', async () => {
@@ -317,7 +319,8 @@ describe('governance', () => {
     expect(await setMembers(ledger, ADMIN2, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
     expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
     expect((await get()).proposal.approvals.map((a: { msp: string }) => a.msp)).toEqual(['Org2MSP', 'Org1MSP']);
-    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toEqual({ members: ['Org1MSP', 'Org2MSP', 'Org3MSP'] });
+    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP', 'Org3MSP'] });
+    expect((await get()).proposal).toBeUndefined();
   });
 });
 

@@ -85,7 +85,7 @@ export class FirmwareContract extends RegistryContract {
         }
         const { minVersionProposal: _dropped, ...rest } = family;
         const raised: Family = { ...rest, minVersion };
-        return setFamily(ctx, raised, members);
+        return setFamily(ctx, raised, members, EVENTS.familyPolicySet);
       }
       const current = family.minVersionProposal?.minVersion === minVersion ? family.minVersionProposal : undefined;
       const proposal = current
@@ -94,9 +94,9 @@ export class FirmwareContract extends RegistryContract {
       const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: proposal.proposedBy, approvalThreshold: family.approvalThreshold, votes: proposal.approvals });
       if (outcome === 'passed') {
         const { minVersionProposal: _done, ...rest } = family;
-        return setFamily(ctx, { ...rest, minVersion }, members);
+        return setFamily(ctx, { ...rest, minVersion }, members, EVENTS.familyPolicySet);
       }
-      return setFamily(ctx, { ...family, minVersionProposal: proposal }, members);
+      return setFamily(ctx, { ...family, minVersionProposal: proposal }, members, EVENTS.familyPolicyProposed);
     });
   }
 
@@ -298,10 +298,10 @@ function view(family: Family, members: string[]): FamilyView {
   return { ...family, approvalsRequired: approvalsRequired(members.length, family.approvalThreshold) };
 }
 
-function setFamily(ctx: RegistryContext, family: Family, members: string[]): FamilyView {
+function setFamily(ctx: RegistryContext, family: Family, members: string[], event: string): FamilyView {
   ctx.store.put(keys.family(family.family), family);
   const shown = view(family, members);
-  ctx.emit(EVENTS.familyPolicySet, shown);
+  ctx.emit(event, shown);
   return shown;
 }
 

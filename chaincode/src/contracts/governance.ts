@@ -16,6 +16,8 @@ export interface MembersProposal {
 export interface Members {
   /** Empty until the first list is agreed. */
   members: string[];
+  /** The admins' approvals that made `members` the list (every org concerned). */
+  signedBy?: Approval[];
   proposal?: MembersProposal;
 }
 
@@ -66,7 +68,9 @@ export class GovernanceContract extends RegistryContract {
         ? { ...pending, approvals: [...pending.approvals, approval] }
         : { members: proposed, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval] };
       const signed = new Set(proposal.approvals.map((a) => a.msp));
-      const next: Members = needed.every((msp) => signed.has(msp)) ? { members: proposed } : { members: record.members, proposal };
+      const next: Members = needed.every((msp) => signed.has(msp))
+        ? { members: proposed, signedBy: proposal.approvals }
+        : { ...record, proposal };
       ctx.store.put(keys.members(), next);
       return next;
     });

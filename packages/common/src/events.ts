@@ -10,6 +10,7 @@ export const EVENTS = {
   configReported: 'config.reported',
   familyRegistered: 'family.registered',
   familyPolicySet: 'family.policy_set',
+  familyPolicyProposed: 'family.policy_proposed',
   firmwarePublished: 'firmware.published',
   firmwareApproved: 'firmware.approved',
   firmwareTrusted: 'firmware.trusted',
