@@ -5,6 +5,10 @@
 import fc from 'fast-check';
 import { clients, Client, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
+import { ensureFamilies } from './support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['bad-v1']));
 
 const { Org1MSP: org1 } = clients();
 const errorBody = { error: { code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) } };

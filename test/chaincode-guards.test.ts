@@ -11,6 +11,10 @@ import { createPrivateKey } from 'node:crypto';
 import { TX } from '@iotreg/common';
 import { REPO, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
+import { ensureFamilies } from './support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['guard-v1']));
 
 interface GatewayConfig {
   mspId: string;
@@ -50,7 +54,7 @@ async function refusal(run: () => Promise<unknown>): Promise<string> {
     await run();
   } catch (err) {
     const texts = [String((err as Error).message), ...((err as { details?: Array<{ message: string }> }).details ?? []).map((d) => d.message)];
-    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS)\b/)?.[1] ?? texts.join(' | ');
+    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS|UNKNOWN_FAMILY|DUPLICATE_VOTE|RULE_VIOLATION)\b/)?.[1] ?? texts.join(' | ');
   }
   return 'ACCEPTED';
 }
@@ -74,11 +78,31 @@ test("another org's admin cannot revoke a device, even submitting directly", asy
   expect(read.status).toBe('active');
 });
 
-test('an admin cannot publish firmware, and the members list cannot be rewritten', async () => {
+test('an admin cannot publish firmware; a vendor cannot publish an http uri, even submitting directly', async () => {
   const code = await refusal(() =>
     contractAs('org1', 'admin').submitTransaction(TX.publishFirmware, JSON.stringify({ family: 'x', version: '1.0.0', sha256: 'a'.repeat(64), signature: 'AA==' })),
   );
   expect(code).toBe('FORBIDDEN');
-  const members = await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] })));
-  expect(members).toBe('ALREADY_EXISTS');
+  const uri = await refusal(() =>
+    contractAs('org1', 'vendor').submitTransaction(TX.publishFirmware, JSON.stringify({ family: 'guard-v1', version: '9.0.0', sha256: 'b'.repeat(64), uri: 'http://fw.example/x.bin', signature: 'AA==' })),
+  );
+  expect(uri).toBe('INVALID_ARGUMENT');
+});
+
+test('a device cannot be registered into a family that does not exist, even submitting directly', async () => {
+  const device = newDevice(uid('guard'));
+  const code = await refusal(() => contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(registration(device, uid('nofam')))));
+  expect(code).toBe('UNKNOWN_FAMILY');
+});
+
+test("one org cannot change the member list: its proposal waits for the other's signature; the list in force was signed by both", async () => {
+  const members = async () => JSON.parse(Buffer.from(await contractAs('org1', 'auditor').evaluateTransaction(TX.getMembers, '{}')).toString());
+  const before = await members();
+  expect(before.members).toEqual(['Org1MSP', 'Org2MSP']);
+  expect(before.signedBy.map((a: { msp: string }) => a.msp).sort()).toEqual(['Org1MSP', 'Org2MSP']);
+  const alone = JSON.parse(Buffer.from(await contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] }))).toString());
+  expect(alone).toMatchObject({ members: ['Org1MSP', 'Org2MSP'], proposal: { members: ['Org2MSP'], proposedBy: 'Org2MSP' } });
+  expect((await members()).members).toEqual(['Org1MSP', 'Org2MSP']);
+  const vendor = await refusal(() => contractAs('org1', 'vendor').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org1MSP'] })));
+  expect(vendor).toBe('FORBIDDEN');
 });

@@ -13,6 +13,10 @@ import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import { common } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from '../cli/src/audit/block-hashing';
 import { client, orgsInSync, REPO, uid } from './support/network';
+import { ensureFamilies } from './support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['cli-v1', 'import-v1']));
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, 'cli/dist/main.js');

@@ -2,6 +2,10 @@
 import { BATCH_MAX, statements } from '@iotreg/common';
 import { clients, Client, uid } from './support/network';
 import { newDevice, registration, rotation, TestDevice } from './support/devices';
+import { ensureFamilies } from './support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['thermo-v1', 'burst-v1', 'batch-v1']));
 
 const as = clients();
 const org1 = as.Org1MSP;
@@ -108,6 +112,7 @@ describe('lists', () => {
   let devices: TestDevice[];
 
   beforeAll(async () => {
+    await ensureFamilies([family]);
     devices = [];
     for (let i = 0; i < 5; i++) devices.push(await registered(i < 3 ? org1.admin : org2.admin, family));
     await org1.admin.post(`/v1/devices/${devices[0]!.id}/suspend`, {});

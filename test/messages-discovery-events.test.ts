@@ -4,6 +4,10 @@ import { DeviceClient, GatewayRequestError, inBatch, MessageBatch, SealError } f
 import { clients, clientsFile, uid } from './support/network';
 import { newDevice, registration, rotation, signed, TestDevice } from './support/devices';
 import { readEvents, SseEvent } from './support/sse';
+import { ensureFamilies } from './support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['meter-v1']));
 
 const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const gateway = (org: 'Org1MSP' | 'Org2MSP') => clientsFile().orgs[org].gateway;

@@ -74,3 +74,26 @@ export async function expectStatus(answer: Promise<Response>, status: number): P
   const body = (await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
   return `HTTP ${res.status} ${body?.error?.code ?? ''}`.trim();
 }
+
+/**
+ * Devices join only a registered family: registers `family` as Org1's vendor unless it exists,
+ * then waits until every org's gateway reads it (registrations are endorsed by every org's peer).
+ */
+export async function ensureFamily(family: string, vendorKeyPem: string): Promise<void> {
+  const orgs = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs as Record<string, { gateway: string; tokens: Record<string, string> }>;
+  const vendor = orgs.Org1MSP!;
+  const res = await fetch(`${vendor.gateway}/v1/families`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${vendor.tokens.vendor}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ family, vendorKeyPem, approvalThreshold: 1 }),
+  });
+  if (res.status !== 201 && res.status !== 409) throw new Error(`registering family ${family}: HTTP ${res.status} ${await res.text()}`);
+  for (const org of Object.values(orgs)) {
+    for (let tries = 0; ; tries++) {
+      const read = await fetch(`${org.gateway}/v1/families/${family}`, { headers: { authorization: `Bearer ${org.tokens.auditor}` } });
+      if (read.status === 200) break;
+      if (tries === 50) throw new Error(`family ${family} not readable at ${org.gateway}: HTTP ${read.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

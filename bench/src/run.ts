@@ -16,7 +16,7 @@ import { BATCH_MAX, RegisterDeviceRequest, TX } from '@iotreg/common';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import { describe, measure, Operation, Result } from './measure';
 import { PeakMemory } from './memory';
-import { connectDirect, expectStatus, PID_DIR, REPO, restClients } from './network';
+import { connectDirect, ensureFamily, expectStatus, PID_DIR, REPO, restClients } from './network';
 
 const numbers = (text: string) => text.split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -56,6 +56,7 @@ async function main() {
   const memory = new PeakMemory(PID_DIR);
   const direct = connectDirect();
   const rest = restClients();
+  await ensureFamily(FAMILY, DeviceIdentity.generate().publicKeyPem);
   const results: Result[] = [];
   const registered: Registered[] = []; // every device this run registered
   const record = (result: Result, unit = 'ops') => {

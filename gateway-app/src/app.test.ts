@@ -367,6 +367,8 @@ describe('validation at the edge: 400 before the ledger is asked', () => {
     ['PUT', '/v1/families/thermo/policy', admin, { minVersion: '1.2' }, 'body.minVersion'],
     ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '01.2.3', sha256: HEX, signature: 'c2ln' }, 'body.version'],
     ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '1.2.3', sha256: HEX }, 'body.signature'],
+    ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '1.2.3', sha256: HEX, signature: 'c2ln', uri: 'http://fw.example/a.bin' }, 'body.uri'],
+    ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '1.2.3', sha256: HEX, signature: 'c2ln', uri: 'https://u:p@fw.example/a.bin' }, 'body.uri'],
     ['GET', '/v1/firmware/thermo/1.2', vendor, undefined, 'path.version'],
     ['GET', '/v1/firmware/bad!family', vendor, undefined, 'path.family'],
     ['GET', '/v1/firmware/bad!family/latest', vendor, undefined, 'path.family'],

@@ -108,19 +108,31 @@ start_chaincode_servers() {
   while read -r process _; do start_chaincode_server "$process"; done < <(servers_of "$1")
 }
 
-# The consortium's member list, recorded once by the chaincode (firmware votes count against it).
+# The consortium's member list (firmware votes count against it). The chaincode applies a list only
+# once every org it concerns has submitted it, so each gateway org's admin submits the same list;
+# submitting it again is a no-op, so `up` can be repeated.
 record_members() {
-  local members=() row org msp port
-  for row in "${GATEWAYS[@]}"; do read -r org msp port <<<"$row"; members+=("\"$msp\""); done
-  local request
-  request=$(printf '{"members":[%s]}' "$(IFS=,; echo "${members[*]}")")
+  local msps=() orgs=() row org msp port
+  for row in "${GATEWAYS[@]}"; do read -r org msp port <<<"$row"; msps+=("$msp"); orgs+=("$org"); done
+  members_recorded "${msps[@]}" && return 0
+  local args
+  args=$(node -e 'console.log(JSON.stringify({function: "Governance:SetMembers", Args: [JSON.stringify({members: process.argv.slice(1)})]}))' "${msps[@]}")
+  for org in "${orgs[@]}"; do
+    peer_cli "$org" chaincode invoke -C "$CHANNEL" -n "$CHAINCODE_NAME" -c "$args" --waitForEvent \
+      $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
+      || die "$org could not submit the consortium members (log: $LOGS/peer-cli.log)"
+  done
+  members_recorded "${msps[@]}" || die "the consortium members were not recorded (log: $LOGS/peer-cli.log)"
+}
+
+# members_recorded MSP...: the chaincode's member list is exactly these MSP IDs.
+members_recorded() {
   local answer
   answer=$(peer_cli org1 chaincode query -C "$CHANNEL" -n "$CHAINCODE_NAME" \
-    -c "{\"function\":\"Governance:GetMembers\",\"Args\":[\"{}\"]}" 2>/dev/null) || true
-  [[ $answer == *Org* ]] && return 0
-  local args
-  args=$(node -e 'console.log(JSON.stringify({function: "Governance:SetMembers", Args: [process.argv[1]]}))' "$request")
-  peer_cli org1 chaincode invoke -C "$CHANNEL" -n "$CHAINCODE_NAME" -c "$args" --waitForEvent \
-    $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
-    || die "recording the consortium members failed (log: $LOGS/peer-cli.log)"
+    -c '{"function":"Governance:GetMembers","Args":["{}"]}' 2>/dev/null) || return 1
+  node -e '
+    const [answer, ...want] = process.argv.slice(1);
+    const have = JSON.parse(answer).members ?? [];
+    process.exit(JSON.stringify([...have].sort()) === JSON.stringify([...want].sort()) ? 0 : 1);
+  ' "$answer" "$@"
 }

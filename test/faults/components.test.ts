@@ -5,6 +5,10 @@
  */
 import { client, eventually, network, sleep, uid } from '../support/network';
 import { newDevice, registration } from '../support/devices';
+import { ensureFamilies } from '../support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['comp-v1']));
 
 const admin1 = client('Org1MSP', 'admin');
 const auditor1 = client('Org1MSP', 'auditor');

@@ -8,6 +8,10 @@
 import { client, network, orderers, orderersSettled, Org, ORGS, sleep, uid } from '../support/network';
 import { startLoad, LoadReport } from '../support/load';
 import { newDevice, registration } from '../support/devices';
+import { ensureFamilies } from '../support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['sensor-bft']));
 
 const admins = { Org1MSP: client('Org1MSP', 'admin'), Org2MSP: client('Org2MSP', 'admin') };
 const WORKERS = 8;

@@ -1,6 +1,10 @@
 /** `down` then `up`: the same ledgers come back with every record and every history entry. */
 import { client, network, uid } from '../support/network';
 import { newDevice, registration } from '../support/devices';
+import { ensureFamilies } from '../support/families';
+
+// Devices join only registered families.
+beforeAll(() => ensureFamilies(['persist-v1']));
 
 test('down then up keeps every record and history entry', async () => {
   const admin = client('Org1MSP', 'admin');

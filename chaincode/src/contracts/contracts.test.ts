@@ -31,9 +31,18 @@ const ADMIN2: [string, string] = ['Org2MSP', 'admin'];
 const VENDOR1: [string, string] = ['Org1MSP', 'vendor'];
 const AUDITOR2: [string, string] = ['Org2MSP', 'auditor'];
 
-async function ledgerWithMembers() {
+const governance = new GovernanceContract();
+const setMembers = (ledger: FakeLedger, who: [string, string], members: string[]) =>
+  call(ledger, who, (c, r) => governance.SetMembers(c, r), { members });
+
+const FAMILY_KEY = DeviceIdentity.generate();
+
+/** Both orgs signed the member list (3 transactions with the family 'fam', which devices join). */
+async function ledgerWithMembers({ family = true } = {}) {
   const ledger = new FakeLedger();
-  await call(ledger, ADMIN1, (c, r) => new GovernanceContract().SetMembers(c, r), { members: ['Org2MSP', 'Org1MSP'] });
+  await setMembers(ledger, ADMIN1, ['Org2MSP', 'Org1MSP']);
+  await setMembers(ledger, ADMIN2, ['Org1MSP', 'Org2MSP']);
+  if (family) await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 });
   return ledger;
 }
 
@@ -53,7 +62,7 @@ describe('registration', () => {
     expect(await call(ledger, ['Org1MSP'], (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: registrationProof(key, 'd2') })).toEqual({ refused: 'BAD_SIGNATURE' });
     const ok = await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body);
-    expect(ok).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP', status: 'active', seq: 0, createdAt: '2026-01-01T00:00:05.000Z' });
+    expect(ok).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP', status: 'active', seq: 0, createdAt: '2026-01-01T00:00:07.000Z' });
     expect(ledger.events.at(-1)).toEqual({ name: 'device.registered', payload: ok });
     expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'ALREADY_EXISTS' });
   });
@@ -64,9 +73,21 @@ describe('registration', () => {
     ['a bad PEM', { deviceId: 'd', publicKeyPem: 'x', family: 'f', proof: 'AA==' }, 'INVALID_ARGUMENT'],
   ])('%s is refused as %s', async (_, body, code) => {
     const ledger = await ledgerWithMembers();
+    const before = ledger.state.size;
     const request = typeof body === 'string' ? body : JSON.stringify(body);
     await expect(ledger.run(...ADMIN1, (c) => devices.RegisterDevice(c, request))).rejects.toThrow(new RegExp(`^${code}: `));
-    expect(ledger.state.size).toBe(1);
+    expect(ledger.state.size).toBe(before);
+  });
+
+  test('a device joins only a registered family: UNKNOWN_FAMILY, nothing written', async () => {
+    const ledger = await ledgerWithMembers();
+    const before = [...ledger.state.keys()];
+    const key = DeviceIdentity.generate();
+    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'nofam', proof: registrationProof(key, 'd1') };
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'UNKNOWN_FAMILY' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: [body] })).toEqual({ refused: 'UNKNOWN_FAMILY' });
+    expect([...ledger.state.keys()]).toEqual(before);
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, family: 'fam' })).toMatchObject({ family: 'fam' });
   });
 
   test('the same inputs write the same state (determinism)', async () => {
@@ -86,7 +107,7 @@ describe('keys', () => {
     const ledger = await ledgerWithMembers();
     const { identity: oldKey } = await register(ledger, 'd1');
     const newKey = DeviceIdentity.generate();
-    const registeredAt = '2026-01-01T00:00:02.000Z'; // the second transaction
+    const registeredAt = '2026-01-01T00:00:04.000Z'; // the fourth transaction
     expect(await call(ledger, ADMIN2, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', oldKey, newKey) })).toEqual({ refused: 'FORBIDDEN' });
     const forged = { deviceId: 'd1', ...rotationProofs('d1', newKey, newKey), publicKeyPem: newKey.publicKeyPem };
     expect(await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), forged)).toEqual({ refused: 'BAD_SIGNATURE' });
@@ -139,22 +160,44 @@ describe('device-signed writes', () => {
   });
 });
 
+const ADMIN3: [string, string] = ['Org3MSP', 'admin'];
+const ADMIN4: [string, string] = ['Org4MSP', 'admin'];
+const VENDOR2: [string, string] = ['Org2MSP', 'vendor'];
+
+/** A family 'fam' of Org1's vendor, with releases published through publish(). */
+async function firmwareLedger(ledger: FakeLedger, approvalThreshold = 1) {
+  const vendor = DeviceIdentity.generate();
+  const family = await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold });
+  const publish = (version: string, key = vendor, extra: Record<string, string> = {}) =>
+    call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))), ...extra });
+  const vote = (who: [string, string], version: string, decision = 'approve') =>
+    call(ledger, who, (c, r) => firmware.VoteFirmware(c, r), { family: 'fam', version, decision });
+  return { family, publish, vote };
+}
+
+/** Four members, all signed. */
+async function ledgerOfFour() {
+  const ledger = new FakeLedger();
+  const all = ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'];
+  for (const who of [ADMIN1, ADMIN2, ADMIN3, ADMIN4]) await setMembers(ledger, who, all);
+  return ledger;
+}
+
 describe('firmware', () => {
   test('vendor-signed, no rollback, k-of-n votes once per org, compliance against the policy', async () => {
-    const ledger = await ledgerWithMembers();
+    const ledger = await ledgerWithMembers({ family: false });
     const vendor = DeviceIdentity.generate();
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 3 })).toEqual({ refused: 'INVALID_ARGUMENT' });
-    await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 })).toMatchObject({ approvalThreshold: 1, approvalsRequired: 1 });
     const publish = (version: string, key = vendor) =>
       call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))) });
     expect(await publish('1.0.0', DeviceIdentity.generate())).toEqual({ refused: 'BAD_SIGNATURE' });
     expect(await publish('1.10.0')).toMatchObject({ status: 'pending' });
     expect(await publish('1.9.0')).toEqual({ refused: 'VERSION_NOT_NEWER' });
     const vote = (who: [string, string], decision = 'approve') => call(ledger, who, (c, r) => firmware.VoteFirmware(c, r), { family: 'fam', version: '1.10.0', decision });
-    expect(await vote(ADMIN1)).toMatchObject({ status: 'pending' });
-    expect(await vote(ADMIN1)).toEqual({ refused: 'DUPLICATE_VOTE' });
     expect(await vote(['Org3MSP', 'admin'])).toEqual({ refused: 'FORBIDDEN' });
     expect(await vote(ADMIN2)).toMatchObject({ status: 'trusted' });
+    expect(await vote(ADMIN2)).toEqual({ refused: 'DUPLICATE_VOTE' });
     expect(ledger.events.at(-1)?.name).toBe('firmware.trusted');
 
     const { identity } = await register(ledger, 'd1');
@@ -162,10 +205,122 @@ describe('firmware', () => {
     await call(ledger, AUDITOR2, (c, r) => firmware.ReportFirmware(c, r), { payload, signature: identity.sign(payload) });
     const read = () => call(ledger, AUDITOR2, (c, r) => devices.GetDevice(c, r), { deviceId: 'd1' });
     expect((await read()).firmware).toMatchObject({ verdict: 'trusted', compliant: true });
-    await call(ledger, ADMIN2, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion: '1.11.0' });
+    await call(ledger, ADMIN1, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion: '1.11.0' });
     expect((await read()).firmware.compliant).toBe(false);
     const listed = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { compliance: 'noncompliant', pageSize: 1 });
     expect(listed).toEqual({ items: [expect.objectContaining({ deviceId: 'd1' })], bookmark: '' });
+  });
+
+  test("the family owner's admin cannot approve its own release (finding 1)", async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    const { publish, vote } = await firmwareLedger(ledger);
+    await publish('1.0.0');
+    expect(await vote(ADMIN1, '1.0.0')).toEqual({ refused: 'FORBIDDEN' });
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.VerifyFirmware(c, r), { family: 'fam', sha256: sha('1.0.0') })).toEqual({ verdict: 'pending', version: '1.0.0' });
+    expect(await vote(ADMIN2, '1.0.0')).toMatchObject({ status: 'trusted' });
+  });
+
+  test('k is at least a majority of the other members, whatever threshold the vendor picks (finding 1)', async () => {
+    const ledger = await ledgerOfFour();
+    const { family, publish, vote } = await firmwareLedger(ledger, 1);
+    expect(family).toMatchObject({ approvalThreshold: 1, approvalsRequired: 2 });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'big', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 4 })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    await publish('1.0.0');
+    expect(await vote(ADMIN2, '1.0.0')).toMatchObject({ status: 'pending' });
+    expect(await vote(ADMIN3, '1.0.0')).toMatchObject({ status: 'trusted' });
+    await publish('2.0.0');
+    expect(await vote(ADMIN2, '2.0.0', 'reject')).toMatchObject({ status: 'pending' });
+    expect(await vote(ADMIN3, '2.0.0', 'reject')).toMatchObject({ status: 'rejected' });
+  });
+
+  test('a consortium of one cannot register a family: nobody else could approve', async () => {
+    const ledger = new FakeLedger();
+    await setMembers(ledger, ADMIN1, ['Org1MSP']);
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 })).toEqual({ refused: 'RULE_VIOLATION' });
+  });
+
+  test('only the owner raises minVersion; lowering it needs another org (finding 2)', async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    await firmwareLedger(ledger);
+    const policy = (who: [string, string], minVersion: string) => call(ledger, who, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion });
+    const get = () => call(ledger, AUDITOR2, (c, r) => firmware.GetFamily(c, r), { family: 'fam' });
+    expect(await policy(ADMIN2, '2.0.0')).toEqual({ refused: 'FORBIDDEN' });
+    expect(await policy(ADMIN1, '2.0.0')).toMatchObject({ minVersion: '2.0.0' });
+    expect(await policy(ADMIN1, '3.0.0')).toMatchObject({ minVersion: '3.0.0' });
+    // The owner alone cannot lower it: a proposal, recorded and visible.
+    expect(await policy(ADMIN1, '1.0.0')).toMatchObject({ minVersion: '3.0.0', minVersionProposal: { minVersion: '1.0.0', proposedBy: 'Org1MSP' } });
+    expect(ledger.events.at(-1)?.name).toBe('family.policy_proposed');
+    expect(await policy(ADMIN1, '1.0.0')).toEqual({ refused: 'DUPLICATE_VOTE' });
+    expect((await get()).minVersion).toBe('3.0.0');
+    expect(await policy(ADMIN2, '1.0.0')).toMatchObject({ minVersion: '1.0.0' });
+    expect((await get()).minVersionProposal).toBeUndefined();
+    // Nor can another org alone.
+    await policy(ADMIN1, '3.0.0');
+    expect(await policy(ADMIN2, '2.0.0')).toMatchObject({ minVersion: '3.0.0', minVersionProposal: { minVersion: '2.0.0', proposedBy: 'Org2MSP' } });
+    expect(await policy(ADMIN1, '2.0.0')).toMatchObject({ minVersion: '2.0.0' });
+    expect(await policy(VENDOR2, '1.0.0')).toEqual({ refused: 'FORBIDDEN' });
+  });
+
+  test("revoking another org's release takes k-of-n; the owner revokes its own at once (finding 2)", async () => {
+    const ledger = await ledgerOfFour();
+    const { publish, vote } = await firmwareLedger(ledger);
+    await publish('1.0.0');
+    await vote(ADMIN2, '1.0.0');
+    await vote(ADMIN3, '1.0.0');
+    const revoke = (who: [string, string], version = '1.0.0') => call(ledger, who, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version, reason: 'CVE' });
+    expect(await revoke(ADMIN2)).toMatchObject({ status: 'trusted', revocationProposal: { reason: 'CVE', proposedBy: 'Org2MSP' } });
+    expect(ledger.events.at(-1)?.name).toBe('firmware.revocation_proposed');
+    expect(await revoke(ADMIN2)).toEqual({ refused: 'DUPLICATE_VOTE' });
+    expect(await revoke(VENDOR2)).toEqual({ refused: 'FORBIDDEN' });
+    expect(await revoke(ADMIN3)).toMatchObject({ status: 'revoked', revocationReason: 'CVE' });
+    await publish('2.0.0');
+    expect(await revoke(VENDOR1, '2.0.0')).toMatchObject({ status: 'revoked' });
+  });
+
+  test('with two members, another org cannot revoke alone', async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    const { publish, vote } = await firmwareLedger(ledger);
+    await publish('1.0.0');
+    await vote(ADMIN2, '1.0.0');
+    const revoke = (who: [string, string]) => call(ledger, who, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version: '1.0.0', reason: 'x' });
+    expect(await revoke(ADMIN2)).toMatchObject({ status: 'trusted' });
+    expect(await revoke(ADMIN1)).toMatchObject({ status: 'revoked' });
+  });
+
+  test('a release uri is https or nothing', async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    const { publish } = await firmwareLedger(ledger);
+    for (const uri of ['http://fw.example/a.bin', 'ftp://fw.example/a.bin', 'file:///etc/passwd', 'javascript:alert(1)', 'https://user:pw@fw.example/a.bin', 'fw.example/a.bin']) {
+      expect([uri, await publish('1.0.0', undefined, { uri })]).toEqual([uri, { refused: 'INVALID_ARGUMENT' }]);
+    }
+    expect(await publish('1.0.0', undefined, { uri: 'https://fw.example/a.bin' })).toMatchObject({ uri: 'https://fw.example/a.bin' });
+  });
+});
+
+describe('governance', () => {
+  test('the first member list applies once every listed org signed it', async () => {
+    const ledger = new FakeLedger();
+    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP'])).toEqual({ refused: 'FORBIDDEN' });
+    expect(await setMembers(ledger, VENDOR1, ['Org1MSP', 'Org2MSP'])).toEqual({ refused: 'FORBIDDEN' });
+    expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({ members: [], proposal: { members: ['Org1MSP', 'Org2MSP'], proposedBy: 'Org1MSP' } });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 })).toEqual({ refused: 'RULE_VIOLATION' });
+    expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({ members: [] });
+    const agreed = { members: ['Org1MSP', 'Org2MSP'], signedBy: [expect.objectContaining({ msp: 'Org1MSP' }), expect.objectContaining({ msp: 'Org2MSP' })] };
+    expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual(agreed);
+    expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual(agreed);
+  });
+
+  test('a change needs every current member and every new one (finding 4)', async () => {
+    const ledger = await ledgerWithMembers();
+    const get = () => call(ledger, AUDITOR2, (c, r) => governance.GetMembers(c, r), {});
+    // One org cannot drop the other, nor add a friend.
+    expect(await setMembers(ledger, ADMIN2, ['Org2MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'], proposal: { members: ['Org2MSP'] } });
+    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP'])).toEqual({ refused: 'FORBIDDEN' });
+    expect(await setMembers(ledger, ADMIN2, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
+    expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
+    expect((await get()).proposal.approvals.map((a: { msp: string }) => a.msp)).toEqual(['Org2MSP', 'Org1MSP']);
+    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP', 'Org3MSP'] });
+    expect((await get()).proposal).toBeUndefined();
   });
 });
 

@@ -235,6 +235,10 @@ async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
   if (await ctx.store.exists(keys.device(deviceId))) {
     throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
   }
+  // A family's owner decides its firmware verdicts: a device may only join one that already exists.
+  if (!(await ctx.store.exists(keys.family(family)))) {
+    throw new RegistryError('UNKNOWN_FAMILY', `family ${family} is not registered; a vendor registers it first (POST /v1/families)`);
+  }
   startCounters(ctx, deviceId);
   const now = ctx.now;
   const device: Device = {

@@ -1,10 +1,15 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   Approval,
+  approvalsRequired,
+  approvalThresholdMax,
   compareVersions,
+  decide,
   EVENTS,
   Family,
+  FamilyView,
   FirmwareRelease,
+  isHttpsUri,
   parsePublicKey,
   RegistryError,
   requireSignature,
@@ -34,7 +39,10 @@ export class FirmwareContract extends RegistryContract {
       const familyId = id(fields, 'family');
       const vendorKey = parsePublicKey(fields.vendorKeyPem, 'vendorKeyPem');
       const members = await consortium(ctx);
-      const approvalThreshold = integer(fields, 'approvalThreshold', 1, members.length);
+      const most = approvalThresholdMax(members.length);
+      if (most < 1) throw new RegistryError('RULE_VIOLATION', 'a family needs another member org to approve its releases; the consortium has only one');
+      // Only other members' approvals count, so k can be at most their number.
+      const approvalThreshold = integer(fields, 'approvalThreshold', 1, most);
       if (await ctx.store.exists(keys.family(familyId))) throw new RegistryError('ALREADY_EXISTS', `family ${familyId} exists`);
       const family: Family = {
         family: familyId,
@@ -46,26 +54,49 @@ export class FirmwareContract extends RegistryContract {
       };
       ctx.store.put(keys.family(familyId), family);
       ctx.emit(EVENTS.familyRegistered, family);
-      return family;
+      return view(family, members);
     });
   }
 
   @Transaction(false)
   @Returns('string')
   async GetFamily(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => findFamily(ctx, fields));
+    return this.answer(ctx, request, async (fields) => view(await findFamily(ctx, fields), await consortium(ctx)));
   }
 
-  /** An admin sets the minimum version devices of the family must run to be compliant. */
+  /**
+   * The minimum version devices of the family must run to be compliant. The family owner's admin
+   * raises it (or sets the first one) alone. Lowering it is a family decision: the first admin to
+   * ask proposes it, others ask for the same version to approve, and it applies once enough orgs
+   * agreed (see decide()). Asking for a different lower version replaces the proposal.
+   */
   @Transaction()
   @Returns('string')
   async SetFamilyPolicy(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
-      const family: Family = { ...(await findFamily(ctx, fields)), minVersion: version(fields, 'minVersion') };
-      ctx.store.put(keys.family(family.family), family);
-      ctx.emit(EVENTS.familyPolicySet, family);
-      return family;
+      const members = await requireMember(ctx);
+      const family = await findFamily(ctx, fields);
+      const minVersion = version(fields, 'minVersion');
+      const lowering = family.minVersion !== undefined && compareVersions(minVersion, family.minVersion) < 0;
+      if (!lowering) {
+        if (family.ownerMsp !== ctx.msp) {
+          throw new RegistryError('FORBIDDEN', `only ${family.ownerMsp}, the family owner, may raise the minimum version of ${family.family}`);
+        }
+        const { minVersionProposal: _dropped, ...rest } = family;
+        const raised: Family = { ...rest, minVersion };
+        return setFamily(ctx, raised, members, EVENTS.familyPolicySet);
+      }
+      const current = family.minVersionProposal?.minVersion === minVersion ? family.minVersionProposal : undefined;
+      const proposal = current
+        ? { ...current, approvals: addApproval(current.approvals, ctx, `lowering ${family.family} to ${minVersion}`) }
+        : { minVersion, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
+      const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: proposal.proposedBy, approvalThreshold: family.approvalThreshold, votes: proposal.approvals });
+      if (outcome === 'passed') {
+        const { minVersionProposal: _done, ...rest } = family;
+        return setFamily(ctx, { ...rest, minVersion }, members, EVENTS.familyPolicySet);
+      }
+      return setFamily(ctx, { ...family, minVersionProposal: proposal }, members, EVENTS.familyPolicyProposed);
     });
   }
 
@@ -80,6 +111,8 @@ export class FirmwareContract extends RegistryContract {
       const releaseVersion = version(fields, 'version');
       const digest = sha256(fields, 'sha256');
       const uri = optionalText(fields, 'uri', URI_MAX) ?? '';
+      // The vendor's signature covers the image digest, not the uri: only https, so the fetch itself is authenticated.
+      if (uri !== '' && !isHttpsUri(uri)) throw new RegistryError('INVALID_ARGUMENT', 'uri must be an https:// URL without credentials');
       const statement = statements.firmware(family.family, releaseVersion, digest);
       requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, fields.signature, 'signature');
       if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
@@ -134,17 +167,21 @@ export class FirmwareContract extends RegistryContract {
   }
 
   /**
-   * One vote per member org, by its admin. `approvalThreshold` approvals make a release trusted;
-   * once so many orgs rejected that the threshold can't be reached, it is rejected.
+   * One vote per member org other than the family owner, by its admin. k approvals (see
+   * decide()) make a release trusted; once so many orgs rejected that k can't be reached, it is
+   * rejected.
    */
   @Transaction()
   @Returns('string')
   async VoteFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
-      const members = await consortium(ctx);
-      if (!members.includes(ctx.msp)) throw new RegistryError('FORBIDDEN', `${ctx.msp} is not a consortium member`);
+      const members = await requireMember(ctx);
       const release = await findRelease(ctx, fields);
+      const family = await findFamily(ctx, { family: release.family });
+      if (family.ownerMsp === ctx.msp) {
+        throw new RegistryError('FORBIDDEN', `${ctx.msp} owns ${family.family}: its releases are approved by the other members`);
+      }
       const decision = oneOf(fields, 'decision', ['approve', 'reject'] as const);
       const comment = optionalText(fields, 'comment');
       if (release.approvals.some((a) => a.msp === ctx.msp)) {
@@ -153,10 +190,8 @@ export class FirmwareContract extends RegistryContract {
       if (release.status !== 'pending') throw new RegistryError('STATE_CONFLICT', `the release is ${release.status}, not open to votes`);
       const vote: Approval = { msp: ctx.msp, decision, ...(comment === undefined ? {} : { comment }), at: ctx.now };
       const approvals = [...release.approvals, vote];
-      const { approvalThreshold } = await findFamily(ctx, { family: release.family });
-      const approved = approvals.filter((a) => a.decision === 'approve').length;
-      const rejected = approvals.length - approved;
-      const status = approved >= approvalThreshold ? 'trusted' : rejected > members.length - approvalThreshold ? 'rejected' : 'pending';
+      const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: release.publisherMsp, approvalThreshold: family.approvalThreshold, votes: approvals });
+      const status = outcome === 'passed' ? 'trusted' : outcome;
       const updated: FirmwareRelease = { ...release, approvals, status };
       ctx.store.put(keys.firmware(release.family, release.version), updated);
       ctx.emit(status === 'trusted' ? EVENTS.firmwareTrusted : EVENTS.firmwareApproved, updated);
@@ -164,7 +199,11 @@ export class FirmwareContract extends RegistryContract {
     });
   }
 
-  /** The family's vendor or any admin revokes a release; devices running it become non-compliant. */
+  /**
+   * The family owner's vendor or admin revokes a release at once; devices running it become
+   * non-compliant. An admin of another member org proposes the revocation instead (or approves
+   * the pending proposal); it takes effect once enough orgs agreed (see decide()).
+   */
   @Transaction()
   @Returns('string')
   async RevokeFirmware(ctx: RegistryContext, request: string): Promise<string> {
@@ -172,15 +211,25 @@ export class FirmwareContract extends RegistryContract {
       const role = ctx.requireRole('vendor', 'admin');
       const release = await findRelease(ctx, fields);
       const family = await findFamily(ctx, { family: release.family });
-      if (role === 'vendor' && family.ownerMsp !== ctx.msp) {
+      const owner = family.ownerMsp === ctx.msp;
+      if (role === 'vendor' && !owner) {
         throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
       }
       const reason = text(fields, 'reason');
       if (release.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `${release.family} ${release.version} is already revoked`);
-      const updated: FirmwareRelease = { ...release, status: 'revoked', revokedAt: ctx.now, revocationReason: reason };
-      ctx.store.put(keys.firmware(release.family, release.version), updated);
-      ctx.emit(EVENTS.firmwareRevoked, updated);
-      return updated;
+      const revoke = (): FirmwareRelease => {
+        const { revocationProposal: _done, ...rest } = release;
+        return { ...rest, status: 'revoked', revokedAt: ctx.now, revocationReason: release.revocationProposal?.reason ?? reason };
+      };
+      if (owner) return saveRelease(ctx, revoke(), EVENTS.firmwareRevoked);
+      const members = await requireMember(ctx);
+      const pending = release.revocationProposal;
+      const proposal = pending
+        ? { ...pending, approvals: addApproval(pending.approvals, ctx, `revoking ${release.family} ${release.version}`, reason) }
+        : { reason, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
+      const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: proposal.proposedBy, approvalThreshold: family.approvalThreshold, votes: proposal.approvals });
+      if (outcome === 'passed') return saveRelease(ctx, revoke(), EVENTS.firmwareRevoked);
+      return saveRelease(ctx, { ...release, revocationProposal: proposal }, EVENTS.firmwareRevocationProposed);
     });
   }
 
@@ -222,6 +271,44 @@ export class FirmwareContract extends RegistryContract {
       return { ...shown, txId: ctx.txId };
     });
   }
+}
+
+/** The submitter's org must be a consortium member; answers the members. */
+async function requireMember(ctx: RegistryContext): Promise<string[]> {
+  const members = await consortium(ctx);
+  if (!members.includes(ctx.msp)) throw new RegistryError('FORBIDDEN', `${ctx.msp} is not a consortium member`);
+  return members;
+}
+
+const approval = (ctx: RegistryContext, comment?: string): Approval => ({
+  msp: ctx.msp,
+  decision: 'approve',
+  ...(comment === undefined ? {} : { comment }),
+  at: ctx.now,
+});
+
+/** One approval per org on a proposal. */
+function addApproval(approvals: Approval[], ctx: RegistryContext, what: string, comment?: string): Approval[] {
+  if (approvals.some((a) => a.msp === ctx.msp)) throw new RegistryError('DUPLICATE_VOTE', `${ctx.msp} already approved ${what}`);
+  return [...approvals, approval(ctx, comment)];
+}
+
+/** A family as answered: with k, the approvals its decisions need now. */
+function view(family: Family, members: string[]): FamilyView {
+  return { ...family, approvalsRequired: approvalsRequired(members.length, family.approvalThreshold) };
+}
+
+function setFamily(ctx: RegistryContext, family: Family, members: string[], event: string): FamilyView {
+  ctx.store.put(keys.family(family.family), family);
+  const shown = view(family, members);
+  ctx.emit(event, shown);
+  return shown;
+}
+
+function saveRelease(ctx: RegistryContext, release: FirmwareRelease, event: string): FirmwareRelease {
+  ctx.store.put(keys.firmware(release.family, release.version), release);
+  ctx.emit(event, release);
+  return release;
 }
 
 async function findFamily(ctx: RegistryContext, fields: Fields): Promise<Family> {

@@ -18,7 +18,7 @@ use \`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"
 **Errors.** Always \`{"error": {"code", "message"}}\`: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 FORBIDDEN,
 404 NOT_FOUND, 409 ALREADY_EXISTS / ALREADY_REVOKED / DUPLICATE_VOTE / STATE_CONFLICT / IDEMPOTENCY_CONFLICT,
 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 422 BAD_SIGNATURE / REPLAYED_SEQ / VERSION_NOT_NEWER /
-KEY_NOT_VALID / RULE_VIOLATION, 429 RATE_LIMITED, 503 LEDGER_UNAVAILABLE or OUTCOME_UNKNOWN.
+KEY_NOT_VALID / RULE_VIOLATION / UNKNOWN_FAMILY, 429 RATE_LIMITED, 503 LEDGER_UNAVAILABLE or OUTCOME_UNKNOWN.
 
 **Writes** answer only once their transaction is committed VALID, with its \`txId\`. If the ordering service
 or the commit wait fails, the gateway looks the transaction up by ID for a bounded time; when it still cannot
@@ -94,7 +94,7 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
     responses['415'] = errorResponse('UNSUPPORTED_MEDIA_TYPE: the body is not JSON');
   }
   if (route.write) {
-    responses['422'] = errorResponse('BAD_SIGNATURE, REPLAYED_SEQ, VERSION_NOT_NEWER, KEY_NOT_VALID or RULE_VIOLATION');
+    responses['422'] = errorResponse('BAD_SIGNATURE, REPLAYED_SEQ, VERSION_NOT_NEWER, KEY_NOT_VALID, RULE_VIOLATION or UNKNOWN_FAMILY');
   }
   responses['429'] = errorResponse(
     access.kind === 'token'

@@ -23,6 +23,7 @@ import {
   SHA256_PATTERN,
   TEXT_MAX,
   URI_MAX,
+  isHttpsUri,
   VERSION_PATTERN,
 } from '@iotreg/common';
 
@@ -81,6 +82,11 @@ export const Uri = z
   .max(URI_MAX, { error: `must be at most ${URI_MAX} characters` })
   .refine((value) => URL.canParse(value), { error: 'must be an absolute URI' })
   .openapi({ example: 'https://updates.example.com/fw/1.4.2.bin' });
+
+/** Where devices fetch a release: https only, since the vendor's signature covers the digest, not the uri. */
+export const FirmwareUri = Uri.refine((value) => isHttpsUri(value), { error: 'must be an https:// URL without credentials' }).openapi({
+  description: "https only (no credentials in it): the vendor's signature covers the image's sha256, not where it is fetched from",
+});
 
 const Text = z.string().max(TEXT_MAX, { error: `must be at most ${TEXT_MAX} characters` });
 
@@ -230,18 +236,32 @@ export const RegisterFamilyBody = z
       .number({ error: 'must be an integer' })
       .int({ error: 'must be an integer' })
       .min(1, { error: 'must be at least 1' })
-      .max(1000, { error: 'must be at most 1000' }),
+      .max(1000, { error: 'must be at most 1000' })
+      .openapi({
+        description:
+          'Approvals from member orgs other than the family owner that a family decision needs, at most their number. ' +
+          'The chaincode raises it to a majority of those orgs if it is lower (see Family.approvalsRequired).',
+      }),
   })
   .openapi('RegisterFamilyRequest');
 
-export const FamilyPolicyBody = z.strictObject({ minVersion: Version }).openapi('FamilyPolicyRequest');
+export const FamilyPolicyBody = z
+  .strictObject({
+    minVersion: Version.openapi({
+      description:
+        "Raising (or setting the first) minimum: the family owner's admin only. Lowering: proposes it, or approves the " +
+        'pending proposal of the same version; it applies once approvalsRequired orgs other than the owner and one org ' +
+        'besides the proposer agreed.',
+    }),
+  })
+  .openapi('FamilyPolicyRequest');
 
 export const PublishFirmwareBody = z
   .strictObject({
     family: Id,
     version: Version,
     sha256: Sha256Hex,
-    uri: Uri.optional(),
+    uri: FirmwareUri.optional(),
     signature: Signature.openapi({ description: 'vendor key signature over {"action":"firmware","family","version","sha256"}' }),
   })
   .openapi('PublishFirmwareRequest');
@@ -372,19 +392,32 @@ export const ConfigVerificationSchema = z
 
 export const ReportAckSchema = z.looseObject({ txId: TxId }).openapi('DeviceReportAccepted');
 
+export const ApprovalSchema = z
+  .object({ msp: Msp, decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: Timestamp })
+  .openapi('Approval');
+
+/** A family decision waiting for approvals; `approvals` includes the proposer's. */
+export const ProposalSchema = z
+  .object({ proposedBy: Msp, proposedAt: Timestamp, approvals: z.array(ApprovalSchema) })
+  .openapi('Proposal');
+
 export const FamilySchema = z
   .object({
     family: Id,
     ownerMsp: Msp,
     vendorKeyId: Sha256Hex,
     approvalThreshold: z.number().int(),
+    approvalsRequired: z.number().int().openapi({
+      description:
+        'k now: approvals from member orgs other than the owner that trusting a release, lowering minVersion or revoking ' +
+        "a release of this family on another org's request needs; the larger of approvalThreshold and a majority of those orgs",
+    }),
     minVersion: Version.optional(),
+    minVersionProposal: ProposalSchema.extend({ minVersion: Version })
+      .optional()
+      .openapi({ description: 'a lower minimum proposed and not yet approved by enough orgs' }),
   })
   .openapi('Family');
-
-export const ApprovalSchema = z
-  .object({ msp: Msp, decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: Timestamp })
-  .openapi('Approval');
 
 export const FirmwareReleaseSchema = z
   .object({
@@ -395,6 +428,9 @@ export const FirmwareReleaseSchema = z
     status: z.enum(FIRMWARE_STATUSES),
     approvals: z.array(ApprovalSchema),
     publishedAt: Timestamp,
+    revocationProposal: ProposalSchema.extend({ reason: z.string() })
+      .optional()
+      .openapi({ description: "a revocation asked for by an org other than the family owner, not yet approved by enough orgs" }),
   })
   .openapi('FirmwareRelease');
 

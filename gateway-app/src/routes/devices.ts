@@ -35,6 +35,7 @@ export const deviceRoutes = [
     path: '/v1/devices',
     operationId: 'registerDevice',
     summary: 'Register a device (proof of possession of its key)',
+    description: 'The family must be registered first (POST /v1/families); otherwise 422 UNKNOWN_FAMILY and nothing is written.',
     tag,
     access: { kind: 'token', roles: admin },
     write: true,

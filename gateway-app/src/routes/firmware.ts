@@ -28,6 +28,9 @@ export const firmwareRoutes = [
     path: '/v1/families',
     operationId: 'registerFamily',
     summary: "Register a firmware family (owned by the vendor's org)",
+    description:
+      'Devices can only be registered into a registered family. approvalThreshold is at most the number of member orgs ' +
+      "other than the vendor's; the answer's approvalsRequired is what the chaincode enforces.",
     tag,
     access: { kind: 'token', roles: ['vendor'] },
     write: true,
@@ -51,6 +54,11 @@ export const firmwareRoutes = [
     path: '/v1/families/{family}/policy',
     operationId: 'setFamilyPolicy',
     summary: 'Set the minimum compliant firmware version',
+    description:
+      "Only the family owner's admin raises the minimum (or sets the first one); another org gets 403 FORBIDDEN. " +
+      'Lowering it is a family decision: an admin proposes it, admins of other orgs approve by asking for the same ' +
+      'version, and it applies once the family\'s approvalsRequired orgs other than the owner, and at least one org ' +
+      'besides the proposer, agreed. Until then the answer shows it under minVersionProposal.',
     tag,
     access: { kind: 'token', roles: ['admin'] },
     write: true,
@@ -65,6 +73,7 @@ export const firmwareRoutes = [
     path: '/v1/firmware',
     operationId: 'publishFirmware',
     summary: 'Publish a firmware release signed by the family vendor key',
+    description: 'uri, if given, must be https (the signature covers the sha256, not the uri).',
     tag,
     access: { kind: 'token', roles: ['vendor'] },
     write: true,
@@ -122,6 +131,10 @@ export const firmwareRoutes = [
     path: '/v1/firmware/{family}/{version}/approvals',
     operationId: 'voteFirmware',
     summary: "Approve or reject a release (one vote per org)",
+    description:
+      "Only admins of member orgs other than the family owner vote (the owner's admin gets 403 FORBIDDEN). The release " +
+      "becomes trusted at the family's approvalsRequired approvals: the larger of its approvalThreshold and a majority " +
+      'of the members other than the owner; rejected once so many rejected that this cannot be reached.',
     tag,
     access: { kind: 'token', roles: ['admin'] },
     write: true,
@@ -135,6 +148,11 @@ export const firmwareRoutes = [
     path: '/v1/firmware/{family}/{version}/revoke',
     operationId: 'revokeFirmware',
     summary: 'Revoke a release',
+    description:
+      "The family owner's vendor or admin revokes at once. An admin of another member org proposes the revocation " +
+      '(or approves the pending one: 409 DUPLICATE_VOTE for a second approval by the same org); it takes effect once ' +
+      "the family's approvalsRequired orgs other than the owner, and one org besides the proposer, agreed. Until then " +
+      'the answer shows the release unchanged, with revocationProposal.',
     tag,
     access: { kind: 'token', roles: ['vendor', 'admin'] },
     write: true,

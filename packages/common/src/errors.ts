@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   VERSION_NOT_NEWER: 422,
   KEY_NOT_VALID: 422,
   RULE_VIOLATION: 422,
+  /** A device names a family no vendor registered: the request is well-formed, the reference is not. */
+  UNKNOWN_FAMILY: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   LEDGER_UNAVAILABLE: 503,

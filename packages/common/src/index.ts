@@ -7,3 +7,4 @@ export * from './merkle';
 export * from './statements';
 export * from './transactions';
 export * from './types';
+export * from './governance';

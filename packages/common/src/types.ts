@@ -88,6 +88,28 @@ export interface Family {
   minVersion?: string;
   latestVersion?: string;
   createdAt: string;
+  /** A lower minimum someone proposed, waiting for the approvals a family decision needs. */
+  minVersionProposal?: MinVersionProposal;
+}
+
+/** A family decision the owner alone may not take: who proposed it, and who agreed since. */
+export interface Proposal {
+  proposedBy: string;
+  proposedAt: string;
+  approvals: Approval[];
+}
+
+export interface MinVersionProposal extends Proposal {
+  minVersion: string;
+}
+
+export interface RevocationProposal extends Proposal {
+  reason: string;
+}
+
+/** A family as answered: `approvalsRequired` is k now, from the family and the current members. */
+export interface FamilyView extends Family {
+  approvalsRequired: number;
 }
 
 export interface Approval {
@@ -108,6 +130,8 @@ export interface FirmwareRelease {
   publisherMsp: string;
   revokedAt?: string;
   revocationReason?: string;
+  /** Revocation asked for by an org other than the family owner, until enough orgs agree. */
+  revocationProposal?: RevocationProposal;
 }
 
 export interface MessageAnchor {
