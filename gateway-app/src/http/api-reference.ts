@@ -85,6 +85,7 @@ function describe(doc: OpenApiDocument, schema: Schema): string {
 
 function fieldRows(doc: OpenApiDocument, schema: Schema, prefix = ''): string[] {
   const resolved = resolve(doc, schema);
+  if (resolved.allOf) return resolved.allOf.flatMap((part) => fieldRows(doc, part, prefix));
   return Object.entries(resolved.properties ?? {}).flatMap(([name, field]) => {
     const row = `| ${code(prefix + name)} | ${resolved.required?.includes(name) ? 'yes' : 'no'} | ${cell(describe(doc, field))} | ${cell(field.description ?? '')} |`;
     const nested = field.type === 'object' && field.properties ? fieldRows(doc, field, `${prefix}${name}.`) : [];
@@ -154,7 +155,7 @@ function renderSchemas(doc: OpenApiDocument): string[] {
     const lines = [`### ${name}`, ''];
     if (schema.description) lines.push(schema.description, '');
     if (schema.oneOf) lines.push('One of: ' + schema.oneOf.map((s) => describe(doc, s)).join(', '), '');
-    else if (schema.properties) lines.push(...FIELD_HEADER, ...fieldRows(doc, schema), '');
+    else if (schema.properties || schema.allOf) lines.push(...FIELD_HEADER, ...fieldRows(doc, schema), '');
     else lines.push(cell(describe(doc, schema)), '');
     return lines;
   });
