@@ -284,7 +284,7 @@ describe('every route calls the registry with validated values', () => {
     h.fake.handlers.verifyMessage = async () => ({ anchored: true, keyId: device.keyId, anchoredAt: 'x' });
     const byDigest = await h.request('POST', '/v1/messages/verify', { token: TOKENS.auditor, body: { deviceId: 'sensor-1', seq: 5, digest: HEX } });
     expect(byDigest.body).toEqual({ anchored: true, keyId: device.keyId, anchoredAt: 'x' });
-    const proofBody = { deviceId: 'sensor-1', seq: 5, leaf: 'beef', proof: { index: 1, treeSize: 3, path: [HEX, HEX] } };
+    const proofBody = { deviceId: 'sensor-1', seq: 5, leaf: HEX, proof: { index: 1, treeSize: 3, path: [HEX, HEX] } };
     const byProof = await h.request('POST', '/v1/messages/verify', { token: TOKENS.auditor, body: proofBody });
     expect(byProof.status).toBe(200);
     expect(h.fake.callsTo('verifyMessage')[1]?.request).toEqual(proofBody);
@@ -384,9 +384,11 @@ describe('validation at the edge: 400 before the ledger is asked', () => {
     ],
     ['POST', '/v1/devices/sensor-1/messages', undefined, { payload: { action: 'anchor', deviceId: 'sensor-1', seq: 1, digest: 'zz' }, signature: 'c2ln' }, 'body.payload.digest'],
     ['GET', `/v1/devices/sensor-1/messages?bookmark=${'b'.repeat(3000)}`, vendor, undefined, 'query.bookmark'],
-    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, digest: HEX, leaf: 'beef' }, 'either digest'],
-    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: 'beef' }, 'leaf and proof go together'],
-    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: 'beef', proof: { index: 3, treeSize: 3, path: [] } }, 'index must be less'],
+    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, digest: HEX, leaf: 'beef' }, 'unknown field(s) leaf'],
+    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: HEX }, 'leaf and proof go together'],
+    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, digest: 'zz' }, 'body.digest'],
+    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: 'beef', proof: { index: 0, treeSize: 1, path: [] } }, 'body.leaf'],
+    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: HEX, proof: { index: 3, treeSize: 3, path: [] } }, 'index must be less'],
     ['POST', '/v1/discovery/endpoints', admin, { id: 'gw', kind: 'router', url: 'https://x.example' }, 'body.kind'],
     ['POST', '/v1/discovery/endpoints', admin, { id: 'gw', kind: 'gateway', url: 'nowhere' }, 'body.url'],
     ['GET', '/v1/transactions/xyz', vendor, undefined, 'path.txId'],

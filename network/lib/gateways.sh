@@ -60,8 +60,9 @@ start_gateways() {
   write_clients_json
 }
 
-# network/runtime/clients.json, as ../shared/API.md fixes it: where each org's gateway is and
-# the tokens of its identities.
+# network/runtime/clients.json: where each org's gateway is and the tokens of its identities,
+# {"channel", "chaincode", "orgs": {"<MSP>": {"gateway": URL, "tokens": {"<role>": token}}}}, as the
+# CLI, the tests and the benchmark read it (the REST interface itself: docs/api.md).
 write_clients_json() {
   local args=() row org msp port role
   for row in "${GATEWAYS[@]}"; do

@@ -1,14 +1,18 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { EVENTS, MessageAnchor, RegistryError, rootFromAuditPath } from '@iotreg/common';
+import {
+  EVENTS,
+  MERKLE_PATH_MAX as PATH_MAX,
+  MERKLE_TREE_SIZE_MAX as TREE_SIZE_MAX,
+  MessageAnchor,
+  RegistryError,
+  rootFromAuditPath,
+} from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { acceptSigned, findDevice, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
 import { Fields, id, integer, object, page, sha256 } from '../request';
 import { RegistryContract } from './base';
 
-
-const TREE_SIZE_MAX = 2 ** 32;
-const PATH_MAX = 64;
 
 @Info({ title: 'Messages', description: 'Device-signed anchors of message digests and batch Merkle roots' })
 export class MessagesContract extends RegistryContract {

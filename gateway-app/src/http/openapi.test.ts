@@ -1,7 +1,7 @@
 import { ROUTES } from '../app';
 import { startHarness } from '../testing/harness';
 
-/** Every endpoint of /work/shared/API.md, as written there. */
+/** Every endpoint of the REST contract (docs/api.md), as first specified. */
 const API_MD = [
   'POST /v1/devices',
   'GET /v1/devices/{id}',
@@ -46,7 +46,7 @@ const EXTENSIONS = ['POST /v1/devices:batch', 'GET /v1/transactions/{txId}', 'GE
 type Operation = {
   operationId: string;
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required?: boolean }[];
+  parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[];
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }>; description: string }>;
 };
@@ -101,7 +101,7 @@ test('auth schemes bearer and device; security per operation', () => {
 
 test('every write takes Idempotency-Key and documents OUTCOME_UNKNOWN', () => {
   const writes = ROUTES.filter((r) => r.write);
-  // every POST and PUT of API.md except the three verifications, which only read
+  // every POST and PUT of the contract except the three verifications, which only read
   const expected = [...API_MD, ...EXTENSIONS].filter((e) => /^(POST|PUT) /.test(e) && !e.endsWith('/verify'));
   expect(writes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort()).toEqual(expected.sort());
   for (const route of writes) {
@@ -144,4 +144,56 @@ test('documents the resource limits: short pages with a bookmark, idempotency ca
   expect(doc.paths['/metrics']?.get?.security).toEqual([{ bearer: [] }]);
   const anchor = doc.paths['/v1/devices/{id}/messages']?.post as Operation & { description: string };
   expect(anchor.description).toContain('the same answer, 422 BAD_SIGNATURE (never 404)');
+});
+
+test('every list states its page size bounds', () => {
+  const lists = operations().filter(([, op]) => op.parameters?.some((p) => p.name === 'bookmark'));
+  expect(lists.length).toBeGreaterThanOrEqual(5);
+  for (const [, op] of lists) {
+    expect(op.parameters?.find((p) => p.name === 'pageSize')?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+  }
+});
+
+test('the event stream states the forms of Last-Event-ID, lastEventId and since', () => {
+  const params = doc.paths['/v1/events']?.get?.parameters ?? [];
+  const pattern = (name: string) => params.find((p) => p.name === name)?.schema.pattern;
+  expect(pattern('Last-Event-ID')).toBe('^(\\d{1,19})-(\\d{1,9})$');
+  expect(pattern('lastEventId')).toBe(pattern('Last-Event-ID'));
+  expect(pattern('since')).toBe('^\\d{1,19}$');
+});
+
+test('POST /v1/messages/verify: digest, or leaf and proof, as oneOf of two closed forms', () => {
+  const request = doc.components.schemas.VerifyMessageRequest as { oneOf: { $ref: string }[] };
+  expect(request.oneOf.map((s) => s.$ref)).toEqual(['#/components/schemas/VerifyMessageByDigest', '#/components/schemas/VerifyMessageByProof']);
+  const form = (name: string) => doc.components.schemas[name] as { required: string[]; additionalProperties: boolean };
+  expect(form('VerifyMessageByDigest')).toMatchObject({ required: ['deviceId', 'seq', 'digest'], additionalProperties: false });
+  expect(form('VerifyMessageByProof')).toMatchObject({ required: ['deviceId', 'seq', 'leaf', 'proof'], additionalProperties: false });
+});
+
+test('every operation lists every status it can answer', () => {
+  for (const [endpoint, op] of operations()) {
+    const statuses = Object.keys(op.responses);
+    expect([endpoint, statuses]).toEqual([endpoint, expect.arrayContaining(['429', '500'])]);
+    const route = ROUTES.find((r) => `${r.method.toUpperCase()} ${r.path}` === endpoint);
+    if (route?.write) expect([endpoint, statuses]).toEqual([endpoint, expect.arrayContaining(['400', '403', '404', '409', '422', '503'])]);
+    if (route?.body) expect([endpoint, statuses]).toEqual([endpoint, expect.arrayContaining(['400', '413', '415'])]);
+    if (route?.access.kind === 'token') expect([endpoint, statuses]).toEqual([endpoint, expect.arrayContaining(['401', '403', '503'])]);
+  }
+  expect(doc.paths['/v1/devices']?.post?.responses['409']?.description).toContain('IDEMPOTENCY_CONFLICT');
+});
+
+test('answer schemas carry the fields the chaincode answers', () => {
+  type Fields = { $ref?: string; properties?: object; allOf?: Fields[] };
+  const fields = (name: string): string[] => {
+    const schema = doc.components.schemas[name] as Fields;
+    const parts = schema.allOf ?? [schema];
+    return parts.flatMap((part) => (part.$ref ? fields(part.$ref.split('/').pop() ?? '') : Object.keys(part.properties ?? {})));
+  };
+  expect(fields('Device')).toEqual(expect.arrayContaining(['statusReason', 'revokedAt', 'revocationReason']));
+  expect(fields('FirmwareRelease')).toEqual(expect.arrayContaining(['publisherMsp', 'revokedAt', 'revocationReason']));
+  expect(fields('KeyValidity')).toContain('at');
+  expect(fields('Family')).toEqual(expect.arrayContaining(['vendorKeyPem', 'latestVersion', 'createdAt']));
+  expect(fields('Endpoint')).toContain('registeredAt');
+  expect(fields('ConfigReportAccepted')).toEqual(expect.arrayContaining(['configDrift', 'txId']));
+  for (const name of ['DeviceChange', 'FamilyChange', 'FirmwareReleaseChange', 'EndpointChange']) expect(fields(name)).toContain('txId');
 });

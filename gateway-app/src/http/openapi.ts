@@ -3,9 +3,9 @@
  * gateway validates with.
  */
 import { OpenAPIRegistry, OpenApiGeneratorV3, ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { ERROR_STATUS, ErrorCode, PAGE_SCAN_FACTOR, PAGE_SCAN_MAX } from '@iotreg/common';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import type { AnyRoute } from './route';
-import { PAGE_SCAN_FACTOR, PAGE_SCAN_MAX } from '@iotreg/common';
 import { ErrorBodySchema, z } from './schemas';
 
 const DESCRIPTION = `REST gateway of one member organisation to the IoT device trust registry (Hyperledger Fabric).
@@ -18,7 +18,8 @@ use \`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"
 **Errors.** Always \`{"error": {"code", "message"}}\`: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 FORBIDDEN,
 404 NOT_FOUND, 409 ALREADY_EXISTS / ALREADY_REVOKED / DUPLICATE_VOTE / STATE_CONFLICT / IDEMPOTENCY_CONFLICT,
 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 422 BAD_SIGNATURE / REPLAYED_SEQ / VERSION_NOT_NEWER /
-KEY_NOT_VALID / RULE_VIOLATION / UNKNOWN_FAMILY, 429 RATE_LIMITED, 503 LEDGER_UNAVAILABLE or OUTCOME_UNKNOWN.
+KEY_NOT_VALID / RULE_VIOLATION / UNKNOWN_FAMILY, 429 RATE_LIMITED, 500 INTERNAL (unexpected; details only in the gateway's log), 503 LEDGER_UNAVAILABLE or
+OUTCOME_UNKNOWN. Each operation lists the statuses and codes it can answer.
 
 **Writes** answer only once their transaction is committed VALID, with its \`txId\`. If the ordering service
 or the commit wait fails, the gateway looks the transaction up by ID for a bounded time; when it still cannot
@@ -68,47 +69,79 @@ function security(route: AnyRoute): Record<string, string[]>[] {
   }
 }
 
-function errorResponse(description: string): ResponseConfig {
-  return { description, content: { 'application/json': { schema: ErrorBodySchema } } };
+/** What each error code means for a client; the status comes from ERROR_STATUS (packages/common). */
+const ERROR_MEANING: Record<ErrorCode, string> = {
+  INVALID_ARGUMENT: 'malformed input (schema, limits, PEM, hex, version, Idempotency-Key, Last-Event-ID)',
+  UNAUTHENTICATED: 'no, unknown or malformed credentials',
+  FORBIDDEN: "this identity may not do this (role, or another organisation's resource)",
+  NOT_FOUND: 'unknown resource',
+  ALREADY_EXISTS: 'it exists already',
+  ALREADY_REVOKED: 'revoked for good',
+  DUPLICATE_VOTE: 'this organisation voted already',
+  STATE_CONFLICT: 'not allowed in the current state (also after repeated MVCC conflicts)',
+  IDEMPOTENCY_CONFLICT: 'this Idempotency-Key was used for a different request',
+  PAYLOAD_TOO_LARGE: 'body over 64 KiB (1 MiB for POST /v1/devices:batch)',
+  UNSUPPORTED_MEDIA_TYPE: 'the body is not JSON',
+  BAD_SIGNATURE: 'a signature does not verify',
+  REPLAYED_SEQ: "seq is not above the device's last",
+  VERSION_NOT_NEWER: 'the version is not newer than the current one',
+  KEY_NOT_VALID: "the key is not the device's valid key",
+  RULE_VIOLATION: 'a registry rule refuses it',
+  UNKNOWN_FAMILY: 'the device names a family nobody registered: register the family first',
+  RATE_LIMITED: 'too many requests: see Retry-After',
+  INTERNAL: 'unexpected gateway failure (details only in its log)',
+  LEDGER_UNAVAILABLE: 'the ledger is unreachable; nothing was written',
+  OUTCOME_UNKNOWN: 'with "txId": the write may still commit; ask GET /v1/transactions/{txId} or retry with the same Idempotency-Key',
+};
+
+const WRITE_CODES: ErrorCode[] = [
+  'ALREADY_EXISTS',
+  'ALREADY_REVOKED',
+  'DUPLICATE_VOTE',
+  'STATE_CONFLICT',
+  'IDEMPOTENCY_CONFLICT',
+  'BAD_SIGNATURE',
+  'REPLAYED_SEQ',
+  'VERSION_NOT_NEWER',
+  'KEY_NOT_VALID',
+  'RULE_VIOLATION',
+  'UNKNOWN_FAMILY',
+  'OUTCOME_UNKNOWN',
+];
+
+/** Every error code a route can answer, from what it takes and does (see route.ts and the middleware). */
+export function routeErrorCodes(route: AnyRoute): ErrorCode[] {
+  const { access } = route;
+  const withToken = access.kind === 'token' || access.kind === 'token-or-device';
+  const ledger = access.kind !== 'public' || route.ledger === true;
+  const hasInput = route.params !== undefined || route.query !== undefined || route.body !== undefined || route.write === true;
+  const codes: ErrorCode[] = [];
+  if (hasInput || route.headers !== undefined) codes.push('INVALID_ARGUMENT');
+  if (withToken) codes.push('UNAUTHENTICATED');
+  // the chaincode checks roles and ownership again, on reads too
+  if ((withToken && ledger) || route.write) codes.push('FORBIDDEN');
+  if (route.params !== undefined || route.body !== undefined || route.write) codes.push('NOT_FOUND');
+  if (route.write) codes.push(...WRITE_CODES);
+  if (route.body !== undefined) codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
+  codes.push('RATE_LIMITED', 'INTERNAL');
+  if (ledger) codes.push('LEDGER_UNAVAILABLE');
+  return codes;
 }
 
+/** One response per status, each naming its codes and what they mean; all with the one error body. */
 function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
+  const descriptions = new Map<string, string[]>();
+  const add = (status: string, text: string) => descriptions.set(status, [...(descriptions.get(status) ?? []), text]);
+  for (const code of routeErrorCodes(route)) add(String(ERROR_STATUS[code]), `${code}: ${ERROR_MEANING[code]}`);
+  if (route.access.kind !== 'token') {
+    add('429', 'requests without a valid bearer token share a much smaller budget per client address (limits.unauthenticatedRatePerSecond, default 20/s)');
+  }
+  // What a route says of its own errors, e.g. the event stream's limits.
+  for (const [status, text] of Object.entries(route.errors ?? {})) add(status, text);
   const responses: Record<string, ResponseConfig> = {};
-  const { access } = route;
-  const hasInput = route.params !== undefined || route.query !== undefined || route.body !== undefined || route.write === true;
-  if (hasInput) responses['400'] = errorResponse('INVALID_ARGUMENT: malformed input (schema, PEM, hex, version, Idempotency-Key)');
-  if (access.kind === 'token' || access.kind === 'token-or-device') {
-    responses['401'] = errorResponse('UNAUTHENTICATED: no or unknown credentials');
+  for (const status of [...descriptions.keys()].sort()) {
+    responses[status] = { description: (descriptions.get(status) ?? []).join('; '), content: { 'application/json': { schema: ErrorBodySchema } } };
   }
-  if ((access.kind === 'token' && access.roles) || route.write) {
-    responses['403'] = errorResponse("FORBIDDEN: this identity may not do this (role, or another organisation's resource)");
-  }
-  if (route.params !== undefined || route.write) responses['404'] = errorResponse('NOT_FOUND: unknown resource');
-  if (route.write) {
-    responses['409'] = errorResponse(
-      'ALREADY_EXISTS, ALREADY_REVOKED, DUPLICATE_VOTE, STATE_CONFLICT (also after repeated MVCC conflicts), or IDEMPOTENCY_CONFLICT',
-    );
-  }
-  if (route.body !== undefined) {
-    responses['413'] = errorResponse('PAYLOAD_TOO_LARGE: body over 64 KiB');
-    responses['415'] = errorResponse('UNSUPPORTED_MEDIA_TYPE: the body is not JSON');
-  }
-  if (route.write) {
-    responses['422'] = errorResponse('BAD_SIGNATURE, REPLAYED_SEQ, VERSION_NOT_NEWER, KEY_NOT_VALID, RULE_VIOLATION or UNKNOWN_FAMILY');
-  }
-  responses['429'] = errorResponse(
-    access.kind === 'token'
-      ? 'RATE_LIMITED: see Retry-After'
-      : 'RATE_LIMITED: see Retry-After. Requests without a valid bearer token share a much smaller budget per client address (limits.unauthenticatedRatePerSecond, default 20/s)',
-  );
-  if (route.access.kind !== 'public' || route.ledger) {
-    responses['503'] = errorResponse(
-      route.write
-        ? 'LEDGER_UNAVAILABLE (nothing was written), or OUTCOME_UNKNOWN with "txId": the write may still commit; ask GET /v1/transactions/{txId} or retry with the same Idempotency-Key'
-        : 'LEDGER_UNAVAILABLE: the ledger is unreachable',
-    );
-  }
-  for (const [status, description] of Object.entries(route.errors ?? {})) responses[status] = errorResponse(description);
   return responses;
 }
 

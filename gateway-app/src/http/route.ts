@@ -111,11 +111,28 @@ export function expressPath(path: string): string {
   return path.replace(/:/g, '\\:').replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's failure, told by the form the value came closest to (fewest issues) rather than zod's
+ * "invalid input"; a tie, or unknown fields, also give the union's own message (which names the forms).
+ */
+function closestForm(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const sizes = issue.errors.map((issues) => issues.length);
+  const fewest = Math.min(...sizes);
+  if (sizes.filter((n) => n === fewest).length > 1) return [issue];
+  const closest = (issue.errors[sizes.indexOf(fewest)] ?? []).map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as Issue);
+  // an unknown field may belong to another form: then say which forms there are, too
+  const mixed = closest.some((inner) => inner.code === 'unrecognized_keys');
+  return [...(mixed ? [issue] : []), ...closest.flatMap(closestForm)];
+}
+
 function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap(closestForm).map((issue) => {
     const path = [where, ...issue.path.map(String)].join('.');
     return issue.code === 'unrecognized_keys' ? `${path}: unknown field(s) ${issue.keys.join(', ')}` : `${path}: ${issue.message}`;
   });

@@ -1,7 +1,8 @@
 /**
  * Every request the gateway accepts, as zod schemas: the routes validate with them and the
  * OpenAPI document is generated from them, so the two cannot disagree. Answer schemas are
- * documentation only (the chaincode's answers are passed through).
+ * documentation only (the chaincode's answers are passed through): they follow
+ * packages/common/src/types.ts and the chaincode's answers, field for field.
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ import {
   ERROR_STATUS,
   FIRMWARE_STATUSES,
   ID_PATTERN,
+  MERKLE_PATH_MAX,
+  MERKLE_TREE_SIZE_MAX,
   MSP_PATTERN,
   PAGE_SIZE_DEFAULT,
   PAGE_SIZE_MAX,
@@ -26,6 +29,7 @@ import {
   isHttpsUri,
   VERSION_PATTERN,
 } from '@iotreg/common';
+import { EVENT_ID } from './sse';
 
 extendZodWithOpenApi(z);
 
@@ -120,7 +124,7 @@ const PageSize = z.coerce
   .min(1, { error: 'must be at least 1' })
   .max(PAGE_SIZE_MAX, { error: `must be at most ${PAGE_SIZE_MAX}` })
   .default(PAGE_SIZE_DEFAULT)
-  .openapi({ type: 'integer', description: `page size, 1..${PAGE_SIZE_MAX}`, default: PAGE_SIZE_DEFAULT });
+  .openapi({ type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAX, description: `page size, 1..${PAGE_SIZE_MAX}`, default: PAGE_SIZE_DEFAULT });
 
 const Bookmark = z
   .string()
@@ -145,17 +149,21 @@ export const KeyValidityQuery = z.object({
   at: IsoTime.optional().openapi({ description: 'the time to check (default: now)' }),
 });
 
+/** An SSE event id "<block>-<index>", as the gateway numbers events (sse.ts). */
+export const EventId = z.string().regex(EVENT_ID, { error: 'must be an event id "<block>-<index>"' });
+
 export const EventsQuery = z.object({
   since: z
     .string()
     .regex(/^\d{1,19}$/, { error: 'must be a block number' })
     .optional()
-    .openapi({ description: 'start block (inclusive); default: only events committed from now on' }),
-  lastEventId: z
-    .string()
-    .regex(/^\d{1,19}-\d{1,9}$/, { error: 'must be an event id "<block>-<index>"' })
-    .optional()
-    .openapi({ description: 'resume after this event id (same as the Last-Event-ID header, which wins)' }),
+    .openapi({
+      description:
+        'start block (inclusive), decimal; ignored when resuming with Last-Event-ID or lastEventId. Default: only events committed from now on',
+    }),
+  lastEventId: EventId.optional().openapi({
+    description: 'resume after this event id "<block>-<index>" (same as the Last-Event-ID header, which wins)',
+  }),
 });
 
 // Request bodies: Devices
@@ -278,37 +286,40 @@ export const VerifyFirmwareBody = z.strictObject({ family: Id, sha256: Sha256Hex
 
 // Messages
 
-const HexBytes = z
-  .string()
-  .max(8192, { error: 'must be at most 8192 characters' })
-  .regex(/^(?:[0-9a-f]{2})+$/, { error: 'must be lowercase hex' });
+const MerkleProof = z
+  .strictObject(
+    {
+      index: z
+        .number()
+        .int()
+        .min(0)
+        .max(MERKLE_TREE_SIZE_MAX - 1),
+      treeSize: z.number().int().min(1).max(MERKLE_TREE_SIZE_MAX),
+      path: z.array(Sha256Hex).max(MERKLE_PATH_MAX, { error: `at most ${MERKLE_PATH_MAX} hashes` }),
+    },
+    { error: (issue) => (issue.input === undefined ? 'leaf and proof go together: proof is missing' : 'must be an object') },
+  )
+  .refine((p) => p.index < p.treeSize, { error: 'index must be less than treeSize' })
+  .openapi({ description: 'RFC 6962 audit path of leaf in the anchored batch, leaf upwards; index < treeSize' });
 
+const MessageRef = { deviceId: Id, seq: Seq };
+
+/** Two exclusive forms (OpenAPI oneOf); route.ts reports the errors of the form the body is closest to. */
 export const VerifyMessageBody = z
-  .strictObject({
-    deviceId: Id,
-    seq: Seq,
-    digest: Sha256Hex.optional(),
-    leaf: HexBytes.optional().openapi({ description: 'hex of one batch entry (with proof, instead of digest)' }),
-    proof: z
-      .strictObject({
-        index: z.number().int().min(0),
-        treeSize: z.number().int().min(1),
-        path: z.array(Sha256Hex).max(64, { error: 'at most 64 hashes' }),
-      })
-      .refine((p) => p.index < p.treeSize, { error: 'index must be less than treeSize' })
-      .optional()
-      .openapi({ description: 'RFC 6962 audit path of leaf in the anchored batch, leaf upwards' }),
-  })
-  .superRefine((body, ctx) => {
-    const withDigest = body.digest !== undefined;
-    const withProof = body.leaf !== undefined || body.proof !== undefined;
-    if (withDigest === withProof) {
-      ctx.addIssue({ code: 'custom', message: 'give either digest, or leaf and proof' });
-    } else if (withProof && (body.leaf === undefined || body.proof === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'leaf and proof go together' });
-    }
-  })
-  .openapi('VerifyMessageRequest');
+  .union(
+    [
+      z.strictObject({ ...MessageRef, digest: Sha256Hex }).openapi('VerifyMessageByDigest', { description: 'the anchored digest itself' }),
+      z
+        .strictObject({
+          ...MessageRef,
+          leaf: Sha256Hex.openapi({ description: 'the batch entry (a message digest) whose inclusion in the anchored root is claimed' }),
+          proof: MerkleProof,
+        })
+        .openapi('VerifyMessageByProof', { description: 'one entry of an anchored batch, with its audit path (never with digest)' }),
+    ],
+    { error: 'give either digest, or leaf and proof' },
+  )
+  .openapi('VerifyMessageRequest', { description: 'exactly one of the two forms: digest, or leaf and proof' }, { unionPreferredType: 'oneOf' });
 
 // Discovery
 
@@ -351,6 +362,9 @@ export const DeviceSchema = z
     seq: z.number().int(),
     firmware: DeviceFirmwareSchema.optional(),
     configDrift: z.boolean().optional(),
+    statusReason: z.string().optional().openapi({ description: 'reason given with the last suspension or reactivation' }),
+    revokedAt: Timestamp.optional(),
+    revocationReason: z.enum(REVOCATION_REASONS).optional(),
   })
   .openapi('Device');
 
@@ -363,6 +377,7 @@ export const DevicesWriteSchema = z
 export const DeviceKeySchema = z
   .object({
     keyId: Sha256Hex,
+    deviceId: Id,
     publicKeyPem: z.string(),
     validFrom: Timestamp,
     validTo: Timestamp.optional(),
@@ -371,7 +386,13 @@ export const DeviceKeySchema = z
   .openapi('DeviceKey');
 
 export const KeyValiditySchema = z
-  .object({ keyId: Sha256Hex, deviceId: Id, validAt: z.boolean(), status: z.enum(['current', 'rotated', 'revoked']) })
+  .object({
+    keyId: Sha256Hex,
+    deviceId: Id,
+    at: Timestamp.openapi({ description: 'the time checked' }),
+    validAt: z.boolean(),
+    status: z.enum(['current', 'rotated', 'revoked']),
+  })
   .openapi('KeyValidity');
 
 export const RevocationSchema = z
@@ -390,7 +411,16 @@ export const ConfigVerificationSchema = z
   .object({ match: z.boolean(), version: z.number().int().nullable() })
   .openapi('ConfigVerification');
 
-export const ReportAckSchema = z.looseObject({ txId: TxId }).openapi('DeviceReportAccepted');
+export const ConfigReportAckSchema = z
+  .object({
+    deviceId: Id,
+    seq: z.number().int(),
+    sha256: Sha256Hex,
+    reportedAt: Timestamp,
+    configDrift: z.boolean().openapi({ description: 'the reported digest differs from the published configuration' }),
+    txId: TxId,
+  })
+  .openapi('ConfigReportAccepted');
 
 export const ApprovalSchema = z
   .object({ msp: Msp, decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: Timestamp })
@@ -405,6 +435,7 @@ export const FamilySchema = z
   .object({
     family: Id,
     ownerMsp: Msp,
+    vendorKeyPem: z.string(),
     vendorKeyId: Sha256Hex,
     approvalThreshold: z.number().int(),
     approvalsRequired: z.number().int().openapi({
@@ -416,8 +447,12 @@ export const FamilySchema = z
     minVersionProposal: ProposalSchema.extend({ minVersion: Version })
       .optional()
       .openapi({ description: 'a lower minimum proposed and not yet approved by enough orgs' }),
+    latestVersion: Version.optional().openapi({ description: 'the newest trusted release' }),
+    createdAt: Timestamp,
   })
   .openapi('Family');
+
+export const FamilyWriteSchema = FamilySchema.extend(WithTxId).openapi('FamilyChange');
 
 export const FirmwareReleaseSchema = z
   .object({
@@ -428,18 +463,23 @@ export const FirmwareReleaseSchema = z
     status: z.enum(FIRMWARE_STATUSES),
     approvals: z.array(ApprovalSchema),
     publishedAt: Timestamp,
+    publisherMsp: Msp,
+    revokedAt: Timestamp.optional(),
+    revocationReason: z.string().optional(),
     revocationProposal: ProposalSchema.extend({ reason: z.string() })
       .optional()
       .openapi({ description: "a revocation asked for by an org other than the family owner, not yet approved by enough orgs" }),
   })
   .openapi('FirmwareRelease');
 
+export const FirmwareReleaseWriteSchema = FirmwareReleaseSchema.extend(WithTxId).openapi('FirmwareReleaseChange');
+
 export const FirmwareVerificationSchema = z
   .object({ verdict: z.enum([...FIRMWARE_STATUSES, 'unknown']), version: Version.optional() })
   .openapi('FirmwareVerification');
 
 export const MessageAnchorSchema = z
-  .object({ deviceId: Id, seq: z.number().int(), digest: Sha256Hex, keyId: Sha256Hex.optional(), anchoredAt: Timestamp.optional(), txId: TxId })
+  .object({ deviceId: Id, seq: z.number().int(), digest: Sha256Hex, keyId: Sha256Hex, anchoredAt: Timestamp, txId: TxId })
   .openapi('MessageAnchor');
 
 export const MessageVerificationSchema = z
@@ -447,8 +487,17 @@ export const MessageVerificationSchema = z
   .openapi('MessageVerification');
 
 export const EndpointSchema = z
-  .object({ id: Id, org: Msp, kind: z.enum(ENDPOINT_KINDS), url: z.string(), tlsCertSha256: z.string() })
+  .object({
+    id: Id,
+    org: Msp,
+    kind: z.enum(ENDPOINT_KINDS),
+    url: z.string(),
+    tlsCertSha256: z.string().openapi({ description: 'SHA-256 of its TLS certificate, or "" when not pinned' }),
+    registeredAt: Timestamp,
+  })
   .openapi('Endpoint');
+
+export const EndpointWriteSchema = EndpointSchema.extend(WithTxId).openapi('EndpointChange');
 
 export const DiscoverySchema = z.object({ endpoints: z.array(EndpointSchema) }).openapi('Discovery');
 

@@ -18,7 +18,8 @@ export interface EventPosition {
   index: number;
 }
 
-const EVENT_ID = /^(\d{1,19})-(\d{1,9})$/;
+/** An event id: "<block>-<index>" (also the documented form of Last-Event-ID and ?lastEventId). */
+export const EVENT_ID = /^(\d{1,19})-(\d{1,9})$/;
 
 export function parseEventId(id: string): EventPosition | undefined {
   const match = EVENT_ID.exec(id);

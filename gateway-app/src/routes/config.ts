@@ -6,7 +6,7 @@ import {
   ConfigVerificationSchema,
   DeviceParams,
   PublishConfigBody,
-  ReportAckSchema,
+  ConfigReportAckSchema,
   VerifyDigestBody,
 } from '../http/schemas';
 import { committedAnswer } from './answers';
@@ -61,7 +61,7 @@ export const configRoutes = [
     write: true,
     params: DeviceParams,
     body: ConfigReportBody,
-    success: { status: 201, description: 'report recorded; the device shows configDrift', schema: ReportAckSchema },
+    success: { status: 201, description: 'report recorded; the device shows configDrift', schema: ConfigReportAckSchema },
     handle: async ({ registry, as, body }) => committedAnswer(await registry.reportConfig(as, body)),
   }),
 ];

@@ -1,6 +1,6 @@
 /** Discovery of the members' gateways and peers (HTTP only). */
 import { defineRoute } from '../http/route';
-import { DiscoverySchema, EndpointSchema, RegisterEndpointBody } from '../http/schemas';
+import { DiscoverySchema, EndpointWriteSchema, RegisterEndpointBody } from '../http/schemas';
 import { committedAnswer } from './answers';
 
 const tag = 'Discovery';
@@ -15,7 +15,7 @@ export const discoveryRoutes = [
     access: { kind: 'token', roles: ['admin'] },
     write: true,
     body: RegisterEndpointBody,
-    success: { status: 201, description: 'the endpoint', schema: EndpointSchema },
+    success: { status: 201, description: 'the endpoint', schema: EndpointWriteSchema },
     handle: async ({ registry, as, body }) => committedAnswer(await registry.registerEndpoint(as, body)),
   }),
   defineRoute({

@@ -4,8 +4,11 @@ import {
   FamilyParams,
   FamilyPolicyBody,
   FamilySchema,
+  FamilyWriteSchema,
   DeviceParams,
+  DeviceWriteSchema,
   FirmwareReleaseSchema,
+  FirmwareReleaseWriteSchema,
   FirmwareReportBody,
   FirmwareVerificationSchema,
   PageQuery,
@@ -13,7 +16,6 @@ import {
   PublishFirmwareBody,
   RegisterFamilyBody,
   ReleaseParams,
-  ReportAckSchema,
   RevokeFirmwareBody,
   VerifyFirmwareBody,
   VoteBody,
@@ -35,7 +37,7 @@ export const firmwareRoutes = [
     access: { kind: 'token', roles: ['vendor'] },
     write: true,
     body: RegisterFamilyBody,
-    success: { status: 201, description: 'the family', schema: FamilySchema },
+    success: { status: 201, description: 'the family', schema: FamilyWriteSchema },
     handle: async ({ registry, as, body }) => committedAnswer(await registry.registerFamily(as, body)),
   }),
   defineRoute({
@@ -64,7 +66,7 @@ export const firmwareRoutes = [
     write: true,
     params: FamilyParams,
     body: FamilyPolicyBody,
-    success: { status: 200, description: 'the family', schema: FamilySchema },
+    success: { status: 200, description: 'the family', schema: FamilyWriteSchema },
     handle: async ({ registry, as, params, body }) =>
       committedAnswer(await registry.setFamilyPolicy(as, { family: params.family, minVersion: body.minVersion })),
   }),
@@ -78,7 +80,7 @@ export const firmwareRoutes = [
     access: { kind: 'token', roles: ['vendor'] },
     write: true,
     body: PublishFirmwareBody,
-    success: { status: 201, description: 'the release (pending, or trusted if the threshold is met)', schema: FirmwareReleaseSchema },
+    success: { status: 201, description: 'the release (pending, or trusted if the threshold is met)', schema: FirmwareReleaseWriteSchema },
     handle: async ({ registry, as, body }) => committedAnswer(await registry.publishFirmware(as, body)),
   }),
   defineRoute({
@@ -140,7 +142,7 @@ export const firmwareRoutes = [
     write: true,
     params: ReleaseParams,
     body: VoteBody,
-    success: { status: 201, description: 'the release after the vote', schema: FirmwareReleaseSchema },
+    success: { status: 201, description: 'the release after the vote', schema: FirmwareReleaseWriteSchema },
     handle: async ({ registry, as, params, body }) => committedAnswer(await registry.voteFirmware(as, { ...params, ...body })),
   }),
   defineRoute({
@@ -158,7 +160,7 @@ export const firmwareRoutes = [
     write: true,
     params: ReleaseParams,
     body: RevokeFirmwareBody,
-    success: { status: 200, description: 'the revoked release', schema: FirmwareReleaseSchema },
+    success: { status: 200, description: 'the revoked release', schema: FirmwareReleaseWriteSchema },
     handle: async ({ registry, as, params, body }) =>
       committedAnswer(await registry.revokeFirmware(as, { ...params, reason: body.reason })),
   }),
@@ -172,7 +174,7 @@ export const firmwareRoutes = [
     write: true,
     params: DeviceParams,
     body: FirmwareReportBody,
-    success: { status: 201, description: "report recorded; the device's firmware shows the verdict", schema: ReportAckSchema },
+    success: { status: 201, description: "report recorded; the device's firmware shows the verdict", schema: DeviceWriteSchema },
     handle: async ({ registry, as, body }) => committedAnswer(await registry.reportFirmware(as, body)),
   }),
 ];

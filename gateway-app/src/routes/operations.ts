@@ -3,6 +3,7 @@ import { RegistryError } from '@iotreg/common';
 import { requestContext } from '../http/context';
 import { defineRoute } from '../http/route';
 import {
+  EventId,
   EventsQuery,
   HealthSchema,
   ReadySchema,
@@ -52,7 +53,9 @@ export const operationRoutes = [
       429: 'RATE_LIMITED (Retry-After): this identity or the gateway holds as many event streams as allowed',
     },
     headers: z.object({
-      'Last-Event-ID': z.string().optional().openapi({ description: 'id of the last event received: resume after it' }),
+      'Last-Event-ID': EventId.optional().openapi({
+        description: 'id "<block>-<index>" of the last event received: resume after it (an empty value is ignored); wins over ?lastEventId and ?since',
+      }),
     }),
     success: { status: 200, description: 'an event stream', schema: z.string(), contentType: 'text/event-stream' },
     raw: async ({ registry, as, caller, query, req, res, deps }) => {

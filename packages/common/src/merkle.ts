@@ -41,6 +41,10 @@ export function auditPath(entries: Buffer[], index: number): Buffer[] {
   return walk(entries.map(leafHash), index);
 }
 
+/** Limits of a verifiable audit path (POST /v1/messages/verify): 2^32 leaves, so at most 64 hashes. */
+export const MERKLE_TREE_SIZE_MAX = 2 ** 32;
+export const MERKLE_PATH_MAX = 64;
+
 /**
  * Recomputes the root from a leaf, its index, the tree size and its audit path (RFC 9162
  * section 2.1.3.2 verification). Returns undefined when the path does not fit the tree.
