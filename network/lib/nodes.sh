@@ -90,10 +90,24 @@ start_peer() {
     "$FABRIC_BIN/peer" node start
 }
 
+# node_field TABLE_ROWS... -- NAME COLUMN: column COLUMN (1-based) of NAME's row in a node table.
+node_field() {
+  local rows=() row fields
+  while [[ $1 != -- ]]; do rows+=("$1"); shift; done
+  local name=$2 column=$3
+  for row in "${rows[@]}"; do
+    if [[ $row == "$name "* ]]; then
+      read -ra fields <<<"$row"
+      echo "${fields[$((column - 1))]}"
+      return 0
+    fi
+  done
+  die "unknown node $name"
+}
+orderer_ops_port() { node_field "${ORDERERS[@]}" -- "$1" 5; }
+peer_ops_port() { node_field "${PEERS[@]}" -- "$1" 6; }
 # Go's pprof, on loopback: `./test-network.sh stacks ORDERER` reads an orderer's goroutines from it.
-orderer_profile_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo $((6060 + $2)); }; done; }
-orderer_ops_port() { local row; for row in "${ORDERERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$5"; }; done; }
-peer_ops_port() { local row; for row in "${PEERS[@]}"; do [[ $row == "$1 "* ]] && { set -- $row; echo "$6"; }; done; }
+orderer_profile_port() { echo $((6060 + $(node_field "${ORDERERS[@]}" -- "$1" 2))); }
 
 # wait_orderer_healthy NAME, wait_peer_healthy NAME: until its operations endpoint reports healthy.
 wait_orderer_healthy() { wait_until "$1 health" 60 "$1" http_ok "http://127.0.0.1:$(orderer_ops_port "$1")/healthz"; }
