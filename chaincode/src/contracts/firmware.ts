@@ -5,16 +5,16 @@ import {
   EVENTS,
   Family,
   FirmwareRelease,
+  MEMBERS_MAX,
   parsePublicKey,
   RegistryError,
   requireSignature,
   statements,
-  URI_MAX,
 } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { acceptSigned, present, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
-import { Fields, id, integer, oneOf, optionalText, page, sha256, text, version } from '../request';
+import { Fields, id, integer, oneOf, only, optionalText, page, sha256, signature, signedRequest, text, uri, version } from '../request';
 import { RegistryContract } from './base';
 import { consortium } from './governance';
 
@@ -30,11 +30,15 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async RegisterFamily(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'vendorKeyPem', 'approvalThreshold');
       ctx.requireRole('vendor');
       const familyId = id(fields, 'family');
       const vendorKey = parsePublicKey(fields.vendorKeyPem, 'vendorKeyPem');
+      const approvalThreshold = integer(fields, 'approvalThreshold', 1, MEMBERS_MAX);
       const members = await consortium(ctx);
-      const approvalThreshold = integer(fields, 'approvalThreshold', 1, members.length);
+      if (approvalThreshold > members.length) {
+        throw new RegistryError('RULE_VIOLATION', `approvalThreshold ${approvalThreshold} is above the ${members.length} consortium members`);
+      }
       if (await ctx.store.exists(keys.family(familyId))) throw new RegistryError('ALREADY_EXISTS', `family ${familyId} exists`);
       const family: Family = {
         family: familyId,
@@ -61,6 +65,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async SetFamilyPolicy(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'minVersion');
       ctx.requireRole('admin');
       const family: Family = { ...(await findFamily(ctx, fields)), minVersion: version(fields, 'minVersion') };
       ctx.store.put(keys.family(family.family), family);
@@ -74,14 +79,15 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async PublishFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'version', 'sha256', 'uri', 'signature');
       ctx.requireRole('vendor');
       const family = await findFamily(ctx, fields);
       if (family.ownerMsp !== ctx.msp) throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
       const releaseVersion = version(fields, 'version');
       const digest = sha256(fields, 'sha256');
-      const uri = optionalText(fields, 'uri', URI_MAX) ?? '';
+      const location = fields.uri === undefined ? '' : uri(fields, 'uri');
       const statement = statements.firmware(family.family, releaseVersion, digest);
-      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, fields.signature, 'signature');
+      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, signature(fields, 'signature'), 'signature');
       if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
         throw new RegistryError('VERSION_NOT_NEWER', `${releaseVersion} is not above ${family.latestVersion}, the newest release`);
       }
@@ -92,7 +98,7 @@ export class FirmwareContract extends RegistryContract {
         family: family.family,
         version: releaseVersion,
         sha256: digest,
-        uri,
+        uri: location,
         status: 'pending',
         approvals: [],
         publishedAt: ctx.now,
@@ -141,6 +147,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async VoteFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'version', 'decision', 'comment');
       ctx.requireRole('admin');
       const members = await consortium(ctx);
       if (!members.includes(ctx.msp)) throw new RegistryError('FORBIDDEN', `${ctx.msp} is not a consortium member`);
@@ -169,6 +176,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async RevokeFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'version', 'reason');
       const role = ctx.requireRole('vendor', 'admin');
       const release = await findRelease(ctx, fields);
       const family = await findFamily(ctx, { family: release.family });
@@ -188,6 +196,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async VerifyFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'sha256');
       const familyId = id(fields, 'family');
       const digest = sha256(fields, 'sha256');
       const releaseVersion = await ctx.store.get<string>(keys.firmwareByHash(familyId, digest));
@@ -202,6 +211,11 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async ReportFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      const claimed = signedRequest(fields, 'family', 'version', 'sha256');
+      // The claim's form is checked before the signature, as the gateway checks it.
+      id(claimed, 'family');
+      version(claimed, 'version');
+      sha256(claimed, 'sha256');
       const { device, payload } = await acceptSigned(ctx, fields, 'firmware-report');
       const familyId = id(payload, 'family');
       if (familyId !== device.family) {

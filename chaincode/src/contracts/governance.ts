@@ -1,5 +1,5 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { MSP_PATTERN, RegistryError } from '@iotreg/common';
+import { MEMBERS_MAX, MSP_PATTERN, RegistryError } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { keys } from '../ledger/keys';
 import { RegistryContract } from './base';
@@ -30,8 +30,8 @@ export class GovernanceContract extends RegistryContract {
       ctx.requireRole('admin');
       if (await ctx.store.exists(keys.members())) throw new RegistryError('ALREADY_EXISTS', 'the members are already recorded');
       const given = fields.members;
-      if (!Array.isArray(given) || given.length === 0 || given.length > 64) {
-        throw new RegistryError('INVALID_ARGUMENT', 'members must be a list of 1 to 64 MSP IDs');
+      if (!Array.isArray(given) || given.length === 0 || given.length > MEMBERS_MAX) {
+        throw new RegistryError('INVALID_ARGUMENT', `members must be a list of 1 to ${MEMBERS_MAX} MSP IDs`);
       }
       for (const msp of given) {
         if (typeof msp !== 'string' || !MSP_PATTERN.test(msp)) throw new RegistryError('INVALID_ARGUMENT', `${JSON.stringify(msp)} is not an MSP ID`);

@@ -6,23 +6,36 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
+  ATTRIBUTE_NAME_PATTERN,
+  ATTRIBUTE_VALUE_MAX,
   ATTRIBUTES_MAX,
+  AUDIT_PATH_MAX,
   BATCH_MAX,
+  BOOKMARK_PATTERN,
+  CONFIG_VERSION_MIN,
+  CONTROL_CHARACTER,
   DEVICE_STATUSES,
   ENDPOINT_KINDS,
   ERROR_STATUS,
   FIRMWARE_STATUSES,
+  HTTP_URL_PATTERN,
   ID_PATTERN,
+  MEMBERS_MAX,
+  MERKLE_TREE_SIZE_MAX,
   MSP_PATTERN,
   PAGE_SIZE_DEFAULT,
   PAGE_SIZE_MAX,
   parsePublicKey,
   PEM_MAX,
   RegistryError,
+  REQUEST_MAX_BYTES,
   REVOCATION_REASONS,
+  SEQ_MIN,
   SHA256_PATTERN,
+  SIGNATURE_MAX,
   TEXT_MAX,
   URI_MAX,
+  URI_PATTERN,
   VERSION_PATTERN,
 } from '@iotreg/common';
 
@@ -73,26 +86,34 @@ export const PublicKeyPem = z
 export const Signature = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .max(512, { error: 'must be at most 512 characters' })
+  .max(SIGNATURE_MAX, { error: `must be at most ${SIGNATURE_MAX} characters` })
   .openapi({ description: 'base64 DER ECDSA-SHA256 (or Ed25519) signature over the canonical statement' });
 
 export const Uri = z
   .string()
   .max(URI_MAX, { error: `must be at most ${URI_MAX} characters` })
-  .refine((value) => URL.canParse(value), { error: 'must be an absolute URI' })
+  .regex(URI_PATTERN, { error: 'must be an absolute URI' })
   .openapi({ example: 'https://updates.example.com/fw/1.4.2.bin' });
 
-const Text = z.string().max(TEXT_MAX, { error: `must be at most ${TEXT_MAX} characters` });
+/** Text of 1 to `max` characters, none of them a control character. */
+const textOf = (max: number) =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((value) => !CONTROL_CHARACTER.test(value), { error: 'must not contain control characters' });
+
+const Text = textOf(TEXT_MAX);
 
 /** A device's own sequence number: a positive safe integer, higher than any it used before. */
 export const Seq = z
   .number({ error: 'must be an integer' })
   .int({ error: 'must be an integer' })
-  .min(1, { error: 'must be at least 1' })
+  .min(SEQ_MIN, { error: `must be at least ${SEQ_MIN}` })
   .max(Number.MAX_SAFE_INTEGER, { error: 'must be a safe integer' });
 
 const Attributes = z
-  .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { error: 'attribute names must be simple identifiers' }), Text)
+  .record(z.string().regex(ATTRIBUTE_NAME_PATTERN, { error: 'attribute names must be simple identifiers' }), textOf(ATTRIBUTE_VALUE_MAX))
   .refine((record) => Object.keys(record).length <= ATTRIBUTES_MAX, { error: `at most ${ATTRIBUTES_MAX} attributes` })
   .openapi({ example: { site: 'plant-3' } });
 
@@ -118,7 +139,7 @@ const PageSize = z.coerce
 
 const Bookmark = z
   .string()
-  .max(2048, { error: 'must be at most 2048 characters' })
+  .regex(BOOKMARK_PATTERN, { error: 'must be a bookmark this registry gave' })
   .default('')
   .openapi({ description: 'bookmark of the previous page; empty or absent for the first page' });
 
@@ -169,7 +190,7 @@ export const RegisterDeviceBody = z
  * 64 KiB. A transaction carries the body about twice (arguments and write set) plus ~1.7 KB per
  * device, so 1 MiB stays well inside the channel's 4 MiB SmartBFT RequestMaxBytes (configtx.yaml).
  */
-export const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
+export const BATCH_BODY_LIMIT_BYTES = REQUEST_MAX_BYTES;
 
 export const RegisterDevicesBody = z
   .strictObject({ devices: z.array(RegisterDeviceBody).min(1).max(BATCH_MAX) })
@@ -194,7 +215,7 @@ export const PublishConfigBody = z
     version: z
       .number({ error: 'must be an integer' })
       .int({ error: 'must be an integer' })
-      .min(0, { error: 'must not be negative' })
+      .min(CONFIG_VERSION_MIN, { error: `must be at least ${CONFIG_VERSION_MIN}` })
       .max(Number.MAX_SAFE_INTEGER, { error: 'must be a safe integer' }),
     sha256: Sha256Hex,
     uri: Uri.optional(),
@@ -230,7 +251,8 @@ export const RegisterFamilyBody = z
       .number({ error: 'must be an integer' })
       .int({ error: 'must be an integer' })
       .min(1, { error: 'must be at least 1' })
-      .max(1000, { error: 'must be at most 1000' }),
+      .max(MEMBERS_MAX, { error: `must be at most ${MEMBERS_MAX}` })
+      .openapi({ description: `k of the k-of-n approval; above the consortium's member count it is refused (422)` }),
   })
   .openapi('RegisterFamilyRequest');
 
@@ -251,29 +273,24 @@ export const VoteBody = z
   .openapi('FirmwareVoteRequest');
 
 export const RevokeFirmwareBody = z
-  .strictObject({ reason: Text.min(1, { error: 'must not be empty' }) })
+  .strictObject({ reason: Text })
   .openapi('RevokeFirmwareRequest');
 
 export const VerifyFirmwareBody = z.strictObject({ family: Id, sha256: Sha256Hex }).openapi('VerifyFirmwareRequest');
 
 // Messages
 
-const HexBytes = z
-  .string()
-  .max(8192, { error: 'must be at most 8192 characters' })
-  .regex(/^(?:[0-9a-f]{2})+$/, { error: 'must be lowercase hex' });
-
 export const VerifyMessageBody = z
   .strictObject({
     deviceId: Id,
     seq: Seq,
     digest: Sha256Hex.optional(),
-    leaf: HexBytes.optional().openapi({ description: 'hex of one batch entry (with proof, instead of digest)' }),
+    leaf: Sha256Hex.optional().openapi({ description: "one batch entry, a message's SHA-256 (with proof, instead of digest)" }),
     proof: z
       .strictObject({
         index: z.number().int().min(0),
-        treeSize: z.number().int().min(1),
-        path: z.array(Sha256Hex).max(64, { error: 'at most 64 hashes' }),
+        treeSize: z.number().int().min(1).max(MERKLE_TREE_SIZE_MAX),
+        path: z.array(Sha256Hex).max(AUDIT_PATH_MAX, { error: `at most ${AUDIT_PATH_MAX} hashes` }),
       })
       .refine((p) => p.index < p.treeSize, { error: 'index must be less than treeSize' })
       .optional()
@@ -296,7 +313,7 @@ export const RegisterEndpointBody = z
   .strictObject({
     id: Id,
     kind: z.enum(ENDPOINT_KINDS),
-    url: Uri,
+    url: Uri.regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }).openapi({ example: 'https://gw1.example.com:8443' }),
     tlsCertSha256: Sha256Hex.optional(),
   })
   .openapi('RegisterEndpointRequest');
