@@ -46,7 +46,7 @@ describe('firmware', () => {
     expect((await org1.admin.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 1 })).status).toBe(403);
     expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem: vendor.pem, approvalThreshold: 1 })).status).toBe(409);
     expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 0 })).status).toBe(400);
-    expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 3 })).status).toBe(400);
+    expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 3 })).status).toBe(422); // RULE_VIOLATION: above the 2 members
     expect((await org1.auditor.get(`/v1/families/${uid('nofam')}`)).status).toBe(404);
   });
 

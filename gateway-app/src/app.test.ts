@@ -279,7 +279,7 @@ describe('every route calls the registry with validated values', () => {
     h.fake.handlers.verifyMessage = async () => ({ anchored: true, keyId: device.keyId, anchoredAt: 'x' });
     const byDigest = await h.request('POST', '/v1/messages/verify', { token: TOKENS.auditor, body: { deviceId: 'sensor-1', seq: 5, digest: HEX } });
     expect(byDigest.body).toEqual({ anchored: true, keyId: device.keyId, anchoredAt: 'x' });
-    const proofBody = { deviceId: 'sensor-1', seq: 5, leaf: 'beef', proof: { index: 1, treeSize: 3, path: [HEX, HEX] } };
+    const proofBody = { deviceId: 'sensor-1', seq: 5, leaf: HEX, proof: { index: 1, treeSize: 3, path: [HEX, HEX] } };
     const byProof = await h.request('POST', '/v1/messages/verify', { token: TOKENS.auditor, body: proofBody });
     expect(byProof.status).toBe(200);
     expect(h.fake.callsTo('verifyMessage')[1]?.request).toEqual(proofBody);

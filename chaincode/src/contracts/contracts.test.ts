@@ -143,7 +143,7 @@ describe('firmware', () => {
   test('vendor-signed, no rollback, k-of-n votes once per org, compliance against the policy', async () => {
     const ledger = await ledgerWithMembers();
     const vendor = DeviceIdentity.generate();
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 3 })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 3 })).toEqual({ refused: 'RULE_VIOLATION' });
     await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 });
     const publish = (version: string, key = vendor) =>
       call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))) });
