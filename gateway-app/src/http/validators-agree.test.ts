@@ -74,13 +74,27 @@ async function run(ledger: FakeLedger, who: Who, tx: Tx, request: unknown): Prom
 beforeAll(async () => {
   const setup: Array<[Who, Tx, unknown]> = [
     [ADMIN, (c, r) => new GovernanceContract().SetMembers(c, r), { members: ['Org1MSP', 'Org2MSP'] }],
-    [ADMIN, (c, r) => contracts.Devices.RegisterDevice(c, r), {
-      deviceId: 'd1', publicKeyPem: device.publicKeyPem, family: 'fam', proof: registrationProof(device, 'd1'),
-    }],
+    [
+      ADMIN,
+      (c, r) => contracts.Devices.RegisterDevice(c, r),
+      {
+        deviceId: 'd1',
+        publicKeyPem: device.publicKeyPem,
+        family: 'fam',
+        proof: registrationProof(device, 'd1'),
+      },
+    ],
     [VENDOR, (c, r) => contracts.Firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 }],
-    [VENDOR, (c, r) => contracts.Firmware.PublishFirmware(c, r), {
-      family: 'fam', version: '1.0.0', sha256: sha('a'), signature: vendor.sign(statements.firmware('fam', '1.0.0', sha('a'))),
-    }],
+    [
+      VENDOR,
+      (c, r) => contracts.Firmware.PublishFirmware(c, r),
+      {
+        family: 'fam',
+        version: '1.0.0',
+        sha256: sha('a'),
+        signature: vendor.sign(statements.firmware('fam', '1.0.0', sha('a'))),
+      },
+    ],
   ];
   for (const [who, tx, request] of setup) expect(await run(template, who, tx, request)).toBe('accepted');
 });
@@ -93,7 +107,11 @@ function freshLedger(): FakeLedger {
 }
 
 const registration = (identity: DeviceIdentity, deviceId: string): Body => ({
-  deviceId, publicKeyPem: identity.publicKeyPem, family: 'fam', attributes: { site: 'plant-3' }, proof: registrationProof(identity, deviceId),
+  deviceId,
+  publicKeyPem: identity.publicKeyPem,
+  family: 'fam',
+  attributes: { site: 'plant-3' },
+  proof: registrationProof(identity, deviceId),
 });
 
 interface Operation {
@@ -108,76 +126,143 @@ interface Operation {
 }
 
 const OPERATIONS: Record<string, Operation> = {
-  registerDevice: { fromPath: {}, params: {}, who: ADMIN, tx: (c, r) => contracts.Devices.RegisterDevice(c, r), valid: registration(newcomers[0]!, 'd2') },
+  registerDevice: {
+    fromPath: {},
+    params: {},
+    who: ADMIN,
+    tx: (c, r) => contracts.Devices.RegisterDevice(c, r),
+    valid: registration(newcomers[0]!, 'd2'),
+  },
   registerDevices: {
-    fromPath: {}, params: {}, who: ADMIN, tx: (c, r) => contracts.Devices.RegisterDevices(c, r),
+    fromPath: {},
+    params: {},
+    who: ADMIN,
+    tx: (c, r) => contracts.Devices.RegisterDevices(c, r),
     valid: { devices: [registration(newcomers[0]!, 'd2'), registration(newcomers[1]!, 'd3')] },
   },
   rotateDeviceKey: {
-    fromPath: { deviceId: 'd1' }, params: { id: 'd1' }, who: ADMIN, tx: (c, r) => contracts.Devices.RotateKey(c, r),
+    fromPath: { deviceId: 'd1' },
+    params: { id: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Devices.RotateKey(c, r),
     valid: { publicKeyPem: newcomers[0]!.publicKeyPem, proofOld: 'AAAA', proofNew: 'AAAA' },
   },
   suspendDevice: {
-    fromPath: { deviceId: 'd1', status: 'suspended' }, params: { id: 'd1' }, who: ADMIN,
-    tx: (c, r) => contracts.Devices.SetDeviceStatus(c, r), valid: { reason: 'maintenance' },
+    fromPath: { deviceId: 'd1', status: 'suspended' },
+    params: { id: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Devices.SetDeviceStatus(c, r),
+    valid: { reason: 'maintenance' },
   },
   reactivateDevice: {
-    fromPath: { deviceId: 'd1', status: 'active' }, params: { id: 'd1' }, who: ADMIN,
-    tx: (c, r) => contracts.Devices.SetDeviceStatus(c, r), valid: { reason: 'back' },
+    fromPath: { deviceId: 'd1', status: 'active' },
+    params: { id: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Devices.SetDeviceStatus(c, r),
+    valid: { reason: 'back' },
   },
   revokeDevice: {
-    fromPath: { deviceId: 'd1' }, params: { id: 'd1' }, who: ADMIN, tx: (c, r) => contracts.Devices.RevokeDevice(c, r),
+    fromPath: { deviceId: 'd1' },
+    params: { id: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Devices.RevokeDevice(c, r),
     valid: { reason: 'keyCompromise' },
   },
   publishConfig: {
-    fromPath: { deviceId: 'd1' }, params: { id: 'd1' }, who: ADMIN, tx: (c, r) => contracts.Config.PublishConfig(c, r),
+    fromPath: { deviceId: 'd1' },
+    params: { id: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Config.PublishConfig(c, r),
     valid: { version: 1, sha256: sha('b'), uri: 'https://config.example.com/d1/1' },
   },
   verifyConfig: {
-    fromPath: { deviceId: 'd1' }, params: { id: 'd1' }, who: ADMIN, tx: (c, r) => contracts.Config.VerifyConfig(c, r),
+    fromPath: { deviceId: 'd1' },
+    params: { id: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Config.VerifyConfig(c, r),
     valid: { sha256: sha('b') },
   },
   reportConfig: {
-    fromPath: {}, params: { id: 'd1' }, who: ['Org1MSP', 'relay'], tx: (c, r) => contracts.Config.ReportConfig(c, r), signed: true,
+    fromPath: {},
+    params: { id: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Config.ReportConfig(c, r),
+    signed: true,
     valid: { payload: { action: 'config-report', deviceId: 'd1', seq: 1, sha256: sha('b') }, signature: SIGN },
   },
   registerFamily: {
-    fromPath: {}, params: {}, who: VENDOR, tx: (c, r) => contracts.Firmware.RegisterFamily(c, r),
+    fromPath: {},
+    params: {},
+    who: VENDOR,
+    tx: (c, r) => contracts.Firmware.RegisterFamily(c, r),
     valid: { family: 'fam2', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 },
   },
   setFamilyPolicy: {
-    fromPath: { family: 'fam' }, params: { family: 'fam' }, who: ADMIN, tx: (c, r) => contracts.Firmware.SetFamilyPolicy(c, r),
+    fromPath: { family: 'fam' },
+    params: { family: 'fam' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Firmware.SetFamilyPolicy(c, r),
     valid: { minVersion: '1.0.0' },
   },
   publishFirmware: {
-    fromPath: {}, params: {}, who: VENDOR, tx: (c, r) => contracts.Firmware.PublishFirmware(c, r),
+    fromPath: {},
+    params: {},
+    who: VENDOR,
+    tx: (c, r) => contracts.Firmware.PublishFirmware(c, r),
     valid: { family: 'fam', version: '1.1.0', sha256: sha('c'), uri: 'https://updates.example.com/1.1.0.bin', signature: 'AAAA' },
   },
   verifyFirmware: {
-    fromPath: {}, params: {}, who: ADMIN, tx: (c, r) => contracts.Firmware.VerifyFirmware(c, r), valid: { family: 'fam', sha256: sha('a') },
+    fromPath: {},
+    params: {},
+    who: ADMIN,
+    tx: (c, r) => contracts.Firmware.VerifyFirmware(c, r),
+    valid: { family: 'fam', sha256: sha('a') },
   },
   voteFirmware: {
-    fromPath: { family: 'fam', version: '1.0.0' }, params: { family: 'fam', version: '1.0.0' }, who: ADMIN,
-    tx: (c, r) => contracts.Firmware.VoteFirmware(c, r), valid: { decision: 'approve', comment: 'tested' },
+    fromPath: { family: 'fam', version: '1.0.0' },
+    params: { family: 'fam', version: '1.0.0' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Firmware.VoteFirmware(c, r),
+    valid: { decision: 'approve', comment: 'tested' },
   },
   revokeFirmware: {
-    fromPath: { family: 'fam', version: '1.0.0' }, params: { family: 'fam', version: '1.0.0' }, who: ADMIN,
-    tx: (c, r) => contracts.Firmware.RevokeFirmware(c, r), valid: { reason: 'bricks devices' },
+    fromPath: { family: 'fam', version: '1.0.0' },
+    params: { family: 'fam', version: '1.0.0' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Firmware.RevokeFirmware(c, r),
+    valid: { reason: 'bricks devices' },
   },
   reportFirmware: {
-    fromPath: {}, params: { id: 'd1' }, who: ['Org1MSP', 'relay'], tx: (c, r) => contracts.Firmware.ReportFirmware(c, r), signed: true,
-    valid: { payload: { action: 'firmware-report', deviceId: 'd1', seq: 1, family: 'fam', version: '1.0.0', sha256: sha('a') }, signature: SIGN },
+    fromPath: {},
+    params: { id: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Firmware.ReportFirmware(c, r),
+    signed: true,
+    valid: {
+      payload: { action: 'firmware-report', deviceId: 'd1', seq: 1, family: 'fam', version: '1.0.0', sha256: sha('a') },
+      signature: SIGN,
+    },
   },
   anchorMessage: {
-    fromPath: {}, params: { id: 'd1' }, who: ['Org1MSP', 'relay'], tx: (c, r) => contracts.Messages.AnchorMessage(c, r), signed: true,
+    fromPath: {},
+    params: { id: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Messages.AnchorMessage(c, r),
+    signed: true,
     valid: { payload: { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('d') }, signature: SIGN },
   },
   verifyMessage: {
-    fromPath: {}, params: {}, who: ADMIN, tx: (c, r) => contracts.Messages.VerifyMessage(c, r),
+    fromPath: {},
+    params: {},
+    who: ADMIN,
+    tx: (c, r) => contracts.Messages.VerifyMessage(c, r),
     valid: { deviceId: 'd1', seq: 1, leaf: sha('e'), proof: { index: 0, treeSize: 2, path: [sha('f')] } },
   },
   registerEndpoint: {
-    fromPath: {}, params: {}, who: ADMIN, tx: (c, r) => contracts.Discovery.RegisterEndpoint(c, r),
+    fromPath: {},
+    params: {},
+    who: ADMIN,
+    tx: (c, r) => contracts.Discovery.RegisterEndpoint(c, r),
     valid: { id: 'gw-1', kind: 'gateway', url: 'https://gw1.example.com:8443', tlsCertSha256: sha('0') },
   },
 };
@@ -202,11 +287,54 @@ const PREFIXES = ['', 'https://h.example/', 'x:', 'a', '1.0.', 'Org1MSP'];
 const boundaryString = fc
   .tuple(fc.constantFrom(...PREFIXES), fc.constantFrom(...FILLERS), fc.constantFrom(...LENGTHS))
   .map(([prefix, filler, length]) => (prefix + filler.repeat(length)).slice(0, Math.max(length, prefix.length)));
-const NUMBERS = [-1, 0, 1, 2, 3, 0.5, 1.5, MEMBERS_MAX, MEMBERS_MAX + 1, 1000, 1001, AUDIT_PATH_MAX, MERKLE_TREE_SIZE_MAX - 1,
-  MERKLE_TREE_SIZE_MAX, MERKLE_TREE_SIZE_MAX + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 1e300];
-const SPECIAL_STRINGS = ['', ' ', 'a\u0000b', 'a\nb', 'line\u007f', sha('A'), sha('a').slice(1), sha('a') + 'a', 'aa', 'g'.repeat(64),
-  '1.0.0', '01.0.0', '1.0', 'mailto:x@example.com', 'https://h', 'http://h/p?q#f', 'ftp://h', 'not a uri', 'approve', 'gateway',
-  'keyCompromise', 'config-report', 'anchor', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n', '1', 'true'];
+const NUMBERS = [
+  -1,
+  0,
+  1,
+  2,
+  3,
+  0.5,
+  1.5,
+  MEMBERS_MAX,
+  MEMBERS_MAX + 1,
+  1000,
+  1001,
+  AUDIT_PATH_MAX,
+  MERKLE_TREE_SIZE_MAX - 1,
+  MERKLE_TREE_SIZE_MAX,
+  MERKLE_TREE_SIZE_MAX + 1,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 1,
+  1e300,
+];
+const SPECIAL_STRINGS = [
+  '',
+  ' ',
+  'a\u0000b',
+  'a\nb',
+  'line\u007f',
+  sha('A'),
+  sha('a').slice(1),
+  sha('a') + 'a',
+  'aa',
+  'g'.repeat(64),
+  '1.0.0',
+  '01.0.0',
+  '1.0',
+  'mailto:x@example.com',
+  'https://h',
+  'http://h/p?q#f',
+  'ftp://h',
+  'not a uri',
+  'approve',
+  'gateway',
+  'keyCompromise',
+  'config-report',
+  'anchor',
+  '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+  '1',
+  'true',
+];
 const value: fc.Arbitrary<Json> = fc.oneof(
   boundaryString,
   fc.constantFrom<Json>(...SPECIAL_STRINGS, ...NUMBERS, null, true, false, [], {}, ['a'], { a: 'b' }, [sha('a')], Array(65).fill(sha('a'))),
@@ -256,11 +384,14 @@ function mutations(operation: Operation): fc.Arbitrary<{ what: string; body: Bod
   const objects = objectsIn(valid);
   return fc.oneof(
     fc.constant({ what: 'valid', body: valid }),
-    fc.tuple(fc.constantFrom(...fields), value).map(([path, v]) => ({ what: `${path.join('.')} = ${describeValue(v)}`, body: change(valid, path, v) })),
-    fc.constantFrom(...fields).map((path) => ({ what: `${path.join('.')} removed`, body: change(valid, path, undefined) })),
     fc
-      .tuple(fc.constantFrom(...objects), fc.constantFrom(...extraNames(operation)), value)
-      .map(([path, key, v]) => ({ what: `${[...path, key].join('.')} added = ${describeValue(v)}`, body: change(valid, [...path, key], v) })),
+      .tuple(fc.constantFrom(...fields), value)
+      .map(([path, v]) => ({ what: `${path.join('.')} = ${describeValue(v)}`, body: change(valid, path, v) })),
+    fc.constantFrom(...fields).map((path) => ({ what: `${path.join('.')} removed`, body: change(valid, path, undefined) })),
+    fc.tuple(fc.constantFrom(...objects), fc.constantFrom(...extraNames(operation)), value).map(([path, key, v]) => ({
+      what: `${[...path, key].join('.')} added = ${describeValue(v)}`,
+      body: change(valid, [...path, key], v),
+    })),
   );
 }
 
@@ -292,7 +423,10 @@ describe.each(Object.keys(OPERATIONS))('%s', (operationId) => {
     const route = ROUTES.find((r) => r.operationId === operationId)!;
     const body = operation.signed ? signedBy(operation.valid) : operation.valid;
     const forwarded: unknown[] = [];
-    const registry = new Proxy({}, { get: () => async (_as: string, request: unknown) => (forwarded.push(request), { result: {}, txId: 't' }) });
+    const registry = new Proxy(
+      {},
+      { get: () => async (_as: string, request: unknown) => (forwarded.push(request), { result: {}, txId: 't' }) },
+    );
     await route.handle!({ registry, as: 'me', params: operation.params, body, query: {} } as never);
     expect(forwarded).toEqual([{ ...operation.fromPath, ...body }]);
   });
@@ -310,8 +444,22 @@ describe.each(Object.keys(OPERATIONS))('%s', (operationId) => {
 
 /** Every field at every boundary value: what random sampling could miss. */
 const SWEEP: Json[] = [
-  ...LENGTHS.flatMap((length) => ['a', 'A+/='].flatMap((filler) => ['', 'https://h.example/'].map((prefix) => (prefix + filler.repeat(length)).slice(0, Math.max(length, prefix.length))))),
-  ...SPECIAL_STRINGS, ...NUMBERS, null, true, false, [], {}, ['a'], { a: 'b' }, [sha('a')], Array(65).fill(sha('a')),
+  ...LENGTHS.flatMap((length) =>
+    ['a', 'A+/='].flatMap((filler) =>
+      ['', 'https://h.example/'].map((prefix) => (prefix + filler.repeat(length)).slice(0, Math.max(length, prefix.length))),
+    ),
+  ),
+  ...SPECIAL_STRINGS,
+  ...NUMBERS,
+  null,
+  true,
+  false,
+  [],
+  {},
+  ['a'],
+  { a: 'b' },
+  [sha('a')],
+  Array(65).fill(sha('a')),
 ];
 
 function sweep(operation: Operation): Array<{ what: string; body: Body }> {
@@ -322,7 +470,12 @@ function sweep(operation: Operation): Array<{ what: string; body: Body }> {
       ...SWEEP.map((v) => ({ what: `${path.join('.')} = ${describeValue(v)}`, body: change(valid, path, v) })),
     ]),
     ...objectsIn(valid).flatMap((path) =>
-      extraNames(operation).flatMap((key) => [sha('a'), 'x', 1].map((v) => ({ what: `${[...path, key].join('.')} added = ${describeValue(v)}`, body: change(valid, [...path, key], v) }))),
+      extraNames(operation).flatMap((key) =>
+        [sha('a'), 'x', 1].map((v) => ({
+          what: `${[...path, key].join('.')} added = ${describeValue(v)}`,
+          body: change(valid, [...path, key], v),
+        })),
+      ),
     ),
   ];
 }
@@ -339,14 +492,18 @@ describe('at every boundary', () => {
 });
 
 /** Surveys disagreements without stopping at the first (IOTREG_SURVEY=1): how this test's findings were listed. */
-(process.env.IOTREG_SURVEY ? test : test.skip)('survey', async () => {
-  const found = new Set<string>();
-  for (const operationId of Object.keys(OPERATIONS)) {
-    const samples = fc.sample(mutations(OPERATIONS[operationId]!), 1500);
-    for (const { what, body } of samples) {
-      const { gateway, chaincode } = await verdicts(operationId, body);
-      if (gateway !== chaincode) found.add(`${operationId}: ${what} → gateway ${gateway}, chaincode ${chaincode}`);
+(process.env.IOTREG_SURVEY ? test : test.skip)(
+  'survey',
+  async () => {
+    const found = new Set<string>();
+    for (const operationId of Object.keys(OPERATIONS)) {
+      const samples = fc.sample(mutations(OPERATIONS[operationId]!), 1500);
+      for (const { what, body } of samples) {
+        const { gateway, chaincode } = await verdicts(operationId, body);
+        if (gateway !== chaincode) found.add(`${operationId}: ${what} → gateway ${gateway}, chaincode ${chaincode}`);
+      }
     }
-  }
-  console.log([...found].sort().join('\n'));
-}, 300_000);
+    console.log([...found].sort().join('\n'));
+  },
+  300_000,
+);
