@@ -19,7 +19,7 @@ import {
 } from '@iotreg/common';
 import type { RegistryContext } from './context';
 import { DeviceIndexField, keys } from './ledger/keys';
-import { Fields, id, integer, object, text } from './request';
+import { Fields, id, object, seq as seqNumber, signature as signatureForm } from './request';
 
 interface DeviceMeta {
   /** History entries written so far. */
@@ -110,8 +110,8 @@ export async function acceptSigned(
   assertStatement(payload, 'payload');
   if (payload.action !== action) throw new RegistryError('INVALID_ARGUMENT', `payload.action must be "${action}"`);
   const deviceId = id(payload, 'deviceId');
-  const seq = integer(payload, 'seq', 1);
-  const signature = text(request, 'signature', 1024);
+  const seq = seqNumber(payload, 'seq');
+  const signature = signatureForm(request, 'signature');
   const device = await findDevice(ctx, deviceId);
   if (device.status !== 'active') {
     throw new RegistryError('KEY_NOT_VALID', `device ${deviceId} is ${device.status}: its key signs nothing now`);

@@ -3,24 +3,31 @@
  * checked against the contract's formats. Every refusal is INVALID_ARGUMENT with the field's name.
  */
 import {
+  BOOKMARK_PATTERN,
+  CONTROL_CHARACTER,
   ID_PATTERN,
   PAGE_SIZE_DEFAULT,
   PAGE_SIZE_MAX,
   RegistryError,
+  REQUEST_MAX_BYTES,
+  SEQ_MIN,
   SHA256_PATTERN,
+  SIGNATURE_MAX,
   TEXT_MAX,
+  URI_MAX,
+  URI_PATTERN,
   VERSION_PATTERN,
 } from '@iotreg/common';
 import type { PageRequest } from './ledger/store';
-
-const REQUEST_MAX = 256 * 1024;
 
 export type Fields = Record<string, unknown>;
 
 const invalid = (message: string) => new RegistryError('INVALID_ARGUMENT', message);
 
 export function parseRequest(text: string): Fields {
-  if (typeof text !== 'string' || text.length > REQUEST_MAX) throw invalid('the request must be JSON text of at most 256 KiB');
+  if (typeof text !== 'string' || Buffer.byteLength(text) > REQUEST_MAX_BYTES) {
+    throw invalid(`the request must be JSON text of at most ${REQUEST_MAX_BYTES / 1024} KiB`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,9 +43,46 @@ export function text(fields: Fields, name: string, max = TEXT_MAX): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw invalid(`${name} must be a non-empty string of at most ${max} characters`);
   }
-  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(`${name} must not contain control characters`);
+  if (CONTROL_CHARACTER.test(value)) throw invalid(`${name} must not contain control characters`);
   return value;
+}
+
+/**
+ * Refuses fields the transaction does not know, as the gateway does: a misspelt optional field
+ * must not be ignored in silence.
+ */
+export function only(fields: Fields, ...names: string[]): Fields {
+  const unknown = Object.keys(fields).filter((name) => !names.includes(name));
+  if (unknown.length > 0) throw invalid(`unknown field ${JSON.stringify(unknown[0])}; the request takes ${names.join(', ')}`);
+  return fields;
+}
+
+/** A device-signed request: { payload, signature }, the payload holding only its action's fields. */
+export function signedRequest(fields: Fields, ...payloadFields: string[]): Fields {
+  only(fields, 'payload', 'signature');
+  return only(object(fields, 'payload'), 'action', 'deviceId', 'seq', ...payloadFields);
+}
+
+/** A signature's form: 1 to SIGNATURE_MAX characters. Whether it verifies is BAD_SIGNATURE's business. */
+export function signature(fields: Fields, name: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.length === 0 || value.length > SIGNATURE_MAX) {
+    throw invalid(`${name} must be a signature of 1 to ${SIGNATURE_MAX} characters`);
+  }
+  return value;
+}
+
+/** An absolute URI; `pattern` narrows it (an endpoint's http(s) URL). */
+export function uri(fields: Fields, name: string, pattern = URI_PATTERN): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.length > URI_MAX || !URI_PATTERN.test(value) || !pattern.test(value)) {
+    throw invalid(`${name} must be an absolute ${pattern === URI_PATTERN ? 'URI' : 'http(s) URL'} of at most ${URI_MAX} characters`);
+  }
+  return value;
+}
+
+export function seq(fields: Fields, name: string): number {
+  return integer(fields, name, SEQ_MIN);
 }
 
 export function optionalText(fields: Fields, name: string, max = TEXT_MAX): string | undefined {
@@ -99,6 +143,6 @@ export function object(fields: Fields, name: string): Fields {
 export function page(fields: Fields): PageRequest {
   const pageSize = fields.pageSize === undefined ? PAGE_SIZE_DEFAULT : integer(fields, 'pageSize', 1, PAGE_SIZE_MAX);
   const bookmark = fields.bookmark ?? '';
-  if (typeof bookmark !== 'string' || !/^[A-Za-z0-9_-]{0,2048}$/.test(bookmark)) throw invalid('bookmark is not one this registry gave');
+  if (typeof bookmark !== 'string' || !BOOKMARK_PATTERN.test(bookmark)) throw invalid('bookmark is not one this registry gave');
   return { pageSize, bookmark };
 }

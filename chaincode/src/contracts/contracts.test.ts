@@ -187,7 +187,7 @@ describe('firmware', () => {
   test('vendor-signed, no rollback, k-of-n votes once per org, compliance against the policy', async () => {
     const ledger = await ledgerWithMembers({ family: false });
     const vendor = DeviceIdentity.generate();
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 })).toEqual({ refused: 'RULE_VIOLATION' });
     expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 })).toMatchObject({ approvalThreshold: 1, approvalsRequired: 1 });
     const publish = (version: string, key = vendor) =>
       call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))) });
@@ -224,7 +224,7 @@ describe('firmware', () => {
     const ledger = await ledgerOfFour();
     const { family, publish, vote } = await firmwareLedger(ledger, 1);
     expect(family).toMatchObject({ approvalThreshold: 1, approvalsRequired: 2 });
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'big', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 4 })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'big', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 4 })).toEqual({ refused: 'RULE_VIOLATION' });
     await publish('1.0.0');
     expect(await vote(ADMIN2, '1.0.0')).toMatchObject({ status: 'pending' });
     expect(await vote(ADMIN3, '1.0.0')).toMatchObject({ status: 'trusted' });

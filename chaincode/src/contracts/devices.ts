@@ -1,5 +1,7 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  ATTRIBUTE_NAME_PATTERN,
+  ATTRIBUTE_VALUE_MAX,
   ATTRIBUTES_MAX,
   BATCH_MAX,
   batchRefusal,
@@ -21,7 +23,7 @@ import {
 import { RegistryContext } from '../context';
 import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
 import { DeviceIndexField, keys } from '../ledger/keys';
-import { Fields, id, object, oneOf, optionalText, page, sha256, text, time } from '../request';
+import { Fields, id, object, oneOf, only, optionalText, page, sha256, signature, text, time } from '../request';
 import { RegistryContract } from './base';
 
 
@@ -52,7 +54,7 @@ export class DevicesContract extends RegistryContract {
   async RegisterDevices(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
       ctx.requireRole('admin');
-      const items = fields.devices;
+      const items = only(fields, 'devices').devices;
       if (!Array.isArray(items) || items.length === 0 || items.length > BATCH_MAX) {
         throw new RegistryError('INVALID_ARGUMENT', `devices must be a list of 1 to ${BATCH_MAX} registrations`);
       }
@@ -114,14 +116,16 @@ export class DevicesContract extends RegistryContract {
   @Returns('string')
   async RotateKey(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'deviceId', 'publicKeyPem', 'proofOld', 'proofNew');
       const before = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       if (before.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is revoked`);
       const next = parsePublicKey(fields.publicKeyPem);
+      const [proofOld, proofNew] = [signature(fields, 'proofOld'), signature(fields, 'proofNew')];
       if (next.keyId === before.keyId) throw new RegistryError('INVALID_ARGUMENT', 'the new key is the current key');
       const statement = statements.rotate(before.deviceId, before.keyId, next.keyId);
-      requireSignature(parsePublicKey(before.publicKeyPem), statement, fields.proofOld, 'proofOld');
-      requireSignature(next, statement, fields.proofNew, 'proofNew');
+      requireSignature(parsePublicKey(before.publicKeyPem), statement, proofOld, 'proofOld');
+      requireSignature(next, statement, proofNew, 'proofNew');
       const now = ctx.now;
       await closeKey(ctx, before.keyId, { validTo: now });
       await addKey(ctx, { keyId: next.keyId, deviceId: before.deviceId, publicKeyPem: next.pem, validFrom: now });
@@ -166,6 +170,7 @@ export class DevicesContract extends RegistryContract {
   @Returns('string')
   async SetDeviceStatus(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'deviceId', 'status', 'reason');
       const before = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       const status = oneOf(fields, 'status', ['suspended', 'active'] as const);
@@ -186,6 +191,7 @@ export class DevicesContract extends RegistryContract {
   @Returns('string')
   async RevokeDevice(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'deviceId', 'reason');
       const before = await findDevice(ctx, id(fields, 'deviceId'));
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       const reason = oneOf(fields, 'reason', REVOCATION_REASONS);
@@ -226,11 +232,12 @@ export class DevicesContract extends RegistryContract {
 
 /** One registration: the checks and writes RegisterDevice and RegisterDevices share (no event). */
 async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
+  only(fields, 'deviceId', 'publicKeyPem', 'family', 'attributes', 'proof');
   const deviceId = id(fields, 'deviceId');
   const key = parsePublicKey(fields.publicKeyPem);
   const family = id(fields, 'family');
   const attributes = readAttributes(fields);
-  requireSignature(key, statements.register(deviceId, key.keyId), fields.proof, 'proof');
+  requireSignature(key, statements.register(deviceId, key.keyId), signature(fields, 'proof'), 'proof');
   // Revoked devices stay on the ledger, so an ID is never handed out twice.
   if (await ctx.store.exists(keys.device(deviceId))) {
     throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
@@ -271,8 +278,8 @@ function readAttributes(fields: Fields): Record<string, string> {
   if (names.length > ATTRIBUTES_MAX) throw new RegistryError('INVALID_ARGUMENT', `at most ${ATTRIBUTES_MAX} attributes`);
   const attributes: Record<string, string> = {};
   for (const name of names) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(name)) throw new RegistryError('INVALID_ARGUMENT', `attribute name ${JSON.stringify(name)} is not allowed`);
-    attributes[name] = text(given, name, 256);
+    if (!ATTRIBUTE_NAME_PATTERN.test(name)) throw new RegistryError('INVALID_ARGUMENT', `attribute name ${JSON.stringify(name)} is not allowed`);
+    attributes[name] = text(given, name, ATTRIBUTE_VALUE_MAX);
   }
   return attributes;
 }

@@ -1,8 +1,8 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { Endpoint, ENDPOINT_KINDS, EVENTS, RegistryError, URI_MAX } from '@iotreg/common';
+import { Endpoint, ENDPOINT_KINDS, EVENTS, HTTP_URL_PATTERN, RegistryError } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { keys } from '../ledger/keys';
-import { id, oneOf, page, sha256, text } from '../request';
+import { id, oneOf, only, page, sha256, uri } from '../request';
 import { RegistryContract } from './base';
 
 
@@ -17,11 +17,11 @@ export class DiscoveryContract extends RegistryContract {
   @Returns('string')
   async RegisterEndpoint(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'id', 'kind', 'url', 'tlsCertSha256');
       ctx.requireRole('admin');
       const endpointId = id(fields, 'id');
       const kind = oneOf(fields, 'kind', ENDPOINT_KINDS);
-      const url = text(fields, 'url', URI_MAX);
-      if (!/^https?:\/\/[^\s/?#]+[^\s]*$/.test(url)) throw new RegistryError('INVALID_ARGUMENT', 'url must be an http(s) URL');
+      const url = uri(fields, 'url', HTTP_URL_PATTERN);
       const tlsCertSha256 = fields.tlsCertSha256 === undefined ? '' : sha256(fields, 'tlsCertSha256');
       const existing = await ctx.store.get<Endpoint>(keys.endpoint(endpointId));
       if (existing && existing.org !== ctx.msp) throw new RegistryError('ALREADY_EXISTS', `endpoint ${endpointId} belongs to ${existing.org}`);

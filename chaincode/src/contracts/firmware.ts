@@ -10,16 +10,16 @@ import {
   FamilyView,
   FirmwareRelease,
   isHttpsUri,
+  MEMBERS_MAX,
   parsePublicKey,
   RegistryError,
   requireSignature,
   statements,
-  URI_MAX,
 } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { acceptSigned, present, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
-import { Fields, id, integer, oneOf, optionalText, page, sha256, text, version } from '../request';
+import { Fields, id, integer, oneOf, only, optionalText, page, sha256, signature, signedRequest, text, uri, version } from '../request';
 import { RegistryContract } from './base';
 import { consortium } from './governance';
 
@@ -35,14 +35,18 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async RegisterFamily(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'vendorKeyPem', 'approvalThreshold');
       ctx.requireRole('vendor');
       const familyId = id(fields, 'family');
       const vendorKey = parsePublicKey(fields.vendorKeyPem, 'vendorKeyPem');
+      const approvalThreshold = integer(fields, 'approvalThreshold', 1, MEMBERS_MAX);
       const members = await consortium(ctx);
       const most = approvalThresholdMax(members.length);
       if (most < 1) throw new RegistryError('RULE_VIOLATION', 'a family needs another member org to approve its releases; the consortium has only one');
       // Only other members' approvals count, so k can be at most their number.
-      const approvalThreshold = integer(fields, 'approvalThreshold', 1, most);
+      if (approvalThreshold > most) {
+        throw new RegistryError('RULE_VIOLATION', `approvalThreshold ${approvalThreshold} is above the ${most} member org(s) other than the owner`);
+      }
       if (await ctx.store.exists(keys.family(familyId))) throw new RegistryError('ALREADY_EXISTS', `family ${familyId} exists`);
       const family: Family = {
         family: familyId,
@@ -74,6 +78,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async SetFamilyPolicy(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'minVersion');
       ctx.requireRole('admin');
       const members = await requireMember(ctx);
       const family = await findFamily(ctx, fields);
@@ -105,16 +110,17 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async PublishFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'version', 'sha256', 'uri', 'signature');
       ctx.requireRole('vendor');
       const family = await findFamily(ctx, fields);
       if (family.ownerMsp !== ctx.msp) throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
       const releaseVersion = version(fields, 'version');
       const digest = sha256(fields, 'sha256');
-      const uri = optionalText(fields, 'uri', URI_MAX) ?? '';
+      const location = fields.uri === undefined ? '' : uri(fields, 'uri');
       // The vendor's signature covers the image digest, not the uri: only https, so the fetch itself is authenticated.
-      if (uri !== '' && !isHttpsUri(uri)) throw new RegistryError('INVALID_ARGUMENT', 'uri must be an https:// URL without credentials');
+      if (location !== '' && !isHttpsUri(location)) throw new RegistryError('INVALID_ARGUMENT', 'uri must be an https:// URL without credentials');
       const statement = statements.firmware(family.family, releaseVersion, digest);
-      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, fields.signature, 'signature');
+      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, signature(fields, 'signature'), 'signature');
       if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
         throw new RegistryError('VERSION_NOT_NEWER', `${releaseVersion} is not above ${family.latestVersion}, the newest release`);
       }
@@ -125,7 +131,7 @@ export class FirmwareContract extends RegistryContract {
         family: family.family,
         version: releaseVersion,
         sha256: digest,
-        uri,
+        uri: location,
         status: 'pending',
         approvals: [],
         publishedAt: ctx.now,
@@ -175,15 +181,16 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async VoteFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'version', 'decision', 'comment');
       ctx.requireRole('admin');
+      const decision = oneOf(fields, 'decision', ['approve', 'reject'] as const);
+      const comment = optionalText(fields, 'comment');
       const members = await requireMember(ctx);
       const release = await findRelease(ctx, fields);
       const family = await findFamily(ctx, { family: release.family });
       if (family.ownerMsp === ctx.msp) {
         throw new RegistryError('FORBIDDEN', `${ctx.msp} owns ${family.family}: its releases are approved by the other members`);
       }
-      const decision = oneOf(fields, 'decision', ['approve', 'reject'] as const);
-      const comment = optionalText(fields, 'comment');
       if (release.approvals.some((a) => a.msp === ctx.msp)) {
         throw new RegistryError('DUPLICATE_VOTE', `${ctx.msp} already voted on ${release.family} ${release.version}`);
       }
@@ -208,6 +215,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async RevokeFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'version', 'reason');
       const role = ctx.requireRole('vendor', 'admin');
       const release = await findRelease(ctx, fields);
       const family = await findFamily(ctx, { family: release.family });
@@ -237,6 +245,7 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async VerifyFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'family', 'sha256');
       const familyId = id(fields, 'family');
       const digest = sha256(fields, 'sha256');
       const releaseVersion = await ctx.store.get<string>(keys.firmwareByHash(familyId, digest));
@@ -251,6 +260,11 @@ export class FirmwareContract extends RegistryContract {
   @Returns('string')
   async ReportFirmware(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      const claimed = signedRequest(fields, 'family', 'version', 'sha256');
+      // The claim's form is checked before the signature, as the gateway checks it.
+      id(claimed, 'family');
+      version(claimed, 'version');
+      sha256(claimed, 'sha256');
       const { device, payload } = await acceptSigned(ctx, fields, 'firmware-report');
       const familyId = id(payload, 'family');
       if (familyId !== device.family) {

@@ -1,5 +1,5 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { Approval, MSP_PATTERN, RegistryError } from '@iotreg/common';
+import { Approval, MEMBERS_MAX, MSP_PATTERN, RegistryError } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { keys } from '../ledger/keys';
 import { Fields } from '../request';
@@ -20,8 +20,6 @@ export interface Members {
   signedBy?: Approval[];
   proposal?: MembersProposal;
 }
-
-const MEMBERS_MAX = 64;
 
 /** The consortium's member orgs, whose admins vote on firmware (the n of k-of-n). */
 export async function consortium(ctx: RegistryContext): Promise<string[]> {

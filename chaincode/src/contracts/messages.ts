@@ -1,16 +1,9 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import {
-  EVENTS,
-  MERKLE_PATH_MAX as PATH_MAX,
-  MERKLE_TREE_SIZE_MAX as TREE_SIZE_MAX,
-  MessageAnchor,
-  RegistryError,
-  rootFromAuditPath,
-} from '@iotreg/common';
+import { EVENTS, MERKLE_PATH_MAX, MERKLE_TREE_SIZE_MAX, MessageAnchor, RegistryError, rootFromAuditPath } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { acceptSigned, findDevice, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
-import { Fields, id, integer, object, page, sha256 } from '../request';
+import { Fields, id, integer, object, only, page, seq, sha256, signedRequest } from '../request';
 import { RegistryContract } from './base';
 
 
@@ -25,6 +18,7 @@ export class MessagesContract extends RegistryContract {
   @Returns('string')
   async AnchorMessage(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      sha256(signedRequest(fields, 'digest'), 'digest');
       const { device, payload } = await acceptSigned(ctx, fields, 'anchor');
       const anchor: MessageAnchor = {
         deviceId: device.deviceId,
@@ -55,14 +49,20 @@ export class MessagesContract extends RegistryContract {
   @Returns('string')
   async VerifyMessage(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, request, async (fields) => {
+      only(fields, 'deviceId', 'seq', 'digest', 'leaf', 'proof');
       const deviceId = id(fields, 'deviceId');
-      const seq = integer(fields, 'seq', 1);
-      const claimed = fields.digest !== undefined ? sha256(fields, 'digest') : batchRoot(fields);
-      const anchor = await ctx.store.get<MessageAnchor>(keys.message(deviceId, seq));
+      const anchorSeq = seq(fields, 'seq');
+      const claimed = fields.digest !== undefined ? digestAlone(fields) : batchRoot(fields);
+      const anchor = await ctx.store.get<MessageAnchor>(keys.message(deviceId, anchorSeq));
       if (!anchor || claimed === undefined || anchor.digest !== claimed) return { anchored: false };
       return { anchored: true, keyId: anchor.keyId, anchoredAt: anchor.anchoredAt };
     });
   }
+}
+
+function digestAlone(fields: Fields): string {
+  if (fields.leaf !== undefined || fields.proof !== undefined) throw new RegistryError('INVALID_ARGUMENT', 'give either digest, or leaf and proof');
+  return sha256(fields, 'digest');
 }
 
 /** The root a leaf and its audit path lead to; undefined when the path does not fit the tree. */
@@ -71,11 +71,13 @@ function batchRoot(fields: Fields): string | undefined {
     throw new RegistryError('INVALID_ARGUMENT', 'give digest, or leaf with proof');
   }
   const leaf = sha256(fields, 'leaf');
-  const proof = object(fields, 'proof');
-  const treeSize = integer(proof, 'treeSize', 1, TREE_SIZE_MAX);
+  const proof = only(object(fields, 'proof'), 'index', 'treeSize', 'path');
+  const treeSize = integer(proof, 'treeSize', 1, MERKLE_TREE_SIZE_MAX);
   const index = integer(proof, 'index', 0, treeSize - 1);
   const path = proof.path;
-  if (!Array.isArray(path) || path.length > PATH_MAX) throw new RegistryError('INVALID_ARGUMENT', `proof.path must be a list of at most ${PATH_MAX} hashes`);
+  if (!Array.isArray(path) || path.length > MERKLE_PATH_MAX) {
+    throw new RegistryError('INVALID_ARGUMENT', `proof.path must be a list of at most ${MERKLE_PATH_MAX} hashes`);
+  }
   const nodes = path.map((node: unknown, i) => Buffer.from(sha256({ [`proof.path[${i}]`]: node }, `proof.path[${i}]`), 'hex'));
   return rootFromAuditPath(Buffer.from(leaf, 'hex'), index, treeSize, nodes)?.toString('hex');
 }

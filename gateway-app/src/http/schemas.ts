@@ -7,14 +7,21 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
+  ATTRIBUTE_NAME_PATTERN,
+  ATTRIBUTE_VALUE_MAX,
   ATTRIBUTES_MAX,
   BATCH_MAX,
+  BOOKMARK_PATTERN,
+  CONFIG_VERSION_MIN,
+  CONTROL_CHARACTER,
   DEVICE_STATUSES,
   ENDPOINT_KINDS,
   ERROR_STATUS,
   FIRMWARE_STATUSES,
+  HTTP_URL_PATTERN,
   ID_PATTERN,
   MERKLE_PATH_MAX,
+  MEMBERS_MAX,
   MERKLE_TREE_SIZE_MAX,
   MSP_PATTERN,
   PAGE_SIZE_DEFAULT,
@@ -22,11 +29,15 @@ import {
   parsePublicKey,
   PEM_MAX,
   RegistryError,
+  REQUEST_MAX_BYTES,
   REVOCATION_REASONS,
+  SEQ_MIN,
   SHA256_PATTERN,
+  SIGNATURE_MAX,
   TEXT_MAX,
   URI_MAX,
   isHttpsUri,
+  URI_PATTERN,
   VERSION_PATTERN,
 } from '@iotreg/common';
 import { EVENT_ID } from './sse';
@@ -78,13 +89,13 @@ export const PublicKeyPem = z
 export const Signature = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .max(512, { error: 'must be at most 512 characters' })
+  .max(SIGNATURE_MAX, { error: `must be at most ${SIGNATURE_MAX} characters` })
   .openapi({ description: 'base64 DER ECDSA-SHA256 (or Ed25519) signature over the canonical statement' });
 
 export const Uri = z
   .string()
   .max(URI_MAX, { error: `must be at most ${URI_MAX} characters` })
-  .refine((value) => URL.canParse(value), { error: 'must be an absolute URI' })
+  .regex(URI_PATTERN, { error: 'must be an absolute URI' })
   .openapi({ example: 'https://updates.example.com/fw/1.4.2.bin' });
 
 /** Where devices fetch a release: https only, since the vendor's signature covers the digest, not the uri. */
@@ -92,17 +103,25 @@ export const FirmwareUri = Uri.refine((value) => isHttpsUri(value), { error: 'mu
   description: "https only (no credentials in it): the vendor's signature covers the image's sha256, not where it is fetched from",
 });
 
-const Text = z.string().max(TEXT_MAX, { error: `must be at most ${TEXT_MAX} characters` });
+/** Text of 1 to `max` characters, none of them a control character. */
+const textOf = (max: number) =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((value) => !CONTROL_CHARACTER.test(value), { error: 'must not contain control characters' });
+
+const Text = textOf(TEXT_MAX);
 
 /** A device's own sequence number: a positive safe integer, higher than any it used before. */
 export const Seq = z
   .number({ error: 'must be an integer' })
   .int({ error: 'must be an integer' })
-  .min(1, { error: 'must be at least 1' })
+  .min(SEQ_MIN, { error: `must be at least ${SEQ_MIN}` })
   .max(Number.MAX_SAFE_INTEGER, { error: 'must be a safe integer' });
 
 const Attributes = z
-  .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { error: 'attribute names must be simple identifiers' }), Text)
+  .record(z.string().regex(ATTRIBUTE_NAME_PATTERN, { error: 'attribute names must be simple identifiers' }), textOf(ATTRIBUTE_VALUE_MAX))
   .refine((record) => Object.keys(record).length <= ATTRIBUTES_MAX, { error: `at most ${ATTRIBUTES_MAX} attributes` })
   .openapi({ example: { site: 'plant-3' } });
 
@@ -128,7 +147,7 @@ const PageSize = z.coerce
 
 const Bookmark = z
   .string()
-  .max(2048, { error: 'must be at most 2048 characters' })
+  .regex(BOOKMARK_PATTERN, { error: 'must be a bookmark this registry gave' })
   .default('')
   .openapi({ description: 'bookmark of the previous page; empty or absent for the first page' });
 
@@ -183,7 +202,7 @@ export const RegisterDeviceBody = z
  * 64 KiB. A transaction carries the body about twice (arguments and write set) plus ~1.7 KB per
  * device, so 1 MiB stays well inside the channel's 4 MiB SmartBFT RequestMaxBytes (configtx.yaml).
  */
-export const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
+export const BATCH_BODY_LIMIT_BYTES = REQUEST_MAX_BYTES;
 
 export const RegisterDevicesBody = z
   .strictObject({ devices: z.array(RegisterDeviceBody).min(1).max(BATCH_MAX) })
@@ -208,7 +227,7 @@ export const PublishConfigBody = z
     version: z
       .number({ error: 'must be an integer' })
       .int({ error: 'must be an integer' })
-      .min(0, { error: 'must not be negative' })
+      .min(CONFIG_VERSION_MIN, { error: `must be at least ${CONFIG_VERSION_MIN}` })
       .max(Number.MAX_SAFE_INTEGER, { error: 'must be a safe integer' }),
     sha256: Sha256Hex,
     uri: Uri.optional(),
@@ -244,11 +263,12 @@ export const RegisterFamilyBody = z
       .number({ error: 'must be an integer' })
       .int({ error: 'must be an integer' })
       .min(1, { error: 'must be at least 1' })
-      .max(1000, { error: 'must be at most 1000' })
+      .max(MEMBERS_MAX, { error: `must be at most ${MEMBERS_MAX}` })
       .openapi({
         description:
-          'Approvals from member orgs other than the family owner that a family decision needs, at most their number. ' +
-          'The chaincode raises it to a majority of those orgs if it is lower (see Family.approvalsRequired).',
+          'Approvals from member orgs other than the family owner that a family decision needs: at most their number ' +
+          '(more is refused, 422 RULE_VIOLATION). The chaincode raises it to a majority of those orgs if it is lower ' +
+          '(see Family.approvalsRequired).',
       }),
   })
   .openapi('RegisterFamilyRequest');
@@ -279,7 +299,7 @@ export const VoteBody = z
   .openapi('FirmwareVoteRequest');
 
 export const RevokeFirmwareBody = z
-  .strictObject({ reason: Text.min(1, { error: 'must not be empty' }) })
+  .strictObject({ reason: Text })
   .openapi('RevokeFirmwareRequest');
 
 export const VerifyFirmwareBody = z.strictObject({ family: Id, sha256: Sha256Hex }).openapi('VerifyFirmwareRequest');
@@ -327,7 +347,7 @@ export const RegisterEndpointBody = z
   .strictObject({
     id: Id,
     kind: z.enum(ENDPOINT_KINDS),
-    url: Uri,
+    url: Uri.regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }).openapi({ example: 'https://gw1.example.com:8443' }),
     tlsCertSha256: Sha256Hex.optional(),
   })
   .openapi('RegisterEndpointRequest');

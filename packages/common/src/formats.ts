@@ -33,10 +33,48 @@ export const PAGE_SCAN_MAX = 2000;
 export function pageScanBudget(pageSize: number): number {
   return Math.max(pageSize, Math.min(PAGE_SCAN_FACTOR * pageSize, PAGE_SCAN_MAX));
 }
-export const ATTRIBUTES_MAX = 32;
-export const TEXT_MAX = 1024;
-export const URI_MAX = 2048;
+/** The opaque form of the bookmarks the registry hands out (base64url). */
+export const BOOKMARK_PATTERN = /^[A-Za-z0-9_-]{0,2048}$/;
 export const PEM_MAX = 4096;
+
+/**
+ * The largest request a transaction takes (its JSON text, in bytes): a full batch of
+ * registrations (BATCH_MAX) fits, and stays well inside the channel's 4 MiB SmartBFT
+ * RequestMaxBytes (configtx.yaml), since a transaction carries its request about twice.
+ */
+export const REQUEST_MAX_BYTES = 1024 * 1024;
+
+/** Free text (reasons, comments): 1 to TEXT_MAX characters, none of them a control character. */
+export const TEXT_MAX = 1024;
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** A device's attributes: short labels, stored with the device and in every history entry. */
+export const ATTRIBUTES_MAX = 32;
+export const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const ATTRIBUTE_VALUE_MAX = 256;
+
+/**
+ * A base64 signature: DER ECDSA P-256 is at most 96 characters, Ed25519 88. A string of 1 to
+ * SIGNATURE_MAX characters is well-formed; whether it verifies (base64 or not) is the verifier's
+ * verdict (BAD_SIGNATURE), so forgeries and garbage get the same answer.
+ */
+export const SIGNATURE_MAX = 256;
+
+/** An absolute URI (scheme ":" then no whitespace), at most URI_MAX characters. */
+export const URI_MAX = 2048;
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+export const URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\u0000-\u001f\u007f]+$/;
+/** An endpoint's address: http or https with a host. */
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+export const HTTP_URL_PATTERN = /^https?:\/\/[^\s/?#]+[^\s\u0000-\u001f\u007f]*$/;
+
+/** A device's sequence numbers and configuration versions start at 1 and only go up. */
+export const SEQ_MIN = 1;
+export const CONFIG_VERSION_MIN = 1;
+
+/** The consortium's size, and so the highest k of a k-of-n firmware approval. */
+export const MEMBERS_MAX = 64;
 
 /** Compares MAJOR.MINOR.PATCH numerically; both must match VERSION_PATTERN. */
 export function compareVersions(a: string, b: string): number {

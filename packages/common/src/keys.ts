@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, KeyObject, verify } from 'node:crypto';
 import { RegistryError } from './errors';
-import { PEM_MAX } from './formats';
+import { PEM_MAX, SIGNATURE_MAX } from './formats';
 import { canonicalStatement, Statement } from './statements';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ed25519';
@@ -45,7 +45,6 @@ function algorithmOf(key: KeyObject): KeyAlgorithm | undefined {
 }
 
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
-const SIGNATURE_MAX = 256;
 
 /**
  * Verifies a base64 signature over a statement's canonical form: DER ECDSA-SHA256 for P-256,
