@@ -11,7 +11,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 async function registered(by = org1.admin): Promise<TestDevice> {
   const device = newDevice(uid('msg'));
-  expect((await by.post('/v1/devices', registration(device, 'meter-v1'))).status).toBe(201);
+  expect((await by.post('/v1/devices', registration(device, 'meter-v1', undefined, by.org))).status).toBe(201);
   return device;
 }
 

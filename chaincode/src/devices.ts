@@ -44,6 +44,7 @@ const indexValue = (device: Device, field: DeviceIndexField) =>
  * anchor (which moves just `seq`) passes no action: the anchors are their own trail.
  */
 export async function saveDevice(ctx: RegistryContext, device: Device, action?: string, before?: Device): Promise<void> {
+  if (before) ctx.requireNotBefore(before.updatedAt, `device ${before.deviceId}`);
   ctx.store.put(keys.device(device.deviceId), device);
   for (const field of INDEXED) {
     const value = indexValue(device, field);
@@ -96,6 +97,10 @@ export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promis
   return records;
 }
 
+/** The one refusal of a device-signed write whose signer is not an active device's current key. */
+export const DEVICE_SIGNATURE_REFUSED =
+  'the payload is not signed by the current key of an active registered device (unknown device, inactive device and bad signature are not told apart)';
+
 /**
  * A statement the device signed itself, checked against its current key: the device must be
  * active, the action the one expected, and `seq` above every seq accepted before (no replay).
@@ -112,13 +117,13 @@ export async function acceptSigned(
   const deviceId = id(payload, 'deviceId');
   const seq = integer(payload, 'seq', 1);
   const signature = text(request, 'signature', 1024);
-  const device = await findDevice(ctx, deviceId);
-  if (device.status !== 'active') {
-    throw new RegistryError('KEY_NOT_VALID', `device ${deviceId} is ${device.status}: its key signs nothing now`);
+  // Unknown, not active, or not its current key: one answer, so a caller without the device's key
+  // learns nothing of whether the device exists or of its status (the gateway relays it as 401).
+  const device = await ctx.store.get<Device>(keys.device(deviceId));
+  if (!device || device.status !== 'active' || !verifyStatement(parsePublicKey(device.publicKeyPem), payload, signature)) {
+    throw new RegistryError('UNAUTHENTICATED', DEVICE_SIGNATURE_REFUSED);
   }
-  if (!verifyStatement(parsePublicKey(device.publicKeyPem), payload, signature)) {
-    throw new RegistryError('BAD_SIGNATURE', `the signature is not by device ${deviceId}'s current key`);
-  }
+  ctx.requireNotBefore(device.updatedAt, `device ${deviceId}`);
   if (seq <= device.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${device.seq}, the last accepted`);
   return { device: { ...device, seq, updatedAt: ctx.now }, payload: { ...payload, deviceId, seq } };
 }

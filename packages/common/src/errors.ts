@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   DUPLICATE_VOTE: 409,
   STATE_CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  /** The transaction's timestamp is earlier than the last change of the record it changes. */
+  TIMESTAMP_BEFORE_LAST_CHANGE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   BAD_SIGNATURE: 422,
