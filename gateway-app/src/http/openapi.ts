@@ -11,11 +11,22 @@ const DESCRIPTION = `REST gateway of one member organisation to the IoT device t
 
 **Authentication.** \`Authorization: Bearer <token>\` (scheme "bearer"); each token stands for one Fabric identity of
 this organisation with a role (admin, vendor or auditor). Device-originated writes carry no token: their body is
-signed by the device's registered key and the chaincode verifies it. Device-authenticated reads (scheme "device")
-use \`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`.
+signed by the device's registered key and the chaincode verifies it; a body not signed by the current key of an
+active registered device gets one and the same 401 UNAUTHENTICATED whether the device is unknown, suspended, revoked
+or the signature wrong. Device-authenticated reads (scheme "device") use
+\`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`. ECDSA signatures must be low-S
+(s <= n/2) and base64 canonical; the high-S twin of a valid signature is refused like a bad one.
+
+**Registration.** \`proof\` signs \`{"action":"register","deviceId","family","keyId","ownerMsp"}\` with ownerMsp the
+MSP ID of the registering organisation; a proof over the older \`{"action","deviceId","keyId"}\` is refused with 422
+BAD_SIGNATURE naming the statement to sign.
+
+**Times.** A write whose transaction timestamp is earlier than the last change of the record it changes is refused
+with 409 TIMESTAMP_BEFORE_LAST_CHANGE.
 
 **Errors.** Always \`{"error": {"code", "message"}}\`: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 FORBIDDEN,
-404 NOT_FOUND, 409 ALREADY_EXISTS / ALREADY_REVOKED / DUPLICATE_VOTE / STATE_CONFLICT / IDEMPOTENCY_CONFLICT,
+404 NOT_FOUND, 409 ALREADY_EXISTS / ALREADY_REVOKED / DUPLICATE_VOTE / STATE_CONFLICT / IDEMPOTENCY_CONFLICT /
+TIMESTAMP_BEFORE_LAST_CHANGE,
 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 422 BAD_SIGNATURE / REPLAYED_SEQ / VERSION_NOT_NEWER /
 KEY_NOT_VALID / RULE_VIOLATION, 429 RATE_LIMITED, 503 LEDGER_UNAVAILABLE or OUTCOME_UNKNOWN.
 
@@ -39,10 +50,12 @@ const BEARER_DESCRIPTION = 'A token issued to a member of this organisation; it 
 const DEVICE_DESCRIPTION = `Device-authenticated reads. Header value: \`Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`.
 \`sig\` is the device's signature, with its current registered key, over the canonical form (RFC 8785: keys sorted,
 no whitespace) of the statement
-\`{"action":"read","deviceId":"<deviceId>","method":"GET","path":"<request path without query>","ts":<ts>}\`
-(ECDSA P-256: base64 of the DER ECDSA-SHA256 signature; Ed25519: base64 of the signature). The gateway requires the
-device to exist and be active, the signature to verify with its current key, and |now - ts| <= 300 s; otherwise 401.
-Reads do not consume the device's seq.`;
+\`{"action":"read","deviceId":"<deviceId>","method":"GET","target":"<request path and query, exactly as sent>","ts":<ts>}\`
+(ECDSA P-256: base64 of the low-S DER ECDSA-SHA256 signature; Ed25519: base64 of the signature). The gateway requires
+|now - ts| <= 30 s, the device to exist and be active, the signature to verify with its current key, and the signature
+not to have been used before; otherwise 401, with one and the same body whatever failed (so the answer tells nothing
+of the device's existence or status). Sign each request anew. Reads do not consume the device's seq.
+Clients of the first form (\`"path"\` without the query, 300 s) get this 401, whose message names the statement.`;
 
 function security(route: AnyRoute): Record<string, string[]>[] {
   switch (route.access.kind) {
@@ -68,13 +81,16 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
   if (access.kind === 'token' || access.kind === 'token-or-device') {
     responses['401'] = errorResponse('UNAUTHENTICATED: no or unknown credentials');
   }
+  if (access.kind === 'device-signed') {
+    responses['401'] = errorResponse('UNAUTHENTICATED: the body is not signed by the current key of an active registered device (one answer for unknown, inactive and bad signature)');
+  }
   if ((access.kind === 'token' && access.roles) || route.write) {
     responses['403'] = errorResponse("FORBIDDEN: this identity may not do this (role, or another organisation's resource)");
   }
   if (route.params !== undefined || route.write) responses['404'] = errorResponse('NOT_FOUND: unknown resource');
   if (route.write) {
     responses['409'] = errorResponse(
-      'ALREADY_EXISTS, ALREADY_REVOKED, DUPLICATE_VOTE, STATE_CONFLICT (also after repeated MVCC conflicts), or IDEMPOTENCY_CONFLICT',
+      'ALREADY_EXISTS, ALREADY_REVOKED, DUPLICATE_VOTE, STATE_CONFLICT (also after repeated MVCC conflicts), IDEMPOTENCY_CONFLICT, or TIMESTAMP_BEFORE_LAST_CHANGE (the transaction is dated before the record\'s last change)',
     );
   }
   if (route.body !== undefined) {
