@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
-import { createPrivateKey } from 'node:crypto';
+import { connect, Contract, Gateway, Signer, signers } from '@hyperledger/fabric-gateway';
+import { common, gateway as gatewayProtos, peer } from '@hyperledger/fabric-protos';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { TX } from '@iotreg/common';
 import { REPO, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
@@ -23,18 +24,45 @@ interface GatewayConfig {
 const open: Array<{ gateway: Gateway; client: grpc.Client }> = [];
 
 function contractAs(org: 'org1' | 'org2', role: string): Contract {
+  return connectAs(org, role).contract;
+}
+
+function connectAs(org: 'org1' | 'org2', role: string): { gateway: Gateway; contract: Contract; signer: Signer } {
   const config = JSON.parse(readFileSync(path.join(REPO, `network/runtime/gateway-${org}/config.json`), 'utf8')) as GatewayConfig;
   const identity = config.identities.find((i) => i.role === role)!;
   const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
     'grpc.ssl_target_name_override': config.peer.hostAlias,
   });
-  const gateway = connect({
-    client,
-    identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) },
-    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath))),
-  });
+  const signer = signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath)));
+  const gateway = connect({ client, identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) }, signer });
   open.push({ gateway, client });
-  return gateway.getNetwork(config.channel).getContract(config.chaincode);
+  return { gateway, contract: gateway.getNetwork(config.channel).getContract(config.chaincode), signer };
+}
+
+/**
+ * Submits a transaction whose timestamp the client moved `seconds` into the past, as any org's
+ * client can: nothing in Fabric compares a proposal's timestamp with a clock (endorsers check the
+ * signature, creator and transaction ID; orderers the signature and size).
+ */
+async function submitBackdated(org: 'org1' | 'org2', role: string, name: string, request: unknown, seconds: number): Promise<void> {
+  const { gateway, contract, signer } = connectAs(org, role);
+  const proposed = gatewayProtos.ProposedTransaction.deserializeBinary(contract.newProposal(name, { arguments: [JSON.stringify(request)] }).getBytes());
+  const signedProposal = proposed.getProposal()!;
+  const proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
+  const header = common.Header.deserializeBinary(proposal.getHeader_asU8());
+  const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  const timestamp = channelHeader.getTimestamp()!;
+  timestamp.setSeconds(timestamp.getSeconds() - seconds);
+  channelHeader.setTimestamp(timestamp);
+  header.setChannelHeader(channelHeader.serializeBinary());
+  proposal.setHeader(header.serializeBinary());
+  const proposalBytes = proposal.serializeBinary();
+  signedProposal.setProposalBytes(proposalBytes);
+  proposed.setProposal(signedProposal);
+  const signature = await signer(createHash('sha256').update(proposalBytes).digest());
+  const transaction = await gateway.newSignedProposal(proposed.serializeBinary(), signature).endorse();
+  const status = await (await transaction.submit()).getStatus();
+  if (!status.successful) throw new Error(`transaction ${status.transactionId} committed as ${status.code}`);
 }
 
 afterAll(() => {
@@ -81,4 +109,27 @@ test('an admin cannot publish firmware, and the members list cannot be rewritten
   expect(code).toBe('FORBIDDEN');
   const members = await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] })));
   expect(members).toBe('ALREADY_EXISTS');
+});
+
+test("another org's admin cannot register a device with the proof made for Org1, even submitting directly", async () => {
+  const device = newDevice(uid('guard'));
+  const body = registration(device, 'guard-v1', undefined, 'Org1MSP');
+  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('BAD_SIGNATURE');
+  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevices, JSON.stringify({ devices: [body] })))).toBe('BAD_SIGNATURE');
+  expect(await refusal(() => contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('ACCEPTED');
+});
+
+test("a transaction dated before the record's last change is refused; Fabric itself takes any timestamp", async () => {
+  // Fabric accepts a backdated timestamp: a new device registered "an hour ago" says so.
+  const device = newDevice(uid('guard'));
+  await submitBackdated('org1', 'admin', TX.registerDevice, registration(device, 'guard-v1'), 3600);
+  const read = async () => JSON.parse(Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString());
+  const registeredAt = Date.parse((await read()).createdAt);
+  expect(Date.now() - registeredAt).toBeGreaterThan(3500_000);
+  // A revocation dated before that registration is refused, and changes nothing.
+  const code = await refusal(() => submitBackdated('org1', 'admin', TX.revokeDevice, { deviceId: device.id, reason: 'keyCompromise' }, 7200));
+  expect(code).toBe('TIMESTAMP_BEFORE_LAST_CHANGE');
+  expect((await read()).status).toBe('active');
+  await contractAs('org1', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'keyCompromise' }));
+  expect((await read()).status).toBe('revoked');
 });
