@@ -125,7 +125,8 @@ export async function acceptSigned(
   }
   ctx.requireNotBefore(device.updatedAt, `device ${deviceId}`);
   if (seq <= device.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${device.seq}, the last accepted`);
-  return { device: { ...device, seq, updatedAt: ctx.now }, payload: { ...payload, deviceId, seq } };
+  // updatedAt stays the owner's: a relaying org's timestamp must not date the record ahead (see Device.updatedAt).
+  return { device: { ...device, seq }, payload: { ...payload, deviceId, seq } };
 }
 
 /** A device as readers see it: firmware compliance judged now, against the family's current policy. */

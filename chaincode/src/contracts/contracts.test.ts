@@ -244,6 +244,17 @@ describe('transaction times', () => {
 });
 
 describe('device-signed writes', () => {
+  test("a relaying org's future-dated device write does not block the owner's next change", async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    const now = ledger.clock;
+    ledger.clock = now + 10 * 365 * 86400; // Org2's gateway relays the device's anchor dated ten years ahead
+    const anchor = { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('m') };
+    expect(await call(ledger, ADMIN2, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) })).toMatchObject({ seq: 1 });
+    ledger.clock = now;
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
+  });
+
   test('unknown device, inactive device and bad signature get one and the same refusal', async () => {
     const ledger = await ledgerWithMembers();
     const { identity } = await register(ledger, 'd1');

@@ -151,7 +151,6 @@ export class FirmwareContract extends RegistryContract {
         throw new RegistryError('DUPLICATE_VOTE', `${ctx.msp} already voted on ${release.family} ${release.version}`);
       }
       if (release.status !== 'pending') throw new RegistryError('STATE_CONFLICT', `the release is ${release.status}, not open to votes`);
-      ctx.requireNotBefore(lastChange(release), `release ${release.family} ${release.version}`);
       const vote: Approval = { msp: ctx.msp, decision, ...(comment === undefined ? {} : { comment }), at: ctx.now };
       const approvals = [...release.approvals, vote];
       const { approvalThreshold } = await findFamily(ctx, { family: release.family });
@@ -178,7 +177,6 @@ export class FirmwareContract extends RegistryContract {
       }
       const reason = text(fields, 'reason');
       if (release.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `${release.family} ${release.version} is already revoked`);
-      ctx.requireNotBefore(lastChange(release), `release ${release.family} ${release.version}`);
       const updated: FirmwareRelease = { ...release, status: 'revoked', revokedAt: ctx.now, revocationReason: reason };
       ctx.store.put(keys.firmware(release.family, release.version), updated);
       ctx.emit(EVENTS.firmwareRevoked, updated);
@@ -229,11 +227,6 @@ export class FirmwareContract extends RegistryContract {
 async function findFamily(ctx: RegistryContext, fields: Fields): Promise<Family> {
   const familyId = id(fields, 'family');
   return ctx.store.mustGet<Family>(keys.family(familyId), `family ${familyId}`);
-}
-
-/** When a release last changed: published, then each vote (a revocation ends its changes). */
-function lastChange(release: FirmwareRelease): string {
-  return release.approvals.reduce((latest, vote) => (vote.at > latest ? vote.at : latest), release.publishedAt);
 }
 
 async function findRelease(ctx: RegistryContext, fields: Fields): Promise<FirmwareRelease> {
