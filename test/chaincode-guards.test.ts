@@ -78,7 +78,7 @@ async function refusal(run: () => Promise<unknown>): Promise<string> {
     await run();
   } catch (err) {
     const texts = [String((err as Error).message), ...((err as { details?: Array<{ message: string }> }).details ?? []).map((d) => d.message)];
-    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS)\b/)?.[1] ?? texts.join(' | ');
+    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS|TIMESTAMP_BEFORE_LAST_CHANGE|UNAUTHENTICATED)\b/)?.[1] ?? texts.join(' | ');
   }
   return 'ACCEPTED';
 }
