@@ -56,7 +56,7 @@ async function release(): Promise<string> {
 
 const ownerAdmin = (c: Caller) => c.org === 'Org1MSP' && c.role === 'admin';
 const cases: Case[] = [
-  { name: 'register a device', allowed: (c) => c.role === 'admin', attempt: async (cl) => { const d = newDevice(uid('authz')); return (await cl.post('/v1/devices', registration(d, 'authz-v1'))).status; } },
+  { name: 'register a device', allowed: (c) => c.role === 'admin', attempt: async (cl) => { const d = newDevice(uid('authz')); return (await cl.post('/v1/devices', registration(d, 'authz-v1', undefined, cl.org))).status; } },
   { name: 'rotate a key', allowed: ownerAdmin, attempt: async (cl) => { const d = await device(); return (await cl.post(`/v1/devices/${d.id}/keys`, rotation(d, newDevice(d.id)))).status; } },
   { name: 'suspend', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/suspend`, {})).status },
   { name: 'revoke', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/revoke`, { reason: 'other' })).status },

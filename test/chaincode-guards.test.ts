@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { connect, Contract, Gateway, signers } from '@hyperledger/fabric-gateway';
-import { createPrivateKey } from 'node:crypto';
+import { connect, Contract, Gateway, Signer, signers } from '@hyperledger/fabric-gateway';
+import { common, gateway as gatewayProtos, peer } from '@hyperledger/fabric-protos';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { TX } from '@iotreg/common';
 import { REPO, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
@@ -27,18 +28,45 @@ interface GatewayConfig {
 const open: Array<{ gateway: Gateway; client: grpc.Client }> = [];
 
 function contractAs(org: 'org1' | 'org2', role: string): Contract {
+  return connectAs(org, role).contract;
+}
+
+function connectAs(org: 'org1' | 'org2', role: string): { gateway: Gateway; contract: Contract; signer: Signer } {
   const config = JSON.parse(readFileSync(path.join(REPO, `network/runtime/gateway-${org}/config.json`), 'utf8')) as GatewayConfig;
   const identity = config.identities.find((i) => i.role === role)!;
   const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
     'grpc.ssl_target_name_override': config.peer.hostAlias,
   });
-  const gateway = connect({
-    client,
-    identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) },
-    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath))),
-  });
+  const signer = signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath)));
+  const gateway = connect({ client, identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) }, signer });
   open.push({ gateway, client });
-  return gateway.getNetwork(config.channel).getContract(config.chaincode);
+  return { gateway, contract: gateway.getNetwork(config.channel).getContract(config.chaincode), signer };
+}
+
+/**
+ * Submits a transaction whose timestamp the client moved `seconds` into the past, as any org's
+ * client can: the timestamp is the client's, in the signed proposal. The only check Fabric makes is
+ * each endorsing peer's TimeWindowCheck auth filter (±peer.authentication.timewindow of its clock).
+ */
+async function submitBackdated(org: 'org1' | 'org2', role: string, name: string, request: unknown, seconds: number): Promise<void> {
+  const { gateway, contract, signer } = connectAs(org, role);
+  const proposed = gatewayProtos.ProposedTransaction.deserializeBinary(contract.newProposal(name, { arguments: [JSON.stringify(request)] }).getBytes());
+  const signedProposal = proposed.getProposal()!;
+  const proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
+  const header = common.Header.deserializeBinary(proposal.getHeader_asU8());
+  const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  const timestamp = channelHeader.getTimestamp()!;
+  timestamp.setSeconds(timestamp.getSeconds() - seconds);
+  channelHeader.setTimestamp(timestamp);
+  header.setChannelHeader(channelHeader.serializeBinary());
+  proposal.setHeader(header.serializeBinary());
+  const proposalBytes = proposal.serializeBinary();
+  signedProposal.setProposalBytes(proposalBytes);
+  proposed.setProposal(signedProposal);
+  const signature = await signer(createHash('sha256').update(proposalBytes).digest());
+  const transaction = await gateway.newSignedProposal(proposed.serializeBinary(), signature).endorse();
+  const status = await (await transaction.submit()).getStatus();
+  if (!status.successful) throw new Error(`transaction ${status.transactionId} committed as ${status.code}`);
 }
 
 afterAll(() => {
@@ -54,7 +82,7 @@ async function refusal(run: () => Promise<unknown>): Promise<string> {
     await run();
   } catch (err) {
     const texts = [String((err as Error).message), ...((err as { details?: Array<{ message: string }> }).details ?? []).map((d) => d.message)];
-    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS|UNKNOWN_FAMILY|DUPLICATE_VOTE|RULE_VIOLATION)\b/)?.[1] ?? texts.join(' | ');
+    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS|UNKNOWN_FAMILY|DUPLICATE_VOTE|RULE_VIOLATION|TIMESTAMP_BEFORE_LAST_CHANGE|UNAUTHENTICATED)\b/)?.[1] ?? texts.join(' | ');
   }
   return 'ACCEPTED';
 }
@@ -105,4 +133,29 @@ test("one org cannot change the member list: its proposal waits for the other's 
   expect((await members()).members).toEqual(['Org1MSP', 'Org2MSP']);
   const vendor = await refusal(() => contractAs('org1', 'vendor').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org1MSP'] })));
   expect(vendor).toBe('FORBIDDEN');
+});
+
+test("another org's admin cannot register a device with the proof made for Org1, even submitting directly", async () => {
+  const device = newDevice(uid('guard'));
+  const body = registration(device, 'guard-v1', undefined, 'Org1MSP');
+  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('BAD_SIGNATURE');
+  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevices, JSON.stringify({ devices: [body] })))).toBe('BAD_SIGNATURE');
+  expect(await refusal(() => contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('ACCEPTED');
+});
+
+test("a transaction dated before the record's last change is refused; the peers bound timestamps to their 15 min window only", async () => {
+  // Fabric's bound: each endorsing peer's TimeWindowCheck filter (core.yaml peer.authentication.timewindow, 15m).
+  const beyond = await refusal(() => submitBackdated('org1', 'admin', TX.registerDevice, registration(newDevice(uid('guard')), 'guard-v1'), 3600));
+  expect(beyond).toContain('incorrect timestamp');
+  // Within it, any time goes: a new device registered "ten minutes ago" says so.
+  const device = newDevice(uid('guard'));
+  await submitBackdated('org1', 'admin', TX.registerDevice, registration(device, 'guard-v1'), 600);
+  const read = async () => JSON.parse(Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString());
+  expect(Date.now() - Date.parse((await read()).createdAt)).toBeGreaterThan(590_000);
+  // The chaincode's bound: a revocation dated before that registration is refused and changes nothing.
+  const code = await refusal(() => submitBackdated('org1', 'admin', TX.revokeDevice, { deviceId: device.id, reason: 'keyCompromise' }, 800));
+  expect(code).toBe('TIMESTAMP_BEFORE_LAST_CHANGE');
+  expect((await read()).status).toBe('active');
+  await contractAs('org1', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'keyCompromise' }));
+  expect((await read()).status).toBe('revoked');
 });

@@ -143,13 +143,13 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
     const id = uid('imp');
     const identity = DeviceIdentity.generate();
     let pem = identity.publicKeyPem;
-    let proof = registrationProof(identity, id);
+    let proof = registrationProof(identity, { deviceId: id, ownerMsp: 'Org1MSP', family: 'import-v1' });
     if (i % 50 === 7) {
       pem = '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
       bad.set(id, 'bad PEM');
     }
     if (i % 50 === 19) {
-      proof = registrationProof(DeviceIdentity.generate(), id);
+      proof = registrationProof(DeviceIdentity.generate(), { deviceId: id, ownerMsp: 'Org1MSP', family: 'import-v1' });
       bad.set(id, 'bad proof');
     }
     ids.push(id);
@@ -180,12 +180,12 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
 test('an import killed midway is completed by a rerun: every row registered once, rows another org holds named', async () => {
   const rows = ['deviceId,family,publicKeyPem,proof'];
   const identities = Array.from({ length: 600 }, () => ({ id: uid('resume'), identity: DeviceIdentity.generate() }));
-  for (const { id, identity } of identities) rows.push([id, 'import-v1', `"${identity.publicKeyPem}"`, registrationProof(identity, id)].join(','));
+  for (const { id, identity } of identities) rows.push([id, 'import-v1', `"${identity.publicKeyPem}"`, registrationProof(identity, { deviceId: id, ownerMsp: 'Org1MSP', family: 'import-v1' })].join(','));
   writeFileSync(path.join(dir, 'resume.csv'), rows.join('\n') + '\n');
   // Two rows Org2 registered first, with the very keys of the file: not Org1's to claim.
   const taken = [identities[10]!, identities[420]!];
   for (const { id, identity } of taken) {
-    const body = { deviceId: id, family: 'import-v1', publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, id) };
+    const body = { deviceId: id, family: 'import-v1', publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, { deviceId: id, ownerMsp: 'Org2MSP', family: 'import-v1' }) };
     expect((await client('Org2MSP', 'admin').post('/v1/devices', body)).status).toBe(201);
   }
   await orgsInSync(); // the CLI writes through Org1

@@ -13,7 +13,7 @@ const org2 = as.Org2MSP;
 
 async function registered(by: Client = org1.admin, family = 'thermo-v1', attributes?: Record<string, string>) {
   const device = newDevice(uid('dev'));
-  const res = await by.post('/v1/devices', registration(device, family, attributes));
+  const res = await by.post('/v1/devices', registration(device, family, attributes, by.org));
   expect(res.status).toBe(201);
   return device;
 }
@@ -45,7 +45,7 @@ describe('registration', () => {
   test('a proof signed by another key is refused with 422 and registers nothing', async () => {
     const device = newDevice(uid('dev'));
     const impostor = newDevice(device.id);
-    const body = { ...registration(device, 'thermo-v1'), proof: impostor.sign(statements.register(device.id, device.keyId)) };
+    const body = { ...registration(device, 'thermo-v1'), proof: impostor.sign(statements.register(device.id, device.keyId, 'Org1MSP', 'thermo-v1')) };
     const res = await org1.admin.post('/v1/devices', body);
     expect(res.status).toBe(422);
     expect(res.body).toEqual(errorBody('BAD_SIGNATURE'));
@@ -54,7 +54,7 @@ describe('registration', () => {
 
   test('a proof over another device ID is refused', async () => {
     const device = newDevice(uid('dev'));
-    const body = { ...registration(device, 'thermo-v1'), proof: device.sign(statements.register('other', device.keyId)) };
+    const body = { ...registration(device, 'thermo-v1'), proof: device.sign(statements.register('other', device.keyId, 'Org1MSP', 'thermo-v1')) };
     expect((await org1.admin.post('/v1/devices', body)).status).toBe(422);
   });
 
@@ -75,7 +75,7 @@ describe('registration', () => {
     expect((await org1.admin.post('/v1/devices', registration(device, 'thermo-v1'))).status).toBe(409);
     await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'decommissioned' });
     const again = newDevice(device.id);
-    const res = await org2.admin.post('/v1/devices', registration(again, 'thermo-v1'));
+    const res = await org2.admin.post('/v1/devices', registration(again, 'thermo-v1', undefined, 'Org2MSP'));
     expect(res.status).toBe(409);
     expect(res.body).toEqual(errorBody('ALREADY_EXISTS'));
   });
@@ -96,7 +96,7 @@ describe('registration', () => {
   test('20 concurrent registrations split over both gateways all commit', async () => {
     const devices = Array.from({ length: 20 }, () => newDevice(uid('burst')));
     const answers = await Promise.all(
-      devices.map((device, i) => (i % 2 ? org2.admin : org1.admin).post('/v1/devices', registration(device, 'burst-v1'))),
+      devices.map((device, i) => (i % 2 ? org2.admin : org1.admin).post('/v1/devices', registration(device, 'burst-v1', undefined, i % 2 ? 'Org2MSP' : 'Org1MSP'))),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((a) => a.body.txId)).size).toBe(20);

@@ -221,7 +221,7 @@ describe('configuration', () => {
     const replay = await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 5, { sha256: sha('cfg2') }));
     expect([replay.status, replay.body.error.code]).toEqual([422, 'REPLAYED_SEQ']);
     const forged = signed(newDevice(d.id), 'config-report', 6, { sha256: sha('cfg2') });
-    expect((await org1.auditor.post(`/v1/devices/${d.id}/config/report`, forged)).status).toBe(422);
+    expect((await org1.auditor.post(`/v1/devices/${d.id}/config/report`, forged)).status).toBe(401);
     expect((await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 6, { sha256: sha('cfg2') }))).status).toBe(201);
     expect((await org2.auditor.get(`/v1/devices/${d.id}`)).body.configDrift).toBe(false);
   });

@@ -33,7 +33,7 @@ test('forged device-signed writes are refused by the gateway: the peers are not 
   const before = await proposalsReceived();
   for (let seq = 1; seq <= 6; seq += 1) {
     const res = await anonymous.post(`/v1/devices/${device.id}/messages`, signed(forger, 'anchor', seq, { digest: DIGEST }));
-    expect([res.status, res.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
+    expect([res.status, res.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
   }
   // The gateway reads the device's key (once, then from its cache); endorsing six forgeries on two peers would be 12.
   expect((await proposalsReceived()) - before).toBeLessThanOrEqual(2);
@@ -41,13 +41,13 @@ test('forged device-signed writes are refused by the gateway: the peers are not 
   expect((await anonymous.post(`/v1/devices/${device.id}/messages`, signed(device, 'anchor', 1, { digest: DIGEST }))).status).toBe(201);
 });
 
-test('a write for a device that does not exist: 422 like a forgery (not 404), and nothing is kept under its Idempotency-Key', async () => {
+test('a write for a device that does not exist: 401 like a forgery (not 404), and nothing is kept under its Idempotency-Key', async () => {
   const device = newDevice(uid('res'));
   const anonymous = client('Org1MSP');
   const body = signed(device, 'anchor', 1, { digest: DIGEST });
   const headers = { 'idempotency-key': `k-${device.id}` };
   const early = await anonymous.post(`/v1/devices/${device.id}/messages`, body, { headers });
-  expect([early.status, early.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
+  expect([early.status, early.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
   const never = newDevice(uid('never'));
   const other = await anonymous.post(`/v1/devices/${never.id}/messages`, signed(never, 'anchor', 1, { digest: DIGEST }));
   expect(other.body).toEqual(early.body);
@@ -68,7 +68,7 @@ test('a list whose filter keeps little reads at most 10 × pageSize records a pa
   const ours = Array.from({ length: 25 }, (_, i) => newDevice(`${marker}-${String(i).padStart(2, '0')}`));
   expect((await org1.admin.post('/v1/devices:batch', { devices: ours.map((d) => registration(d, family)) })).status).toBe(201);
   const theirs = newDevice(`${marker}-99`);
-  expect((await org2.admin.post('/v1/devices', registration(theirs, family))).status).toBe(201);
+  expect((await org2.admin.post('/v1/devices', registration(theirs, family, undefined, 'Org2MSP'))).status).toBe(201);
 
   // family picks the index, owner is checked per device: one record in 26 passes.
   const pages: string[][] = [];

@@ -29,6 +29,8 @@ const READ_CONCURRENCY = 50;
 const BATCH_CONCURRENCY = 4;
 const RUN = Date.now().toString(36);
 const FAMILY = 'bench-v1';
+/** Every bench registration goes through Org1's gateway or Org1's identities (network.ts), and its proof names Org1. */
+const OWNER = 'Org1MSP';
 
 interface Registered {
   deviceId: string;
@@ -45,7 +47,7 @@ function registrations(prefix: string, count: number): Registration[] {
     const identity = DeviceIdentity.generate();
     const deviceId = `bench-${RUN}-${prefix}-${i}`;
     return {
-      body: { deviceId, family: FAMILY, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, deviceId) },
+      body: { deviceId, family: FAMILY, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, { deviceId, ownerMsp: OWNER, family: FAMILY }) },
       registered: { deviceId, keyId: identity.keyId },
     };
   });

@@ -50,6 +50,21 @@ export class RegistryContext extends Context {
     return new Date(millis).toISOString();
   }
 
+  /**
+   * Per-record time never goes backwards. Fabric does not bound a transaction's timestamp (the
+   * client sets it; endorsers and orderers do not compare it with their clocks), so this is the
+   * one check the chaincode can make: a change is not dated before the record's last change.
+   * `lastChange` is an ISO time the ledger wrote (same form as `now`, so string order is time order).
+   */
+  requireNotBefore(lastChange: string | undefined, what: string): void {
+    if (lastChange !== undefined && this.now < lastChange) {
+      throw new RegistryError(
+        'TIMESTAMP_BEFORE_LAST_CHANGE',
+        `the transaction's timestamp ${this.now} is earlier than the last change of ${what} (${lastChange}); check the submitting client's clock`,
+      );
+    }
+  }
+
   /** Each write emits exactly one event; a second would silently replace the first. */
   emit(name: string, payload: unknown): void {
     if (this.#event) throw new RegistryError('INTERNAL', `transaction already emitted ${this.#event}`);

@@ -7,6 +7,7 @@ import {
   ConfigRecord,
   Device,
   DeviceKey,
+  deviceSignatureRefused,
   HistoryEntry,
   parsePublicKey,
   RegistryError,
@@ -44,6 +45,7 @@ const indexValue = (device: Device, field: DeviceIndexField) =>
  * anchor (which moves just `seq`) passes no action: the anchors are their own trail.
  */
 export async function saveDevice(ctx: RegistryContext, device: Device, action?: string, before?: Device): Promise<void> {
+  if (before) ctx.requireNotBefore(before.updatedAt, `device ${before.deviceId}`);
   ctx.store.put(keys.device(device.deviceId), device);
   for (const field of INDEXED) {
     const value = indexValue(device, field);
@@ -112,15 +114,16 @@ export async function acceptSigned(
   const deviceId = id(payload, 'deviceId');
   const seq = seqNumber(payload, 'seq');
   const signature = signatureForm(request, 'signature');
-  const device = await findDevice(ctx, deviceId);
-  if (device.status !== 'active') {
-    throw new RegistryError('KEY_NOT_VALID', `device ${deviceId} is ${device.status}: its key signs nothing now`);
+  // Unknown, not active, or not its current key: one answer, so a caller without the device's key
+  // learns nothing of whether the device exists or of its status (the gateway relays it as 401).
+  const device = await ctx.store.get<Device>(keys.device(deviceId));
+  if (!device || device.status !== 'active' || !verifyStatement(parsePublicKey(device.publicKeyPem), payload, signature)) {
+    throw deviceSignatureRefused();
   }
-  if (!verifyStatement(parsePublicKey(device.publicKeyPem), payload, signature)) {
-    throw new RegistryError('BAD_SIGNATURE', `the signature is not by device ${deviceId}'s current key`);
-  }
+  ctx.requireNotBefore(device.updatedAt, `device ${deviceId}`);
   if (seq <= device.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${device.seq}, the last accepted`);
-  return { device: { ...device, seq, updatedAt: ctx.now }, payload: { ...payload, deviceId, seq } };
+  // updatedAt stays the owner's: a relaying org's timestamp must not date the record ahead (see Device.updatedAt).
+  return { device: { ...device, seq }, payload: { ...payload, deviceId, seq } };
 }
 
 /** A device as readers see it: firmware compliance judged now, against the family's current policy. */

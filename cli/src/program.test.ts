@@ -111,7 +111,7 @@ describe('devices', () => {
   test('register sends the public key and a proof the private key made, with an Idempotency-Key', async () => {
     const { file, identity } = keyFile('reg');
     gateway.handler = ({ body }) => ({ status: 201, body: { ...(body as object), txId: 'tx1' } });
-    const result = await iotreg('device', 'register', '--id', 'd-1', '--family', 'fam', '--key', file, '--attr', 'site=lab', '--attr', 'rack=4');
+    const result = await iotreg('device', 'register', '--id', 'd-1', '--family', 'fam', '--key', file, '--attr', 'site=lab', '--attr', 'rack=4', '--owner', 'Org1MSP');
     expect(result.status).toBe(0);
     const request = last();
     expect(request).toMatchObject({ method: 'POST', path: '/v1/devices', headers: { authorization: 'Bearer tok' } });
@@ -120,7 +120,8 @@ describe('devices', () => {
     expect(body).toMatchObject({ deviceId: 'd-1', family: 'fam', attributes: { site: 'lab', rack: '4' }, publicKeyPem: identity.publicKeyPem });
     expect(JSON.stringify(body)).not.toContain('PRIVATE');
     const key = parsePublicKey(body.publicKeyPem);
-    expect(verifyStatement(key, statements.register('d-1', identity.keyId), body.proof)).toBe(true);
+    expect(verifyStatement(key, statements.register('d-1', identity.keyId, 'Org1MSP', 'fam'), body.proof)).toBe(true);
+    expect(verifyStatement(key, statements.register('d-1', identity.keyId, 'Org2MSP', 'fam'), body.proof)).toBe(false);
     expect(result.out).toMatch(/^txId +tx1$/m);
   });
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Device, KeyValidity, parsePublicKey, RegistryError, SignedPayload, verifyStatement } from '@iotreg/common';
-import { authenticateDevice, parseAuthorization } from '../../gateway-app/src/auth';
+import { authenticateDevice, parseAuthorization, SeenSignatures } from '../../gateway-app/src/auth';
 import { SeqCounter } from './actions';
 import { DeviceClient, GatewayRequestError } from './client';
 import { DeviceIdentity } from './identity';
@@ -16,6 +16,7 @@ class FakeGateway {
   readonly devices = new Map<string, Device>();
   readonly keys = new Map<string, KeyValidity>();
   readonly requests: string[] = [];
+  readonly seen = new SeenSignatures();
   readonly writes: { path: string; idempotencyKey: string | undefined; body: SignedPayload }[] = [];
   /** Answers to give before the real one, for the next writes. */
   readonly scripted: { status: number; body: string }[] = [];
@@ -70,7 +71,7 @@ class FakeGateway {
     if (req.method === 'GET') {
       const credentials = parseAuthorization(req.headers.authorization);
       if (credentials.scheme !== 'device') throw new RegistryError('UNAUTHENTICATED', 'device credentials required');
-      await authenticateDevice({ credentials, method: req.method, path, nowMs: Date.now(), lookupDevice: async (id) => device(id) });
+      await authenticateDevice({ credentials, method: req.method, target: req.url ?? '', nowMs: Date.now(), lookupDevice: async (id) => device(id), seen: this.seen });
       if (path === '/v1/discovery') return this.#json(res, 200, { endpoints: [{ id: 'gw1', org: 'Org1MSP', kind: 'gateway', url: 'http://gw1', tlsCertSha256: '', registeredAt: 'now' }] });
       if (segments[2] === 'devices') return this.#json(res, 200, device(segments[3]));
       const key = this.keys.get(segments[3] ?? '');

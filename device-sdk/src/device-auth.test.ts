@@ -1,5 +1,5 @@
 import { Device } from '@iotreg/common';
-import { authenticateDevice, parseAuthorization } from '../../gateway-app/src/auth';
+import { authenticateDevice, parseAuthorization, SeenSignatures } from '../../gateway-app/src/auth';
 import { deviceAuthorization } from './device-auth';
 import { DeviceIdentity } from './identity';
 
@@ -20,10 +20,10 @@ const record = (overrides: Partial<Device> = {}): Device => ({
 });
 
 /** The gateway's own check, as gateway-app/src/http/route.ts runs it. */
-async function gatewayAccepts(header: string, method: string, path: string, device = record(), gatewayNowMs = nowMs) {
+async function gatewayAccepts(header: string, method: string, target: string, device = record(), gatewayNowMs = nowMs) {
   const credentials = parseAuthorization(header);
   if (credentials.scheme !== 'device') throw new Error(`parsed as ${credentials.scheme}`);
-  return authenticateDevice({ credentials, method, path, nowMs: gatewayNowMs, lookupDevice: async () => device });
+  return authenticateDevice({ credentials, method, target, nowMs: gatewayNowMs, lookupDevice: async () => device, seen: new SeenSignatures() });
 }
 
 test('the header has the form the gateway parses', () => {
@@ -36,15 +36,18 @@ test.each(['/v1/discovery', '/v1/devices/dev%3A2', '/v1/keys/' + 'a'.repeat(64)]
   await expect(gatewayAccepts(header, 'GET', path)).resolves.toEqual({ kind: 'device', deviceId: 'dev:1' });
 });
 
-test('the query is not signed, as the gateway verifies the path alone', async () => {
-  const header = deviceAuthorization('dev:1', identity, 'GET', '/v1/keys/abc?at=2024-01-01T00:00:00Z', nowMs);
-  await expect(gatewayAccepts(header, 'GET', '/v1/keys/abc')).resolves.toEqual({ kind: 'device', deviceId: 'dev:1' });
+test('the query is signed with the path', async () => {
+  const target = '/v1/keys/abc?at=2024-01-01T00:00:00Z';
+  const header = deviceAuthorization('dev:1', identity, 'GET', target, nowMs);
+  await expect(gatewayAccepts(header, 'GET', target)).resolves.toEqual({ kind: 'device', deviceId: 'dev:1' });
+  await expect(gatewayAccepts(header, 'GET', '/v1/keys/abc')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  await expect(gatewayAccepts(header, 'GET', '/v1/keys/abc?at=2020-01-01T00:00:00Z')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
 });
 
 test.each([
   ['another path', 'GET', '/v1/devices', record(), nowMs],
   ['another method', 'POST', '/v1/discovery', record(), nowMs],
-  ['a stale timestamp', 'GET', '/v1/discovery', record(), nowMs + 301_000],
+  ['a stale timestamp', 'GET', '/v1/discovery', record(), nowMs + 31_000],
   ['a device that has another key', 'GET', '/v1/discovery', record({ publicKeyPem: DeviceIdentity.generate().publicKeyPem }), nowMs],
 ])('the gateway refuses it for %s', async (_, method, path, device, gatewayNowMs) => {
   const header = deviceAuthorization('dev:1', identity, 'GET', '/v1/discovery', nowMs);

@@ -1,4 +1,4 @@
-import { ID_PATTERN, RegistryError, Statement } from '@iotreg/common';
+import { ID_PATTERN, RegistryError, statements } from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
 
 /**
@@ -7,20 +7,20 @@ import type { DeviceIdentity } from './identity';
  *
  *   Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"
  *
- * `sig` is over {"action":"read","deviceId","method","path","ts"}, with `path` exactly as sent
- * (percent-encoding included) and without the query. The gateway accepts it within 300 s of its
- * clock and only while the device is active with this key; reads do not consume the device's seq.
+ * `sig` is over {"action":"read","deviceId","method","target","ts"}, with `target` the path and
+ * query exactly as sent (percent-encoding included). The gateway accepts it within 30 s of its
+ * clock, once, and only while the device is active with this key; make a new one per request
+ * (reads do not consume the device's seq).
  */
 export function deviceAuthorization(
   deviceId: string,
   identity: DeviceIdentity,
   method: string,
-  path: string,
+  target: string,
   nowMs = Date.now(),
 ): string {
   if (!ID_PATTERN.test(deviceId)) throw new RegistryError('INVALID_ARGUMENT', 'deviceId is not a device ID');
   const ts = Math.floor(nowMs / 1000);
-  const signedPath = path.split('?', 1)[0] ?? path;
-  const statement: Statement = { action: 'read', deviceId, method: method.toUpperCase(), path: signedPath, ts };
+  const statement = statements.read(deviceId, method.toUpperCase(), target, ts);
   return `Device id="${deviceId}", ts="${ts}", sig="${identity.sign(statement)}"`;
 }

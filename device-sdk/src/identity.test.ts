@@ -2,7 +2,7 @@ import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:c
 import { parsePublicKey, statements, verifyStatement } from '@iotreg/common';
 import { DeviceIdentity } from './identity';
 
-const statement = statements.register('dev-1', 'a'.repeat(64));
+const statement = statements.register('dev-1', 'a'.repeat(64), 'Org1MSP', 'fam');
 
 describe.each(['p256', 'ed25519'] as const)('a %s identity', (type) => {
   const identity = DeviceIdentity.generate(type);

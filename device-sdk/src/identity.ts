@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
-import { canonicalStatement, KeyAlgorithm, parsePublicKey, PublicKeyInfo, RegistryError, Statement } from '@iotreg/common';
+import { canonicalStatement, KeyAlgorithm, parsePublicKey, PublicKeyInfo, RegistryError, Statement, toLowS } from '@iotreg/common';
 
 export type DeviceKeyType = 'p256' | 'ed25519';
 
@@ -48,13 +48,16 @@ export class DeviceIdentity {
     return this.publicKey.algorithm;
   }
 
-  /** base64 signature over the statement's canonical form: DER ECDSA-SHA256 for P-256, plain Ed25519 otherwise. */
+  /**
+   * base64 signature over the statement's canonical form: DER ECDSA-SHA256 for P-256 (always
+   * low-S, the only form the registry accepts), plain Ed25519 otherwise.
+   */
   sign(statement: Statement): string {
     const data = canonicalStatement(statement);
     const signature =
       this.algorithm === 'ed25519'
         ? sign(null, data, this.#privateKey)
-        : sign('sha256', data, { key: this.#privateKey, dsaEncoding: 'der' });
+        : toLowS(sign('sha256', data, { key: this.#privateKey, dsaEncoding: 'der' }));
     return signature.toString('base64');
   }
 

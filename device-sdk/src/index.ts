@@ -8,6 +8,6 @@ export { deviceAuthorization } from './device-auth';
 export { DeviceIdentity } from './identity';
 export type { DeviceKeyType } from './identity';
 export { registrationProof, rotationProofs } from './proofs';
-export type { RotationBody } from './proofs';
+export type { RegistrationTarget, RotationBody } from './proofs';
 export { assertEnvelope, open, seal, SealError } from './seal';
 export type { LocalDevice, PeerDevice, SealedEnvelope, SealErrorCode } from './seal';

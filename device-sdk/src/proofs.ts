@@ -1,9 +1,20 @@
 import { RotateKeyRequest, statements } from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
 
-/** `proof` of POST /v1/devices: the device's key signs its ID and keyId (proof of possession). */
-export function registrationProof(identity: DeviceIdentity, deviceId: string): string {
-  return identity.sign(statements.register(deviceId, identity.keyId));
+/** Who registers the device, and as what: the statement binds both. */
+export interface RegistrationTarget {
+  deviceId: string;
+  /** MSP ID of the org whose admin registers (and will own) the device. */
+  ownerMsp: string;
+  family: string;
+}
+
+/**
+ * `proof` of POST /v1/devices: the device's key signs its ID, keyId, the owning org and the family
+ * (proof of possession). Only that org can register the device with it, and only in that family.
+ */
+export function registrationProof(identity: DeviceIdentity, target: RegistrationTarget): string {
+  return identity.sign(statements.register(target.deviceId, identity.keyId, target.ownerMsp, target.family));
 }
 
 export type RotationBody = Omit<RotateKeyRequest, 'deviceId'>;

@@ -34,7 +34,7 @@ function registrations(everyMs: number) {
   return startLoad(WORKERS, everyMs, async (worker) => {
     const org: Org = ORGS[worker % 2]!;
     const device = newDevice(uid('bft'));
-    const answer = await admins[org].post('/v1/devices', registration(device, 'sensor-bft'), {
+    const answer = await admins[org].post('/v1/devices', registration(device, 'sensor-bft', undefined, org), {
       headers: { 'idempotency-key': device.id },
     });
     return { key: device.id, answer };
@@ -150,7 +150,7 @@ test('two orderers down: writes fail fast with 503, then succeed once they retur
   const device = newDevice(uid('quorum'));
   let status = 0;
   for (let attempt = 0; attempt < 30 && status !== 201; attempt++) {
-    status = (await admins.Org2MSP.post('/v1/devices', registration(device, 'sensor-bft'), { headers: { 'idempotency-key': device.id } })).status;
+    status = (await admins.Org2MSP.post('/v1/devices', registration(device, 'sensor-bft', undefined, 'Org2MSP'), { headers: { 'idempotency-key': device.id } })).status;
     if (status !== 201) await sleep(1000);
   }
   expect(status).toBe(201);

@@ -14,13 +14,14 @@ export function newDevice(id: string, identity = DeviceIdentity.generate()): Tes
   return { id, identity, publicKeyPem: identity.publicKeyPem, keyId: identity.keyId, sign: (s) => identity.sign(s) };
 }
 
-export function registration(device: TestDevice, family: string, attributes?: Record<string, string>) {
+/** Registration body; the proof names `owner`, the org whose admin submits it. */
+export function registration(device: TestDevice, family: string, attributes?: Record<string, string>, owner = 'Org1MSP') {
   return {
     deviceId: device.id,
     publicKeyPem: device.publicKeyPem,
     family,
     ...(attributes ? { attributes } : {}),
-    proof: registrationProof(device.identity, device.id),
+    proof: registrationProof(device.identity, { deviceId: device.id, ownerMsp: owner, family }),
   };
 }
 

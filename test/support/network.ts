@@ -53,6 +53,8 @@ export class Client {
     readonly baseUrl: string,
     readonly token?: string,
     readonly followsWrites = false,
+    /** The org whose gateway this is (what a registration proof must name). */
+    readonly org?: Org,
   ) {}
 
   async request<T = any>(method: string, urlPath: string, body?: unknown, options: RequestOptions = {}): Promise<Answer<T>> {
@@ -86,7 +88,7 @@ export class Client {
 
 export function client(org: Org, role?: Role, followsWrites = false): Client {
   const entry = clientsFile().orgs[org];
-  return new Client(entry.gateway, role ? entry.tokens[role] : undefined, followsWrites);
+  return new Client(entry.gateway, role ? entry.tokens[role] : undefined, followsWrites, org);
 }
 
 /** Every org × role client, e.g. `as.Org1MSP.admin`, each following writes. */

@@ -26,6 +26,7 @@ export class ConfigContract extends RegistryContract {
       const location = fields.uri === undefined ? '' : uri(fields, 'uri');
       if (device.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${device.deviceId} is revoked`);
       const current = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
+      ctx.requireNotBefore(current?.publishedAt, `the configuration of device ${device.deviceId}`);
       if (current && version <= current.version) {
         throw new RegistryError('VERSION_NOT_NEWER', `version ${version} is not above the current ${current.version}`);
       }

@@ -48,7 +48,7 @@ async function ledgerWithMembers({ family = true } = {}) {
 
 async function register(ledger: FakeLedger, deviceId: string, identity = DeviceIdentity.generate(), who = ADMIN1) {
   const answer = await call(ledger, who, (c, r) => devices.RegisterDevice(c, r), {
-    deviceId, publicKeyPem: identity.publicKeyPem, family: 'fam', proof: registrationProof(identity, deviceId),
+    deviceId, publicKeyPem: identity.publicKeyPem, family: 'fam', proof: registrationProof(identity, { deviceId, ownerMsp: who[0], family: 'fam' }),
   });
   return { answer, identity };
 }
@@ -57,14 +57,34 @@ describe('registration', () => {
   test('needs the admin role and a proof by the key; IDs are never reused', async () => {
     const ledger = await ledgerWithMembers();
     const key = DeviceIdentity.generate();
-    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, 'd1') };
+    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }) };
     expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
     expect(await call(ledger, ['Org1MSP'], (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: registrationProof(key, 'd2') })).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: registrationProof(key, { deviceId: 'd2', ownerMsp: 'Org1MSP', family: 'fam' }) })).toEqual({ refused: 'BAD_SIGNATURE' });
     const ok = await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body);
     expect(ok).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP', status: 'active', seq: 0, createdAt: '2026-01-01T00:00:07.000Z' });
     expect(ledger.events.at(-1)).toEqual({ name: 'device.registered', payload: ok });
-    expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'ALREADY_EXISTS' });
+    const org2Proof = registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org2MSP', family: 'fam' });
+    expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: org2Proof })).toEqual({ refused: 'ALREADY_EXISTS' });
+  });
+
+  test("another org cannot register a device with the proof made for Org1, nor in another family", async () => {
+    const ledger = await ledgerWithMembers();
+    const key = DeviceIdentity.generate();
+    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }) };
+    expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, family: 'other' })).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP' });
+  });
+
+  test('a proof over the old {action, deviceId, keyId} statement is refused with a message naming the new one', async () => {
+    const ledger = await ledgerWithMembers();
+    const key = DeviceIdentity.generate();
+    const old = key.sign({ action: 'register', deviceId: 'd1', keyId: key.keyId });
+    const refused = await ledger
+      .run(...ADMIN1, (c) => devices.RegisterDevice(c, JSON.stringify({ deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: old })))
+      .catch((e: Error) => e.message);
+    expect(refused).toMatch(/^BAD_SIGNATURE: proof does not verify .*"ownerMsp".* here ownerMsp Org1MSP and family fam; this proof signs the older/);
   });
 
   test.each([
@@ -83,11 +103,12 @@ describe('registration', () => {
     const ledger = await ledgerWithMembers();
     const before = [...ledger.state.keys()];
     const key = DeviceIdentity.generate();
-    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'nofam', proof: registrationProof(key, 'd1') };
+    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'nofam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'nofam' }) };
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'UNKNOWN_FAMILY' });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: [body] })).toEqual({ refused: 'UNKNOWN_FAMILY' });
     expect([...ledger.state.keys()]).toEqual(before);
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, family: 'fam' })).toMatchObject({ family: 'fam' });
+    const inFamily = { ...body, family: 'fam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }) };
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), inFamily)).toMatchObject({ family: 'fam' });
   });
 
   test('the same inputs write the same state (determinism)', async () => {
@@ -143,7 +164,7 @@ describe('device-signed writes', () => {
     const root = merkleRoot(leaves).toString('hex');
     expect(await anchor(signed(5, root))).toMatchObject({ seq: 5, keyId: identity.keyId });
     expect(await anchor(signed(5, sha('x')))).toEqual({ refused: 'REPLAYED_SEQ' });
-    expect(await anchor(signed(6, sha('x'), DeviceIdentity.generate()))).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(await anchor(signed(6, sha('x'), DeviceIdentity.generate()))).toEqual({ refused: 'UNAUTHENTICATED' });
     const report = { action: 'config-report', deviceId: 'd1', seq: 7, sha256: sha('cfg') };
     expect(await call(ledger, AUDITOR2, (c, r) => config.ReportConfig(c, r), { payload: report, signature: identity.sign(report) })).toMatchObject({ seq: 7 });
     expect(await anchor(signed(7, sha('x')))).toEqual({ refused: 'REPLAYED_SEQ' });
@@ -156,7 +177,7 @@ describe('device-signed writes', () => {
     expect(await verify(0, leaves[1]!)).toEqual({ anchored: false });
 
     await call(ledger, ADMIN1, (c, r) => devices.SetDeviceStatus(c, r), { deviceId: 'd1', status: 'suspended' });
-    expect(await anchor(signed(9, sha('y')))).toEqual({ refused: 'KEY_NOT_VALID' });
+    expect(await anchor(signed(9, sha('y')))).toEqual({ refused: 'UNAUTHENTICATED' });
   });
 });
 
@@ -369,11 +390,69 @@ describe('lists', () => {
   });
 });
 
+describe('transaction times', () => {
+  test("a change dated before the record's last change is refused, and changes nothing", async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    const registeredAt = ledger.clock;
+    ledger.clock = registeredAt - 3600; // an org backdating a revocation by an hour
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toEqual({
+      refused: 'TIMESTAMP_BEFORE_LAST_CHANGE',
+    });
+    const anchor = { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('m') };
+    expect(await call(ledger, ADMIN1, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) })).toEqual({
+      refused: 'TIMESTAMP_BEFORE_LAST_CHANGE',
+    });
+    ledger.clock = registeredAt - 2; // each run advances the clock: the read runs a second early, the revocation in the very second of the last change
+    expect(await call(ledger, AUDITOR2, (c, r) => devices.GetDevice(c, r), { deviceId: 'd1' })).toMatchObject({ status: 'active', seq: 0 });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
+  });
+
+  test('a configuration is not published with a time before the current one', async () => {
+    const ledger = await ledgerWithMembers();
+    await register(ledger, 'd1');
+    expect(await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), { deviceId: 'd1', version: 1, sha256: sha('a') })).toMatchObject({ version: 1 });
+    ledger.clock -= 60;
+    expect(await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), { deviceId: 'd1', version: 2, sha256: sha('b') })).toEqual({
+      refused: 'TIMESTAMP_BEFORE_LAST_CHANGE',
+    });
+  });
+});
+
+describe('device-signed writes', () => {
+  test("a relaying org's future-dated device write does not block the owner's next change", async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    const now = ledger.clock;
+    ledger.clock = now + 10 * 365 * 86400; // Org2's gateway relays the device's anchor dated ten years ahead
+    const anchor = { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('m') };
+    expect(await call(ledger, ADMIN2, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) })).toMatchObject({ seq: 1 });
+    ledger.clock = now;
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
+  });
+
+  test('unknown device, inactive device and bad signature get one and the same refusal', async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    await register(ledger, 'd2');
+    await call(ledger, ADMIN1, (c, r) => devices.SetDeviceStatus(c, r), { deviceId: 'd2', status: 'suspended' });
+    const attempt = async (deviceId: string, signer: DeviceIdentity) => {
+      const payload = { action: 'anchor', deviceId, seq: 1, digest: sha('m') };
+      const request = JSON.stringify({ payload, signature: signer.sign(payload) });
+      return ledger.run('Org1MSP', 'relay', (c) => messages.AnchorMessage(c, request)).catch((e: Error) => e.message);
+    };
+    const answers = [await attempt('nobody', identity), await attempt('d2', identity), await attempt('d1', DeviceIdentity.generate())];
+    expect(answers[0]).toMatch(/^UNAUTHENTICATED: /);
+    expect(new Set(answers).size).toBe(1);
+    expect(JSON.parse(await attempt('d1', identity))).toMatchObject({ deviceId: 'd1', seq: 1 });
+  });
+});
+
 describe('batch registration', () => {
   test('all or nothing: one bad item registers none and is named with its index', async () => {
     const ledger = await ledgerWithMembers();
     const item = (deviceId: string, key = DeviceIdentity.generate(), signer = key) => ({
-      deviceId, publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(signer, deviceId),
+      deviceId, publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(signer, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
     });
     const batch = (items: unknown[]) => call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: items });
     const refused = await ledger.run(...ADMIN1, (c) => devices.RegisterDevices(c, JSON.stringify({ devices: [item('b1'), item('b2', DeviceIdentity.generate(), DeviceIdentity.generate()), item('b1')] }))).catch((e: Error) => e.message);

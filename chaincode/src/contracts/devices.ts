@@ -13,12 +13,15 @@ import {
   KeyValidity,
   MSP_PATTERN,
   parsePublicKey,
+  PublicKeyInfo,
   RefusedItem,
   RegistryError,
   requireSignature,
   Revocation,
   REVOCATION_REASONS,
+  STATEMENT_FORMS,
   statements,
+  verifyStatement,
 } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
@@ -237,7 +240,7 @@ async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
   const key = parsePublicKey(fields.publicKeyPem);
   const family = id(fields, 'family');
   const attributes = readAttributes(fields);
-  requireSignature(key, statements.register(deviceId, key.keyId), signature(fields, 'proof'), 'proof');
+  requireRegistrationProof(ctx, deviceId, family, key, signature(fields, 'proof'));
   // Revoked devices stay on the ledger, so an ID is never handed out twice.
   if (await ctx.store.exists(keys.device(deviceId))) {
     throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
@@ -263,6 +266,21 @@ async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
   await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
   await saveDevice(ctx, device, 'register');
   return device;
+}
+
+/**
+ * The proof signs the registering org and the family with the device ID and key, so another org
+ * that sees the proposal (its peer endorses it) cannot submit the same proof as its own.
+ */
+function requireRegistrationProof(ctx: RegistryContext, deviceId: string, family: string, key: PublicKeyInfo, proof: unknown): void {
+  if (verifyStatement(key, statements.register(deviceId, key.keyId, ctx.msp, family), proof)) return;
+  // A proof over the first form, {action, deviceId, keyId}, gets told what it must sign now.
+  const legacy = verifyStatement(key, { action: 'register', deviceId, keyId: key.keyId }, proof);
+  throw new RegistryError(
+    'BAD_SIGNATURE',
+    `proof does not verify with key ${key.keyId}: it must sign ${STATEMENT_FORMS.register}, here ownerMsp ${ctx.msp} and family ${family}` +
+      (legacy ? '; this proof signs the older {"action","deviceId","keyId"}, which no longer binds the owner' : ''),
+  );
 }
 
 function msp(fields: Fields, name: string): string {

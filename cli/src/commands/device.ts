@@ -3,13 +3,24 @@ import { Command, Option } from 'commander';
 import { BATCH_MAX, Device, DeviceKey, HistoryEntry, REVOCATION_REASONS } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 import { CommandContext, Io } from '../context';
-import { CliError } from '../errors';
+import { CliError, invalidArgument } from '../errors';
 import { seg } from '../http/gateway-client';
 import { runImport } from '../import/run-import';
 import { readIdentity, writeKeyPair } from '../key-files';
 import { fetchPage, integer, keyValue, PagingOptions, withPaging } from './options';
 
 const DEVICE_COLUMNS = ['deviceId', 'family', 'ownerMsp', 'status', 'keyId', 'updatedAt'];
+
+const OWNER_HELP = "MSP ID of the registering org, which the proof signs (default: the connection's org, from --org or the profile's mspId)";
+
+/** The org a registration proof names: --owner, else the org the connection acts for. */
+function ownerOf(c: CommandContext, given: string | undefined): string {
+  const owner = given ?? c.client.connection.mspId;
+  if (owner === undefined) {
+    throw invalidArgument("the registration proof names the registering org: give --owner MSP, or connect with --org or a profile that has an mspId");
+  }
+  return owner;
+}
 
 export function deviceCommands(io: Io): Command {
   const device = new Command('device').description('devices: keys, registration, status, history');
@@ -31,15 +42,17 @@ export function deviceCommands(io: Io): Command {
     .requiredOption('--family <family>', 'firmware family')
     .requiredOption('--key <file>', "the device's private key PEM (signs the proof; only the public key is sent)")
     .option('--attr <key=value>', 'an attribute (repeatable)', keyValue)
-    .action(async (options: { id: string; family: string; key: string; attr?: Record<string, string> }, command: Command) => {
+    .option('--owner <msp>', OWNER_HELP)
+    .action(async (options: { id: string; family: string; key: string; attr?: Record<string, string>; owner?: string }, command: Command) => {
       const c = ctx(command);
       const identity = readIdentity(options.key);
+      const ownerMsp = ownerOf(c, options.owner);
       const body = {
         deviceId: options.id,
         publicKeyPem: identity.publicKeyPem,
         family: options.family,
         ...(options.attr ? { attributes: options.attr } : {}),
-        proof: registrationProof(identity, options.id),
+        proof: registrationProof(identity, { deviceId: options.id, ownerMsp, family: options.family }),
       };
       c.record(await c.client.write<Device>('POST', '/v1/devices', body));
     });
@@ -135,10 +148,12 @@ export function deviceCommands(io: Io): Command {
     .option('--report <file>', 'JSON Lines report, also what a rerun resumes from (default: CSV.report.jsonl)')
     .addOption(new Option('--batch-size <n>', 'registrations per transaction').argParser(integer(1, BATCH_MAX)).default(BATCH_MAX))
     .addOption(new Option('--concurrency <n>', 'batches in flight').argParser(integer(1, 64)).default(4))
-    .action(async (csv: string, options: { report?: string; batchSize: number; concurrency: number }, command: Command) => {
+    .option('--owner <msp>', OWNER_HELP)
+    .action(async (csv: string, options: { report?: string; batchSize: number; concurrency: number; owner?: string }, command: Command) => {
       const c = ctx(command);
       const summary = await runImport({
         csvFile: csv,
+        ownerMsp: ownerOf(c, options.owner),
         reportFile: options.report ?? `${csv}.report.jsonl`,
         batchSize: options.batchSize,
         concurrency: options.concurrency,

@@ -4,7 +4,7 @@
  * file, or a given proof checked against the given public key).
  */
 import { dirname, resolve } from 'node:path';
-import { ID_PATTERN, parsePublicKey, RegisterDeviceRequest, statements, verifyStatement } from '@iotreg/common';
+import { ID_PATTERN, parsePublicKey, RegisterDeviceRequest, STATEMENT_FORMS, statements, verifyStatement } from '@iotreg/common';
 import { registrationProof } from '@iotreg/device';
 import { CliError } from '../errors';
 import { readIdentity } from '../key-files';
@@ -26,7 +26,7 @@ export interface ImportPlan {
   registrations: Registration[];
 }
 
-export function planImport(rows: ImportRow[], report: Map<string, ReportLine>, csvFile: string): ImportPlan {
+export function planImport(rows: ImportRow[], report: Map<string, ReportLine>, csvFile: string, ownerMsp: string): ImportPlan {
   const plan: ImportPlan = { skipped: [], invalid: [], registrations: [] };
   const seen = new Set<string>();
   for (const row of rows) {
@@ -37,7 +37,7 @@ export function planImport(rows: ImportRow[], report: Map<string, ReportLine>, c
     try {
       if (seen.has(row.deviceId)) throw new CliError('INVALID_ARGUMENT', `device ${row.deviceId} appears more than once in the file`);
       seen.add(row.deviceId);
-      plan.registrations.push(registrationOf(row, dirname(csvFile)));
+      plan.registrations.push(registrationOf(row, dirname(csvFile), ownerMsp));
     } catch (err) {
       const { code, message } = err as { code?: string; message: string };
       plan.invalid.push({ row: row.row, deviceId: row.deviceId, status: 'failed', code: code ?? 'INVALID_ARGUMENT', message });
@@ -46,7 +46,7 @@ export function planImport(rows: ImportRow[], report: Map<string, ReportLine>, c
   return plan;
 }
 
-function registrationOf(row: ImportRow, baseDir: string): Registration {
+function registrationOf(row: ImportRow, baseDir: string, ownerMsp: string): Registration {
   const invalid = (message: string) => new CliError('INVALID_ARGUMENT', message);
   if (!ID_PATTERN.test(row.deviceId)) throw invalid(`deviceId "${row.deviceId}" is not a valid ID`);
   if (!ID_PATTERN.test(row.family)) throw invalid(`family "${row.family}" is not a valid ID`);
@@ -60,13 +60,13 @@ function registrationOf(row: ImportRow, baseDir: string): Registration {
       row: row.row,
       deviceId: row.deviceId,
       keyId: identity.keyId,
-      body: { ...base, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, row.deviceId) },
+      body: { ...base, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, { deviceId: row.deviceId, ownerMsp, family: row.family }) },
     };
   }
   if (row.publicKeyPem === undefined || row.proof === undefined) throw invalid('give privateKeyFile, or publicKeyPem and proof');
   const key = parsePublicKey(row.publicKeyPem);
-  if (!verifyStatement(key, statements.register(row.deviceId, key.keyId), row.proof)) {
-    throw new CliError('BAD_SIGNATURE', `the proof does not verify with key ${key.keyId}`);
+  if (!verifyStatement(key, statements.register(row.deviceId, key.keyId, ownerMsp, row.family), row.proof)) {
+    throw new CliError('BAD_SIGNATURE', `the proof does not verify with key ${key.keyId}: it must sign ${STATEMENT_FORMS.register}, here ownerMsp ${ownerMsp}`);
   }
   return { row: row.row, deviceId: row.deviceId, keyId: key.keyId, body: { ...base, publicKeyPem: key.pem, proof: row.proof } };
 }

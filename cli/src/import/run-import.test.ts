@@ -88,6 +88,7 @@ async function importCsv(csv: string, options: { batchSize?: number; concurrency
   const client = new GatewayClient({ gateway: gateway.url, token: 't', ...(options.mspId ? { mspId: options.mspId } : {}) });
   const summary = await runImport({
     csvFile: csv,
+    ownerMsp: options.mspId ?? 'Org1MSP',
     reportFile,
     batchSize: options.batchSize ?? 2,
     concurrency: options.concurrency ?? 4,
@@ -102,8 +103,8 @@ describe('planning', () => {
   test('rows done in the report are skipped; invalid rows fail before anything is sent', () => {
     const csv = join(dir, 'plan.csv');
     const given = DeviceIdentity.generate();
-    const proof = given.sign(statements.register('given', given.keyId));
-    const forged = given.sign(statements.register('someone-else', given.keyId));
+    const proof = given.sign(statements.register('given', given.keyId, 'Org1MSP', 'fam'));
+    const forged = given.sign(statements.register('someone-else', given.keyId, 'Org1MSP', 'fam'));
     writeFileSync(join(dir, 'k.pem'), DeviceIdentity.generate().exportPrivateKeyPem());
     writeFileSync(
       csv,
@@ -126,7 +127,7 @@ describe('planning', () => {
       ['exists', { row: 2, deviceId: 'exists', status: 'exists' }],
       ['failed-before', { row: 3, deviceId: 'failed-before', status: 'failed', code: 'LEDGER_UNAVAILABLE' }],
     ]);
-    const plan = planImport(readImportRows(csv), previous, csv);
+    const plan = planImport(readImportRows(csv), previous, csv, 'Org1MSP');
     expect(plan.skipped.map((r) => r.deviceId)).toEqual(['done', 'exists']);
     expect(plan.registrations.map((r) => [r.row, r.deviceId])).toEqual([
       [3, 'failed-before'],
@@ -134,7 +135,7 @@ describe('planning', () => {
     ]);
     expect(plan.registrations[1]).toMatchObject({ keyId: given.keyId, body: { deviceId: 'given', family: 'fam', publicKeyPem: given.publicKeyPem, proof } });
     expect(plan.invalid.map((l) => [l.row, l.deviceId, l.code, l.message])).toEqual([
-      [5, 'forged', 'BAD_SIGNATURE', `the proof does not verify with key ${given.keyId}`],
+      [5, 'forged', 'BAD_SIGNATURE', expect.stringMatching(new RegExp(`^the proof does not verify with key ${given.keyId}: it must sign .*"ownerMsp".*, here ownerMsp Org1MSP$`))],
       [6, 'bad id!', 'INVALID_ARGUMENT', 'deviceId "bad id!" is not a valid ID'],
       [7, 'no-key', 'INVALID_ARGUMENT', 'give privateKeyFile, or publicKeyPem and proof'],
       [8, 'both', 'INVALID_ARGUMENT', 'give privateKeyFile, or publicKeyPem and proof, not both'],
@@ -286,7 +287,7 @@ describe('running', () => {
     ledger(undefined, { refuse: (id) => (id === 'x-2' ? { code: 'FORBIDDEN', message: 'not yours' } : undefined) });
     const io = captureIo({ IOTREG_GATEWAY: gateway.url, IOTREG_TOKEN: 't' });
     const reportFile = join(dir, 'out.jsonl');
-    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--batch-size', '10'], io)).toBe(1);
+    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--batch-size', '10', '--owner', 'Org1MSP'], io)).toBe(1);
     expect(JSON.parse(io.out)).toEqual({ rows: 2, skipped: 0, ok: 1, exists: 0, failed: 1, report: reportFile, seconds: expect.any(Number) });
     expect(io.err).toContain('row 2 x-2: FORBIDDEN: not yours\n');
     expect(JSON.parse(io.err.trimEnd().split('\n').pop() as string)).toEqual({

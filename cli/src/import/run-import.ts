@@ -19,6 +19,8 @@ import { appendReportLine, readReport, ReportLine } from './report';
 
 export interface ImportOptions {
   csvFile: string;
+  /** The registering org: each proof signs it (rows with a given proof must have been signed for it). */
+  ownerMsp: string;
   reportFile: string;
   /** Registrations per transaction. */
   batchSize: number;
@@ -52,7 +54,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const started = Date.now();
   const { client, io, reportFile } = options;
   const rows = readImportRows(options.csvFile);
-  const plan = planImport(rows, readReport(reportFile), options.csvFile);
+  const plan = planImport(rows, readReport(reportFile), options.csvFile, options.ownerMsp);
   const counts = { ok: 0, exists: 0, failed: 0 };
   const progress = new Progress(io, rows.length - plan.skipped.length);
   const failures: ReportLine[] = [];

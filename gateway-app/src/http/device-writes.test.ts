@@ -32,13 +32,13 @@ describe('device-signed writes are checked at the gateway before the peers and t
   const post = (deviceId: string, body: unknown, key?: string) =>
     h.request('POST', `/v1/devices/${deviceId}/messages`, { body, ...(key ? { headers: { 'idempotency-key': key } } : {}) });
 
-  test('an unknown device: 422 BAD_SIGNATURE (not 404), nothing submitted, nothing stored under its Idempotency-Key', async () => {
+  test('an unknown device: 401 UNAUTHENTICATED (not 404), nothing submitted, nothing stored under its Idempotency-Key', async () => {
     h.fake.handlers.getDevice = async (_as, request) => {
       throw new RegistryError('NOT_FOUND', `device ${(request as { deviceId: string }).deviceId} not found`);
     };
     const stranger = newDeviceKey('ghost-1');
     const res = await post('ghost-1', anchorBy(stranger, 'ghost-1', 1), 'k-1');
-    expect([res.status, res.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
+    expect([res.status, res.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
     expect(h.fake.callsTo('anchorMessage')).toHaveLength(0);
     expect(idempotencyFiles()).toEqual([]);
   });
@@ -47,7 +47,7 @@ describe('device-signed writes are checked at the gateway before the peers and t
     h.fake.handlers.getDevice = async () => deviceRecord(device);
     const forger = newDeviceKey(device.deviceId);
     const res = await post(device.deviceId, anchorBy(forger, device.deviceId, 1), 'k-2');
-    expect([res.status, res.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
+    expect([res.status, res.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
     const unknown = await post('ghost-2', anchorBy(forger, 'ghost-2', 1));
     expect(unknown.body.error.message).toBe(res.body.error.message);
     expect(h.fake.callsTo('anchorMessage')).toHaveLength(0);
@@ -67,7 +67,7 @@ describe('device-signed writes are checked at the gateway before the peers and t
   test('forgeries against a cached device cost at most one ledger read a second', async () => {
     h.fake.handlers.getDevice = async () => deviceRecord(device);
     const forger = newDeviceKey(device.deviceId);
-    for (let seq = 1; seq <= 5; seq += 1) expect((await post(device.deviceId, anchorBy(forger, device.deviceId, seq))).status).toBe(422);
+    for (let seq = 1; seq <= 5; seq += 1) expect((await post(device.deviceId, anchorBy(forger, device.deviceId, seq))).status).toBe(401);
     expect(h.fake.callsTo('getDevice')).toHaveLength(1);
   });
 
@@ -84,7 +84,7 @@ describe('device-signed writes are checked at the gateway before the peers and t
   test("a rotation through this gateway forgets the device's cached key at once", async () => {
     h.fake.handlers.getDevice = async () => deviceRecord(device);
     const forger = newDeviceKey(device.deviceId);
-    expect((await post(device.deviceId, anchorBy(forger, device.deviceId, 1))).status).toBe(422); // caches the old key
+    expect((await post(device.deviceId, anchorBy(forger, device.deviceId, 1))).status).toBe(401); // caches the old key
     const next = newDeviceKey(device.deviceId);
     h.fake.handlers.rotateKey = async () => ({ result: deviceRecord(next), txId: TX_ID, blockNumber: 5 });
     const proof = signStatement(next.privateKey, { action: 'rotate' });
@@ -99,15 +99,15 @@ describe('device-signed writes are checked at the gateway before the peers and t
     h.fake.handlers.getDevice = async () => {
       throw new RegistryError('NOT_FOUND', 'device not found');
     };
-    expect((await post(device.deviceId, anchorBy(device, device.deviceId, 1))).status).toBe(422);
+    expect((await post(device.deviceId, anchorBy(device, device.deviceId, 1))).status).toBe(401);
     h.fake.handlers.getDevice = async () => deviceRecord(device);
     expect((await post(device.deviceId, anchorBy(device, device.deviceId, 1))).status).toBe(201);
   });
 
-  test('a correct signature of a device that is not active: 422 KEY_NOT_VALID, as the chaincode says, not submitted', async () => {
+  test('a correct signature of a device that is not active: the same 401, as the chaincode says it, not submitted', async () => {
     h.fake.handlers.getDevice = async () => deviceRecord(device, { status: 'suspended' });
     const res = await post(device.deviceId, anchorBy(device, device.deviceId, 1), 'k-3');
-    expect([res.status, res.body.error.code]).toEqual([422, 'KEY_NOT_VALID']);
+    expect([res.status, res.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
     expect(h.fake.callsTo('anchorMessage')).toHaveLength(0);
     expect(idempotencyFiles()).toEqual([]);
   });

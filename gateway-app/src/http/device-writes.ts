@@ -7,18 +7,10 @@
  * A forged write therefore costs at most a ledger read, not a transaction, and is answered before
  * the idempotency store sees it, so it stores nothing. An unknown device and a signature that does
  * not verify get the same answer (deviceSignatureRefused), which tells a caller without the key
- * nothing about whether the device exists. Only a caller whose signature verifies learns that the
- * device is not active (KEY_NOT_VALID, as the chaincode says it).
+ * nothing about whether the device exists; an inactive device's signature gets it too, as from the
+ * chaincode (401 UNAUTHENTICATED).
  */
-import { Device, parsePublicKey, PublicKeyInfo, RegistryError, Statement, verifyStatement } from '@iotreg/common';
-
-/**
- * The one answer to a device credential that does not hold for a write: unknown device, or a
- * signature that is not by its current key. Same code as the chaincode's BAD_SIGNATURE.
- */
-export function deviceSignatureRefused(): RegistryError {
-  return new RegistryError('BAD_SIGNATURE', "the signature is not by the current key of a device with this ID");
-}
+import { Device, deviceSignatureRefused, parsePublicKey, PublicKeyInfo, RegistryError, Statement, verifyStatement } from '@iotreg/common';
 
 interface Entry {
   /** Undefined when the ledger has no such device. */
@@ -74,9 +66,7 @@ export class DeviceWriteCheck {
       entry = await this.#load(deviceId);
       if (!verifies(entry, payload, signature)) throw deviceSignatureRefused();
     }
-    if (entry.device?.status !== 'active') {
-      throw new RegistryError('KEY_NOT_VALID', `device ${deviceId} is ${entry.device?.status ?? 'unknown'}: its key signs nothing now`);
-    }
+    if (entry.device?.status !== 'active') throw deviceSignatureRefused();
   }
 
   async #load(deviceId: string): Promise<Entry> {

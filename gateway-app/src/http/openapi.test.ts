@@ -143,7 +143,7 @@ test('documents the resource limits: short pages with a bookmark, idempotency ca
   expect(events.responses['403']?.description).toContain('eventReplayBlocks');
   expect(doc.paths['/metrics']?.get?.security).toEqual([{ bearer: [] }]);
   const anchor = doc.paths['/v1/devices/{id}/messages']?.post as Operation & { description: string };
-  expect(anchor.description).toContain('the same answer, 422 BAD_SIGNATURE (never 404)');
+  expect(anchor.description).toContain('the same answer, 401 UNAUTHENTICATED (never 404)');
 });
 
 test('every list states its page size bounds', () => {

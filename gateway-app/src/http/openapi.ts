@@ -12,11 +12,22 @@ const DESCRIPTION = `REST gateway of one member organisation to the IoT device t
 
 **Authentication.** \`Authorization: Bearer <token>\` (scheme "bearer"); each token stands for one Fabric identity of
 this organisation with a role (admin, vendor or auditor). Device-originated writes carry no token: their body is
-signed by the device's registered key, which the gateway checks before relaying and the chaincode checks again. Device-authenticated reads (scheme "device")
-use \`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`.
+signed by the device's registered key, which the gateway checks before relaying and the chaincode checks again; a body
+not signed by the current key of an active registered device gets one and the same 401 UNAUTHENTICATED whether the
+device is unknown, suspended, revoked or the signature wrong. Device-authenticated reads (scheme "device") use
+\`Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`. ECDSA signatures must be low-S
+(s <= n/2) and base64 canonical; the high-S twin of a valid signature is refused like a bad one.
+
+**Registration.** \`proof\` signs \`{"action":"register","deviceId","family","keyId","ownerMsp"}\` with ownerMsp the
+MSP ID of the registering organisation; a proof over the older \`{"action","deviceId","keyId"}\` is refused with 422
+BAD_SIGNATURE naming the statement to sign.
+
+**Times.** A write whose transaction timestamp is earlier than the last change of the record it changes is refused
+with 409 TIMESTAMP_BEFORE_LAST_CHANGE.
 
 **Errors.** Always \`{"error": {"code", "message"}}\`: 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 FORBIDDEN,
-404 NOT_FOUND, 409 ALREADY_EXISTS / ALREADY_REVOKED / DUPLICATE_VOTE / STATE_CONFLICT / IDEMPOTENCY_CONFLICT,
+404 NOT_FOUND, 409 ALREADY_EXISTS / ALREADY_REVOKED / DUPLICATE_VOTE / STATE_CONFLICT / IDEMPOTENCY_CONFLICT /
+TIMESTAMP_BEFORE_LAST_CHANGE,
 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 422 BAD_SIGNATURE / REPLAYED_SEQ / VERSION_NOT_NEWER /
 KEY_NOT_VALID / RULE_VIOLATION / UNKNOWN_FAMILY, 429 RATE_LIMITED, 500 INTERNAL (unexpected; details only in the gateway's log), 503 LEDGER_UNAVAILABLE or
 OUTCOME_UNKNOWN. Each operation lists the statuses and codes it can answer.
@@ -52,10 +63,12 @@ const BEARER_DESCRIPTION = 'A token issued to a member of this organisation; it 
 const DEVICE_DESCRIPTION = `Device-authenticated reads. Header value: \`Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"\`.
 \`sig\` is the device's signature, with its current registered key, over the canonical form (RFC 8785: keys sorted,
 no whitespace) of the statement
-\`{"action":"read","deviceId":"<deviceId>","method":"GET","path":"<request path without query>","ts":<ts>}\`
-(ECDSA P-256: base64 of the DER ECDSA-SHA256 signature; Ed25519: base64 of the signature). The gateway requires the
-device to exist and be active, the signature to verify with its current key, and |now - ts| <= 300 s; otherwise 401.
-Reads do not consume the device's seq.`;
+\`{"action":"read","deviceId":"<deviceId>","method":"GET","target":"<request path and query, exactly as sent>","ts":<ts>}\`
+(ECDSA P-256: base64 of the low-S DER ECDSA-SHA256 signature; Ed25519: base64 of the signature). The gateway requires
+|now - ts| <= 30 s, the device to exist and be active, the signature to verify with its current key, and the signature
+not to have been used before; otherwise 401, with one and the same body whatever failed (so the answer tells nothing
+of the device's existence or status). Sign each request anew. Reads do not consume the device's seq.
+Clients of the first form (\`"path"\` without the query, 300 s) get this 401, whose message names the statement.`;
 
 function security(route: AnyRoute): Record<string, string[]>[] {
   switch (route.access.kind) {
@@ -72,7 +85,8 @@ function security(route: AnyRoute): Record<string, string[]>[] {
 /** What each error code means for a client; the status comes from ERROR_STATUS (packages/common). */
 const ERROR_MEANING: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: 'malformed input (schema, limits, PEM, hex, version, Idempotency-Key, Last-Event-ID)',
-  UNAUTHENTICATED: 'no, unknown or malformed credentials',
+  UNAUTHENTICATED:
+    'no, unknown or malformed credentials; for a device-signed request, one answer for an unknown device, an inactive one and a bad signature',
   FORBIDDEN: "this identity may not do this (role, or another organisation's resource)",
   NOT_FOUND: 'unknown resource',
   ALREADY_EXISTS: 'it exists already',
@@ -80,6 +94,7 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   DUPLICATE_VOTE: 'this organisation voted already',
   STATE_CONFLICT: 'not allowed in the current state (also after repeated MVCC conflicts)',
   IDEMPOTENCY_CONFLICT: 'this Idempotency-Key was used for a different request',
+  TIMESTAMP_BEFORE_LAST_CHANGE: "the transaction is dated before the record's last change",
   PAYLOAD_TOO_LARGE: 'body over 64 KiB (1 MiB for POST /v1/devices:batch)',
   UNSUPPORTED_MEDIA_TYPE: 'the body is not JSON',
   BAD_SIGNATURE: 'a signature does not verify',
@@ -100,6 +115,7 @@ const WRITE_CODES: ErrorCode[] = [
   'DUPLICATE_VOTE',
   'STATE_CONFLICT',
   'IDEMPOTENCY_CONFLICT',
+  'TIMESTAMP_BEFORE_LAST_CHANGE',
   'BAD_SIGNATURE',
   'REPLAYED_SEQ',
   'VERSION_NOT_NEWER',
@@ -113,11 +129,12 @@ const WRITE_CODES: ErrorCode[] = [
 export function routeErrorCodes(route: AnyRoute): ErrorCode[] {
   const { access } = route;
   const withToken = access.kind === 'token' || access.kind === 'token-or-device';
+  const credentials = withToken || access.kind === 'device-signed';
   const ledger = access.kind !== 'public' || route.ledger === true;
   const hasInput = route.params !== undefined || route.query !== undefined || route.body !== undefined || route.write === true;
   const codes: ErrorCode[] = [];
   if (hasInput || route.headers !== undefined) codes.push('INVALID_ARGUMENT');
-  if (withToken) codes.push('UNAUTHENTICATED');
+  if (credentials) codes.push('UNAUTHENTICATED');
   // the chaincode checks roles and ownership again, on reads too
   if ((withToken && ledger) || route.write) codes.push('FORBIDDEN');
   if (route.params !== undefined || route.body !== undefined || route.write) codes.push('NOT_FOUND');
@@ -188,9 +205,9 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       ? '\n\nNo credentials: the body is signed by the device (see the request schema); payload.deviceId must equal the ' +
         "device in the path. The gateway checks the signature against the device's current key (read from the ledger, " +
         'cached a few seconds) before anything is stored or sent, then relays the write with its own relay identity and ' +
-        "the chaincode checks it again. An unknown device and a signature that is not by the device's current key get " +
-        'the same answer, 422 BAD_SIGNATURE (never 404); only a correctly signed write learns that the device is not ' +
-        'active (422 KEY_NOT_VALID). Idempotency-Key: refused writes are not stored; use a random key (e.g. a UUID) per write.'
+        "the chaincode checks it again. An unknown device, an inactive one and a signature that is not by the device's " +
+        'current key get the same answer, 401 UNAUTHENTICATED (never 404). Idempotency-Key: refused writes are not ' +
+        'stored; use a random key (e.g. a UUID) per write.'
       : '';
     registry.registerPath({
       method: route.method,

@@ -10,7 +10,7 @@ import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { RegistryError, Role, Statement } from '@iotreg/common';
 import type { z } from 'zod';
-import { authenticateDevice, Caller, parseAuthorization } from '../auth';
+import { authenticateDevice, Caller, parseAuthorization, SeenSignatures } from '../auth';
 import type { Limits } from '../config';
 import type { Metrics } from '../metrics';
 import type { Registry } from '../registry/registry';
@@ -139,7 +139,7 @@ function validate(schema: z.ZodType | undefined, value: unknown, where: string):
   throw new RegistryError('INVALID_ARGUMENT', problems.join('; '));
 }
 
-async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps): Promise<Caller | undefined> {
+async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps, seen: SeenSignatures): Promise<Caller | undefined> {
   const access = spec.access;
   if (access.kind === 'public' || access.kind === 'device-signed') return undefined;
   const context = requestContext(req);
@@ -155,9 +155,10 @@ async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps): Promise
     return authenticateDevice({
       credentials,
       method: req.method,
-      path: req.baseUrl + req.path,
+      target: req.originalUrl,
       nowMs: deps.now(),
       lookupDevice: (deviceId) => deps.registry.getDevice(deps.relayIdentity, { deviceId }),
+      seen,
     });
   }
   if (credentials.scheme === 'device') {
@@ -173,7 +174,7 @@ async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps): Promise
  * Chaincode answers that show a device-signed request was not (or not shown to be) the device's:
  * not kept for replay. NOT_FOUND: the chaincode found no device, so checked no signature.
  */
-const UNATTRIBUTED_CODES = new Set(['BAD_SIGNATURE', 'KEY_NOT_VALID', 'NOT_FOUND']);
+const UNATTRIBUTED_CODES = new Set(['BAD_SIGNATURE', 'KEY_NOT_VALID', 'UNAUTHENTICATED', 'NOT_FOUND']);
 
 function isFinal(spec: AnyRoute, response: StoredResponse): boolean {
   if (response.status >= 500 || response.status === 429) return false;
@@ -204,13 +205,14 @@ function startDeadline(spec: AnyRoute, req: Request, res: Response, limits: Limi
 }
 
 export function mount(router: Router, routes: readonly AnyRoute[], deps: RouteDeps): void {
+  const seen = new SeenSignatures();
   for (const spec of routes) {
     router[spec.method](expressPath(spec.path), async (req: Request, res: Response) => {
       const context = requestContext(req);
       context.route = spec.path;
       const clearDeadline = spec.raw ? () => undefined : startDeadline(spec, req, res, deps.limits);
       try {
-        await serve(spec, req, res, deps, context.log);
+        await serve(spec, req, res, deps, context.log, seen);
       } finally {
         clearDeadline();
       }
@@ -218,8 +220,8 @@ export function mount(router: Router, routes: readonly AnyRoute[], deps: RouteDe
   }
 }
 
-async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDeps, log: Logger): Promise<void> {
-  const caller = await authorize(spec, req, deps);
+async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDeps, log: Logger, seen: SeenSignatures): Promise<void> {
+  const caller = await authorize(spec, req, deps, seen);
   requestContext(req).caller = caller;
   const params = validate(spec.params, req.params, 'path');
   const query = validate(spec.query, req.query ?? {}, 'query');

@@ -193,7 +193,10 @@ export const RegisterDeviceBody = z
     publicKeyPem: PublicKeyPem,
     family: Id,
     attributes: Attributes.optional(),
-    proof: Signature.openapi({ description: 'signature by the device key over {"action":"register","deviceId":ID,"keyId":KEYID}' }),
+    proof: Signature.openapi({
+      description:
+        'signature by the device key over {"action":"register","deviceId","family","keyId","ownerMsp"}, ownerMsp being the registering organisation\'s MSP ID (so no other organisation can use the proof)',
+    }),
   })
   .openapi('RegisterDeviceRequest');
 

@@ -85,7 +85,7 @@ beforeAll(async () => {
         deviceId: 'd1',
         publicKeyPem: device.publicKeyPem,
         family: 'fam',
-        proof: registrationProof(device, 'd1'),
+        proof: registrationProof(device, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
       },
     ],
     [
@@ -114,7 +114,7 @@ const registration = (identity: DeviceIdentity, deviceId: string): Body => ({
   publicKeyPem: identity.publicKeyPem,
   family: 'fam',
   attributes: { site: 'plant-3' },
-  proof: registrationProof(identity, deviceId),
+  proof: registrationProof(identity, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
 });
 
 interface Operation {

@@ -25,7 +25,7 @@ export const discoveryRoutes = [
     summary: 'Every registered endpoint (bearer token, or Device credentials)',
     description:
       'Devices authenticate with `Authorization: Device id="<deviceId>", ts="<unix seconds>", sig="<base64>"`, ' +
-      'sig signing {"action":"read","deviceId","method":"GET","path":"/v1/discovery","ts"} (see the "device" security scheme).',
+      'sig signing {"action":"read","deviceId","method":"GET","target":"/v1/discovery","ts"} (target: path and query as sent; see the "device" security scheme).',
     tag,
     access: { kind: 'token-or-device' },
     success: { status: 200, description: 'the endpoints', schema: DiscoverySchema },

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { canonicalStatement, Device, Statement } from '@iotreg/common';
+import { canonicalStatement, Device, Statement, toLowS } from '@iotreg/common';
 import { createApp, GatewayApp } from '../app';
 import { TokenTable } from '../auth';
 import { ConfigSchema, Limits } from '../config';
@@ -141,7 +141,7 @@ export function newDeviceKey(deviceId = 'sensor-1'): TestDevice {
 }
 
 export function signStatement(privateKey: KeyObject, statement: Statement): string {
-  return sign('sha256', canonicalStatement(statement), privateKey).toString('base64');
+  return toLowS(sign('sha256', canonicalStatement(statement), privateKey)).toString('base64');
 }
 
 export function deviceRecord(device: TestDevice, overrides: Partial<Device> = {}): Device {

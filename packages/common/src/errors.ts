@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   DUPLICATE_VOTE: 409,
   STATE_CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  /** The transaction's timestamp is earlier than the last change of the record it changes. */
+  TIMESTAMP_BEFORE_LAST_CHANGE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   BAD_SIGNATURE: 422,
@@ -49,6 +51,18 @@ export class RegistryError extends Error {
   toWire(): string {
     return `${this.code}: ${this.message}`;
   }
+}
+
+/**
+ * The one answer to a device-signed request whose signer is not the current key of an active
+ * registered device: the gateway and the chaincode give it alike, so a caller without the
+ * device's key learns nothing of whether the device exists or of its status.
+ */
+export function deviceSignatureRefused(): RegistryError {
+  return new RegistryError(
+    'UNAUTHENTICATED',
+    'the payload is not signed by the current key of an active registered device (unknown device, inactive device and bad signature are not told apart)',
+  );
 }
 
 const WIRE_PATTERN = /\b([A-Z][A-Z_]+): (.*)$/s;

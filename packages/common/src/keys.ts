@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, KeyObject, verify } from 'node:crypto';
+import { p256 } from '@noble/curves/nist';
 import { RegistryError } from './errors';
 import { PEM_MAX, SIGNATURE_MAX } from './formats';
 import { canonicalStatement, Statement } from './statements';
@@ -50,6 +51,13 @@ const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
  * Verifies a base64 signature over a statement's canonical form: DER ECDSA-SHA256 for P-256,
  * plain Ed25519 otherwise. A malformed signature is a failed verification, not an input error,
  * so forgeries and garbage get the same answer.
+ *
+ * Each valid signature has exactly one accepted text, so a signature can serve as an identifier
+ * (stored, hashed, remembered against replay) without a third party minting a twin of it:
+ * - base64 must be canonical (no stray bits in the padding: "AB==" and "AC==" decode alike);
+ * - DER must be strict (OpenSSL re-encodes and compares);
+ * - ECDSA's S must be low: (r, s) and (r, n - s) both verify, and only s <= n/2 is accepted.
+ *   DeviceIdentity.sign always answers the low-S form; Ed25519 has no such twin (S < L is checked).
  */
 export function verifyStatement(key: PublicKeyInfo, statement: Statement, signature: unknown): boolean {
   if (typeof signature !== 'string' || signature.length > SIGNATURE_MAX || !BASE64_PATTERN.test(signature)) {
@@ -57,13 +65,29 @@ export function verifyStatement(key: PublicKeyInfo, statement: Statement, signat
   }
   const data = canonicalStatement(statement);
   const sig = Buffer.from(signature, 'base64');
+  if (sig.toString('base64') !== signature) return false;
   try {
     return key.algorithm === 'ed25519'
       ? verify(null, data, key.key, sig)
-      : verify('sha256', data, { key: key.key, dsaEncoding: 'der' }, sig);
+      : isLowS(sig) && verify('sha256', data, { key: key.key, dsaEncoding: 'der' }, sig);
   } catch {
     return false;
   }
+}
+
+/** Whether a DER ECDSA P-256 signature has S <= n/2 (false for anything that does not parse). */
+export function isLowS(der: Uint8Array): boolean {
+  try {
+    return !p256.Signature.fromDER(der).hasHighS();
+  } catch {
+    return false;
+  }
+}
+
+/** The low-S form of a DER ECDSA P-256 signature: (r, n - s) when s > n/2, else the same signature. */
+export function toLowS(der: Uint8Array): Buffer {
+  const signature = p256.Signature.fromDER(der);
+  return Buffer.from((signature.hasHighS() ? signature.normalizeS() : signature).toDERRawBytes());
 }
 
 /** Throws BAD_SIGNATURE unless the signature verifies. */

@@ -25,7 +25,28 @@ export function canonicalStatement(statement: Statement): Buffer {
 
 /** The statements the REST contract fixes, built in one place so signer and verifier agree. */
 export const statements = {
-  register: (deviceId: string, keyId: string): Statement => ({ action: 'register', deviceId, keyId }),
+  /**
+   * Proof of possession for registration. It names the org that will own the device and the
+   * family, so a proof seen in one org's proposal cannot be submitted by another org as its own.
+   */
+  register: (deviceId: string, keyId: string, ownerMsp: string, family: string): Statement => ({
+    action: 'register',
+    deviceId,
+    family,
+    keyId,
+    ownerMsp,
+  }),
+  /**
+   * A device-authenticated read: `target` is the request target exactly as sent, path and query
+   * (percent-encoding included), so nothing of what the read asks is left unsigned.
+   */
+  read: (deviceId: string, method: string, target: string, ts: number): Statement => ({
+    action: 'read',
+    deviceId,
+    method,
+    target,
+    ts,
+  }),
   rotate: (deviceId: string, fromKeyId: string, toKeyId: string): Statement => ({
     action: 'rotate',
     deviceId,
@@ -39,6 +60,12 @@ export const statements = {
     sha256,
   }),
 };
+
+/** How the statements above are spelled in error messages, so a client built on an older form learns the current one. */
+export const STATEMENT_FORMS = {
+  register: '{"action":"register","deviceId","family","keyId","ownerMsp"} (ownerMsp: the registering org\'s MSP ID)',
+  read: '{"action":"read","deviceId","method","target","ts"} (target: the path and query as sent)',
+} as const;
 
 /** Actions a device signs itself, each carrying deviceId and seq. */
 export const DEVICE_ACTIONS = ['config-report', 'firmware-report', 'anchor', 'read'] as const;

@@ -26,6 +26,11 @@ export interface Device {
   keyId: string;
   attributes: Record<string, string>;
   createdAt: string;
+  /**
+   * Last change by the owner's admin (registration, rotation, status). Device-signed writes carry
+   * their own times (anchoredAt, reportedAt) and do not move it: they may be relayed by any org,
+   * whose clock must not be able to date the record ahead and so block the owner's next change.
+   */
   updatedAt: string;
   /** Highest seq accepted from the device; 0 before its first signed action. */
   seq: number;
