@@ -15,7 +15,9 @@ beforeAll(() => ensureFamilies(['authz-v1']));
 const as = clients();
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 type Caller = { org: Org; role: Role };
-const callers: Caller[] = (['Org1MSP', 'Org2MSP'] as const).flatMap((org) => (['admin', 'vendor', 'auditor'] as const).map((role) => ({ org, role })));
+const callers: Caller[] = (['Org1MSP', 'Org2MSP'] as const).flatMap((org) =>
+  (['admin', 'vendor', 'auditor'] as const).map((role) => ({ org, role })),
+);
 
 interface Case {
   name: string;
@@ -36,7 +38,9 @@ async function device(): Promise<TestDevice> {
 
 beforeAll(async () => {
   family = uid('authz-fam');
-  expect((await as.Org1MSP.vendor.post('/v1/families', { family, vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 })).status).toBe(201);
+  expect(
+    (await as.Org1MSP.vendor.post('/v1/families', { family, vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 })).status,
+  ).toBe(201);
 });
 
 /** Releases only go up, so every attempt takes the next version. */
@@ -56,23 +60,67 @@ async function release(): Promise<string> {
 
 const ownerAdmin = (c: Caller) => c.org === 'Org1MSP' && c.role === 'admin';
 const cases: Case[] = [
-  { name: 'register a device', allowed: (c) => c.role === 'admin', attempt: async (cl) => { const d = newDevice(uid('authz')); return (await cl.post('/v1/devices', registration(d, 'authz-v1', undefined, cl.org))).status; } },
-  { name: 'rotate a key', allowed: ownerAdmin, attempt: async (cl) => { const d = await device(); return (await cl.post(`/v1/devices/${d.id}/keys`, rotation(d, newDevice(d.id)))).status; } },
-  { name: 'suspend', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/suspend`, {})).status },
-  { name: 'revoke', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/revoke`, { reason: 'other' })).status },
-  { name: 'publish config', allowed: ownerAdmin, attempt: async (cl) => (await cl.put(`/v1/devices/${(await device()).id}/config`, { version: 1, sha256: sha('c') })).status },
-  { name: 'register a family', allowed: (c) => c.role === 'vendor', attempt: async (cl) => (await cl.post('/v1/families', { family: uid('f'), vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 })).status },
-  // Raising (or keeping) the minimum is the family owner's; lowering is a proposal (test/firmware-config.test.ts).
-  { name: 'set a family policy', allowed: ownerAdmin, attempt: async (cl) => (await cl.put(`/v1/families/${family}/policy`, { minVersion: '1.0.0' })).status },
   {
-    name: 'publish firmware', allowed: (c) => c.org === 'Org1MSP' && c.role === 'vendor',
+    name: 'register a device',
+    allowed: (c) => c.role === 'admin',
+    attempt: async (cl) => {
+      const d = newDevice(uid('authz'));
+      return (await cl.post('/v1/devices', registration(d, 'authz-v1', undefined, cl.org))).status;
+    },
+  },
+  {
+    name: 'rotate a key',
+    allowed: ownerAdmin,
+    attempt: async (cl) => {
+      const d = await device();
+      return (await cl.post(`/v1/devices/${d.id}/keys`, rotation(d, newDevice(d.id)))).status;
+    },
+  },
+  { name: 'suspend', allowed: ownerAdmin, attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/suspend`, {})).status },
+  {
+    name: 'revoke',
+    allowed: ownerAdmin,
+    attempt: async (cl) => (await cl.post(`/v1/devices/${(await device()).id}/revoke`, { reason: 'other' })).status,
+  },
+  {
+    name: 'publish config',
+    allowed: ownerAdmin,
+    attempt: async (cl) => (await cl.put(`/v1/devices/${(await device()).id}/config`, { version: 1, sha256: sha('c') })).status,
+  },
+  {
+    name: 'register a family',
+    allowed: (c) => c.role === 'vendor',
+    attempt: async (cl) =>
+      (await cl.post('/v1/families', { family: uid('f'), vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 })).status,
+  },
+  // Raising (or keeping) the minimum is the family owner's; lowering is a proposal (test/firmware-config.test.ts).
+  {
+    name: 'set a family policy',
+    allowed: ownerAdmin,
+    attempt: async (cl) => (await cl.put(`/v1/families/${family}/policy`, { minVersion: '1.0.0' })).status,
+  },
+  {
+    name: 'publish firmware',
+    allowed: (c) => c.org === 'Org1MSP' && c.role === 'vendor',
     attempt: async (cl) => (await cl.post('/v1/firmware', signedRelease())).status,
   },
   // The family owner's own admin does not vote on its releases.
-  { name: 'vote on firmware', allowed: (c) => c.role === 'admin' && c.org !== 'Org1MSP', attempt: async (cl) => (await cl.post(`/v1/firmware/${family}/${await release()}/approvals`, { decision: 'approve' })).status },
+  {
+    name: 'vote on firmware',
+    allowed: (c) => c.role === 'admin' && c.org !== 'Org1MSP',
+    attempt: async (cl) => (await cl.post(`/v1/firmware/${family}/${await release()}/approvals`, { decision: 'approve' })).status,
+  },
   // Another org's admin is allowed to ask: its request is recorded as a revocation proposal (200).
-  { name: 'revoke firmware', allowed: (c) => c.role === 'admin' || (c.org === 'Org1MSP' && c.role === 'vendor'), attempt: async (cl) => (await cl.post(`/v1/firmware/${family}/${await release()}/revoke`, { reason: 'test' })).status },
-  { name: 'register an endpoint', allowed: (c) => c.role === 'admin', attempt: async (cl) => (await cl.post('/v1/discovery/endpoints', { id: uid('ep'), kind: 'peer', url: 'https://peer.example' })).status },
+  {
+    name: 'revoke firmware',
+    allowed: (c) => c.role === 'admin' || (c.org === 'Org1MSP' && c.role === 'vendor'),
+    attempt: async (cl) => (await cl.post(`/v1/firmware/${family}/${await release()}/revoke`, { reason: 'test' })).status,
+  },
+  {
+    name: 'register an endpoint',
+    allowed: (c) => c.role === 'admin',
+    attempt: async (cl) => (await cl.post('/v1/discovery/endpoints', { id: uid('ep'), kind: 'peer', url: 'https://peer.example' })).status,
+  },
 ];
 
 describe.each(cases)('$name', ({ allowed, attempt }) => {

@@ -51,7 +51,28 @@ const nasty = fc.oneof(
 );
 const body = fc.oneof(
   fc.dictionary(
-    fc.constantFrom('deviceId', 'publicKeyPem', 'family', 'proof', 'version', 'sha256', 'signature', 'payload', 'reason', 'decision', 'id', 'kind', 'url', 'approvalThreshold', 'minVersion', 'digest', 'seq', 'leaf', 'proof', 'attributes'),
+    fc.constantFrom(
+      'deviceId',
+      'publicKeyPem',
+      'family',
+      'proof',
+      'version',
+      'sha256',
+      'signature',
+      'payload',
+      'reason',
+      'decision',
+      'id',
+      'kind',
+      'url',
+      'approvalThreshold',
+      'minVersion',
+      'digest',
+      'seq',
+      'leaf',
+      'proof',
+      'attributes',
+    ),
     fc.oneof(nasty, fc.array(nasty, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), nasty, { maxKeys: 3 })),
     { maxKeys: 8 },
   ),
@@ -62,7 +83,8 @@ const body = fc.oneof(
 async function expectRefused(client: Client, method: string, path: string, options: { raw: string; headers?: Record<string, string> }) {
   const res = await client.request(method, path, undefined, options);
   expect([method, path, options.raw.slice(0, 200), res.status]).toEqual([method, path, options.raw.slice(0, 200), expect.any(Number)]);
-  if (res.status >= 500 || res.status < 400) throw new Error(`${method} ${path} ${options.raw.slice(0, 300)} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status >= 500 || res.status < 400)
+    throw new Error(`${method} ${path} ${options.raw.slice(0, 300)} answered ${res.status}: ${JSON.stringify(res.body)}`);
   expect(res.body).toEqual(errorBody);
 }
 
@@ -93,7 +115,10 @@ test('a body over 64 KiB: 413', async () => {
 });
 
 test('a body that is not JSON: 415', async () => {
-  const res = await org1.admin.request('POST', '/v1/devices', undefined, { raw: 'deviceId=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const res = await org1.admin.request('POST', '/v1/devices', undefined, {
+    raw: 'deviceId=x',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   expect(res.status).toBe(415);
 });
 
@@ -101,7 +126,14 @@ test('path and query parameters with NULs, unicode, huge values: 4xx, never 5xx'
   await fc.assert(
     fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }), async (raw) => {
       const value = encodeURIComponent(raw);
-      for (const path of [`/v1/devices/${value}`, `/v1/keys/${value}`, `/v1/devices?bookmark=${value}`, `/v1/devices?pageSize=${value}`, `/v1/firmware/${value}/latest`, `/v1/revocations?since=${value}`]) {
+      for (const path of [
+        `/v1/devices/${value}`,
+        `/v1/keys/${value}`,
+        `/v1/devices?bookmark=${value}`,
+        `/v1/devices?pageSize=${value}`,
+        `/v1/firmware/${value}/latest`,
+        `/v1/revocations?since=${value}`,
+      ]) {
         const res = await org1.auditor.get(path);
         if (res.status >= 500) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
       }

@@ -50,7 +50,9 @@ function connectAs(org: 'org1' | 'org2', role: string): { gateway: Gateway; cont
  */
 async function submitBackdated(org: 'org1' | 'org2', role: string, name: string, request: unknown, seconds: number): Promise<void> {
   const { gateway, contract, signer } = connectAs(org, role);
-  const proposed = gatewayProtos.ProposedTransaction.deserializeBinary(contract.newProposal(name, { arguments: [JSON.stringify(request)] }).getBytes());
+  const proposed = gatewayProtos.ProposedTransaction.deserializeBinary(
+    contract.newProposal(name, { arguments: [JSON.stringify(request)] }).getBytes(),
+  );
   const signedProposal = proposed.getProposal()!;
   const proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
   const header = common.Header.deserializeBinary(proposal.getHeader_asU8());
@@ -81,8 +83,17 @@ async function refusal(run: () => Promise<unknown>): Promise<string> {
   try {
     await run();
   } catch (err) {
-    const texts = [String((err as Error).message), ...((err as { details?: Array<{ message: string }> }).details ?? []).map((d) => d.message)];
-    return texts.join(' | ').match(/\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS|UNKNOWN_FAMILY|DUPLICATE_VOTE|RULE_VIOLATION|TIMESTAMP_BEFORE_LAST_CHANGE|UNAUTHENTICATED)\b/)?.[1] ?? texts.join(' | ');
+    const texts = [
+      String((err as Error).message),
+      ...((err as { details?: Array<{ message: string }> }).details ?? []).map((d) => d.message),
+    ];
+    return (
+      texts
+        .join(' | ')
+        .match(
+          /\b(FORBIDDEN|NOT_FOUND|INVALID_ARGUMENT|BAD_SIGNATURE|ALREADY_EXISTS|UNKNOWN_FAMILY|DUPLICATE_VOTE|RULE_VIOLATION|TIMESTAMP_BEFORE_LAST_CHANGE|UNAUTHENTICATED)\b/,
+        )?.[1] ?? texts.join(' | ')
+    );
   }
   return 'ACCEPTED';
 }
@@ -90,7 +101,9 @@ async function refusal(run: () => Promise<unknown>): Promise<string> {
 test('a vendor or auditor identity cannot register a device, even submitting directly', async () => {
   for (const role of ['vendor', 'auditor']) {
     const device = newDevice(uid('guard'));
-    const code = await refusal(() => contractAs('org1', role).submitTransaction(TX.registerDevice, JSON.stringify(registration(device, 'guard-v1'))));
+    const code = await refusal(() =>
+      contractAs('org1', role).submitTransaction(TX.registerDevice, JSON.stringify(registration(device, 'guard-v1'))),
+    );
     expect([role, code]).toEqual([role, 'FORBIDDEN']);
   }
 });
@@ -102,36 +115,51 @@ test("another org's admin cannot revoke a device, even submitting directly", asy
     contractAs('org2', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'other' })),
   );
   expect(code).toBe('FORBIDDEN');
-  const read = JSON.parse(Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString());
+  const read = JSON.parse(
+    Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString(),
+  );
   expect(read.status).toBe('active');
 });
 
 test('an admin cannot publish firmware; a vendor cannot publish an http uri, even submitting directly', async () => {
   const code = await refusal(() =>
-    contractAs('org1', 'admin').submitTransaction(TX.publishFirmware, JSON.stringify({ family: 'x', version: '1.0.0', sha256: 'a'.repeat(64), signature: 'AA==' })),
+    contractAs('org1', 'admin').submitTransaction(
+      TX.publishFirmware,
+      JSON.stringify({ family: 'x', version: '1.0.0', sha256: 'a'.repeat(64), signature: 'AA==' }),
+    ),
   );
   expect(code).toBe('FORBIDDEN');
   const uri = await refusal(() =>
-    contractAs('org1', 'vendor').submitTransaction(TX.publishFirmware, JSON.stringify({ family: 'guard-v1', version: '9.0.0', sha256: 'b'.repeat(64), uri: 'http://fw.example/x.bin', signature: 'AA==' })),
+    contractAs('org1', 'vendor').submitTransaction(
+      TX.publishFirmware,
+      JSON.stringify({ family: 'guard-v1', version: '9.0.0', sha256: 'b'.repeat(64), uri: 'http://fw.example/x.bin', signature: 'AA==' }),
+    ),
   );
   expect(uri).toBe('INVALID_ARGUMENT');
 });
 
 test('a device cannot be registered into a family that does not exist, even submitting directly', async () => {
   const device = newDevice(uid('guard'));
-  const code = await refusal(() => contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(registration(device, uid('nofam')))));
+  const code = await refusal(() =>
+    contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(registration(device, uid('nofam')))),
+  );
   expect(code).toBe('UNKNOWN_FAMILY');
 });
 
 test("one org cannot change the member list: its proposal waits for the other's signature; the list in force was signed by both", async () => {
-  const members = async () => JSON.parse(Buffer.from(await contractAs('org1', 'auditor').evaluateTransaction(TX.getMembers, '{}')).toString());
+  const members = async () =>
+    JSON.parse(Buffer.from(await contractAs('org1', 'auditor').evaluateTransaction(TX.getMembers, '{}')).toString());
   const before = await members();
   expect(before.members).toEqual(['Org1MSP', 'Org2MSP']);
   expect(before.signedBy.map((a: { msp: string }) => a.msp).sort()).toEqual(['Org1MSP', 'Org2MSP']);
-  const alone = JSON.parse(Buffer.from(await contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] }))).toString());
+  const alone = JSON.parse(
+    Buffer.from(await contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] }))).toString(),
+  );
   expect(alone).toMatchObject({ members: ['Org1MSP', 'Org2MSP'], proposal: { members: ['Org2MSP'], proposedBy: 'Org2MSP' } });
   expect((await members()).members).toEqual(['Org1MSP', 'Org2MSP']);
-  const vendor = await refusal(() => contractAs('org1', 'vendor').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org1MSP'] })));
+  const vendor = await refusal(() =>
+    contractAs('org1', 'vendor').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org1MSP'] })),
+  );
   expect(vendor).toBe('FORBIDDEN');
 });
 
@@ -139,21 +167,32 @@ test("another org's admin cannot register a device with the proof made for Org1,
   const device = newDevice(uid('guard'));
   const body = registration(device, 'guard-v1', undefined, 'Org1MSP');
   expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('BAD_SIGNATURE');
-  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevices, JSON.stringify({ devices: [body] })))).toBe('BAD_SIGNATURE');
+  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevices, JSON.stringify({ devices: [body] })))).toBe(
+    'BAD_SIGNATURE',
+  );
   expect(await refusal(() => contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('ACCEPTED');
 });
 
 test("a transaction dated before the record's last change is refused; the peers bound timestamps to their 15 min window only", async () => {
   // Fabric's bound: each endorsing peer's TimeWindowCheck filter (core.yaml peer.authentication.timewindow, 15m).
-  const beyond = await refusal(() => submitBackdated('org1', 'admin', TX.registerDevice, registration(newDevice(uid('guard')), 'guard-v1'), 3600));
+  const beyond = await refusal(() =>
+    submitBackdated('org1', 'admin', TX.registerDevice, registration(newDevice(uid('guard')), 'guard-v1'), 3600),
+  );
   expect(beyond).toContain('incorrect timestamp');
   // Within it, any time goes: a new device registered "ten minutes ago" says so.
   const device = newDevice(uid('guard'));
   await submitBackdated('org1', 'admin', TX.registerDevice, registration(device, 'guard-v1'), 600);
-  const read = async () => JSON.parse(Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString());
+  const read = async () =>
+    JSON.parse(
+      Buffer.from(
+        await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id })),
+      ).toString(),
+    );
   expect(Date.now() - Date.parse((await read()).createdAt)).toBeGreaterThan(590_000);
   // The chaincode's bound: a revocation dated before that registration is refused and changes nothing.
-  const code = await refusal(() => submitBackdated('org1', 'admin', TX.revokeDevice, { deviceId: device.id, reason: 'keyCompromise' }, 800));
+  const code = await refusal(() =>
+    submitBackdated('org1', 'admin', TX.revokeDevice, { deviceId: device.id, reason: 'keyCompromise' }, 800),
+  );
   expect(code).toBe('TIMESTAMP_BEFORE_LAST_CHANGE');
   expect((await read()).status).toBe('active');
   await contractAs('org1', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'keyCompromise' }));

@@ -40,14 +40,30 @@ async function iotreg(...args: string[]): Promise<{ code: number; stdout: string
 /** Report lines, oldest first. */
 function reportOf(file: string): { deviceId: string; status: string; message?: string }[] {
   if (!existsSync(path.join(dir, file))) return [];
-  return readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(path.join(dir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 test('keygen, register, show; the registration is proven offline; a tampered proof is refused', async () => {
   const id = uid('cli');
   mkdirSync(path.join(dir, 'keys'));
   expect((await iotreg('device', 'keygen', '--out', `keys/${id}`)).code).toBe(0);
-  const registered = await iotreg('--org', 'Org1MSP', '--json', 'device', 'register', '--id', id, '--family', 'cli-v1', '--key', `keys/${id}.key.pem`);
+  const registered = await iotreg(
+    '--org',
+    'Org1MSP',
+    '--json',
+    'device',
+    'register',
+    '--id',
+    id,
+    '--family',
+    'cli-v1',
+    '--key',
+    `keys/${id}.key.pem`,
+  );
   expect(registered.code).toBe(0);
   const device = JSON.parse(registered.stdout);
   expect(device).toMatchObject({ deviceId: id, ownerMsp: 'Org1MSP', status: 'active' });
@@ -73,7 +89,15 @@ test('keygen, register, show; the registration is proven offline; a tampered pro
   const tampered = path.join(dir, `${id}.tampered.json`);
   writeFileSync(tampered, JSON.stringify({ ...bundle, block: block.toString('base64') }));
   expect((await iotreg('audit', 'verify', tampered, ...pinned)).code).not.toBe(0);
-  const wrongCa = await iotreg('audit', 'verify', proof, '--consenters', ...CONSENTER_CERTS, '--ca', path.join(REPO, 'network/runtime/crypto/org1/msp/cacerts/ca.pem'));
+  const wrongCa = await iotreg(
+    'audit',
+    'verify',
+    proof,
+    '--consenters',
+    ...CONSENTER_CERTS,
+    '--ca',
+    path.join(REPO, 'network/runtime/crypto/org1/msp/cacerts/ca.pem'),
+  );
   expect(wrongCa.code).not.toBe(0);
 });
 
@@ -98,18 +122,36 @@ function forgedBundle(bundle: { block: string; consenters: unknown[] }, signer: 
   const signature = new common.MetadataSignature();
   signature.setIdentifierHeader(identifier.serializeBinary());
   const key = createPrivateKey(readFileSync(path.join(ORDERER_ORG, signer, 'msp/keystore/key.pem')));
-  signature.setSignature(sign('sha256', Buffer.concat([metadata.getValue_asU8(), identifier.serializeBinary(), blockHeaderBytes(header)]), key));
+  signature.setSignature(
+    sign('sha256', Buffer.concat([metadata.getValue_asU8(), identifier.serializeBinary(), blockHeaderBytes(header)]), key),
+  );
   metadata.setSignaturesList([signature]);
   list[common.BlockMetadataIndex.SIGNATURES] = metadata.serializeBinary();
   block.getMetadata()?.setMetadataList(list);
   const { configBlock: _dropped, ...rest } = bundle as Record<string, unknown>;
-  return { ...rest, block: Buffer.from(block.serializeBinary()).toString('base64'), consenters: [{ id: 1, mspId: 'OrdererMSP', identity: certificate }] };
+  return {
+    ...rest,
+    block: Buffer.from(block.serializeBinary()).toString('base64'),
+    consenters: [{ id: 1, mspId: 'OrdererMSP', identity: certificate }],
+  };
 }
 
 test('a bundle forged with one orderer-org key, listing only itself, is refused against the trusted consenter set', async () => {
   const id = uid('cli-forged');
   expect((await iotreg('device', 'keygen', '--out', id)).code).toBe(0);
-  const registered = await iotreg('--org', 'Org1MSP', '--json', 'device', 'register', '--id', id, '--family', 'cli-v1', '--key', `${id}.key.pem`);
+  const registered = await iotreg(
+    '--org',
+    'Org1MSP',
+    '--json',
+    'device',
+    'register',
+    '--id',
+    id,
+    '--family',
+    'cli-v1',
+    '--key',
+    `${id}.key.pem`,
+  );
   const txId = registered.code === 0 ? JSON.parse(registered.stdout).txId : undefined;
   expect(txId).toEqual(expect.any(String));
   const proof = path.join(dir, `${id}.proof.json`);
@@ -122,15 +164,24 @@ test('a bundle forged with one orderer-org key, listing only itself, is refused 
   const caOnly = await iotreg('audit', 'verify', byConsenter, '--ca', ORDERER_CA);
   expect([caOnly.code, caOnly.stderr]).toEqual([1, expect.stringMatching(/^error: INVALID_ARGUMENT: give the consenter set you trust/)]);
   const againstPins = await iotreg('audit', 'verify', byConsenter, '--consenters', ...CONSENTER_CERTS);
-  expect([againstPins.code, againstPins.stderr]).toEqual([1, expect.stringContaining('PROOF_INVALID: consenters: the bundle\'s consenter mapping lists 1 consenter(s)')]);
+  expect([againstPins.code, againstPins.stderr]).toEqual([
+    1,
+    expect.stringContaining("PROOF_INVALID: consenters: the bundle's consenter mapping lists 1 consenter(s)"),
+  ]);
   const againstGenesis = await iotreg('audit', 'verify', byConsenter, '--config-block', GENESIS_BLOCK);
-  expect([againstGenesis.code, againstGenesis.stderr]).toEqual([1, expect.stringContaining("it lists 1 consenter(s), the trusted set has 4")]);
+  expect([againstGenesis.code, againstGenesis.stderr]).toEqual([
+    1,
+    expect.stringContaining('it lists 1 consenter(s), the trusted set has 4'),
+  ]);
   const belowMinimum = await iotreg('audit', 'verify', byConsenter, '--ca', ORDERER_CA, '--min-consenters', '4');
   expect([belowMinimum.code, belowMinimum.stderr]).toEqual([1, expect.stringContaining('fewer than the 4 required')]);
 
   // The orderer org's admin: a certificate the orderer CA issued, without the orderer role.
   const byAdmin = path.join(dir, `${id}.forged-by-admin.json`);
-  writeFileSync(byAdmin, JSON.stringify(forgedBundle(bundle, 'admin', readFileSync(path.join(ORDERER_ORG, 'admin/msp/signcerts/cert.pem'), 'utf8'))));
+  writeFileSync(
+    byAdmin,
+    JSON.stringify(forgedBundle(bundle, 'admin', readFileSync(path.join(ORDERER_ORG, 'admin/msp/signcerts/cert.pem'), 'utf8'))),
+  );
   const admin = await iotreg('audit', 'verify', byAdmin, '--ca', ORDERER_CA, '--min-consenters', '1');
   expect([admin.code, admin.stderr]).toEqual([1, expect.stringContaining('does not carry the orderer role (OU=orderer)')]);
 });
@@ -162,15 +213,24 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
 
   const first = await iotreg('--org', 'Org1MSP', 'device', 'import', 'fleet.csv', '--report', 'fleet.jsonl');
   expect(first.code).not.toBe(0);
-  const report = readFileSync(path.join(dir, 'fleet.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const failed = report.filter((r) => r.status === 'failed').map((r) => r.deviceId).sort();
+  const report = readFileSync(path.join(dir, 'fleet.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const failed = report
+    .filter((r) => r.status === 'failed')
+    .map((r) => r.deviceId)
+    .sort();
   expect(failed).toEqual([...bad.keys(), duplicate].sort());
   const ok = report.filter((r) => r.status === 'ok').length;
   expect(ok).toBe(1000 - bad.size);
 
   const second = await iotreg('--org', 'Org1MSP', 'device', 'import', 'fleet.csv', '--report', 'fleet.jsonl');
   expect(second.code).not.toBe(0);
-  const after = readFileSync(path.join(dir, 'fleet.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const after = readFileSync(path.join(dir, 'fleet.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(after.filter((r) => r.status === 'ok').length).toBe(ok); // nothing registered twice
   const auditor = client('Org2MSP', 'auditor');
   for (const id of ids.filter((i) => !bad.has(i)).slice(0, 20)) expect((await auditor.get(`/v1/devices/${id}`)).status).toBe(200);
@@ -180,17 +240,42 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
 test('an import killed midway is completed by a rerun: every row registered once, rows another org holds named', async () => {
   const rows = ['deviceId,family,publicKeyPem,proof'];
   const identities = Array.from({ length: 600 }, () => ({ id: uid('resume'), identity: DeviceIdentity.generate() }));
-  for (const { id, identity } of identities) rows.push([id, 'import-v1', `"${identity.publicKeyPem}"`, registrationProof(identity, { deviceId: id, ownerMsp: 'Org1MSP', family: 'import-v1' })].join(','));
+  for (const { id, identity } of identities)
+    rows.push(
+      [
+        id,
+        'import-v1',
+        `"${identity.publicKeyPem}"`,
+        registrationProof(identity, { deviceId: id, ownerMsp: 'Org1MSP', family: 'import-v1' }),
+      ].join(','),
+    );
   writeFileSync(path.join(dir, 'resume.csv'), rows.join('\n') + '\n');
   // Two rows Org2 registered first, with the very keys of the file: not Org1's to claim.
   const taken = [identities[10]!, identities[420]!];
   for (const { id, identity } of taken) {
-    const body = { deviceId: id, family: 'import-v1', publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, { deviceId: id, ownerMsp: 'Org2MSP', family: 'import-v1' }) };
+    const body = {
+      deviceId: id,
+      family: 'import-v1',
+      publicKeyPem: identity.publicKeyPem,
+      proof: registrationProof(identity, { deviceId: id, ownerMsp: 'Org2MSP', family: 'import-v1' }),
+    };
     expect((await client('Org2MSP', 'admin').post('/v1/devices', body)).status).toBe(201);
   }
   await orgsInSync(); // the CLI writes through Org1
 
-  const args = ['--org', 'Org1MSP', 'device', 'import', 'resume.csv', '--report', 'resume.jsonl', '--batch-size', '50', '--concurrency', '1'];
+  const args = [
+    '--org',
+    'Org1MSP',
+    'device',
+    'import',
+    'resume.csv',
+    '--report',
+    'resume.jsonl',
+    '--batch-size',
+    '50',
+    '--concurrency',
+    '1',
+  ];
   const killed = spawn('node', [CLI, ...args], { cwd: dir, stdio: 'ignore' });
   const exited = new Promise((done) => killed.on('exit', done));
   const deadline = Date.now() + 60_000;

@@ -45,7 +45,10 @@ describe('registration', () => {
   test('a proof signed by another key is refused with 422 and registers nothing', async () => {
     const device = newDevice(uid('dev'));
     const impostor = newDevice(device.id);
-    const body = { ...registration(device, 'thermo-v1'), proof: impostor.sign(statements.register(device.id, device.keyId, 'Org1MSP', 'thermo-v1')) };
+    const body = {
+      ...registration(device, 'thermo-v1'),
+      proof: impostor.sign(statements.register(device.id, device.keyId, 'Org1MSP', 'thermo-v1')),
+    };
     const res = await org1.admin.post('/v1/devices', body);
     expect(res.status).toBe(422);
     expect(res.body).toEqual(errorBody('BAD_SIGNATURE'));
@@ -54,7 +57,10 @@ describe('registration', () => {
 
   test('a proof over another device ID is refused', async () => {
     const device = newDevice(uid('dev'));
-    const body = { ...registration(device, 'thermo-v1'), proof: device.sign(statements.register('other', device.keyId, 'Org1MSP', 'thermo-v1')) };
+    const body = {
+      ...registration(device, 'thermo-v1'),
+      proof: device.sign(statements.register('other', device.keyId, 'Org1MSP', 'thermo-v1')),
+    };
     expect((await org1.admin.post('/v1/devices', body)).status).toBe(422);
   });
 
@@ -96,7 +102,9 @@ describe('registration', () => {
   test('20 concurrent registrations split over both gateways all commit', async () => {
     const devices = Array.from({ length: 20 }, () => newDevice(uid('burst')));
     const answers = await Promise.all(
-      devices.map((device, i) => (i % 2 ? org2.admin : org1.admin).post('/v1/devices', registration(device, 'burst-v1', undefined, i % 2 ? 'Org2MSP' : 'Org1MSP'))),
+      devices.map((device, i) =>
+        (i % 2 ? org2.admin : org1.admin).post('/v1/devices', registration(device, 'burst-v1', undefined, i % 2 ? 'Org2MSP' : 'Org1MSP')),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((a) => a.body.txId)).size).toBe(20);

@@ -130,7 +130,10 @@ describe('page sizes at their boundaries', () => {
     }
     // Anchors: a device's messages are a list of its own.
     for (let seq = 1; seq <= COUNT; seq += 1) {
-      const anchored = await org1.auditor.post(`/v1/devices/${devices[0]!.id}/messages`, signed(devices[0]!, 'anchor', seq, { digest: sha(`m${seq}`) }));
+      const anchored = await org1.auditor.post(
+        `/v1/devices/${devices[0]!.id}/messages`,
+        signed(devices[0]!, 'anchor', seq, { digest: sha(`m${seq}`) }),
+      );
       expect(anchored.status).toBe(201);
     }
   });
@@ -138,7 +141,12 @@ describe('page sizes at their boundaries', () => {
   const ids = (items: Array<Record<string, unknown>>) => items.map((d) => d.deviceId).sort();
 
   test.each([0, -1, PAGE_SIZE_MAX + 1, 1.5, 'x'])('pageSize=%p: 400', async (pageSize) => {
-    for (const path of [`/v1/devices?family=${family}&`, '/v1/revocations?', `/v1/devices/${devices[0]!.id}/messages?`, `/v1/devices/${devices[0]!.id}/history?`]) {
+    for (const path of [
+      `/v1/devices?family=${family}&`,
+      '/v1/revocations?',
+      `/v1/devices/${devices[0]!.id}/messages?`,
+      `/v1/devices/${devices[0]!.id}/history?`,
+    ]) {
       const res = await org1.admin.get(`${path}pageSize=${pageSize}`);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('INVALID_ARGUMENT');
@@ -157,7 +165,9 @@ describe('page sizes at their boundaries', () => {
     const first = await org1.auditor.get(`/v1/devices?family=${family}&pageSize=${COUNT - 1}`);
     expect(first.body.items).toHaveLength(COUNT - 1);
     expect(first.body.bookmark).not.toBe('');
-    const rest = await org1.auditor.get(`/v1/devices?family=${family}&pageSize=${COUNT - 1}&bookmark=${encodeURIComponent(first.body.bookmark)}`);
+    const rest = await org1.auditor.get(
+      `/v1/devices?family=${family}&pageSize=${COUNT - 1}&bookmark=${encodeURIComponent(first.body.bookmark)}`,
+    );
     expect(rest.status).toBe(200);
     expect(rest.body.items).toHaveLength(1);
     expect(rest.body.bookmark).toBe('');
@@ -166,7 +176,12 @@ describe('page sizes at their boundaries', () => {
   test("a bookmark that is not this list's: 400, not a page of another list", async () => {
     const first = await org1.auditor.get(`/v1/devices?family=${family}&pageSize=1`);
     expect(first.body.bookmark).not.toBe('');
-    const elsewhere = [`/v1/devices/${devices[0]!.id}/messages`, `/v1/devices/${devices[0]!.id}/history`, '/v1/revocations', `/v1/devices?family=${uid('nofam')}`];
+    const elsewhere = [
+      `/v1/devices/${devices[0]!.id}/messages`,
+      `/v1/devices/${devices[0]!.id}/history`,
+      '/v1/revocations',
+      `/v1/devices?family=${uid('nofam')}`,
+    ];
     for (const list of elsewhere) {
       const sep = list.includes('?') ? '&' : '?';
       for (const bookmark of [first.body.bookmark, 'garbage']) {
@@ -185,7 +200,7 @@ describe('page sizes at their boundaries', () => {
     expect(await walk(org1.auditor, `/v1/devices?family=${family}&status=revoked`, pageSize)).toEqual([]);
   });
 
-  test.each([1, COUNT - 1, COUNT, COUNT + 1, PAGE_SIZE_MAX])('a device\'s messages and history in pages of %p', async (pageSize) => {
+  test.each([1, COUNT - 1, COUNT, COUNT + 1, PAGE_SIZE_MAX])("a device's messages and history in pages of %p", async (pageSize) => {
     const messages = await walk(org1.auditor, `/v1/devices/${devices[0]!.id}/messages`, pageSize);
     expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     const history = await walk(org1.auditor, `/v1/devices/${devices[1]!.id}/history`, pageSize);

@@ -46,12 +46,24 @@ describe('firmware', () => {
 
   test('a family belongs to the vendor org; only vendors register; thresholds must be reachable by the other orgs', async () => {
     const read = await org2.auditor.get(`/v1/families/${family}`);
-    expect(read.body).toMatchObject({ family, ownerMsp: 'Org1MSP', approvalThreshold: 1, approvalsRequired: 1, vendorKeyId: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect((await org1.admin.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 1 })).status).toBe(403);
+    expect(read.body).toMatchObject({
+      family,
+      ownerMsp: 'Org1MSP',
+      approvalThreshold: 1,
+      approvalsRequired: 1,
+      vendorKeyId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect((await org1.admin.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 1 })).status).toBe(
+      403,
+    );
     expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem: vendor.pem, approvalThreshold: 1 })).status).toBe(409);
-    expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 0 })).status).toBe(400);
+    expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 0 })).status).toBe(
+      400,
+    );
     // Only the other org's approval counts, so 2 of 2 (the vendor's own org voting) is out of reach: a rule, not a format.
-    expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 2 })).status).toBe(422);
+    expect((await org1.vendor.post('/v1/families', { family: uid('fam'), vendorKeyPem: vendor.pem, approvalThreshold: 2 })).status).toBe(
+      422,
+    );
     expect((await org1.auditor.get(`/v1/families/${uid('nofam')}`)).status).toBe(404);
   });
 
@@ -76,7 +88,7 @@ describe('firmware', () => {
     expect(verdict.body).toEqual({ verdict: 'trusted', version: '1.0.0' });
   });
 
-  test('bad vendor signature: 422; rollback or same version: 422; another org\'s vendor: 403', async () => {
+  test("bad vendor signature: 422; rollback or same version: 422; another org's vendor: 403", async () => {
     const forged = { ...release('2.0.0'), signature: vendorKey().signRelease(family, '2.0.0', sha(`${family}-2.0.0`)) };
     const bad = await org1.vendor.post('/v1/firmware', forged);
     expect([bad.status, bad.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
@@ -110,7 +122,12 @@ describe('firmware', () => {
     const key = vendorKey();
     await org2.vendor.post('/v1/families', { family: fam, vendorKeyPem: key.pem, approvalThreshold: 1 });
     const publish = (version: string) =>
-      org2.vendor.post('/v1/firmware', { family: fam, version, sha256: sha(fam + version), signature: key.signRelease(fam, version, sha(fam + version)) });
+      org2.vendor.post('/v1/firmware', {
+        family: fam,
+        version,
+        sha256: sha(fam + version),
+        signature: key.signRelease(fam, version, sha(fam + version)),
+      });
     await publish('1.0.0');
     await publish('2.0.0');
     await org1.admin.post(`/v1/firmware/${fam}/1.0.0/approvals`, { decision: 'approve' });
@@ -119,10 +136,17 @@ describe('firmware', () => {
     const old = await device(fam);
     const current = await device(fam);
     const report = (d: TestDevice, seq: number, version: string) =>
-      org2.auditor.post(`/v1/devices/${d.id}/firmware`, signed(d, 'firmware-report', seq, { family: fam, version, sha256: sha(fam + version) }));
+      org2.auditor.post(
+        `/v1/devices/${d.id}/firmware`,
+        signed(d, 'firmware-report', seq, { family: fam, version, sha256: sha(fam + version) }),
+      );
     expect((await report(old, 1, '1.0.0')).status).toBe(201);
     expect((await report(current, 1, '2.0.0')).status).toBe(201);
-    expect((await org1.auditor.get(`/v1/devices/${old.id}`)).body.firmware).toMatchObject({ version: '1.0.0', verdict: 'trusted', compliant: true });
+    expect((await org1.auditor.get(`/v1/devices/${old.id}`)).body.firmware).toMatchObject({
+      version: '1.0.0',
+      verdict: 'trusted',
+      compliant: true,
+    });
 
     expect((await org2.admin.put(`/v1/families/${fam}/policy`, { minVersion: '2.0.0' })).status).toBe(200);
     expect((await org1.auditor.get(`/v1/devices/${old.id}`)).body.firmware.compliant).toBe(false);
@@ -142,7 +166,13 @@ describe('family governance', () => {
   const key = vendorKey();
   const fam = uid('gov');
   const publish = (version: string, uri?: string) =>
-    org2.vendor.post('/v1/firmware', { family: fam, version, sha256: sha(fam + version), ...(uri === undefined ? {} : { uri }), signature: key.signRelease(fam, version, sha(fam + version)) });
+    org2.vendor.post('/v1/firmware', {
+      family: fam,
+      version,
+      sha256: sha(fam + version),
+      ...(uri === undefined ? {} : { uri }),
+      signature: key.signRelease(fam, version, sha(fam + version)),
+    });
 
   beforeAll(async () => {
     expect((await org2.vendor.post('/v1/families', { family: fam, vendorKeyPem: key.pem, approvalThreshold: 1 })).status).toBe(201);
@@ -193,7 +223,9 @@ describe('family governance', () => {
     expect((await org2.auditor.get(`/v1/devices/${d.id}`)).status).toBe(404);
     const batch = await org1.admin.post('/v1/devices:batch', { devices: [registration(newDevice(uid('fw-dev')), name)] });
     expect([batch.status, batch.body.error?.code]).toEqual([422, 'UNKNOWN_FAMILY']);
-    expect((await org2.vendor.post('/v1/families', { family: name, vendorKeyPem: vendorKey().pem, approvalThreshold: 1 })).status).toBe(201);
+    expect((await org2.vendor.post('/v1/families', { family: name, vendorKeyPem: vendorKey().pem, approvalThreshold: 1 })).status).toBe(
+      201,
+    );
     expect((await org1.admin.post('/v1/devices', registration(d, name))).status).toBe(201);
   });
 });
@@ -204,16 +236,30 @@ describe('configuration', () => {
     expect((await org1.auditor.get(`/v1/devices/${d.id}/config`)).status).toBe(404);
     const v1 = await org1.admin.put(`/v1/devices/${d.id}/config`, { version: 1, sha256: sha('cfg1'), uri: 'https://cfg.example/1' });
     expect(v1.status).toBe(201);
-    expect(v1.body).toMatchObject({ deviceId: d.id, version: 1, sha256: sha('cfg1'), uri: 'https://cfg.example/1', txId: expect.any(String) });
+    expect(v1.body).toMatchObject({
+      deviceId: d.id,
+      version: 1,
+      sha256: sha('cfg1'),
+      uri: 'https://cfg.example/1',
+      txId: expect.any(String),
+    });
     const stale = await org1.admin.put(`/v1/devices/${d.id}/config`, { version: 1, sha256: sha('cfg1b') });
     expect([stale.status, stale.body.error.code]).toEqual([422, 'VERSION_NOT_NEWER']);
     expect((await org2.admin.put(`/v1/devices/${d.id}/config`, { version: 2, sha256: sha('x') })).status).toBe(403);
     expect((await org1.admin.put(`/v1/devices/${d.id}/config`, { version: 2, sha256: 'ABC' })).status).toBe(400);
 
-    expect((await org2.auditor.post(`/v1/devices/${d.id}/config/verify`, { sha256: sha('cfg1') })).body).toEqual({ match: true, version: 1 });
-    expect((await org2.auditor.post(`/v1/devices/${d.id}/config/verify`, { sha256: sha('zzz') })).body).toEqual({ match: false, version: 1 });
+    expect((await org2.auditor.post(`/v1/devices/${d.id}/config/verify`, { sha256: sha('cfg1') })).body).toEqual({
+      match: true,
+      version: 1,
+    });
+    expect((await org2.auditor.post(`/v1/devices/${d.id}/config/verify`, { sha256: sha('zzz') })).body).toEqual({
+      match: false,
+      version: 1,
+    });
 
-    expect((await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 5, { sha256: sha('cfg1') }))).status).toBe(201);
+    expect(
+      (await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 5, { sha256: sha('cfg1') }))).status,
+    ).toBe(201);
     expect((await org1.auditor.get(`/v1/devices/${d.id}`)).body.configDrift).toBe(false);
     await org1.admin.put(`/v1/devices/${d.id}/config`, { version: 2, sha256: sha('cfg2') });
     expect((await org2.auditor.get(`/v1/devices/${d.id}`)).body.configDrift).toBe(true);
@@ -222,7 +268,9 @@ describe('configuration', () => {
     expect([replay.status, replay.body.error.code]).toEqual([422, 'REPLAYED_SEQ']);
     const forged = signed(newDevice(d.id), 'config-report', 6, { sha256: sha('cfg2') });
     expect((await org1.auditor.post(`/v1/devices/${d.id}/config/report`, forged)).status).toBe(401);
-    expect((await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 6, { sha256: sha('cfg2') }))).status).toBe(201);
+    expect(
+      (await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 6, { sha256: sha('cfg2') }))).status,
+    ).toBe(201);
     expect((await org2.auditor.get(`/v1/devices/${d.id}`)).body.configDrift).toBe(false);
   });
 });

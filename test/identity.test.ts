@@ -45,7 +45,7 @@ describe('a registration proof names the org that registers', () => {
     expect([res.status, res.body.error.code]).toEqual([422, 'BAD_SIGNATURE']);
   });
 
-  test('an old client\'s proof over {action, deviceId, keyId}: 422 naming the statement to sign', async () => {
+  test("an old client's proof over {action, deviceId, keyId}: 422 naming the statement to sign", async () => {
     const device = newDevice(uid('old'));
     const proof = device.sign({ action: 'register', deviceId: device.id, keyId: device.keyId });
     const res = await org1.admin.post('/v1/devices', { ...registration(device, FAMILY), proof });

@@ -16,7 +16,10 @@ const run = promisify(execFile);
 /** The real cache, as network/env.sh names it. */
 const cachedRelease = execFileSync('bash', ['-c', 'source network/env.sh && printf %s "$FABRIC_HOME"'], { cwd: REPO, encoding: 'utf8' });
 /** This PATH without any folder holding a `peer`, so only what a test names is found. */
-const PATH = (process.env.PATH ?? '').split(':').filter((dir) => !existsSync(path.join(dir, 'peer'))).join(':');
+const PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((dir) => !existsSync(path.join(dir, 'peer')))
+  .join(':');
 let scratch: string;
 beforeEach(() => {
   scratch = mkdtempSync(path.join(tmpdir(), 'iotreg-install-'));
@@ -62,7 +65,8 @@ test('release binaries at the pinned version are linked as they are, with their 
   for (const tool of ['peer', 'orderer', 'osnadmin', 'configtxgen']) {
     symlinkSync(path.join(cachedRelease, 'bin', tool), path.join(release, 'bin', tool));
   }
-  for (const file of ['core.yaml', 'orderer.yaml']) symlinkSync(path.join(cachedRelease, 'config', file), path.join(release, 'config', file));
+  for (const file of ['core.yaml', 'orderer.yaml'])
+    symlinkSync(path.join(cachedRelease, 'config', file), path.join(release, 'config', file));
   const { code, output } = await installFabric({ FABRIC_BIN_DIR: path.join(release, 'bin'), FABRIC_SRC_ARCHIVE: '/nonexistent' });
   expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('using the installed Fabric 3.1.5 binaries') });
   expect(readlinkSync(path.join(scratch, 'cache', 'bin', 'peer'))).toBe(path.join(release, 'bin', 'peer'));

@@ -29,12 +29,17 @@ describe('message anchors', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ deviceId: device.id, seq: 10, digest: sha('m1'), keyId: device.keyId, txId: expect.any(String) });
 
-    for (const [seq, code] of [[10, 'REPLAYED_SEQ'], [9, 'REPLAYED_SEQ']] as const) {
+    for (const [seq, code] of [
+      [10, 'REPLAYED_SEQ'],
+      [9, 'REPLAYED_SEQ'],
+    ] as const) {
       const replay = await anchor(device, seq, sha('m2'));
       expect([replay.status, replay.body.error.code]).toEqual([422, code]);
     }
     // A config report moves seq too: an anchor below it is a replay.
-    expect((await org1.auditor.post(`/v1/devices/${device.id}/config/report`, signed(device, 'config-report', 20, { sha256: sha('c') }))).status).toBe(201);
+    expect(
+      (await org1.auditor.post(`/v1/devices/${device.id}/config/report`, signed(device, 'config-report', 20, { sha256: sha('c') }))).status,
+    ).toBe(201);
     expect((await anchor(device, 15, sha('m2'))).status).toBe(422);
     expect((await anchor(device, 21, sha('m2'))).status).toBe(201);
 
@@ -92,17 +97,32 @@ describe('message anchors', () => {
     const { proof } = batch.proof(0);
     const forged = await org1.auditor.post('/v1/messages/verify', { deviceId: device.id, seq: anchored.seq, leaf: sha('forged'), proof });
     expect(forged.body).toEqual({ anchored: false });
-    const shifted = await org1.auditor.post('/v1/messages/verify', { deviceId: device.id, seq: anchored.seq, leaf: batch.proof(1).leaf, proof });
+    const shifted = await org1.auditor.post('/v1/messages/verify', {
+      deviceId: device.id,
+      seq: anchored.seq,
+      leaf: batch.proof(1).leaf,
+      proof,
+    });
     expect(shifted.body.anchored).toBe(false);
-    const badProof = await org1.auditor.post('/v1/messages/verify', { deviceId: device.id, seq: anchored.seq, leaf: batch.proof(0).leaf, proof: { ...proof, index: size } });
+    const badProof = await org1.auditor.post('/v1/messages/verify', {
+      deviceId: device.id,
+      seq: anchored.seq,
+      leaf: batch.proof(0).leaf,
+      proof: { ...proof, index: size },
+    });
     expect(badProof.status).toBe(400);
   });
 });
 
 describe('discovery and device reads', () => {
-  test('admins register their org\'s endpoints; devices and members list them', async () => {
+  test("admins register their org's endpoints; devices and members list them", async () => {
     const id = uid('gw');
-    const res = await org2.admin.post('/v1/discovery/endpoints', { id, kind: 'gateway', url: gateway('Org2MSP'), tlsCertSha256: sha('cert') });
+    const res = await org2.admin.post('/v1/discovery/endpoints', {
+      id,
+      kind: 'gateway',
+      url: gateway('Org2MSP'),
+      tlsCertSha256: sha('cert'),
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ id, org: 'Org2MSP', kind: 'gateway' });
     expect((await org2.vendor.post('/v1/discovery/endpoints', { id: uid('gw'), kind: 'gateway', url: 'https://x' })).status).toBe(403);
@@ -111,16 +131,27 @@ describe('discovery and device reads', () => {
 
     const device = await registered();
     const endpoints = await new DeviceClient(gateway('Org1MSP'), device.id, device.identity).getDiscovery();
-    expect(endpoints).toContainEqual({ id, org: 'Org2MSP', kind: 'gateway', url: gateway('Org2MSP'), tlsCertSha256: sha('cert'), registeredAt: expect.any(String) });
+    expect(endpoints).toContainEqual({
+      id,
+      org: 'Org2MSP',
+      kind: 'gateway',
+      url: gateway('Org2MSP'),
+      tlsCertSha256: sha('cert'),
+      registeredAt: expect.any(String),
+    });
     expect((await org1.auditor.get('/v1/discovery')).body.endpoints).toContainEqual(expect.objectContaining({ id }));
   });
 
   test('an unknown, forged or revoked device gets 401', async () => {
     const device = await registered();
     const stranger = newDevice(uid('nobody'));
-    await expect(new DeviceClient(gateway('Org1MSP'), stranger.id, stranger.identity).getDiscovery()).rejects.toMatchObject({ status: 401 });
+    await expect(new DeviceClient(gateway('Org1MSP'), stranger.id, stranger.identity).getDiscovery()).rejects.toMatchObject({
+      status: 401,
+    });
     const forger = newDevice(device.id);
-    await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).getDiscovery()).rejects.toBeInstanceOf(GatewayRequestError);
+    await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).getDiscovery()).rejects.toBeInstanceOf(
+      GatewayRequestError,
+    );
     await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'decommissioned' });
     await expect(new DeviceClient(gateway('Org1MSP'), device.id, device.identity).getDiscovery()).rejects.toMatchObject({ status: 401 });
   });
@@ -161,7 +192,11 @@ describe('event stream', () => {
     expect(new Set(ids).size).toBe(ids.length);
 
     const cut = mine(all)[1]!.id;
-    const resumed = await readEvents(`${gateway('Org1MSP')}/v1/events`, { ...auth, authorization: `Bearer ${clientsFile().orgs.Org1MSP.tokens.auditor}`, 'last-event-id': cut }, (events) => mine(events).length >= 2);
+    const resumed = await readEvents(
+      `${gateway('Org1MSP')}/v1/events`,
+      { ...auth, authorization: `Bearer ${clientsFile().orgs.Org1MSP.tokens.auditor}`, 'last-event-id': cut },
+      (events) => mine(events).length >= 2,
+    );
     expect(mine(resumed).map((e) => e.event)).toEqual(['device.reactivated', 'device.revoked']);
     const after = all.slice(all.findIndex((e) => e.id === cut) + 1).map((e) => e.id);
     expect(resumed.map((e) => e.id).slice(0, after.length)).toEqual(after);

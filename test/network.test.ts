@@ -52,7 +52,7 @@ describe.each(ORGS)('gateway of %s', (org) => {
     expect(res.body).toMatch(/^# HELP /m);
   });
 
-  test('no credentials, an unknown token, or another org\'s token: 401 with the contract\'s body', async () => {
+  test("no credentials, an unknown token, or another org's token: 401 with the contract's body", async () => {
     const other = clientsFile().orgs[org === 'Org1MSP' ? 'Org2MSP' : 'Org1MSP'].tokens.admin;
     for (const c of [anonymous(), new Client(anonymous().baseUrl, 'not-a-token'), new Client(anonymous().baseUrl, other)]) {
       const res = await c.get('/v1/devices');

@@ -49,7 +49,8 @@ function markedBlocks(markdown: string, unique: (word: string) => string): Marke
     if (!marker) return;
     let open = at + 1;
     while (open < lines.length && lines[open]!.trim() === '') open += 1;
-    if (!/^```sh\s*$/.test(lines[open] ?? '')) throw new Error(`README line ${at + 1}: the readme-test marker is not followed by a \`\`\`sh block`);
+    if (!/^```sh\s*$/.test(lines[open] ?? ''))
+      throw new Error(`README line ${at + 1}: the readme-test marker is not followed by a \`\`\`sh block`);
     const close = lines.findIndex((text, i) => i > open && /^```\s*$/.test(text));
     const words = /unique=(\S+)/.exec(marker[1] ?? '')?.[1]?.split(',') ?? [];
     const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -127,7 +128,10 @@ const CHECKS: Array<{ match: RegExp; check: (out: Outcome, found: RegExpExecArra
   {
     match: /iotreg\b.*\bdevice\s+import\b.*--report\s+(\S+)/,
     check: (_out, [, report]) => {
-      const rows = readFileSync(path.join(REPO, report!), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { status: string });
+      const rows = readFileSync(path.join(REPO, report!), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { status: string });
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.map((row) => row.status)).toEqual(rows.map(() => 'ok'));
     },

@@ -19,12 +19,12 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
-test('everything under network/runtime is its owner\'s alone', () => {
+test("everything under network/runtime is its owner's alone", () => {
   const open = [...walk(RUNTIME)].filter((file) => (statSync(file).mode & 0o077) !== 0);
   expect(open.map((file) => path.relative(RUNTIME, file))).toEqual([]);
 });
 
-test('no secret appears on any process\'s command line', () => {
+test("no secret appears on any process's command line", () => {
   const secretFiles = [...walk(RUNTIME)].filter((file) => /\/(secrets|tokens)\/[^/]+$|bootstrap\.secret$/.test(file));
   expect(secretFiles.length).toBeGreaterThan(10);
   const secrets = secretFiles.map((file) => readFileSync(file, 'utf8').trim());

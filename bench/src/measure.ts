@@ -31,9 +31,12 @@ export async function measure(scenario: string, concurrency: number, seconds: nu
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < deadline && next < limit) {
-        if (failures >= 100 && failures === latencies.length) throw new Error(`${scenario}: the first 100 operations failed: ${JSON.stringify(failureReasons)}`);
+        if (failures >= 100 && failures === latencies.length)
+          throw new Error(`${scenario}: the first 100 operations failed: ${JSON.stringify(failureReasons)}`);
         const t = performance.now();
-        const failed = await op(next++).catch((err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 160));
+        const failed = await op(next++).catch((err: unknown) =>
+          (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 160),
+        );
         latencies.push(performance.now() - t);
         if (failed !== undefined) {
           failures += 1;
@@ -45,7 +48,16 @@ export async function measure(scenario: string, concurrency: number, seconds: nu
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const ops = latencies.length - failures;
-  return { scenario, concurrency, ops, perSecond: ops / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures, failureReasons };
+  return {
+    scenario,
+    concurrency,
+    ops,
+    perSecond: ops / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures,
+    failureReasons,
+  };
 }
 
 export function describe(result: Result, unit = 'ops'): string {

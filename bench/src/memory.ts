@@ -37,7 +37,9 @@ export class PeakMemory {
 /** VmRSS of a live process, in MiB; undefined when it is gone. */
 function rssMb(pid: string): number | undefined {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return line ? Number(line.replace(/\D+/g, '')) / 1024 : undefined;
   } catch {
     return undefined;

@@ -55,12 +55,14 @@ export function restClients(): { write: Rest; read: Rest } {
   const org = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs.Org1MSP;
   const tokens = Object.values(org.tokens) as string[];
   let calls = 0;
-  const as = (token: () => string): Rest => (method, url, body) =>
-    fetch(org.gateway + url, {
-      method,
-      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const as =
+    (token: () => string): Rest =>
+    (method, url, body) =>
+      fetch(org.gateway + url, {
+        method,
+        headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
   return { write: as(() => org.tokens.admin), read: as(() => tokens[calls++ % tokens.length] as string) };
 }
 
@@ -80,7 +82,10 @@ export async function expectStatus(answer: Promise<Response>, status: number): P
  * then waits until every org's gateway reads it (registrations are endorsed by every org's peer).
  */
 export async function ensureFamily(family: string, vendorKeyPem: string): Promise<void> {
-  const orgs = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs as Record<string, { gateway: string; tokens: Record<string, string> }>;
+  const orgs = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs as Record<
+    string,
+    { gateway: string; tokens: Record<string, string> }
+  >;
   const vendor = orgs.Org1MSP!;
   const res = await fetch(`${vendor.gateway}/v1/families`, {
     method: 'POST',

@@ -47,7 +47,12 @@ function registrations(prefix: string, count: number): Registration[] {
     const identity = DeviceIdentity.generate();
     const deviceId = `bench-${RUN}-${prefix}-${i}`;
     return {
-      body: { deviceId, family: FAMILY, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, { deviceId, ownerMsp: OWNER, family: FAMILY }) },
+      body: {
+        deviceId,
+        family: FAMILY,
+        publicKeyPem: identity.publicKeyPem,
+        proof: registrationProof(identity, { deviceId, ownerMsp: OWNER, family: FAMILY }),
+      },
       registered: { deviceId, keyId: identity.keyId },
     };
   });
@@ -74,28 +79,48 @@ async function main() {
 
   for (const c of CONCURRENCIES) {
     const value = JSON.stringify({ payload: 'x'.repeat(200) });
-    record(await measure('ceiling: putState, direct', c, SECONDS, async (i) => {
-      await direct.baseline.submitTransaction('Put', `bench-${RUN}-c${c}-${i}`, value);
-      return undefined;
-    }));
+    record(
+      await measure('ceiling: putState, direct', c, SECONDS, async (i) => {
+        await direct.baseline.submitTransaction('Put', `bench-${RUN}-c${c}-${i}`, value);
+        return undefined;
+      }),
+    );
     const forDirect = registrations(`direct-c${c}`, WRITES_PER_SCENARIO(c));
-    record(await measure('register, direct', c, SECONDS, async (i) => {
-      const { body, registered: device } = forDirect[i]!;
-      await direct.registry.submitTransaction(TX.registerDevice, JSON.stringify(body));
-      registered.push(device);
-      return undefined;
-    }, forDirect.length));
+    record(
+      await measure(
+        'register, direct',
+        c,
+        SECONDS,
+        async (i) => {
+          const { body, registered: device } = forDirect[i]!;
+          await direct.registry.submitTransaction(TX.registerDevice, JSON.stringify(body));
+          registered.push(device);
+          return undefined;
+        },
+        forDirect.length,
+      ),
+    );
     const viaRest = registrations(`rest-c${c}`, WRITES_PER_SCENARIO(c));
-    record(await measure('register, REST', c, SECONDS, async (i) => {
-      const { body, registered: device } = viaRest[i]!;
-      const failed = await expectStatus(rest.write('POST', '/v1/devices', body), 201);
-      if (failed === undefined) registered.push(device);
-      return failed;
-    }, viaRest.length));
+    record(
+      await measure(
+        'register, REST',
+        c,
+        SECONDS,
+        async (i) => {
+          const { body, registered: device } = viaRest[i]!;
+          const failed = await expectStatus(rest.write('POST', '/v1/devices', body), 201);
+          if (failed === undefined) registered.push(device);
+          return failed;
+        },
+        viaRest.length,
+      ),
+    );
   }
 
   for (const size of BATCHES) {
-    const batches = Array.from({ length: Math.ceil((SECONDS * 400) / size) + BATCH_CONCURRENCY }, (_, b) => registrations(`batch${size}-${b}`, size));
+    const batches = Array.from({ length: Math.ceil((SECONDS * 400) / size) + BATCH_CONCURRENCY }, (_, b) =>
+      registrations(`batch${size}-${b}`, size),
+    );
     const result = await measure(`batch of ${size}, REST`, BATCH_CONCURRENCY, SECONDS, (i) => registerBatch(batches[i]!), batches.length);
     record({ ...result, scenario: `batch of ${size}, REST (devices)`, perSecond: result.perSecond * size }, 'devices');
   }
@@ -106,7 +131,10 @@ async function main() {
     const reads: Array<[string, Operation]> = [
       ['GET device', () => expectStatus(rest.read('GET', `/v1/devices/${pick().deviceId}`), 200)],
       ['GET key validity', () => expectStatus(rest.read('GET', `/v1/keys/${pick().keyId}`), 200)],
-      ['POST firmware/verify', () => expectStatus(rest.read('POST', '/v1/firmware/verify', { family: FAMILY, sha256: 'a'.repeat(64) }), 200)],
+      [
+        'POST firmware/verify',
+        () => expectStatus(rest.read('POST', '/v1/firmware/verify', { family: FAMILY, sha256: 'a'.repeat(64) }), 200),
+      ],
     ];
     for (const [name, read] of reads) record(await measure(`${name} @ ${scale} devices`, READ_CONCURRENCY, SECONDS, read));
   }
@@ -119,7 +147,12 @@ async function main() {
   console.log(markdown(results));
   console.log('\nratios (same run):');
   for (const line of ratios) console.log(`  ${line}`);
-  console.log('\npeak RSS (MB): ' + Object.entries(peakRssMb).map(([name, mb]) => `${name} ${mb}`).join(', '));
+  console.log(
+    '\npeak RSS (MB): ' +
+      Object.entries(peakRssMb)
+        .map(([name, mb]) => `${name} ${mb}`)
+        .join(', '),
+  );
   const dir = path.join(REPO, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -128,11 +161,17 @@ async function main() {
 }
 
 /** Registers batches until this run has registered `scale` devices; not timed. */
-async function fill(scale: number, registered: Registered[], registerBatch: (batch: Registration[]) => Promise<string | undefined>): Promise<void> {
+async function fill(
+  scale: number,
+  registered: Registered[],
+  registerBatch: (batch: Registration[]) => Promise<string | undefined>,
+): Promise<void> {
   let reported = registered.length;
   while (registered.length < scale) {
     const missing = Math.ceil((scale - registered.length) / BATCH_MAX);
-    const round = Array.from({ length: Math.min(missing, 40) }, (_, b) => registrations(`fill${scale}-${registered.length}-${b}`, BATCH_MAX));
+    const round = Array.from({ length: Math.min(missing, 40) }, (_, b) =>
+      registrations(`fill${scale}-${registered.length}-${b}`, BATCH_MAX),
+    );
     await measure('fill', BATCH_CONCURRENCY, Infinity, (i) => registerBatch(round[i]!), round.length);
     if (registered.length - reported >= 10_000 || registered.length >= scale) {
       console.log(`  registered by this run: ${registered.length}`);
@@ -150,19 +189,26 @@ function ratiosOf(results: Result[]): string[] {
     const direct = find('register, direct', c);
     const viaRest = find('register, REST', c);
     if (!ceiling || !direct || !viaRest) continue;
-    lines.push(`c=${c}: registry/ceiling ${(direct.perSecond / ceiling.perSecond).toFixed(2)}, REST/direct ${(viaRest.perSecond / direct.perSecond).toFixed(2)}`);
+    lines.push(
+      `c=${c}: registry/ceiling ${(direct.perSecond / ceiling.perSecond).toFixed(2)}, REST/direct ${(viaRest.perSecond / direct.perSecond).toFixed(2)}`,
+    );
   }
   const [small, large] = [Math.min(...SCALES), Math.max(...SCALES)];
   for (const read of ['GET device', 'GET key validity', 'POST firmware/verify']) {
     const a = find(`${read} @ ${small} devices`, READ_CONCURRENCY);
     const b = find(`${read} @ ${large} devices`, READ_CONCURRENCY);
-    if (a && b && a !== b) lines.push(`${read}: p99 at ${large} / at ${small} devices ${(b.p99 / a.p99).toFixed(2)}, reads/s ${(b.perSecond / a.perSecond).toFixed(2)}`);
+    if (a && b && a !== b)
+      lines.push(
+        `${read}: p99 at ${large} / at ${small} devices ${(b.p99 / a.p99).toFixed(2)}, reads/s ${(b.perSecond / a.perSecond).toFixed(2)}`,
+      );
   }
   return lines;
 }
 
 function markdown(results: Result[]): string {
-  const rows = results.map((r) => `| ${r.scenario} | ${r.concurrency} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.failures} |`);
+  const rows = results.map(
+    (r) => `| ${r.scenario} | ${r.concurrency} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.failures} |`,
+  );
   return ['| scenario | concurrency | per second | p50 ms | p99 ms | failures |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 

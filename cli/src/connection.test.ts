@@ -26,7 +26,11 @@ describe('resolveConnection', () => {
 
   test('a profile wins over the environment, a flag over the profile', () => {
     const withEnv = { ...env, IOTREG_GATEWAY: 'http://env:1', IOTREG_TOKEN: 'e' };
-    expect(resolveConnection({ profile: 'ops' }, withEnv)).toEqual({ gateway: 'http://profile:1', token: 'profile-token', mspId: 'Org2MSP' });
+    expect(resolveConnection({ profile: 'ops' }, withEnv)).toEqual({
+      gateway: 'http://profile:1',
+      token: 'profile-token',
+      mspId: 'Org2MSP',
+    });
     expect(resolveConnection({ profile: 'ops', token: 'flag' }, withEnv)).toMatchObject({ gateway: 'http://profile:1', token: 'flag' });
   });
 

@@ -95,4 +95,3 @@ function readJson(file: string, what: string): unknown {
   if (typeof value !== 'object' || value === null) throw invalidArgument(`the ${what} ${file} is not a JSON object`);
   return value;
 }
-

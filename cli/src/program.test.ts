@@ -111,13 +111,33 @@ describe('devices', () => {
   test('register sends the public key and a proof the private key made, with an Idempotency-Key', async () => {
     const { file, identity } = keyFile('reg');
     gateway.handler = ({ body }) => ({ status: 201, body: { ...(body as object), txId: 'tx1' } });
-    const result = await iotreg('device', 'register', '--id', 'd-1', '--family', 'fam', '--key', file, '--attr', 'site=lab', '--attr', 'rack=4', '--owner', 'Org1MSP');
+    const result = await iotreg(
+      'device',
+      'register',
+      '--id',
+      'd-1',
+      '--family',
+      'fam',
+      '--key',
+      file,
+      '--attr',
+      'site=lab',
+      '--attr',
+      'rack=4',
+      '--owner',
+      'Org1MSP',
+    );
     expect(result.status).toBe(0);
     const request = last();
     expect(request).toMatchObject({ method: 'POST', path: '/v1/devices', headers: { authorization: 'Bearer tok' } });
     expect(request?.headers['idempotency-key']).toMatch(UUID);
     const body = request?.body as { deviceId: string; publicKeyPem: string; family: string; attributes: unknown; proof: string };
-    expect(body).toMatchObject({ deviceId: 'd-1', family: 'fam', attributes: { site: 'lab', rack: '4' }, publicKeyPem: identity.publicKeyPem });
+    expect(body).toMatchObject({
+      deviceId: 'd-1',
+      family: 'fam',
+      attributes: { site: 'lab', rack: '4' },
+      publicKeyPem: identity.publicKeyPem,
+    });
     expect(JSON.stringify(body)).not.toContain('PRIVATE');
     const key = parsePublicKey(body.publicKeyPem);
     expect(verifyStatement(key, statements.register('d-1', identity.keyId, 'Org1MSP', 'fam'), body.proof)).toBe(true);
@@ -155,7 +175,10 @@ describe('devices', () => {
 
     gateway.requests.length = 0;
     gateway.handler = () => errorAnswer(409, 'ALREADY_REVOKED', 'revoked');
-    expect(await iotreg('device', 'revoke', 'd-1', '--reason', 'other')).toMatchObject({ status: 1, err: 'error: ALREADY_REVOKED: revoked\n' });
+    expect(await iotreg('device', 'revoke', 'd-1', '--reason', 'other')).toMatchObject({
+      status: 1,
+      err: 'error: ALREADY_REVOKED: revoked\n',
+    });
     expect(gateway.requests).toHaveLength(1);
   });
 
@@ -173,7 +196,10 @@ describe('devices', () => {
   test('list: filters become the query; a table, and where the next page starts on stderr', async () => {
     gateway.handler = () => ({
       status: 200,
-      body: { items: [{ deviceId: 'd-1', family: 'f', ownerMsp: 'Org1MSP', status: 'active', keyId: 'k1', updatedAt: 't' }], bookmark: 'B2' },
+      body: {
+        items: [{ deviceId: 'd-1', family: 'f', ownerMsp: 'Org1MSP', status: 'active', keyId: 'k1', updatedAt: 't' }],
+        bookmark: 'B2',
+      },
     });
     const result = await iotreg('device', 'list', '--owner', 'Org1MSP', '--status', 'active', '--noncompliant', '--page-size', '5');
     expect(last()?.path).toBe('/v1/devices?owner=Org1MSP&status=active&compliance=noncompliant&pageSize=5');
@@ -185,7 +211,10 @@ describe('devices', () => {
   test('list --all follows bookmarks to the last page', async () => {
     gateway.handler = ({ path }) => {
       const page = new URL(path, 'http://x').searchParams.get('bookmark');
-      return { status: 200, body: page === null ? { items: [{ deviceId: 'a' }], bookmark: 'p2' } : { items: [{ deviceId: 'b' }], bookmark: '' } };
+      return {
+        status: 200,
+        body: page === null ? { items: [{ deviceId: 'a' }], bookmark: 'p2' } : { items: [{ deviceId: 'b' }], bookmark: '' },
+      };
     };
     const result = await iotreg('--json', 'device', 'list', '--all');
     expect(gateway.requests.map((r) => r.path)).toEqual(['/v1/devices', '/v1/devices?bookmark=p2']);
@@ -222,9 +251,25 @@ describe('families, firmware and configuration', () => {
 
   test('firmware publish hashes the image and signs the firmware statement with the vendor key', async () => {
     const vendor = keyFile('vendor');
-    await iotreg('firmware', 'publish', image, '--family', 'fam', '--version', '1.2.3', '--vendor-key', vendor.file, '--uri', 'https://x/fw');
+    await iotreg(
+      'firmware',
+      'publish',
+      image,
+      '--family',
+      'fam',
+      '--version',
+      '1.2.3',
+      '--vendor-key',
+      vendor.file,
+      '--uri',
+      'https://x/fw',
+    );
     const body = last()?.body as { sha256: string; signature: string };
-    expect(last()).toMatchObject({ method: 'POST', path: '/v1/firmware', body: { family: 'fam', version: '1.2.3', sha256: imageSha, uri: 'https://x/fw' } });
+    expect(last()).toMatchObject({
+      method: 'POST',
+      path: '/v1/firmware',
+      body: { family: 'fam', version: '1.2.3', sha256: imageSha, uri: 'https://x/fw' },
+    });
     expect(verifyStatement(vendor.identity.publicKey, statements.firmware('fam', '1.2.3', imageSha), body.signature)).toBe(true);
   });
 
@@ -310,12 +355,20 @@ describe('audit', () => {
   test('fewer trusted consenters than --min-consenters: PROOF_INVALID', async () => {
     const result = await iotreg('--json', 'audit', 'verify', bundle, '--consenters', pinned, '--min-consenters', '7');
     expect(result.status).toBe(1);
-    expect(JSON.parse(result.err).error.message).toMatch(/^consenters: 4 pinned consenter certificate\(s\) has 4 consenter\(s\), fewer than the 7 required/);
+    expect(JSON.parse(result.err).error.message).toMatch(
+      /^consenters: 4 pinned consenter certificate\(s\) has 4 consenter\(s\), fewer than the 7 required/,
+    );
   });
 
   test.each([
-    [['--ca', ca], 'give the consenter set you trust: --consenters FILES, --config-block FILE and/or --config-block-sha256 HEX, or at least --ca FILE with --min-consenters N (the bundle alone cannot be trusted for it)'],
-    [['--consenters', pinned, '--config-block-sha256', 'ab'.repeat(32)], 'give --consenters or --config-block/--config-block-sha256, not both'],
+    [
+      ['--ca', ca],
+      'give the consenter set you trust: --consenters FILES, --config-block FILE and/or --config-block-sha256 HEX, or at least --ca FILE with --min-consenters N (the bundle alone cannot be trusted for it)',
+    ],
+    [
+      ['--consenters', pinned, '--config-block-sha256', 'ab'.repeat(32)],
+      'give --consenters or --config-block/--config-block-sha256, not both',
+    ],
     [['--config-block-sha256', 'xyz'], '--config-block-sha256 must be 64 hex digits'],
     [['--consenters', pinned, '--min-consenters', '0'], '--min-consenters "0" is not a positive integer'],
     [['--consenters', bundle], `${bundle} is not a PEM certificate`],
@@ -337,25 +390,43 @@ describe('audit', () => {
   });
 
   describe('export', () => {
-    const entry = (deviceId: string, timestamp: string, action: string) => ({ txId: `tx-${deviceId}-${action}`, timestamp, submitterMsp: 'Org1MSP', action, record: { deviceId, note: 'a,"b"' } });
+    const entry = (deviceId: string, timestamp: string, action: string) => ({
+      txId: `tx-${deviceId}-${action}`,
+      timestamp,
+      submitterMsp: 'Org1MSP',
+      action,
+      record: { deviceId, note: 'a,"b"' },
+    });
     const histories: Record<string, unknown[]> = {
       old: [entry('old', '2026-01-01T00:00:00.000Z', 'register')],
       new: [entry('new', '2026-01-01T00:00:00.000Z', 'register'), entry('new', '2026-03-01T00:00:00.000Z', 'suspend')],
       mid: [entry('mid', '2026-02-01T00:00:00.000Z', 'register')],
     };
-    const updatedAt: Record<string, string> = { old: '2026-01-01T00:00:00.000Z', new: '2026-03-01T00:00:00.000Z', mid: '2026-02-01T00:00:00.000Z' };
+    const updatedAt: Record<string, string> = {
+      old: '2026-01-01T00:00:00.000Z',
+      new: '2026-03-01T00:00:00.000Z',
+      mid: '2026-02-01T00:00:00.000Z',
+    };
 
     beforeEach(() => {
       gateway.handler = ({ path }) => {
         const match = /^\/v1\/devices\/([^/?]+)\/history/.exec(path);
         if (match) return { status: 200, body: { items: histories[match[1] as string], bookmark: '' } };
-        return { status: 200, body: { items: Object.keys(histories).map((deviceId) => ({ deviceId, updatedAt: updatedAt[deviceId] })), bookmark: '' } };
+        return {
+          status: 200,
+          body: { items: Object.keys(histories).map((deviceId) => ({ deviceId, updatedAt: updatedAt[deviceId] })), bookmark: '' },
+        };
       };
     });
 
     test('--device: the history as JSON Lines, each line naming the device', async () => {
       const result = await iotreg('audit', 'export', '--device', 'new');
-      expect(result.out.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual(histories.new?.map((e) => ({ deviceId: 'new', ...(e as object) })));
+      expect(
+        result.out
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ).toEqual(histories.new?.map((e) => ({ deviceId: 'new', ...(e as object) })));
     });
 
     test('--since: only devices changed since then are read, entries merged oldest first, as CSV', async () => {
@@ -371,8 +442,13 @@ describe('audit', () => {
     });
 
     test('needs exactly one of --device and --since', async () => {
-      expect(await iotreg('audit', 'export')).toMatchObject({ status: 1, err: 'error: INVALID_ARGUMENT: give --device ID or --since TIME\n' });
-      expect((await iotreg('audit', 'export', '--since', 'yesterday')).err).toBe('error: INVALID_ARGUMENT: --since "yesterday" is not a time\n');
+      expect(await iotreg('audit', 'export')).toMatchObject({
+        status: 1,
+        err: 'error: INVALID_ARGUMENT: give --device ID or --since TIME\n',
+      });
+      expect((await iotreg('audit', 'export', '--since', 'yesterday')).err).toBe(
+        'error: INVALID_ARGUMENT: --since "yesterday" is not a time\n',
+      );
     });
   });
 });

@@ -39,7 +39,14 @@ describe('SignedActions', () => {
     const firmware = actions.firmwareReport('fam-a', '1.2.3', H2);
     const anchor = actions.anchor(H1);
     expect(config.payload).toStrictEqual({ action: 'config-report', deviceId: 'dev-1', seq: 7, sha256: H1 });
-    expect(firmware.payload).toStrictEqual({ action: 'firmware-report', deviceId: 'dev-1', seq: 8, family: 'fam-a', version: '1.2.3', sha256: H2 });
+    expect(firmware.payload).toStrictEqual({
+      action: 'firmware-report',
+      deviceId: 'dev-1',
+      seq: 8,
+      family: 'fam-a',
+      version: '1.2.3',
+      sha256: H2,
+    });
     expect(anchor.payload).toStrictEqual({ action: 'anchor', deviceId: 'dev-1', seq: 9, digest: H1 });
     expect(Object.keys(config).sort()).toEqual(['payload', 'signature']);
     for (const body of [config, firmware, anchor]) {

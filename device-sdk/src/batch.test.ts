@@ -6,7 +6,7 @@ const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(pa
 const leaf = (message: string) => sha(Buffer.from([0]), sha(Buffer.from(message)));
 const node = (left: Buffer, right: Buffer) => sha(Buffer.from([1]), left, right);
 
-test('the root is the RFC 6962 tree hash of the messages\' SHA-256 digests', () => {
+test("the root is the RFC 6962 tree hash of the messages' SHA-256 digests", () => {
   expect(new MessageBatch(['a']).root).toBe(leaf('a').toString('hex'));
   expect(new MessageBatch(['a', 'b']).root).toBe(node(leaf('a'), leaf('b')).toString('hex'));
   expect(new MessageBatch(['a', 'b', 'c']).root).toBe(node(node(leaf('a'), leaf('b')), leaf('c')).toString('hex'));
@@ -45,7 +45,9 @@ describe.each(Array.from({ length: 17 }, (_, i) => i + 1))('a batch of %i', (siz
       expect(inBatch(message, proof, new MessageBatch([...messages, 'extra']).root)).toBe(false);
       if (proof.path.length > 0) {
         expect(inBatch(message, { ...proof, path: proof.path.slice(1) }, batch.root)).toBe(false);
-        expect(inBatch(message, { ...proof, path: [sha(Buffer.from('x')).toString('hex'), ...proof.path.slice(1)] }, batch.root)).toBe(false);
+        expect(inBatch(message, { ...proof, path: [sha(Buffer.from('x')).toString('hex'), ...proof.path.slice(1)] }, batch.root)).toBe(
+          false,
+        );
         expect(inBatch(message, { ...proof, path: ['zz', ...proof.path.slice(1)] }, batch.root)).toBe(false);
       }
     });

@@ -5,7 +5,9 @@ export type Message = Buffer | string;
 
 /** A batch entry: the SHA-256 of the message (a string is taken as UTF-8). */
 export function messageDigest(message: Message): Buffer {
-  return createHash('sha256').update(Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8')).digest();
+  return createHash('sha256')
+    .update(Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8'))
+    .digest();
 }
 
 /** What the holder of one message needs to show it is in an anchored batch (POST /v1/messages/verify takes both). */

@@ -71,8 +71,18 @@ class FakeGateway {
     if (req.method === 'GET') {
       const credentials = parseAuthorization(req.headers.authorization);
       if (credentials.scheme !== 'device') throw new RegistryError('UNAUTHENTICATED', 'device credentials required');
-      await authenticateDevice({ credentials, method: req.method, target: req.url ?? '', nowMs: Date.now(), lookupDevice: async (id) => device(id), seen: this.seen });
-      if (path === '/v1/discovery') return this.#json(res, 200, { endpoints: [{ id: 'gw1', org: 'Org1MSP', kind: 'gateway', url: 'http://gw1', tlsCertSha256: '', registeredAt: 'now' }] });
+      await authenticateDevice({
+        credentials,
+        method: req.method,
+        target: req.url ?? '',
+        nowMs: Date.now(),
+        lookupDevice: async (id) => device(id),
+        seen: this.seen,
+      });
+      if (path === '/v1/discovery')
+        return this.#json(res, 200, {
+          endpoints: [{ id: 'gw1', org: 'Org1MSP', kind: 'gateway', url: 'http://gw1', tlsCertSha256: '', registeredAt: 'now' }],
+        });
       if (segments[2] === 'devices') return this.#json(res, 200, device(segments[3]));
       const key = this.keys.get(segments[3] ?? '');
       if (!key) throw new RegistryError('NOT_FOUND', 'key is not registered');
@@ -88,7 +98,8 @@ class FakeGateway {
       return;
     }
     const signer = device(segments[3]);
-    if (!verifyStatement(parsePublicKey(signer.publicKeyPem), body.payload, body.signature)) throw new RegistryError('BAD_SIGNATURE', 'bad signature');
+    if (!verifyStatement(parsePublicKey(signer.publicKeyPem), body.payload, body.signature))
+      throw new RegistryError('BAD_SIGNATURE', 'bad signature');
     const seq = body.payload.seq as number;
     if (seq <= signer.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${signer.seq}`);
     signer.seq = seq;
@@ -121,7 +132,10 @@ beforeEach(() => {
 });
 
 async function sealFailure(promise: Promise<unknown>): Promise<SealErrorCode> {
-  const err: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const err: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof SealError)) throw new Error(`expected a SealError, got ${String(err)}`);
   return err.code;
 }
@@ -131,7 +145,12 @@ describe('reads with Device credentials', () => {
     const client = new DeviceClient(url, 'site:alice', alice);
     await expect(client.getDiscovery()).resolves.toEqual([expect.objectContaining({ id: 'gw1', kind: 'gateway' })]);
     await expect(client.getDevice('site:alice')).resolves.toMatchObject({ deviceId: 'site:alice', keyId: alice.keyId });
-    await expect(client.getDeviceKey('bob')).resolves.toEqual({ deviceId: 'bob', status: 'active', keyId: bob.keyId, publicKeyPem: bob.publicKeyPem });
+    await expect(client.getDeviceKey('bob')).resolves.toEqual({
+      deviceId: 'bob',
+      status: 'active',
+      keyId: bob.keyId,
+      publicKeyPem: bob.publicKeyPem,
+    });
     await expect(client.getKeyValidity(bob.keyId, '2024-02-01T00:00:00Z')).resolves.toMatchObject({ deviceId: 'bob', validAt: true });
   });
 
@@ -142,7 +161,11 @@ describe('reads with Device credentials', () => {
   });
 
   test('errors carry the status and code of the contract body', async () => {
-    await expect(new DeviceClient(url, 'bob', bob).getDevice('nobody')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND', message: '404 NOT_FOUND: device nobody is not registered' });
+    await expect(new DeviceClient(url, 'bob', bob).getDevice('nobody')).rejects.toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      message: '404 NOT_FOUND: device nobody is not registered',
+    });
   });
 });
 
@@ -184,7 +207,7 @@ describe('device-signed writes', () => {
     expect(gateway.writes).toHaveLength(4);
   });
 
-  test('other failures are not resent; a body that is not the contract\'s error shape is UNEXPECTED_RESPONSE', async () => {
+  test("other failures are not resent; a body that is not the contract's error shape is UNEXPECTED_RESPONSE", async () => {
     const client = new DeviceClient(url, 'bob', bob);
     gateway.scripted.push({ status: 502, body: '<html>bad gateway</html>' });
     await expect(client.anchor(H)).rejects.toMatchObject({ status: 502, code: 'UNEXPECTED_RESPONSE' });
@@ -218,7 +241,10 @@ describe('sealing through the ledger', () => {
     ['its key is unknown to the ledger', () => gateway.keys.delete(alice.keyId)],
     ['its key belongs to another device', () => Object.assign(gateway.keys.get(alice.keyId)!, { deviceId: 'bob' })],
     ['it is suspended', () => Object.assign(gateway.devices.get('site:alice')!, { status: 'suspended' })],
-    ['its record shows another key', () => Object.assign(gateway.devices.get('site:alice')!, { publicKeyPem: DeviceIdentity.generate().publicKeyPem })],
+    [
+      'its record shows another key',
+      () => Object.assign(gateway.devices.get('site:alice')!, { publicKeyPem: DeviceIdentity.generate().publicKeyPem }),
+    ],
   ])('openFrom refuses a sender when %s', async (_, change) => {
     const envelope = aliceToBob();
     change();

@@ -125,7 +125,10 @@ export class DeviceClient {
       throw err;
     });
     if (validity.deviceId !== senderDeviceId || !validity.validAt) {
-      throw new SealError('SENDER_NOT_VALID', `key ${senderKeyId} is not ${senderDeviceId}'s valid key (${validity.status}, of ${validity.deviceId})`);
+      throw new SealError(
+        'SENDER_NOT_VALID',
+        `key ${senderKeyId} is not ${senderDeviceId}'s valid key (${validity.status}, of ${validity.deviceId})`,
+      );
     }
     const sender = await this.getDeviceKey(senderDeviceId);
     if (sender.status !== 'active') throw new SealError('SENDER_NOT_VALID', `sender ${senderDeviceId} is ${sender.status}`);
@@ -134,7 +137,10 @@ export class DeviceClient {
   }
 
   #read<T>(path: string): Promise<T> {
-    return this.#send<T>(path, { method: 'GET', headers: { authorization: deviceAuthorization(this.deviceId, this.identity, 'GET', path) } });
+    return this.#send<T>(path, {
+      method: 'GET',
+      headers: { authorization: deviceAuthorization(this.deviceId, this.identity, 'GET', path) },
+    });
   }
 
   /**

@@ -23,7 +23,14 @@ const record = (overrides: Partial<Device> = {}): Device => ({
 async function gatewayAccepts(header: string, method: string, target: string, device = record(), gatewayNowMs = nowMs) {
   const credentials = parseAuthorization(header);
   if (credentials.scheme !== 'device') throw new Error(`parsed as ${credentials.scheme}`);
-  return authenticateDevice({ credentials, method, target, nowMs: gatewayNowMs, lookupDevice: async () => device, seen: new SeenSignatures() });
+  return authenticateDevice({
+    credentials,
+    method,
+    target,
+    nowMs: gatewayNowMs,
+    lookupDevice: async () => device,
+    seen: new SeenSignatures(),
+  });
 }
 
 test('the header has the form the gateway parses', () => {
@@ -31,10 +38,13 @@ test('the header has the form the gateway parses', () => {
   expect(header).toMatch(/^Device id="dev:1", ts="1700000000", sig="[A-Za-z0-9+/]+=*"$/);
 });
 
-test.each(['/v1/discovery', '/v1/devices/dev%3A2', '/v1/keys/' + 'a'.repeat(64)])('the gateway accepts a signed read of %s', async (path) => {
-  const header = deviceAuthorization('dev:1', identity, 'get', path, nowMs);
-  await expect(gatewayAccepts(header, 'GET', path)).resolves.toEqual({ kind: 'device', deviceId: 'dev:1' });
-});
+test.each(['/v1/discovery', '/v1/devices/dev%3A2', '/v1/keys/' + 'a'.repeat(64)])(
+  'the gateway accepts a signed read of %s',
+  async (path) => {
+    const header = deviceAuthorization('dev:1', identity, 'get', path, nowMs);
+    await expect(gatewayAccepts(header, 'GET', path)).resolves.toEqual({ kind: 'device', deviceId: 'dev:1' });
+  },
+);
 
 test('the query is signed with the path', async () => {
   const target = '/v1/keys/abc?at=2024-01-01T00:00:00Z';

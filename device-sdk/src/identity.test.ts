@@ -51,7 +51,13 @@ describe('keys that are not a device key are refused', () => {
   test.each([
     ['garbage', () => 'not a key'],
     ['a public key', () => DeviceIdentity.generate().publicKeyPem],
-    ['an encrypted key', () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString()],
+    [
+      'an encrypted key',
+      () =>
+        generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' })
+          .toString(),
+    ],
   ])('%s', (_, pem) => {
     expect(() => DeviceIdentity.fromPrivateKeyPem(pem())).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });

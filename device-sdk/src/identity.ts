@@ -20,8 +20,7 @@ export class DeviceIdentity {
   }
 
   static generate(type: DeviceKeyType = 'p256'): DeviceIdentity {
-    const { privateKey } =
-      type === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+    const { privateKey } = type === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
     return new DeviceIdentity(privateKey);
   }
 

@@ -43,7 +43,13 @@ describe('round trip', () => {
 
   test('the envelope names both devices and keys and survives JSON', () => {
     const envelope = JSON.parse(JSON.stringify(seal(alice, toBob, 'x'))) as unknown;
-    expect(envelope).toMatchObject({ v: 1, senderDeviceId: 'alice', senderKeyId: alice.identity.keyId, recipientDeviceId: 'bob', recipientKeyId: bob.identity.keyId });
+    expect(envelope).toMatchObject({
+      v: 1,
+      senderDeviceId: 'alice',
+      senderKeyId: alice.identity.keyId,
+      recipientDeviceId: 'bob',
+      recipientKeyId: bob.identity.keyId,
+    });
     expect(open(bob, envelope, alice.identity.publicKeyPem).toString()).toBe('x');
   });
 
@@ -124,7 +130,9 @@ describe('Ed25519 keys cannot receive', () => {
 
   test('sealing to an Ed25519 recipient is refused with a clear error', () => {
     fails(() => seal(alice, { deviceId: 'ed', publicKeyPem: ed.identity.publicKeyPem }, 'x'), 'UNSUITABLE_KEY');
-    expect(() => seal(alice, { deviceId: 'ed', publicKeyPem: ed.identity.publicKeyPem }, 'x')).toThrow(/recipient ed has an ed25519 key: sealing needs ECDH, so a P-256 key/);
+    expect(() => seal(alice, { deviceId: 'ed', publicKeyPem: ed.identity.publicKeyPem }, 'x')).toThrow(
+      /recipient ed has an ed25519 key: sealing needs ECDH, so a P-256 key/,
+    );
   });
 
   test('an Ed25519 device refuses to open', () => {
@@ -151,6 +159,9 @@ describe('malformed envelopes are refused before anything is verified', () => {
 
   test('an ephemeral key that is not P-256, signed by the sender, is refused', () => {
     const ed = DeviceIdentity.generate('ed25519');
-    fails(() => open(bob, resigned({ ...envelope, ephemeralPublicKeyPem: ed.publicKeyPem }), alice.identity.publicKeyPem), 'MALFORMED_ENVELOPE');
+    fails(
+      () => open(bob, resigned({ ...envelope, ephemeralPublicKeyPem: ed.publicKeyPem }), alice.identity.publicKeyPem),
+      'MALFORMED_ENVELOPE',
+    );
   });
 });

@@ -119,7 +119,10 @@ export function open(recipient: LocalDevice, envelope: unknown, senderPublicKeyP
   }
   const senderKey = parsePublicKey(senderPublicKeyPem, 'senderPublicKeyPem');
   if (senderKey.keyId !== envelope.senderKeyId) {
-    throw new SealError('SENDER_KEY_MISMATCH', `the envelope names sender key ${envelope.senderKeyId}, the key given is ${senderKey.keyId}`);
+    throw new SealError(
+      'SENDER_KEY_MISMATCH',
+      `the envelope names sender key ${envelope.senderKeyId}, the key given is ${senderKey.keyId}`,
+    );
   }
   const { signature, ...unsigned } = envelope;
   if (!verifyStatement(senderKey, unsigned, signature)) {

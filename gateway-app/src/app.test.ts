@@ -164,7 +164,9 @@ describe('every route calls the registry with validated values', () => {
     expect(h.fake.callsTo('revokeDevice')[0]?.request).toEqual({ deviceId: 'sensor-1', reason: 'keyCompromise' });
 
     h.fake.handlers.listRevocations = async () => ({ items: [], bookmark: '' });
-    const revocations = await h.request('GET', '/v1/revocations?since=2025-01-01T00:00:00Z&pageSize=5&bookmark=b1', { token: TOKENS.auditor });
+    const revocations = await h.request('GET', '/v1/revocations?since=2025-01-01T00:00:00Z&pageSize=5&bookmark=b1', {
+      token: TOKENS.auditor,
+    });
     expect(revocations.status).toBe(200);
     expect(h.fake.callsTo('listRevocations')[0]?.request).toEqual({ since: '2025-01-01T00:00:00Z', pageSize: 5, bookmark: 'b1' });
 
@@ -182,7 +184,12 @@ describe('every route calls the registry with validated values', () => {
     });
     expect(published.status).toBe(201);
     expect(published.body).toEqual(record);
-    expect(h.fake.callsTo('publishConfig')[0]?.request).toEqual({ deviceId: 'sensor-1', version: 2, sha256: HEX, uri: 'https://cfg.example/2' });
+    expect(h.fake.callsTo('publishConfig')[0]?.request).toEqual({
+      deviceId: 'sensor-1',
+      version: 2,
+      sha256: HEX,
+      uri: 'https://cfg.example/2',
+    });
 
     h.fake.handlers.getConfig = async () => record;
     expect((await h.request('GET', '/v1/devices/sensor-1/config', { token: TOKENS.vendor })).body).toEqual(record);
@@ -203,7 +210,14 @@ describe('every route calls the registry with validated values', () => {
     expect(h.fake.callsTo('reportConfig')).toEqual([{ method: 'reportConfig', as: RELAY, request: signedReport() }]);
 
     h.fake.handlers.reportFirmware = committed({ deviceId: 'sensor-1' });
-    const firmware = deviceSigned({ action: 'firmware-report', deviceId: 'sensor-1', seq: 4, family: 'thermo', version: '1.0.0', sha256: HEX });
+    const firmware = deviceSigned({
+      action: 'firmware-report',
+      deviceId: 'sensor-1',
+      seq: 4,
+      family: 'thermo',
+      version: '1.0.0',
+      sha256: HEX,
+    });
     expect((await h.request('POST', '/v1/devices/sensor-1/firmware', { body: firmware })).status).toBe(201);
     expect(h.fake.callsTo('reportFirmware')[0]).toEqual({ method: 'reportFirmware', as: RELAY, request: firmware });
 
@@ -265,7 +279,12 @@ describe('every route calls the registry with validated values', () => {
       body: { decision: 'approve', comment: 'tested' },
     });
     expect(vote.status).toBe(201);
-    expect(h.fake.callsTo('voteFirmware')[0]?.request).toEqual({ family: 'thermo', version: '1.2.0', decision: 'approve', comment: 'tested' });
+    expect(h.fake.callsTo('voteFirmware')[0]?.request).toEqual({
+      family: 'thermo',
+      version: '1.2.0',
+      decision: 'approve',
+      comment: 'tested',
+    });
 
     h.fake.handlers.revokeFirmware = committed({ ...release, status: 'revoked' });
     await h.request('POST', '/v1/firmware/thermo/1.2.0/revoke', { token: TOKENS.vendor, body: { reason: 'CVE-1' } });
@@ -282,7 +301,10 @@ describe('every route calls the registry with validated values', () => {
     expect(h.fake.callsTo('listMessages')[0]?.request).toEqual({ deviceId: 'sensor-1', pageSize: 100, bookmark: 'abc' });
 
     h.fake.handlers.verifyMessage = async () => ({ anchored: true, keyId: device.keyId, anchoredAt: 'x' });
-    const byDigest = await h.request('POST', '/v1/messages/verify', { token: TOKENS.auditor, body: { deviceId: 'sensor-1', seq: 5, digest: HEX } });
+    const byDigest = await h.request('POST', '/v1/messages/verify', {
+      token: TOKENS.auditor,
+      body: { deviceId: 'sensor-1', seq: 5, digest: HEX },
+    });
     expect(byDigest.body).toEqual({ anchored: true, keyId: device.keyId, anchoredAt: 'x' });
     const proofBody = { deviceId: 'sensor-1', seq: 5, leaf: HEX, proof: { index: 1, treeSize: 3, path: [HEX, HEX] } };
     const byProof = await h.request('POST', '/v1/messages/verify', { token: TOKENS.auditor, body: proofBody });
@@ -361,14 +383,32 @@ describe('validation at the edge: 400 before the ledger is asked', () => {
     ['POST', '/v1/devices/sensor-1/config/report', undefined, reportBody({ deviceId: 'sensor-2' }), 'must equal the device in the path'],
     ['POST', '/v1/devices/sensor-1/config/report', undefined, reportBody({ action: 'anchor' }), 'body.payload.action'],
     ['POST', '/v1/devices/sensor-1/config/report', undefined, { payload: reportBody().payload }, 'body.signature'],
-    ['POST', '/v1/families', vendor, { family: 'thermo', vendorKeyPem: device.publicKeyPem, approvalThreshold: 0 }, 'body.approvalThreshold'],
+    [
+      'POST',
+      '/v1/families',
+      vendor,
+      { family: 'thermo', vendorKeyPem: device.publicKeyPem, approvalThreshold: 0 },
+      'body.approvalThreshold',
+    ],
     ['POST', '/v1/families', vendor, { family: 'thermo', vendorKeyPem: 'x', approvalThreshold: 1 }, 'body.vendorKeyPem'],
     ['GET', '/v1/families/bad!family', vendor, undefined, 'path.family'],
     ['PUT', '/v1/families/thermo/policy', admin, { minVersion: '1.2' }, 'body.minVersion'],
     ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '01.2.3', sha256: HEX, signature: 'c2ln' }, 'body.version'],
     ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '1.2.3', sha256: HEX }, 'body.signature'],
-    ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '1.2.3', sha256: HEX, signature: 'c2ln', uri: 'http://fw.example/a.bin' }, 'body.uri'],
-    ['POST', '/v1/firmware', vendor, { family: 'thermo', version: '1.2.3', sha256: HEX, signature: 'c2ln', uri: 'https://u:p@fw.example/a.bin' }, 'body.uri'],
+    [
+      'POST',
+      '/v1/firmware',
+      vendor,
+      { family: 'thermo', version: '1.2.3', sha256: HEX, signature: 'c2ln', uri: 'http://fw.example/a.bin' },
+      'body.uri',
+    ],
+    [
+      'POST',
+      '/v1/firmware',
+      vendor,
+      { family: 'thermo', version: '1.2.3', sha256: HEX, signature: 'c2ln', uri: 'https://u:p@fw.example/a.bin' },
+      'body.uri',
+    ],
     ['GET', '/v1/firmware/thermo/1.2', vendor, undefined, 'path.version'],
     ['GET', '/v1/firmware/bad!family', vendor, undefined, 'path.family'],
     ['GET', '/v1/firmware/bad!family/latest', vendor, undefined, 'path.family'],
@@ -382,13 +422,31 @@ describe('validation at the edge: 400 before the ledger is asked', () => {
       { payload: { action: 'firmware-report', deviceId: 'sensor-1', seq: 1, family: 'thermo', sha256: HEX }, signature: 'c2ln' },
       'body.payload.version',
     ],
-    ['POST', '/v1/devices/sensor-1/messages', undefined, { payload: { action: 'anchor', deviceId: 'sensor-1', seq: 1, digest: 'zz' }, signature: 'c2ln' }, 'body.payload.digest'],
+    [
+      'POST',
+      '/v1/devices/sensor-1/messages',
+      undefined,
+      { payload: { action: 'anchor', deviceId: 'sensor-1', seq: 1, digest: 'zz' }, signature: 'c2ln' },
+      'body.payload.digest',
+    ],
     ['GET', `/v1/devices/sensor-1/messages?bookmark=${'b'.repeat(3000)}`, vendor, undefined, 'query.bookmark'],
     ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, digest: HEX, leaf: 'beef' }, 'unknown field(s) leaf'],
     ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: HEX }, 'leaf and proof go together'],
     ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, digest: 'zz' }, 'body.digest'],
-    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: 'beef', proof: { index: 0, treeSize: 1, path: [] } }, 'body.leaf'],
-    ['POST', '/v1/messages/verify', vendor, { deviceId: 'sensor-1', seq: 1, leaf: HEX, proof: { index: 3, treeSize: 3, path: [] } }, 'index must be less'],
+    [
+      'POST',
+      '/v1/messages/verify',
+      vendor,
+      { deviceId: 'sensor-1', seq: 1, leaf: 'beef', proof: { index: 0, treeSize: 1, path: [] } },
+      'body.leaf',
+    ],
+    [
+      'POST',
+      '/v1/messages/verify',
+      vendor,
+      { deviceId: 'sensor-1', seq: 1, leaf: HEX, proof: { index: 3, treeSize: 3, path: [] } },
+      'index must be less',
+    ],
     ['POST', '/v1/discovery/endpoints', admin, { id: 'gw', kind: 'router', url: 'https://x.example' }, 'body.kind'],
     ['POST', '/v1/discovery/endpoints', admin, { id: 'gw', kind: 'gateway', url: 'nowhere' }, 'body.url'],
     ['GET', '/v1/transactions/xyz', vendor, undefined, 'path.txId'],
@@ -410,7 +468,11 @@ describe('validation at the edge: 400 before the ledger is asked', () => {
   });
 
   test('a malformed Idempotency-Key is 400', async () => {
-    const res = await h.request('POST', '/v1/devices', { token: admin, body: registerBody(), headers: { 'idempotency-key': 'has spaces' } });
+    const res = await h.request('POST', '/v1/devices', {
+      token: admin,
+      body: registerBody(),
+      headers: { 'idempotency-key': 'has spaces' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain('Idempotency-Key');
     expect(h.fake.calls).toHaveLength(0);
@@ -429,13 +491,21 @@ describe('bodies', () => {
   });
 
   test('malformed JSON: 400', async () => {
-    const res = await h.request('POST', '/v1/devices', { token: TOKENS.admin, raw: '{"deviceId": ', headers: { 'content-type': 'application/json' } });
+    const res = await h.request('POST', '/v1/devices', {
+      token: TOKENS.admin,
+      raw: '{"deviceId": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('not valid JSON') });
   });
 
   test('JSON that is not an object or array: 400', async () => {
-    const res = await h.request('POST', '/v1/devices', { token: TOKENS.admin, raw: '"text"', headers: { 'content-type': 'application/json' } });
+    const res = await h.request('POST', '/v1/devices', {
+      token: TOKENS.admin,
+      raw: '"text"',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
   });
 
@@ -446,7 +516,11 @@ describe('bodies', () => {
   });
 
   test('not JSON: 415', async () => {
-    const res = await h.request('POST', '/v1/devices', { token: TOKENS.admin, raw: 'deviceId=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await h.request('POST', '/v1/devices', {
+      token: TOKENS.admin,
+      raw: 'deviceId=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -498,14 +572,17 @@ describe('error mapping', () => {
 
   test("INTERNAL from the chaincode: a 500 without the exception's text, which goes to the log with the request ID", async () => {
     h.fake.handlers.getDevice = async () => {
-      throw new RegistryError('INTERNAL', "TypeError: Cannot read properties of undefined (reading 'keyId') at /srv/chaincode/dist/devices.js:88");
+      throw new RegistryError(
+        'INTERNAL',
+        "TypeError: Cannot read properties of undefined (reading 'keyId') at /srv/chaincode/dist/devices.js:88",
+      );
     };
     const res = await h.request('GET', '/v1/devices/sensor-1', { token: TOKENS.admin, headers: { 'x-request-id': 'trace-500' } });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } });
     expect(res.text).not.toContain('TypeError');
     const logged = h.logs.find((line) => line.requestId === 'trace-500' && line.level >= 50);
-    expect(JSON.stringify(logged)).toContain('reading \'keyId\'');
+    expect(JSON.stringify(logged)).toContain("reading 'keyId'");
   });
 
   test('OUTCOME_UNKNOWN carries the transaction ID', async () => {

@@ -62,7 +62,10 @@ describe('authenticateDevice', () => {
   });
 
   test('accepts the canonical read statement, query included, signed by the current key', async () => {
-    await expect(authenticateDevice(input(signStatement(device.privateKey, statement)))).resolves.toEqual({ kind: 'device', deviceId: 'd-1' });
+    await expect(authenticateDevice(input(signStatement(device.privateKey, statement)))).resolves.toEqual({
+      kind: 'device',
+      deviceId: 'd-1',
+    });
   });
 
   test('refuses a device that is not active with the same 401 as an unknown one', async () => {

@@ -35,9 +35,7 @@ export interface BearerIdentity {
   role: Role;
 }
 
-export type Caller =
-  | ({ kind: 'token' } & BearerIdentity)
-  | { kind: 'device'; deviceId: string };
+export type Caller = ({ kind: 'token' } & BearerIdentity) | { kind: 'device'; deviceId: string };
 
 /**
  * How far a device read's ts may be from the gateway's clock. 30 s covers an NTP-synchronised

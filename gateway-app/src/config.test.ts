@@ -82,7 +82,10 @@ test('identities must have distinct names and tokens', () => {
 
 test('token digests are hex SHA-256 only', () => {
   const config = valid();
-  (config.identities as Record<string, unknown>[])[0] = { ...(config.identities as Record<string, unknown>[])[0], tokenSha256: 'plain-token' };
+  (config.identities as Record<string, unknown>[])[0] = {
+    ...(config.identities as Record<string, unknown>[])[0],
+    tokenSha256: 'plain-token',
+  };
   expect(() => parse(config)).toThrow(/tokenSha256/);
 });
 

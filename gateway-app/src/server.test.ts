@@ -67,5 +67,7 @@ test('the idempotency store lives in stateDir', async () => {
 });
 
 test('without an injected registry, missing Fabric credentials stop the start with a clear error', async () => {
-  await expect(start({ config: config(stateDir), logger: pino({ level: 'silent' }) })).rejects.toThrow(/cannot read peer TLS root certificate/);
+  await expect(start({ config: config(stateDir), logger: pino({ level: 'silent' }) })).rejects.toThrow(
+    /cannot read peer TLS root certificate/,
+  );
 });

@@ -45,7 +45,18 @@ export function createLogger(level: string, mspId?: string): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     // Defence in depth: the code never logs these, and if it ever did they would be censored.
     redact: {
-      paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'token', '*.token', '*.signature', '*.proof', '*.proofOld', '*.proofNew'],
+      paths: [
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        '*.headers.authorization',
+        'token',
+        '*.token',
+        '*.signature',
+        '*.proof',
+        '*.proofOld',
+        '*.proofNew',
+      ],
       censor: '[redacted]',
     },
   });

@@ -12,9 +12,7 @@ const ordererGroup = config.getChannelGroup().getGroupsMap().get('Orderer');
 const value = (name) => ordererGroup.getValuesMap().get(name).getValue_asU8();
 
 const consensus = orderer.ConsensusType.deserializeBinary(value('ConsensusType'));
-const stateName = Object.keys(orderer.ConsensusType.State).find(
-  (key) => orderer.ConsensusType.State[key] === consensus.getState(),
-);
+const stateName = Object.keys(orderer.ConsensusType.State).find((key) => orderer.ConsensusType.State[key] === consensus.getState());
 const consenters = common.Orderers.deserializeBinary(value('Orderers')).getConsenterMappingList();
 console.log(`  consensus: ${consensus.getType()} (${stateName}), ${consenters.length} consenters`);
 for (const c of consenters) console.log(`    id ${c.getId()}  ${c.getHost()}:${c.getPort()}  ${c.getMspId()}`);

@@ -37,7 +37,7 @@ async function expectDownThenBack(component: string) {
   console.log(`${component}: writes succeed again ${Date.now() - back} ms after its restart`);
 }
 
-test('the org\'s peer killed: 503 while down, recovery without a gateway restart', async () => {
+test("the org's peer killed: 503 while down, recovery without a gateway restart", async () => {
   await expectDownThenBack('peer0.org1');
 });
 
@@ -64,6 +64,8 @@ test('a gateway killed mid-load: retries with the same Idempotency-Key return th
     const again = await send(w);
     expect([again.status, again.body.txId]).toEqual([201, retry.body.txId]);
   }
-  const other = await admin1.post('/v1/devices', registration(newDevice(uid('idem')), 'comp-v1'), { headers: { 'idempotency-key': writes[0]!.key } });
+  const other = await admin1.post('/v1/devices', registration(newDevice(uid('idem')), 'comp-v1'), {
+    headers: { 'idempotency-key': writes[0]!.key },
+  });
   expect(other.status).toBe(409);
 });

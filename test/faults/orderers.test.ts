@@ -109,7 +109,12 @@ async function killUnderLoad(role: 'leader' | 'follower', everyMs: number, downM
     load.stop();
   }
   const report = await load.done;
-  const run = { ...report, victim, faultStallMs: report.stallWithin(faultAt, recoverAt), rejoinStallMs: report.stallWithin(recoverAt, Date.now()) };
+  const run = {
+    ...report,
+    victim,
+    faultStallMs: report.stallWithin(faultAt, recoverAt),
+    rejoinStallMs: report.stallWithin(recoverAt, Date.now()),
+  };
   console.log(
     `kill -9 ${victim} (${role}): ${report.acknowledged.length} writes acknowledged, ${report.unavailable.length} answered 503; ` +
       `stall after the fault ${run.faultStallMs} ms, after the restart ${run.rejoinStallMs} ms`,
@@ -121,15 +126,18 @@ describe.each(LOADS)('one orderer lost at $load', ({ everyMs }) => {
   test.each([
     ['leader', 15_000],
     ['follower', 10_000],
-  ] as const)('kill -9 of the %s, restarted after %i ms: commits stall under 5 s each time, nothing acknowledged is lost', async (role, downMs) => {
-    const report = await killUnderLoad(role, everyMs, downMs);
-    expect(report.unexpected).toEqual([]);
-    expect(report.acknowledged.length).toBeGreaterThan(50);
-    expect(report.faultStallMs).toBeLessThan(STALL_MS);
-    expect(report.rejoinStallMs).toBeLessThan(STALL_MS);
-    await expectAllOnLedger(report);
-    await expectUnknownsResolved(report);
-  });
+  ] as const)(
+    'kill -9 of the %s, restarted after %i ms: commits stall under 5 s each time, nothing acknowledged is lost',
+    async (role, downMs) => {
+      const report = await killUnderLoad(role, everyMs, downMs);
+      expect(report.unexpected).toEqual([]);
+      expect(report.acknowledged.length).toBeGreaterThan(50);
+      expect(report.faultStallMs).toBeLessThan(STALL_MS);
+      expect(report.rejoinStallMs).toBeLessThan(STALL_MS);
+      await expectAllOnLedger(report);
+      await expectUnknownsResolved(report);
+    },
+  );
 });
 
 test('two orderers down: writes fail fast with 503, then succeed once they return', async () => {
@@ -150,7 +158,11 @@ test('two orderers down: writes fail fast with 503, then succeed once they retur
   const device = newDevice(uid('quorum'));
   let status = 0;
   for (let attempt = 0; attempt < 30 && status !== 201; attempt++) {
-    status = (await admins.Org2MSP.post('/v1/devices', registration(device, 'sensor-bft', undefined, 'Org2MSP'), { headers: { 'idempotency-key': device.id } })).status;
+    status = (
+      await admins.Org2MSP.post('/v1/devices', registration(device, 'sensor-bft', undefined, 'Org2MSP'), {
+        headers: { 'idempotency-key': device.id },
+      })
+    ).status;
     if (status !== 201) await sleep(1000);
   }
   expect(status).toBe(201);

@@ -14,7 +14,8 @@ export async function ensureFamilies(families: string[], owner: Org = 'Org1MSP')
   for (const family of families) {
     if (ready.has(family)) continue;
     const res = await vendor.post('/v1/families', { family, vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 });
-    if (res.status !== 201 && res.status !== 409) throw new Error(`registering family ${family}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 && res.status !== 409)
+      throw new Error(`registering family ${family}: ${res.status} ${JSON.stringify(res.body)}`);
     created ||= res.status === 201;
     ready.add(family);
   }

@@ -93,7 +93,11 @@ export function client(org: Org, role?: Role, followsWrites = false): Client {
 
 /** Every org × role client, e.g. `as.Org1MSP.admin`, each following writes. */
 export function clients(): Record<Org, Record<Role, Client>> {
-  const make = (org: Org) => ({ admin: client(org, 'admin', true), vendor: client(org, 'vendor', true), auditor: client(org, 'auditor', true) });
+  const make = (org: Org) => ({
+    admin: client(org, 'admin', true),
+    vendor: client(org, 'vendor', true),
+    auditor: client(org, 'auditor', true),
+  });
   return { Org1MSP: make('Org1MSP'), Org2MSP: make('Org2MSP') };
 }
 

@@ -6,7 +6,6 @@ import { keys } from '../ledger/keys';
 import { id, integer, only, sha256, signedRequest, uri } from '../request';
 import { RegistryContract } from './base';
 
-
 @Info({ title: 'Config', description: 'The configuration each device is expected to run, and drift' })
 export class ConfigContract extends RegistryContract {
   constructor() {
@@ -30,7 +29,14 @@ export class ConfigContract extends RegistryContract {
       if (current && version <= current.version) {
         throw new RegistryError('VERSION_NOT_NEWER', `version ${version} is not above the current ${current.version}`);
       }
-      const record: ConfigRecord = { deviceId: device.deviceId, version, sha256: digest, uri: location, publishedAt: ctx.now, txId: ctx.txId };
+      const record: ConfigRecord = {
+        deviceId: device.deviceId,
+        version,
+        sha256: digest,
+        uri: location,
+        publishedAt: ctx.now,
+        txId: ctx.txId,
+      };
       ctx.store.put(keys.config(device.deviceId), record);
       await appendHistory(ctx, device.deviceId, 'publish-config', record);
       ctx.emit(EVENTS.configPublished, record);

@@ -42,13 +42,21 @@ async function ledgerWithMembers({ family = true } = {}) {
   const ledger = new FakeLedger();
   await setMembers(ledger, ADMIN1, ['Org2MSP', 'Org1MSP']);
   await setMembers(ledger, ADMIN2, ['Org1MSP', 'Org2MSP']);
-  if (family) await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 });
+  if (family)
+    await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+      family: 'fam',
+      vendorKeyPem: FAMILY_KEY.publicKeyPem,
+      approvalThreshold: 1,
+    });
   return ledger;
 }
 
 async function register(ledger: FakeLedger, deviceId: string, identity = DeviceIdentity.generate(), who = ADMIN1) {
   const answer = await call(ledger, who, (c, r) => devices.RegisterDevice(c, r), {
-    deviceId, publicKeyPem: identity.publicKeyPem, family: 'fam', proof: registrationProof(identity, { deviceId, ownerMsp: who[0], family: 'fam' }),
+    deviceId,
+    publicKeyPem: identity.publicKeyPem,
+    family: 'fam',
+    proof: registrationProof(identity, { deviceId, ownerMsp: who[0], family: 'fam' }),
   });
   return { answer, identity };
 }
@@ -57,23 +65,42 @@ describe('registration', () => {
   test('needs the admin role and a proof by the key; IDs are never reused', async () => {
     const ledger = await ledgerWithMembers();
     const key = DeviceIdentity.generate();
-    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }) };
+    const body = {
+      deviceId: 'd1',
+      publicKeyPem: key.publicKeyPem,
+      family: 'fam',
+      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
+    };
     expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
     expect(await call(ledger, ['Org1MSP'], (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: registrationProof(key, { deviceId: 'd2', ownerMsp: 'Org1MSP', family: 'fam' }) })).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(
+      await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), {
+        ...body,
+        proof: registrationProof(key, { deviceId: 'd2', ownerMsp: 'Org1MSP', family: 'fam' }),
+      }),
+    ).toEqual({ refused: 'BAD_SIGNATURE' });
     const ok = await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body);
     expect(ok).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP', status: 'active', seq: 0, createdAt: '2026-01-01T00:00:07.000Z' });
     expect(ledger.events.at(-1)).toEqual({ name: 'device.registered', payload: ok });
     const org2Proof = registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org2MSP', family: 'fam' });
-    expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: org2Proof })).toEqual({ refused: 'ALREADY_EXISTS' });
+    expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), { ...body, proof: org2Proof })).toEqual({
+      refused: 'ALREADY_EXISTS',
+    });
   });
 
-  test("another org cannot register a device with the proof made for Org1, nor in another family", async () => {
+  test('another org cannot register a device with the proof made for Org1, nor in another family', async () => {
     const ledger = await ledgerWithMembers();
     const key = DeviceIdentity.generate();
-    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }) };
+    const body = {
+      deviceId: 'd1',
+      publicKeyPem: key.publicKeyPem,
+      family: 'fam',
+      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
+    };
     expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'BAD_SIGNATURE' });
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, family: 'other' })).toEqual({ refused: 'BAD_SIGNATURE' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, family: 'other' })).toEqual({
+      refused: 'BAD_SIGNATURE',
+    });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toMatchObject({ deviceId: 'd1', ownerMsp: 'Org1MSP' });
   });
 
@@ -82,9 +109,13 @@ describe('registration', () => {
     const key = DeviceIdentity.generate();
     const old = key.sign({ action: 'register', deviceId: 'd1', keyId: key.keyId });
     const refused = await ledger
-      .run(...ADMIN1, (c) => devices.RegisterDevice(c, JSON.stringify({ deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: old })))
+      .run(...ADMIN1, (c) =>
+        devices.RegisterDevice(c, JSON.stringify({ deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: old })),
+      )
       .catch((e: Error) => e.message);
-    expect(refused).toMatch(/^BAD_SIGNATURE: proof does not verify .*"ownerMsp".* here ownerMsp Org1MSP and family fam; this proof signs the older/);
+    expect(refused).toMatch(
+      /^BAD_SIGNATURE: proof does not verify .*"ownerMsp".* here ownerMsp Org1MSP and family fam; this proof signs the older/,
+    );
   });
 
   test.each([
@@ -103,7 +134,12 @@ describe('registration', () => {
     const ledger = await ledgerWithMembers();
     const before = [...ledger.state.keys()];
     const key = DeviceIdentity.generate();
-    const body = { deviceId: 'd1', publicKeyPem: key.publicKeyPem, family: 'nofam', proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'nofam' }) };
+    const body = {
+      deviceId: 'd1',
+      publicKeyPem: key.publicKeyPem,
+      family: 'nofam',
+      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'nofam' }),
+    };
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'UNKNOWN_FAMILY' });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: [body] })).toEqual({ refused: 'UNKNOWN_FAMILY' });
     expect([...ledger.state.keys()]).toEqual(before);
@@ -129,10 +165,15 @@ describe('keys', () => {
     const { identity: oldKey } = await register(ledger, 'd1');
     const newKey = DeviceIdentity.generate();
     const registeredAt = '2026-01-01T00:00:04.000Z'; // the fourth transaction
-    expect(await call(ledger, ADMIN2, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', oldKey, newKey) })).toEqual({ refused: 'FORBIDDEN' });
+    expect(
+      await call(ledger, ADMIN2, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', oldKey, newKey) }),
+    ).toEqual({ refused: 'FORBIDDEN' });
     const forged = { deviceId: 'd1', ...rotationProofs('d1', newKey, newKey), publicKeyPem: newKey.publicKeyPem };
     expect(await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), forged)).toEqual({ refused: 'BAD_SIGNATURE' });
-    const rotated = await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', oldKey, newKey) });
+    const rotated = await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), {
+      deviceId: 'd1',
+      ...rotationProofs('d1', oldKey, newKey),
+    });
     expect(rotated.keyId).toBe(newKey.keyId);
 
     const validity = (keyId: string, at?: string) => call(ledger, AUDITOR2, (c, r) => devices.GetKeyValidity(c, r), { keyId, at });
@@ -141,8 +182,12 @@ describe('keys', () => {
     expect(await validity(newKey.keyId, registeredAt)).toMatchObject({ validAt: false });
     expect(await validity(newKey.keyId)).toMatchObject({ validAt: true, status: 'current' });
 
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toEqual({ refused: 'ALREADY_REVOKED' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({
+      status: 'revoked',
+    });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toEqual({
+      refused: 'ALREADY_REVOKED',
+    });
     expect(await validity(newKey.keyId)).toMatchObject({ validAt: false, status: 'revoked' });
     const keys = await call(ledger, AUDITOR2, (c, r) => devices.ListDeviceKeys(c, r), { deviceId: 'd1' });
     expect(keys.map((k: { keyId: string }) => k.keyId)).toEqual([oldKey.keyId, newKey.keyId]);
@@ -166,12 +211,17 @@ describe('device-signed writes', () => {
     expect(await anchor(signed(5, sha('x')))).toEqual({ refused: 'REPLAYED_SEQ' });
     expect(await anchor(signed(6, sha('x'), DeviceIdentity.generate()))).toEqual({ refused: 'UNAUTHENTICATED' });
     const report = { action: 'config-report', deviceId: 'd1', seq: 7, sha256: sha('cfg') };
-    expect(await call(ledger, AUDITOR2, (c, r) => config.ReportConfig(c, r), { payload: report, signature: identity.sign(report) })).toMatchObject({ seq: 7 });
+    expect(
+      await call(ledger, AUDITOR2, (c, r) => config.ReportConfig(c, r), { payload: report, signature: identity.sign(report) }),
+    ).toMatchObject({ seq: 7 });
     expect(await anchor(signed(7, sha('x')))).toEqual({ refused: 'REPLAYED_SEQ' });
 
     const verify = (index: number, leaf: Buffer) =>
       call(ledger, AUDITOR2, (c, r) => messages.VerifyMessage(c, r), {
-        deviceId: 'd1', seq: 5, leaf: leaf.toString('hex'), proof: { index, treeSize: 3, path: auditPath(leaves, index).map((n) => n.toString('hex')) },
+        deviceId: 'd1',
+        seq: 5,
+        leaf: leaf.toString('hex'),
+        proof: { index, treeSize: 3, path: auditPath(leaves, index).map((n) => n.toString('hex')) },
       });
     for (const [i, leaf] of leaves.entries()) expect(await verify(i, leaf)).toMatchObject({ anchored: true });
     expect(await verify(0, leaves[1]!)).toEqual({ anchored: false });
@@ -188,9 +238,19 @@ const VENDOR2: [string, string] = ['Org2MSP', 'vendor'];
 /** A family 'fam' of Org1's vendor, with releases published through publish(). */
 async function firmwareLedger(ledger: FakeLedger, approvalThreshold = 1) {
   const vendor = DeviceIdentity.generate();
-  const family = await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold });
+  const family = await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+    family: 'fam',
+    vendorKeyPem: vendor.publicKeyPem,
+    approvalThreshold,
+  });
   const publish = (version: string, key = vendor, extra: Record<string, string> = {}) =>
-    call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))), ...extra });
+    call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), {
+      family: 'fam',
+      version,
+      sha256: sha(version),
+      signature: key.sign(statements.firmware('fam', version, sha(version))),
+      ...extra,
+    });
   const vote = (who: [string, string], version: string, decision = 'approve') =>
     call(ledger, who, (c, r) => firmware.VoteFirmware(c, r), { family: 'fam', version, decision });
   return { family, publish, vote };
@@ -208,14 +268,32 @@ describe('firmware', () => {
   test('vendor-signed, no rollback, k-of-n votes once per org, compliance against the policy', async () => {
     const ledger = await ledgerWithMembers({ family: false });
     const vendor = DeviceIdentity.generate();
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 })).toEqual({ refused: 'RULE_VIOLATION' });
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 })).toMatchObject({ approvalThreshold: 1, approvalsRequired: 1 });
+    expect(
+      await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+        family: 'fam',
+        vendorKeyPem: vendor.publicKeyPem,
+        approvalThreshold: 2,
+      }),
+    ).toEqual({ refused: 'RULE_VIOLATION' });
+    expect(
+      await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+        family: 'fam',
+        vendorKeyPem: vendor.publicKeyPem,
+        approvalThreshold: 1,
+      }),
+    ).toMatchObject({ approvalThreshold: 1, approvalsRequired: 1 });
     const publish = (version: string, key = vendor) =>
-      call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version, sha256: sha(version), signature: key.sign(statements.firmware('fam', version, sha(version))) });
+      call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), {
+        family: 'fam',
+        version,
+        sha256: sha(version),
+        signature: key.sign(statements.firmware('fam', version, sha(version))),
+      });
     expect(await publish('1.0.0', DeviceIdentity.generate())).toEqual({ refused: 'BAD_SIGNATURE' });
     expect(await publish('1.10.0')).toMatchObject({ status: 'pending' });
     expect(await publish('1.9.0')).toEqual({ refused: 'VERSION_NOT_NEWER' });
-    const vote = (who: [string, string], decision = 'approve') => call(ledger, who, (c, r) => firmware.VoteFirmware(c, r), { family: 'fam', version: '1.10.0', decision });
+    const vote = (who: [string, string], decision = 'approve') =>
+      call(ledger, who, (c, r) => firmware.VoteFirmware(c, r), { family: 'fam', version: '1.10.0', decision });
     expect(await vote(['Org3MSP', 'admin'])).toEqual({ refused: 'FORBIDDEN' });
     expect(await vote(ADMIN2)).toMatchObject({ status: 'trusted' });
     expect(await vote(ADMIN2)).toEqual({ refused: 'DUPLICATE_VOTE' });
@@ -237,7 +315,10 @@ describe('firmware', () => {
     const { publish, vote } = await firmwareLedger(ledger);
     await publish('1.0.0');
     expect(await vote(ADMIN1, '1.0.0')).toEqual({ refused: 'FORBIDDEN' });
-    expect(await call(ledger, AUDITOR2, (c, r) => firmware.VerifyFirmware(c, r), { family: 'fam', sha256: sha('1.0.0') })).toEqual({ verdict: 'pending', version: '1.0.0' });
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.VerifyFirmware(c, r), { family: 'fam', sha256: sha('1.0.0') })).toEqual({
+      verdict: 'pending',
+      version: '1.0.0',
+    });
     expect(await vote(ADMIN2, '1.0.0')).toMatchObject({ status: 'trusted' });
   });
 
@@ -245,7 +326,13 @@ describe('firmware', () => {
     const ledger = await ledgerOfFour();
     const { family, publish, vote } = await firmwareLedger(ledger, 1);
     expect(family).toMatchObject({ approvalThreshold: 1, approvalsRequired: 2 });
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'big', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 4 })).toEqual({ refused: 'RULE_VIOLATION' });
+    expect(
+      await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+        family: 'big',
+        vendorKeyPem: FAMILY_KEY.publicKeyPem,
+        approvalThreshold: 4,
+      }),
+    ).toEqual({ refused: 'RULE_VIOLATION' });
     await publish('1.0.0');
     expect(await vote(ADMIN2, '1.0.0')).toMatchObject({ status: 'pending' });
     expect(await vote(ADMIN3, '1.0.0')).toMatchObject({ status: 'trusted' });
@@ -257,19 +344,29 @@ describe('firmware', () => {
   test('a consortium of one cannot register a family: nobody else could approve', async () => {
     const ledger = new FakeLedger();
     await setMembers(ledger, ADMIN1, ['Org1MSP']);
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 })).toEqual({ refused: 'RULE_VIOLATION' });
+    expect(
+      await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+        family: 'fam',
+        vendorKeyPem: FAMILY_KEY.publicKeyPem,
+        approvalThreshold: 1,
+      }),
+    ).toEqual({ refused: 'RULE_VIOLATION' });
   });
 
   test('only the owner raises minVersion; lowering it needs another org (finding 2)', async () => {
     const ledger = await ledgerWithMembers({ family: false });
     await firmwareLedger(ledger);
-    const policy = (who: [string, string], minVersion: string) => call(ledger, who, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion });
+    const policy = (who: [string, string], minVersion: string) =>
+      call(ledger, who, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion });
     const get = () => call(ledger, AUDITOR2, (c, r) => firmware.GetFamily(c, r), { family: 'fam' });
     expect(await policy(ADMIN2, '2.0.0')).toEqual({ refused: 'FORBIDDEN' });
     expect(await policy(ADMIN1, '2.0.0')).toMatchObject({ minVersion: '2.0.0' });
     expect(await policy(ADMIN1, '3.0.0')).toMatchObject({ minVersion: '3.0.0' });
     // The owner alone cannot lower it: a proposal, recorded and visible.
-    expect(await policy(ADMIN1, '1.0.0')).toMatchObject({ minVersion: '3.0.0', minVersionProposal: { minVersion: '1.0.0', proposedBy: 'Org1MSP' } });
+    expect(await policy(ADMIN1, '1.0.0')).toMatchObject({
+      minVersion: '3.0.0',
+      minVersionProposal: { minVersion: '1.0.0', proposedBy: 'Org1MSP' },
+    });
     expect(ledger.events.at(-1)?.name).toBe('family.policy_proposed');
     expect(await policy(ADMIN1, '1.0.0')).toEqual({ refused: 'DUPLICATE_VOTE' });
     expect((await get()).minVersion).toBe('3.0.0');
@@ -277,7 +374,10 @@ describe('firmware', () => {
     expect((await get()).minVersionProposal).toBeUndefined();
     // Nor can another org alone.
     await policy(ADMIN1, '3.0.0');
-    expect(await policy(ADMIN2, '2.0.0')).toMatchObject({ minVersion: '3.0.0', minVersionProposal: { minVersion: '2.0.0', proposedBy: 'Org2MSP' } });
+    expect(await policy(ADMIN2, '2.0.0')).toMatchObject({
+      minVersion: '3.0.0',
+      minVersionProposal: { minVersion: '2.0.0', proposedBy: 'Org2MSP' },
+    });
     expect(await policy(ADMIN1, '2.0.0')).toMatchObject({ minVersion: '2.0.0' });
     expect(await policy(VENDOR2, '1.0.0')).toEqual({ refused: 'FORBIDDEN' });
   });
@@ -288,7 +388,8 @@ describe('firmware', () => {
     await publish('1.0.0');
     await vote(ADMIN2, '1.0.0');
     await vote(ADMIN3, '1.0.0');
-    const revoke = (who: [string, string], version = '1.0.0') => call(ledger, who, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version, reason: 'CVE' });
+    const revoke = (who: [string, string], version = '1.0.0') =>
+      call(ledger, who, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version, reason: 'CVE' });
     expect(await revoke(ADMIN2)).toMatchObject({ status: 'trusted', revocationProposal: { reason: 'CVE', proposedBy: 'Org2MSP' } });
     expect(ledger.events.at(-1)?.name).toBe('firmware.revocation_proposed');
     expect(await revoke(ADMIN2)).toEqual({ refused: 'DUPLICATE_VOTE' });
@@ -303,7 +404,8 @@ describe('firmware', () => {
     const { publish, vote } = await firmwareLedger(ledger);
     await publish('1.0.0');
     await vote(ADMIN2, '1.0.0');
-    const revoke = (who: [string, string]) => call(ledger, who, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version: '1.0.0', reason: 'x' });
+    const revoke = (who: [string, string]) =>
+      call(ledger, who, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version: '1.0.0', reason: 'x' });
     expect(await revoke(ADMIN2)).toMatchObject({ status: 'trusted' });
     expect(await revoke(ADMIN1)).toMatchObject({ status: 'revoked' });
   });
@@ -311,7 +413,14 @@ describe('firmware', () => {
   test('a release uri is https or nothing', async () => {
     const ledger = await ledgerWithMembers({ family: false });
     const { publish } = await firmwareLedger(ledger);
-    for (const uri of ['http://fw.example/a.bin', 'ftp://fw.example/a.bin', 'file:///etc/passwd', 'javascript:alert(1)', 'https://user:pw@fw.example/a.bin', 'fw.example/a.bin']) {
+    for (const uri of [
+      'http://fw.example/a.bin',
+      'ftp://fw.example/a.bin',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'https://user:pw@fw.example/a.bin',
+      'fw.example/a.bin',
+    ]) {
       expect([uri, await publish('1.0.0', undefined, { uri })]).toEqual([uri, { refused: 'INVALID_ARGUMENT' }]);
     }
     expect(await publish('1.0.0', undefined, { uri: 'https://fw.example/a.bin' })).toMatchObject({ uri: 'https://fw.example/a.bin' });
@@ -323,10 +432,22 @@ describe('governance', () => {
     const ledger = new FakeLedger();
     expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP'])).toEqual({ refused: 'FORBIDDEN' });
     expect(await setMembers(ledger, VENDOR1, ['Org1MSP', 'Org2MSP'])).toEqual({ refused: 'FORBIDDEN' });
-    expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({ members: [], proposal: { members: ['Org1MSP', 'Org2MSP'], proposedBy: 'Org1MSP' } });
-    expect(await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), { family: 'fam', vendorKeyPem: FAMILY_KEY.publicKeyPem, approvalThreshold: 1 })).toEqual({ refused: 'RULE_VIOLATION' });
+    expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({
+      members: [],
+      proposal: { members: ['Org1MSP', 'Org2MSP'], proposedBy: 'Org1MSP' },
+    });
+    expect(
+      await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+        family: 'fam',
+        vendorKeyPem: FAMILY_KEY.publicKeyPem,
+        approvalThreshold: 1,
+      }),
+    ).toEqual({ refused: 'RULE_VIOLATION' });
     expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP'])).toMatchObject({ members: [] });
-    const agreed = { members: ['Org1MSP', 'Org2MSP'], signedBy: [expect.objectContaining({ msp: 'Org1MSP' }), expect.objectContaining({ msp: 'Org2MSP' })] };
+    const agreed = {
+      members: ['Org1MSP', 'Org2MSP'],
+      signedBy: [expect.objectContaining({ msp: 'Org1MSP' }), expect.objectContaining({ msp: 'Org2MSP' })],
+    };
     expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual(agreed);
     expect(await setMembers(ledger, ADMIN2, ['Org2MSP', 'Org1MSP'])).toEqual(agreed);
   });
@@ -335,12 +456,17 @@ describe('governance', () => {
     const ledger = await ledgerWithMembers();
     const get = () => call(ledger, AUDITOR2, (c, r) => governance.GetMembers(c, r), {});
     // One org cannot drop the other, nor add a friend.
-    expect(await setMembers(ledger, ADMIN2, ['Org2MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'], proposal: { members: ['Org2MSP'] } });
+    expect(await setMembers(ledger, ADMIN2, ['Org2MSP'])).toMatchObject({
+      members: ['Org1MSP', 'Org2MSP'],
+      proposal: { members: ['Org2MSP'] },
+    });
     expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP'])).toEqual({ refused: 'FORBIDDEN' });
     expect(await setMembers(ledger, ADMIN2, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
     expect(await setMembers(ledger, ADMIN1, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
     expect((await get()).proposal.approvals.map((a: { msp: string }) => a.msp)).toEqual(['Org2MSP', 'Org1MSP']);
-    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({ members: ['Org1MSP', 'Org2MSP', 'Org3MSP'] });
+    expect(await setMembers(ledger, ADMIN3, ['Org1MSP', 'Org2MSP', 'Org3MSP'])).toMatchObject({
+      members: ['Org1MSP', 'Org2MSP', 'Org3MSP'],
+    });
     expect((await get()).proposal).toBeUndefined();
   });
 });
@@ -366,7 +492,11 @@ describe('lists', () => {
       bookmark = page.bookmark;
     } while (bookmark);
     expect(seen).toEqual(['d0', 'd2', 'd4', 'd6']);
-    expect(await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { bookmark: Buffer.from('\u0000other\u0000').toString('base64url') })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    expect(
+      await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), {
+        bookmark: Buffer.from('\u0000other\u0000').toString('base64url'),
+      }),
+    ).toEqual({ refused: 'INVALID_ARGUMENT' });
   });
 
   test('a filter that keeps little reads at most 10 × pageSize records per page: short pages with a bookmark, nothing skipped', async () => {
@@ -377,7 +507,12 @@ describe('lists', () => {
     const pages: { items: { deviceId: string }[]; bookmark: string }[] = [];
     let bookmark = '';
     do {
-      const page = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { family: 'fam', owner: 'Org2MSP', pageSize: 1, bookmark });
+      const page = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), {
+        family: 'fam',
+        owner: 'Org2MSP',
+        pageSize: 1,
+        bookmark,
+      });
       pages.push(page);
       bookmark = page.bookmark;
     } while (bookmark && pages.length < 10);
@@ -400,18 +535,24 @@ describe('transaction times', () => {
       refused: 'TIMESTAMP_BEFORE_LAST_CHANGE',
     });
     const anchor = { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('m') };
-    expect(await call(ledger, ADMIN1, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) })).toEqual({
+    expect(
+      await call(ledger, ADMIN1, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) }),
+    ).toEqual({
       refused: 'TIMESTAMP_BEFORE_LAST_CHANGE',
     });
     ledger.clock = registeredAt - 2; // each run advances the clock: the read runs a second early, the revocation in the very second of the last change
     expect(await call(ledger, AUDITOR2, (c, r) => devices.GetDevice(c, r), { deviceId: 'd1' })).toMatchObject({ status: 'active', seq: 0 });
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({
+      status: 'revoked',
+    });
   });
 
   test('a configuration is not published with a time before the current one', async () => {
     const ledger = await ledgerWithMembers();
     await register(ledger, 'd1');
-    expect(await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), { deviceId: 'd1', version: 1, sha256: sha('a') })).toMatchObject({ version: 1 });
+    expect(
+      await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), { deviceId: 'd1', version: 1, sha256: sha('a') }),
+    ).toMatchObject({ version: 1 });
     ledger.clock -= 60;
     expect(await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), { deviceId: 'd1', version: 2, sha256: sha('b') })).toEqual({
       refused: 'TIMESTAMP_BEFORE_LAST_CHANGE',
@@ -426,9 +567,13 @@ describe('device-signed writes', () => {
     const now = ledger.clock;
     ledger.clock = now + 10 * 365 * 86400; // Org2's gateway relays the device's anchor dated ten years ahead
     const anchor = { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('m') };
-    expect(await call(ledger, ADMIN2, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) })).toMatchObject({ seq: 1 });
+    expect(
+      await call(ledger, ADMIN2, (c, r) => messages.AnchorMessage(c, r), { payload: anchor, signature: identity.sign(anchor) }),
+    ).toMatchObject({ seq: 1 });
     ledger.clock = now;
-    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({ status: 'revoked' });
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' })).toMatchObject({
+      status: 'revoked',
+    });
   });
 
   test('unknown device, inactive device and bad signature get one and the same refusal', async () => {
@@ -452,15 +597,27 @@ describe('batch registration', () => {
   test('all or nothing: one bad item registers none and is named with its index', async () => {
     const ledger = await ledgerWithMembers();
     const item = (deviceId: string, key = DeviceIdentity.generate(), signer = key) => ({
-      deviceId, publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(signer, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
+      deviceId,
+      publicKeyPem: key.publicKeyPem,
+      family: 'fam',
+      proof: registrationProof(signer, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
     });
     const batch = (items: unknown[]) => call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: items });
-    const refused = await ledger.run(...ADMIN1, (c) => devices.RegisterDevices(c, JSON.stringify({ devices: [item('b1'), item('b2', DeviceIdentity.generate(), DeviceIdentity.generate()), item('b1')] }))).catch((e: Error) => e.message);
+    const refused = await ledger
+      .run(...ADMIN1, (c) =>
+        devices.RegisterDevices(
+          c,
+          JSON.stringify({ devices: [item('b1'), item('b2', DeviceIdentity.generate(), DeviceIdentity.generate()), item('b1')] }),
+        ),
+      )
+      .catch((e: Error) => e.message);
     expect(refused).toMatch(/^BAD_SIGNATURE: 2 of 3 refused, nothing registered: \[1\] BAD_SIGNATURE: .*; \[2\] ALREADY_EXISTS: /);
     expect(await call(ledger, AUDITOR2, (c, r) => devices.GetDevice(c, r), { deviceId: 'b1' })).toEqual({ refused: 'NOT_FOUND' });
     expect(await batch([item('b1'), item('b2')])).toEqual({ count: 2, deviceIds: ['b1', 'b2'] });
     expect(ledger.events.at(-1)).toEqual({ name: 'devices.registered', payload: { count: 2, deviceIds: ['b1', 'b2'] } });
     expect(await batch([])).toEqual({ refused: 'INVALID_ARGUMENT' });
-    expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevices(c, r), { devices: [item('b3')] })).toEqual({ refused: 'FORBIDDEN' });
+    expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevices(c, r), { devices: [item('b3')] })).toEqual({
+      refused: 'FORBIDDEN',
+    });
   });
 });

@@ -29,7 +29,6 @@ import { DeviceIndexField, keys } from '../ledger/keys';
 import { Fields, id, object, oneOf, only, optionalText, page, sha256, signature, text, time } from '../request';
 import { RegistryContract } from './base';
 
-
 @Info({ title: 'Devices', description: 'Device identities: registration, keys, status, revocation, history' })
 export class DevicesContract extends RegistryContract {
   constructor() {
@@ -296,7 +295,8 @@ function readAttributes(fields: Fields): Record<string, string> {
   if (names.length > ATTRIBUTES_MAX) throw new RegistryError('INVALID_ARGUMENT', `at most ${ATTRIBUTES_MAX} attributes`);
   const attributes: Record<string, string> = {};
   for (const name of names) {
-    if (!ATTRIBUTE_NAME_PATTERN.test(name)) throw new RegistryError('INVALID_ARGUMENT', `attribute name ${JSON.stringify(name)} is not allowed`);
+    if (!ATTRIBUTE_NAME_PATTERN.test(name))
+      throw new RegistryError('INVALID_ARGUMENT', `attribute name ${JSON.stringify(name)} is not allowed`);
     attributes[name] = text(given, name, ATTRIBUTE_VALUE_MAX);
   }
   return attributes;

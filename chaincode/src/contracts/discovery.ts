@@ -5,7 +5,6 @@ import { keys } from '../ledger/keys';
 import { id, oneOf, only, page, sha256, uri } from '../request';
 import { RegistryContract } from './base';
 
-
 @Info({ title: 'Discovery', description: "The consortium's trusted endpoints, registered by each org's admin" })
 export class DiscoveryContract extends RegistryContract {
   constructor() {
@@ -24,7 +23,8 @@ export class DiscoveryContract extends RegistryContract {
       const url = uri(fields, 'url', HTTP_URL_PATTERN);
       const tlsCertSha256 = fields.tlsCertSha256 === undefined ? '' : sha256(fields, 'tlsCertSha256');
       const existing = await ctx.store.get<Endpoint>(keys.endpoint(endpointId));
-      if (existing && existing.org !== ctx.msp) throw new RegistryError('ALREADY_EXISTS', `endpoint ${endpointId} belongs to ${existing.org}`);
+      if (existing && existing.org !== ctx.msp)
+        throw new RegistryError('ALREADY_EXISTS', `endpoint ${endpointId} belongs to ${existing.org}`);
       const endpoint: Endpoint = { id: endpointId, org: ctx.msp, kind, url, tlsCertSha256, registeredAt: ctx.now };
       ctx.store.put(keys.endpoint(endpointId), endpoint);
       ctx.emit(EVENTS.endpointRegistered, endpoint);

@@ -23,7 +23,6 @@ import { Fields, id, integer, oneOf, only, optionalText, page, sha256, signature
 import { RegistryContract } from './base';
 import { consortium } from './governance';
 
-
 @Info({ title: 'Firmware', description: 'Device families, vendor-signed releases, k-of-n approval, compliance' })
 export class FirmwareContract extends RegistryContract {
   constructor() {
@@ -42,10 +41,14 @@ export class FirmwareContract extends RegistryContract {
       const approvalThreshold = integer(fields, 'approvalThreshold', 1, MEMBERS_MAX);
       const members = await consortium(ctx);
       const most = approvalThresholdMax(members.length);
-      if (most < 1) throw new RegistryError('RULE_VIOLATION', 'a family needs another member org to approve its releases; the consortium has only one');
+      if (most < 1)
+        throw new RegistryError('RULE_VIOLATION', 'a family needs another member org to approve its releases; the consortium has only one');
       // Only other members' approvals count, so k can be at most their number.
       if (approvalThreshold > most) {
-        throw new RegistryError('RULE_VIOLATION', `approvalThreshold ${approvalThreshold} is above the ${most} member org(s) other than the owner`);
+        throw new RegistryError(
+          'RULE_VIOLATION',
+          `approvalThreshold ${approvalThreshold} is above the ${most} member org(s) other than the owner`,
+        );
       }
       if (await ctx.store.exists(keys.family(familyId))) throw new RegistryError('ALREADY_EXISTS', `family ${familyId} exists`);
       const family: Family = {
@@ -86,7 +89,10 @@ export class FirmwareContract extends RegistryContract {
       const lowering = family.minVersion !== undefined && compareVersions(minVersion, family.minVersion) < 0;
       if (!lowering) {
         if (family.ownerMsp !== ctx.msp) {
-          throw new RegistryError('FORBIDDEN', `only ${family.ownerMsp}, the family owner, may raise the minimum version of ${family.family}`);
+          throw new RegistryError(
+            'FORBIDDEN',
+            `only ${family.ownerMsp}, the family owner, may raise the minimum version of ${family.family}`,
+          );
         }
         const { minVersionProposal: _dropped, ...rest } = family;
         const raised: Family = { ...rest, minVersion };
@@ -96,7 +102,13 @@ export class FirmwareContract extends RegistryContract {
       const proposal = current
         ? { ...current, approvals: addApproval(current.approvals, ctx, `lowering ${family.family} to ${minVersion}`) }
         : { minVersion, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
-      const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: proposal.proposedBy, approvalThreshold: family.approvalThreshold, votes: proposal.approvals });
+      const outcome = decide({
+        members,
+        ownerMsp: family.ownerMsp,
+        proposerMsp: proposal.proposedBy,
+        approvalThreshold: family.approvalThreshold,
+        votes: proposal.approvals,
+      });
       if (outcome === 'passed') {
         const { minVersionProposal: _done, ...rest } = family;
         return setFamily(ctx, { ...rest, minVersion }, members, EVENTS.familyPolicySet);
@@ -118,7 +130,8 @@ export class FirmwareContract extends RegistryContract {
       const digest = sha256(fields, 'sha256');
       const location = fields.uri === undefined ? '' : uri(fields, 'uri');
       // The vendor's signature covers the image digest, not the uri: only https, so the fetch itself is authenticated.
-      if (location !== '' && !isHttpsUri(location)) throw new RegistryError('INVALID_ARGUMENT', 'uri must be an https:// URL without credentials');
+      if (location !== '' && !isHttpsUri(location))
+        throw new RegistryError('INVALID_ARGUMENT', 'uri must be an https:// URL without credentials');
       const statement = statements.firmware(family.family, releaseVersion, digest);
       requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, signature(fields, 'signature'), 'signature');
       if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
@@ -197,7 +210,13 @@ export class FirmwareContract extends RegistryContract {
       if (release.status !== 'pending') throw new RegistryError('STATE_CONFLICT', `the release is ${release.status}, not open to votes`);
       const vote: Approval = { msp: ctx.msp, decision, ...(comment === undefined ? {} : { comment }), at: ctx.now };
       const approvals = [...release.approvals, vote];
-      const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: release.publisherMsp, approvalThreshold: family.approvalThreshold, votes: approvals });
+      const outcome = decide({
+        members,
+        ownerMsp: family.ownerMsp,
+        proposerMsp: release.publisherMsp,
+        approvalThreshold: family.approvalThreshold,
+        votes: approvals,
+      });
       const status = outcome === 'passed' ? 'trusted' : outcome;
       const updated: FirmwareRelease = { ...release, approvals, status };
       ctx.store.put(keys.firmware(release.family, release.version), updated);
@@ -224,7 +243,8 @@ export class FirmwareContract extends RegistryContract {
         throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
       }
       const reason = text(fields, 'reason');
-      if (release.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `${release.family} ${release.version} is already revoked`);
+      if (release.status === 'revoked')
+        throw new RegistryError('ALREADY_REVOKED', `${release.family} ${release.version} is already revoked`);
       const revoke = (): FirmwareRelease => {
         const { revocationProposal: _done, ...rest } = release;
         return { ...rest, status: 'revoked', revokedAt: ctx.now, revocationReason: release.revocationProposal?.reason ?? reason };
@@ -235,7 +255,13 @@ export class FirmwareContract extends RegistryContract {
       const proposal = pending
         ? { ...pending, approvals: addApproval(pending.approvals, ctx, `revoking ${release.family} ${release.version}`, reason) }
         : { reason, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
-      const outcome = decide({ members, ownerMsp: family.ownerMsp, proposerMsp: proposal.proposedBy, approvalThreshold: family.approvalThreshold, votes: proposal.approvals });
+      const outcome = decide({
+        members,
+        ownerMsp: family.ownerMsp,
+        proposerMsp: proposal.proposedBy,
+        approvalThreshold: family.approvalThreshold,
+        votes: proposal.approvals,
+      });
       if (outcome === 'passed') return saveRelease(ctx, revoke(), EVENTS.firmwareRevoked);
       return saveRelease(ctx, { ...release, revocationProposal: proposal }, EVENTS.firmwareRevocationProposed);
     });

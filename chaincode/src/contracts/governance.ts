@@ -92,7 +92,8 @@ function memberList(fields: Fields): string[] {
     throw new RegistryError('INVALID_ARGUMENT', `members must be a list of 1 to ${MEMBERS_MAX} MSP IDs`);
   }
   for (const msp of given) {
-    if (typeof msp !== 'string' || !MSP_PATTERN.test(msp)) throw new RegistryError('INVALID_ARGUMENT', `${JSON.stringify(msp)} is not an MSP ID`);
+    if (typeof msp !== 'string' || !MSP_PATTERN.test(msp))
+      throw new RegistryError('INVALID_ARGUMENT', `${JSON.stringify(msp)} is not an MSP ID`);
   }
   return [...new Set(given as string[])].sort();
 }

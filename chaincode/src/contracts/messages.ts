@@ -6,7 +6,6 @@ import { keys } from '../ledger/keys';
 import { Fields, id, integer, object, only, page, seq, sha256, signedRequest } from '../request';
 import { RegistryContract } from './base';
 
-
 @Info({ title: 'Messages', description: 'Device-signed anchors of message digests and batch Merkle roots' })
 export class MessagesContract extends RegistryContract {
   constructor() {
@@ -61,7 +60,8 @@ export class MessagesContract extends RegistryContract {
 }
 
 function digestAlone(fields: Fields): string {
-  if (fields.leaf !== undefined || fields.proof !== undefined) throw new RegistryError('INVALID_ARGUMENT', 'give either digest, or leaf and proof');
+  if (fields.leaf !== undefined || fields.proof !== undefined)
+    throw new RegistryError('INVALID_ARGUMENT', 'give either digest, or leaf and proof');
   return sha256(fields, 'digest');
 }
 

@@ -38,8 +38,7 @@ export const keys = {
   firmware: (family: string, version?: string) =>
     version === undefined ? key('firmware', family) : key('firmware', family, sortableVersion(version)),
   firmwareByHash: (family: string, sha256: string) => key('firmware-hash', family, sha256),
-  message: (deviceId: string, seq?: number) =>
-    seq === undefined ? key('message', deviceId) : key('message', deviceId, sortable(seq)),
+  message: (deviceId: string, seq?: number) => (seq === undefined ? key('message', deviceId) : key('message', deviceId, sortable(seq))),
   endpoint: (id?: string) => (id === undefined ? key('endpoint') : key('endpoint', id)),
   members: () => key('governance', 'members'),
 };

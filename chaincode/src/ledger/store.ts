@@ -139,12 +139,7 @@ export class Store {
   }
 
   async #hasMore(prefix: StateKey, bookmark: string): Promise<boolean> {
-    const { iterator } = await this.stub.getStateByPartialCompositeKeyWithPagination(
-      prefix.objectType,
-      prefix.attributes,
-      1,
-      bookmark,
-    );
+    const { iterator } = await this.stub.getStateByPartialCompositeKeyWithPagination(prefix.objectType, prefix.attributes, 1, bookmark);
     return (await collect(iterator)).length > 0;
   }
 }

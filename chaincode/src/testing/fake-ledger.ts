@@ -8,7 +8,6 @@ import { RegistryContext } from '../context';
 
 const NS = '\u0000';
 
-
 export class FakeLedger {
   readonly state = new Map<string, Buffer>();
   readonly events: Array<{ name: string; payload: unknown }> = [];
@@ -23,12 +22,12 @@ export class FakeLedger {
     const pending = new Map<string, Buffer | undefined>();
     let event: { name: string; payload: unknown } | undefined;
     const sorted = () => [...this.state.keys()].sort();
-    const scan = (prefix: string, from?: string) =>
-      sorted().filter((k) => k.startsWith(prefix) && (from === undefined || k >= from));
+    const scan = (prefix: string, from?: string) => sorted().filter((k) => k.startsWith(prefix) && (from === undefined || k >= from));
     const iterator = (keys: string[]) => {
       let i = 0;
       return {
-        next: async () => (i < keys.length ? { done: false, value: { key: keys[i], value: this.state.get(keys[i++]!)! } } : { done: true, value: undefined }),
+        next: async () =>
+          i < keys.length ? { done: false, value: { key: keys[i], value: this.state.get(keys[i++]!)! } } : { done: true, value: undefined },
         close: async () => undefined,
       };
     };

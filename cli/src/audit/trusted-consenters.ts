@@ -95,7 +95,8 @@ function checkConsenters(
   minConsenters: number | undefined,
 ): TrustedConsenters | { reason: string } {
   for (const certificate of resolved.byId.values()) {
-    if (!hasOrdererRole(certificate)) return { reason: `consenter ${subjectOf(certificate)} does not carry the orderer role (OU=${ORDERER_OU})` };
+    if (!hasOrdererRole(certificate))
+      return { reason: `consenter ${subjectOf(certificate)} does not carry the orderer role (OU=${ORDERER_OU})` };
     if (ca && !(certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
       return { reason: `consenter ${subjectOf(certificate)} was not issued by the given CA` };
     }

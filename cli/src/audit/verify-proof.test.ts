@@ -56,7 +56,12 @@ describe('the real bundle', () => {
     expect(result.valid).toBe(true);
     expect(result.checks.map((c) => c.name)).toEqual(['consenters', 'transaction', 'validation', 'dataHash', 'header', 'signatures']);
     expect(result.blockNumber).toBe(BUNDLE.blockNumber);
-    expect(result.signers.filter((s) => s.counted).map((s) => s.consenterId).sort()).toEqual([1, 3, 4]);
+    expect(
+      result.signers
+        .filter((s) => s.counted)
+        .map((s) => s.consenterId)
+        .sort(),
+    ).toEqual([1, 3, 4]);
     expect(result.checks.find((c) => c.name === 'signatures')?.detail).toBe(
       '3 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3',
     );
@@ -89,7 +94,11 @@ describe('tampered bundles are rejected with the reason', () => {
       const envelope = common.Envelope.deserializeBinary(data.getDataList_asU8()[0] as Uint8Array);
       envelope.setSignature(flipLastByte(envelope.getSignature_asU8()));
       data.setDataList([envelope.serializeBinary()]);
-      block.getHeader()?.setDataHash(createHash('sha256').update(data.getDataList_asU8()[0] as Uint8Array).digest());
+      block.getHeader()?.setDataHash(
+        createHash('sha256')
+          .update(data.getDataList_asU8()[0] as Uint8Array)
+          .digest(),
+      );
     });
     const result = verifyProof(bundle, PINNED);
     expect(Object.keys(failedChecks(result))).toEqual(['signatures']);
@@ -97,7 +106,9 @@ describe('tampered bundles are rejected with the reason', () => {
   });
 
   test('an altered header (previous hash): no signature verifies', () => {
-    const bundle = tampered((block) => block.getHeader()?.setPreviousHash(flipLastByte(block.getHeader()?.getPreviousHash_asU8() ?? new Uint8Array())));
+    const bundle = tampered((block) =>
+      block.getHeader()?.setPreviousHash(flipLastByte(block.getHeader()?.getPreviousHash_asU8() ?? new Uint8Array())),
+    );
     const result = verifyProof(bundle, PINNED);
     expect(failedChecks(result)).toEqual({ signatures: '0 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3' });
   });
@@ -194,7 +205,9 @@ describe('tampered bundles are rejected with the reason', () => {
     const { consenters: _c, configBlockNumber: _n, ...old } = BUNDLE;
     expect(verifyProof(old, PINNED)).toEqual({
       valid: false,
-      checks: [{ name: 'bundle', ok: false, detail: 'the bundle has no consenter mapping: fetch it again from a gateway that includes one' }],
+      checks: [
+        { name: 'bundle', ok: false, detail: 'the bundle has no consenter mapping: fetch it again from a gateway that includes one' },
+      ],
       signers: [],
     });
   });
@@ -308,7 +321,11 @@ function alterTransaction(block: common.Block): void {
 }
 
 describe('the consenter set comes from the auditor, never from the bundle', () => {
-  const GENUINE = syntheticBundle([[1, 'orderer0'], [2, 'orderer1'], [3, 'orderer2']]);
+  const GENUINE = syntheticBundle([
+    [1, 'orderer0'],
+    [2, 'orderer1'],
+    [3, 'orderer2'],
+  ]);
   const TRUSTS: [string, ProofTrust][] = [
     ['pinned certificates', SYN_PINNED],
     ['pinned certificates under the CA, at least 4', { ...SYN_PINNED, ca: SYN_CA, minConsenters: 4 }],
@@ -320,7 +337,9 @@ describe('the consenter set comes from the auditor, never from the bundle', () =
   test.each(TRUSTS)('a genuine quorum (3 of 4) is accepted with %s', (_name, trust) => {
     const result = verifyProof(GENUINE, trust);
     expect(failedChecks(result)).toEqual({});
-    expect(result.checks.find((c) => c.name === 'signatures')?.detail).toBe('3 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3');
+    expect(result.checks.find((c) => c.name === 'signatures')?.detail).toBe(
+      '3 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3',
+    );
   });
 
   test('the real bundle, its consenters read from a config block pinned by hash', () => {
@@ -386,21 +405,45 @@ describe('the consenter set comes from the auditor, never from the bundle', () =
     });
 
     test('a non-consenter signing under an ID the mapping does not have counts for nothing', () => {
-      const bundle = syntheticBundle([[1, 'orderer0'], [2, 'orderer1'], [9, 'orderer9']]);
+      const bundle = syntheticBundle([
+        [1, 'orderer0'],
+        [2, 'orderer1'],
+        [9, 'orderer9'],
+      ]);
       const result = verifyProof(bundle, SYN_PINNED);
-      expect(failedChecks(result)).toEqual({ signatures: '2 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3' });
+      expect(failedChecks(result)).toEqual({
+        signatures: '2 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3',
+      });
       expect(result.signers[2]).toEqual({ consenterId: 9, counted: false, reason: 'consenter 9 is not in the trusted consenter set' });
     });
 
     test("a non-consenter signing under a consenter's ID: the signature does not verify for that consenter", () => {
-      const result = verifyProof(syntheticBundle([[1, 'orderer0'], [2, 'orderer1'], [3, 'orderer9']]), SYN_PINNED);
+      const result = verifyProof(
+        syntheticBundle([
+          [1, 'orderer0'],
+          [2, 'orderer1'],
+          [3, 'orderer9'],
+        ]),
+        SYN_PINNED,
+      );
       expect(result.valid).toBe(false);
-      expect(result.signers[2]).toMatchObject({ consenterId: 3, counted: false, reason: 'the signature does not verify over this block header' });
+      expect(result.signers[2]).toMatchObject({
+        consenterId: 3,
+        counted: false,
+        reason: 'the signature does not verify over this block header',
+      });
     });
 
     test('a certificate without the orderer role (OU=admin), in a mapping of 4 under the CA', () => {
       const mapping = [...SYN_CONSENTERS.slice(0, 3), { id: 4, mspId: 'OrdererMSP', identity: SYN['orderer-admin']!.pem }];
-      const forged = syntheticBundle([[1, 'orderer0'], [2, 'orderer1'], [4, 'orderer-admin']], mapping);
+      const forged = syntheticBundle(
+        [
+          [1, 'orderer0'],
+          [2, 'orderer1'],
+          [4, 'orderer-admin'],
+        ],
+        mapping,
+      );
       expect(failedChecks(verifyProof(forged, { ca: SYN_CA, minConsenters: 4 })).consenters).toBe(
         'consenter O=Synthetic, OU=admin, CN=orderer-admin does not carry the orderer role (OU=orderer)',
       );
@@ -409,29 +452,61 @@ describe('the consenter set comes from the auditor, never from the bundle', () =
     test('a pinned certificate without the orderer role is refused too', () => {
       const trust = { consenters: [...SYN_PINNED.consenters!.slice(0, 3), SYN['orderer-admin']!.pem] };
       const mapping = [...SYN_CONSENTERS.slice(0, 3), { id: 4, mspId: 'OrdererMSP', identity: SYN['orderer-admin']!.pem }];
-      expect(failedChecks(verifyProof(syntheticBundle([[1, 'orderer0'], [2, 'orderer1'], [4, 'orderer-admin']], mapping), trust)).consenters).toBe(
-        'consenter O=Synthetic, OU=admin, CN=orderer-admin does not carry the orderer role (OU=orderer)',
-      );
+      expect(
+        failedChecks(
+          verifyProof(
+            syntheticBundle(
+              [
+                [1, 'orderer0'],
+                [2, 'orderer1'],
+                [4, 'orderer-admin'],
+              ],
+              mapping,
+            ),
+            trust,
+          ),
+        ).consenters,
+      ).toBe('consenter O=Synthetic, OU=admin, CN=orderer-admin does not carry the orderer role (OU=orderer)');
     });
   });
 
   describe('a duplicated signer', () => {
     test('the same consenter signing twice under its ID counts once', () => {
-      const result = verifyProof(syntheticBundle([[1, 'orderer0'], [2, 'orderer1'], [1, 'orderer0']]), SYN_PINNED);
-      expect(failedChecks(result)).toEqual({ signatures: '2 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3' });
+      const result = verifyProof(
+        syntheticBundle([
+          [1, 'orderer0'],
+          [2, 'orderer1'],
+          [1, 'orderer0'],
+        ]),
+        SYN_PINNED,
+      );
+      expect(failedChecks(result)).toEqual({
+        signatures: '2 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3',
+      });
       expect(result.signers[2]).toMatchObject({ consenterId: 1, counted: false, reason: 'a second signature by the same consenter' });
     });
 
     test('one certificate listed under a second ID, signing as both', () => {
       const mapping = [...SYN_CONSENTERS, { id: 5, mspId: 'OrdererMSP', identity: SYN.orderer0!.pem }];
-      const forged = syntheticBundle([[1, 'orderer0'], [5, 'orderer0'], [2, 'orderer1']], mapping);
+      const forged = syntheticBundle(
+        [
+          [1, 'orderer0'],
+          [5, 'orderer0'],
+          [2, 'orderer1'],
+        ],
+        mapping,
+      );
       expect(failedChecks(verifyProof(forged, { ca: SYN_CA, minConsenters: 4 })).consenters).toBe(
         "the bundle's consenter mapping names one certificate under several IDs",
       );
-      expect(failedChecks(verifyProof(forged, SYN_PINNED)).consenters).toBe("the bundle's consenter mapping names one certificate under several IDs");
+      expect(failedChecks(verifyProof(forged, SYN_PINNED)).consenters).toBe(
+        "the bundle's consenter mapping names one certificate under several IDs",
+      );
       // Even where the trusted source itself lists a certificate twice, its signatures count once.
       const result = verifyProof(forged, { configBlock: configBlock(mapping) });
-      expect(failedChecks(result)).toEqual({ signatures: '2 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3' });
+      expect(failedChecks(result)).toEqual({
+        signatures: '2 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3',
+      });
       expect(result.signers[1]).toMatchObject({ consenterId: 5, counted: false, reason: 'a second signature by the same consenter' });
     });
   });
@@ -452,7 +527,9 @@ describe('the consenter set comes from the auditor, never from the bundle', () =
       const block = common.Block.deserializeBinary(Buffer.from(GENUINE.block, 'base64'));
       alterTransaction(block);
       const result = verifyProof({ ...GENUINE, block: Buffer.from(block.serializeBinary()).toString('base64') }, SYN_PINNED);
-      expect(failedChecks(result)).toEqual({ signatures: '0 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3' });
+      expect(failedChecks(result)).toEqual({
+        signatures: '0 distinct valid consenter signature(s) of 4 trusted consenters; a quorum is 3',
+      });
     });
   });
 

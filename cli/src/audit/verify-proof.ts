@@ -209,8 +209,7 @@ function checkSignatures(
 }
 
 type SignatureOutcome =
-  | { counted: true; consenterId: number; fingerprint: string; signer: SignerResult }
-  | (SignerResult & { counted: false });
+  { counted: true; consenterId: number; fingerprint: string; signer: SignerResult } | (SignerResult & { counted: false });
 
 function checkSignature(
   signature: common.MetadataSignature,
@@ -244,7 +243,12 @@ function checkSignature(
     // A malformed signature is a signature that does not verify.
   }
   return verified
-    ? { counted: true, consenterId, fingerprint: certificate.fingerprint256, signer: { consenterId, subject, counted: true, reason: 'valid' } }
+    ? {
+        counted: true,
+        consenterId,
+        fingerprint: certificate.fingerprint256,
+        signer: { consenterId, subject, counted: true, reason: 'valid' },
+      }
     : { consenterId, subject, counted: false, reason: 'the signature does not verify over this block header' };
 }
 

@@ -61,7 +61,12 @@ export function auditCommands(io: Io): Command {
       if (c.json) {
         io.stdout(`${JSON.stringify(result)}\n`);
       } else {
-        io.stdout(formatTable(result.checks.map((check) => ({ ...check, ok: check.ok ? 'ok' : 'FAILED' })), ['name', 'ok', 'detail']));
+        io.stdout(
+          formatTable(
+            result.checks.map((check) => ({ ...check, ok: check.ok ? 'ok' : 'FAILED' })),
+            ['name', 'ok', 'detail'],
+          ),
+        );
         const signers = result.signers.map((signer) => ({ ...signer }));
         if (signers.length > 0) io.stdout(`\n${formatTable(signers, ['consenterId', 'counted', 'subject', 'reason'])}`);
       }
@@ -85,7 +90,8 @@ interface VerifyOptions {
 /** The auditor's trust anchors from the flags; refuses flags that give no trusted consenter set. */
 function proofTrust(options: VerifyOptions): ProofTrust {
   const pinsConfig = options.configBlock !== undefined || options.configBlockSha256 !== undefined;
-  if (options.consenters !== undefined && pinsConfig) throw invalidArgument('give --consenters or --config-block/--config-block-sha256, not both');
+  if (options.consenters !== undefined && pinsConfig)
+    throw invalidArgument('give --consenters or --config-block/--config-block-sha256, not both');
   if (options.consenters === undefined && !pinsConfig && (options.ca === undefined || options.minConsenters === undefined)) {
     throw invalidArgument(
       'give the consenter set you trust: --consenters FILES, --config-block FILE and/or --config-block-sha256 HEX, ' +
@@ -113,7 +119,10 @@ function pemFilesOf(path: string): string[] {
   } catch {
     throw invalidArgument(`cannot read ${path}`);
   }
-  const files = entries.filter((name) => name.endsWith('.pem')).sort().map((name) => join(path, name));
+  const files = entries
+    .filter((name) => name.endsWith('.pem'))
+    .sort()
+    .map((name) => join(path, name));
   if (files.length === 0) throw invalidArgument(`${path} holds no .pem files`);
   return files;
 }

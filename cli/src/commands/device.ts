@@ -11,13 +11,16 @@ import { fetchPage, integer, keyValue, PagingOptions, withPaging } from './optio
 
 const DEVICE_COLUMNS = ['deviceId', 'family', 'ownerMsp', 'status', 'keyId', 'updatedAt'];
 
-const OWNER_HELP = "MSP ID of the registering org, which the proof signs (default: the connection's org, from --org or the profile's mspId)";
+const OWNER_HELP =
+  "MSP ID of the registering org, which the proof signs (default: the connection's org, from --org or the profile's mspId)";
 
 /** The org a registration proof names: --owner, else the org the connection acts for. */
 function ownerOf(c: CommandContext, given: string | undefined): string {
   const owner = given ?? c.client.connection.mspId;
   if (owner === undefined) {
-    throw invalidArgument("the registration proof names the registering org: give --owner MSP, or connect with --org or a profile that has an mspId");
+    throw invalidArgument(
+      'the registration proof names the registering org: give --owner MSP, or connect with --org or a profile that has an mspId',
+    );
   }
   return owner;
 }
@@ -43,19 +46,21 @@ export function deviceCommands(io: Io): Command {
     .requiredOption('--key <file>', "the device's private key PEM (signs the proof; only the public key is sent)")
     .option('--attr <key=value>', 'an attribute (repeatable)', keyValue)
     .option('--owner <msp>', OWNER_HELP)
-    .action(async (options: { id: string; family: string; key: string; attr?: Record<string, string>; owner?: string }, command: Command) => {
-      const c = ctx(command);
-      const identity = readIdentity(options.key);
-      const ownerMsp = ownerOf(c, options.owner);
-      const body = {
-        deviceId: options.id,
-        publicKeyPem: identity.publicKeyPem,
-        family: options.family,
-        ...(options.attr ? { attributes: options.attr } : {}),
-        proof: registrationProof(identity, { deviceId: options.id, ownerMsp, family: options.family }),
-      };
-      c.record(await c.client.write<Device>('POST', '/v1/devices', body));
-    });
+    .action(
+      async (options: { id: string; family: string; key: string; attr?: Record<string, string>; owner?: string }, command: Command) => {
+        const c = ctx(command);
+        const identity = readIdentity(options.key);
+        const ownerMsp = ownerOf(c, options.owner);
+        const body = {
+          deviceId: options.id,
+          publicKeyPem: identity.publicKeyPem,
+          family: options.family,
+          ...(options.attr ? { attributes: options.attr } : {}),
+          proof: registrationProof(identity, { deviceId: options.id, ownerMsp, family: options.family }),
+        };
+        c.record(await c.client.write<Device>('POST', '/v1/devices', body));
+      },
+    );
 
   device
     .command('show')
@@ -74,16 +79,18 @@ export function deviceCommands(io: Io): Command {
       .option('--family <family>')
       .addOption(new Option('--status <status>').choices(['active', 'suspended', 'revoked']))
       .option('--noncompliant', 'only devices running firmware below their family policy'),
-  ).action(async (options: PagingOptions & { owner?: string; family?: string; status?: string; noncompliant?: boolean }, command: Command) => {
-    const c = ctx(command);
-    const query = {
-      owner: options.owner,
-      family: options.family,
-      status: options.status,
-      compliance: options.noncompliant ? 'noncompliant' : undefined,
-    };
-    c.page(await fetchPage<Device>(c, '/v1/devices', query, options), DEVICE_COLUMNS);
-  });
+  ).action(
+    async (options: PagingOptions & { owner?: string; family?: string; status?: string; noncompliant?: boolean }, command: Command) => {
+      const c = ctx(command);
+      const query = {
+        owner: options.owner,
+        family: options.family,
+        status: options.status,
+        compliance: options.noncompliant ? 'noncompliant' : undefined,
+      };
+      c.page(await fetchPage<Device>(c, '/v1/devices', query, options), DEVICE_COLUMNS);
+    },
+  );
 
   withPaging(device.command('history').description('every change of a device, oldest first').argument('<deviceId>')).action(
     async (id: string, options: PagingOptions, command: Command) => {

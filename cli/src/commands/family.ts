@@ -15,7 +15,11 @@ export function familyCommands(io: Io): Command {
     .description("register a family owned by the vendor's org")
     .requiredOption('--family <family>', 'family name')
     .requiredOption('--vendor-key <file>', "the vendor's public key PEM (or its private key: only the public key is sent)")
-    .requiredOption('--threshold <n>', 'approvals from member orgs other than the vendor\'s that a family decision needs (the chaincode raises it to a majority of them)', integer(1))
+    .requiredOption(
+      '--threshold <n>',
+      "approvals from member orgs other than the vendor's that a family decision needs (the chaincode raises it to a majority of them)",
+      integer(1),
+    )
     .action(async (options: { family: string; vendorKey: string; threshold: number }, command: Command) => {
       const c = ctx(command);
       const body = { family: options.family, vendorKeyPem: readPublicKey(options.vendorKey).pem, approvalThreshold: options.threshold };

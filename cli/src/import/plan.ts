@@ -53,20 +53,28 @@ function registrationOf(row: ImportRow, baseDir: string, ownerMsp: string): Regi
   const base = { deviceId: row.deviceId, family: row.family };
 
   if (row.privateKeyFile !== undefined) {
-    if (row.publicKeyPem !== undefined || row.proof !== undefined) throw invalid('give privateKeyFile, or publicKeyPem and proof, not both');
+    if (row.publicKeyPem !== undefined || row.proof !== undefined)
+      throw invalid('give privateKeyFile, or publicKeyPem and proof, not both');
     // Key files are named relative to the CSV, so a directory of keys and its CSV move together.
     const identity = readIdentity(resolve(baseDir, row.privateKeyFile));
     return {
       row: row.row,
       deviceId: row.deviceId,
       keyId: identity.keyId,
-      body: { ...base, publicKeyPem: identity.publicKeyPem, proof: registrationProof(identity, { deviceId: row.deviceId, ownerMsp, family: row.family }) },
+      body: {
+        ...base,
+        publicKeyPem: identity.publicKeyPem,
+        proof: registrationProof(identity, { deviceId: row.deviceId, ownerMsp, family: row.family }),
+      },
     };
   }
   if (row.publicKeyPem === undefined || row.proof === undefined) throw invalid('give privateKeyFile, or publicKeyPem and proof');
   const key = parsePublicKey(row.publicKeyPem);
   if (!verifyStatement(key, statements.register(row.deviceId, key.keyId, ownerMsp, row.family), row.proof)) {
-    throw new CliError('BAD_SIGNATURE', `the proof does not verify with key ${key.keyId}: it must sign ${STATEMENT_FORMS.register}, here ownerMsp ${ownerMsp}`);
+    throw new CliError(
+      'BAD_SIGNATURE',
+      `the proof does not verify with key ${key.keyId}: it must sign ${STATEMENT_FORMS.register}, here ownerMsp ${ownerMsp}`,
+    );
   }
   return { row: row.row, deviceId: row.deviceId, keyId: key.keyId, body: { ...base, publicKeyPem: key.pem, proof: row.proof } };
 }

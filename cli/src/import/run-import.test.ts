@@ -39,7 +39,10 @@ function keyRows(ids: string[]): { csv: string; identities: Map<string, DeviceId
 }
 
 function report(file: string): ReportLine[] {
-  return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as ReportLine);
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ReportLine);
 }
 
 const batches = () => gateway.requests.filter((r) => r.method === 'POST');
@@ -68,14 +71,17 @@ function ledger(
     }
     const sent = devicesOf(request);
     const items = sent.flatMap(({ deviceId }, index) => {
-      const refusal = devices.has(deviceId) ? { code: 'ALREADY_EXISTS' as const, message: `device ${deviceId} exists` } : options.refuse?.(deviceId);
+      const refusal = devices.has(deviceId)
+        ? { code: 'ALREADY_EXISTS' as const, message: `device ${deviceId} exists` }
+        : options.refuse?.(deviceId);
       return refusal ? [{ index, ...refusal }] : [];
     });
     if (items.length > 0) {
       const first = items[0] as Refusal;
       return { status: ERROR_STATUS[first.code], body: { error: { code: first.code, message: 'refused', items } } };
     }
-    for (const { deviceId, publicKeyPem } of sent) devices.set(deviceId, { keyId: parsePublicKey(publicKeyPem).keyId, ownerMsp: 'Org1MSP' });
+    for (const { deviceId, publicKeyPem } of sent)
+      devices.set(deviceId, { keyId: parsePublicKey(publicKeyPem).keyId, ownerMsp: 'Org1MSP' });
     txs += 1;
     return { status: 201, body: { count: sent.length, deviceIds: sent.map((d) => d.deviceId), txId: `tx${txs}` } };
   };
@@ -133,9 +139,19 @@ describe('planning', () => {
       [3, 'failed-before'],
       [4, 'given'],
     ]);
-    expect(plan.registrations[1]).toMatchObject({ keyId: given.keyId, body: { deviceId: 'given', family: 'fam', publicKeyPem: given.publicKeyPem, proof } });
+    expect(plan.registrations[1]).toMatchObject({
+      keyId: given.keyId,
+      body: { deviceId: 'given', family: 'fam', publicKeyPem: given.publicKeyPem, proof },
+    });
     expect(plan.invalid.map((l) => [l.row, l.deviceId, l.code, l.message])).toEqual([
-      [5, 'forged', 'BAD_SIGNATURE', expect.stringMatching(new RegExp(`^the proof does not verify with key ${given.keyId}: it must sign .*"ownerMsp".*, here ownerMsp Org1MSP$`))],
+      [
+        5,
+        'forged',
+        'BAD_SIGNATURE',
+        expect.stringMatching(
+          new RegExp(`^the proof does not verify with key ${given.keyId}: it must sign .*"ownerMsp".*, here ownerMsp Org1MSP$`),
+        ),
+      ],
       [6, 'bad id!', 'INVALID_ARGUMENT', 'deviceId "bad id!" is not a valid ID'],
       [7, 'no-key', 'INVALID_ARGUMENT', 'give privateKeyFile, or publicKeyPem and proof'],
       [8, 'both', 'INVALID_ARGUMENT', 'give privateKeyFile, or publicKeyPem and proof, not both'],
@@ -190,7 +206,10 @@ describe('running', () => {
     });
     const { summary, io, reportFile } = await importCsv(csv, { batchSize: 4 });
     expect(summary).toMatchObject({ ok: 2, failed: 2 });
-    expect(sentIds()).toEqual([['ok-1', 'bad', 'ok-2', 'worse'], ['ok-1', 'ok-2']]);
+    expect(sentIds()).toEqual([
+      ['ok-1', 'bad', 'ok-2', 'worse'],
+      ['ok-1', 'ok-2'],
+    ]);
     expect(new Set(batches().map((r) => r.headers['idempotency-key'])).size).toBe(2);
     expect(report(reportFile).map((l) => [l.deviceId, l.status, l.code])).toEqual([
       ['bad', 'failed', 'BAD_SIGNATURE'],
@@ -218,7 +237,9 @@ describe('running', () => {
     expect(summary).toMatchObject({ ok: 2, failed: 2 });
     expect(Object.fromEntries(seen)).toEqual({ 'flaky-1': 2, busy: 2 });
     for (const first of ['flaky-1', 'busy']) {
-      const keys = batches().filter((r) => devicesOf(r)[0]?.deviceId === first).map((r) => r.headers['idempotency-key']);
+      const keys = batches()
+        .filter((r) => devicesOf(r)[0]?.deviceId === first)
+        .map((r) => r.headers['idempotency-key']);
       expect(new Set(keys).size).toBe(1);
     }
     expect(report(reportFile).map((l) => [l.deviceId, l.status, l.code])).toEqual(
@@ -247,7 +268,13 @@ describe('running', () => {
     expect(summary).toMatchObject({ ok: 1, exists: 1, failed: 2 });
     expect(report(reportFile).sort((a, b) => a.row - b.row)).toEqual([
       { row: 1, deviceId: 'mine', status: 'exists', code: 'ALREADY_EXISTS', message: 'already registered by Org1MSP with this key' },
-      { row: 2, deviceId: 'other-key', status: 'failed', code: 'ALREADY_EXISTS', message: `other-key is registered with another key (${'f'.repeat(64)})` },
+      {
+        row: 2,
+        deviceId: 'other-key',
+        status: 'failed',
+        code: 'ALREADY_EXISTS',
+        message: `other-key is registered with another key (${'f'.repeat(64)})`,
+      },
       { row: 3, deviceId: 'other-org', status: 'failed', code: 'ALREADY_EXISTS', message: 'other-org is registered by Org2MSP' },
       { row: 4, deviceId: 'new', status: 'ok', txId: 'tx1' },
     ]);
@@ -287,8 +314,18 @@ describe('running', () => {
     ledger(undefined, { refuse: (id) => (id === 'x-2' ? { code: 'FORBIDDEN', message: 'not yours' } : undefined) });
     const io = captureIo({ IOTREG_GATEWAY: gateway.url, IOTREG_TOKEN: 't' });
     const reportFile = join(dir, 'out.jsonl');
-    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--batch-size', '10', '--owner', 'Org1MSP'], io)).toBe(1);
-    expect(JSON.parse(io.out)).toEqual({ rows: 2, skipped: 0, ok: 1, exists: 0, failed: 1, report: reportFile, seconds: expect.any(Number) });
+    expect(await runCli(['--json', 'device', 'import', csv, '--report', reportFile, '--batch-size', '10', '--owner', 'Org1MSP'], io)).toBe(
+      1,
+    );
+    expect(JSON.parse(io.out)).toEqual({
+      rows: 2,
+      skipped: 0,
+      ok: 1,
+      exists: 0,
+      failed: 1,
+      report: reportFile,
+      seconds: expect.any(Number),
+    });
     expect(io.err).toContain('row 2 x-2: FORBIDDEN: not yours\n');
     expect(JSON.parse(io.err.trimEnd().split('\n').pop() as string)).toEqual({
       error: { code: 'IMPORT_INCOMPLETE', message: `1 row(s) failed (listed above and in ${reportFile}); run again to retry them` },

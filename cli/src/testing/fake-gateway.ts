@@ -28,7 +28,12 @@ export class FakeGateway {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const text = Buffer.concat(chunks).toString('utf8');
-      const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text === '' ? undefined : JSON.parse(text) };
+      const request = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: text === '' ? undefined : JSON.parse(text),
+      };
       this.requests.push(request);
       const answer = await this.handler(request);
       res.writeHead(answer.status, { 'content-type': 'application/json' });

@@ -78,7 +78,13 @@ test('evaluate: transaction name and ONE JSON argument on the wire, JSON answer 
   peer.script.evaluate = () => json({ deviceId: 'd-1', status: 'active' });
   await expect(registry.getDevice('org1-admin', { deviceId: 'd-1' })).resolves.toEqual({ deviceId: 'd-1', status: 'active' });
   expect(peer.evaluations).toEqual([
-    { channel: 'iot', txId: expect.stringMatching(/^[0-9a-f]{64}$/), chaincode: 'device-registry', fcn: TX.getDevice, args: ['{"deviceId":"d-1"}'] },
+    {
+      channel: 'iot',
+      txId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      chaincode: 'device-registry',
+      fcn: TX.getDevice,
+      args: ['{"deviceId":"d-1"}'],
+    },
   ]);
 });
 
@@ -118,7 +124,10 @@ test('endorsement refused by the chaincode: its code, and nothing submitted', as
 test('BFT quorum failure on submit, transaction committed anyway: found by its ID (hand-built commit status request), success', async () => {
   peer.script.endorse = () => json({ deviceId: 'd-1', seq: 9 });
   peer.script.submit = () => {
-    throw new PeerError(grpcStatus.UNAVAILABLE, 'insufficient number of orderers could successfully process transaction to satisfy quorum requirement');
+    throw new PeerError(
+      grpcStatus.UNAVAILABLE,
+      'insufficient number of orderers could successfully process transaction to satisfy quorum requirement',
+    );
   };
   peer.script.commitStatus = async () => ({ code: 0, blockNumber: 23 });
   const committed = await registry.anchorMessage('org1-auditor', { payload: { action: 'anchor' }, signature: 's' });
@@ -130,7 +139,10 @@ test('BFT quorum failure on submit, transaction committed anyway: found by its I
 test('still unknown after the bounded lookup: OUTCOME_UNKNOWN with the transaction ID', async () => {
   peer.script.endorse = () => json({});
   peer.script.submit = () => {
-    throw new PeerError(grpcStatus.UNAVAILABLE, 'insufficient number of orderers could successfully process transaction to satisfy quorum requirement');
+    throw new PeerError(
+      grpcStatus.UNAVAILABLE,
+      'insufficient number of orderers could successfully process transaction to satisfy quorum requirement',
+    );
   };
   // The peer waits for the commit that never comes, until the caller's deadline.
   peer.script.commitStatus = () => new Promise(() => undefined);
@@ -179,7 +191,9 @@ test('an unreachable peer: reads and writes are LEDGER_UNAVAILABLE, nothing subm
   try {
     const unreachable = newRegistry(offline);
     await expect(unreachable.getDevice('org1-admin', { deviceId: 'd' })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
-    await expect(unreachable.registerDevice('org1-admin', { deviceId: 'd', publicKeyPem: 'p', family: 'f', proof: 'x' })).rejects.toMatchObject({
+    await expect(
+      unreachable.registerDevice('org1-admin', { deviceId: 'd', publicKeyPem: 'p', family: 'f', proof: 'x' }),
+    ).rejects.toMatchObject({
       code: 'LEDGER_UNAVAILABLE',
       message: expect.stringContaining('nothing was written'),
     });

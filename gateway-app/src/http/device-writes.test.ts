@@ -88,7 +88,10 @@ describe('device-signed writes are checked at the gateway before the peers and t
     const next = newDeviceKey(device.deviceId);
     h.fake.handlers.rotateKey = async () => ({ result: deviceRecord(next), txId: TX_ID, blockNumber: 5 });
     const proof = signStatement(next.privateKey, { action: 'rotate' });
-    const rotated = await h.request('POST', `/v1/devices/${device.deviceId}/keys`, { token: TOKENS.admin, body: { publicKeyPem: next.publicKeyPem, proofOld: proof, proofNew: proof } });
+    const rotated = await h.request('POST', `/v1/devices/${device.deviceId}/keys`, {
+      token: TOKENS.admin,
+      body: { publicKeyPem: next.publicKeyPem, proofOld: proof, proofNew: proof },
+    });
     expect(rotated.status).toBe(200);
     h.fake.handlers.getDevice = async () => deviceRecord(next);
     // within the second in which a failed key is not read again, yet the new key is accepted
@@ -133,13 +136,17 @@ describe('device-signed writes are checked at the gateway before the peers and t
 
 describe('rate limits: requests without a bearer token get a far smaller budget per address', () => {
   test('device-signed writes and anonymous reads share the small bucket; tokens keep theirs', async () => {
-    const h = await startHarness({ limits: { rateLimitPerSecond: 0.01, rateLimitBurst: 5, unauthenticatedRatePerSecond: 0.01, unauthenticatedBurst: 2 } });
+    const h = await startHarness({
+      limits: { rateLimitPerSecond: 0.01, rateLimitBurst: 5, unauthenticatedRatePerSecond: 0.01, unauthenticatedBurst: 2 },
+    });
     try {
       h.fake.handlers.getDevice = async () => deviceRecord(device);
       h.fake.handlers.anchorMessage = async () => anchored(device.deviceId, 1);
       const statuses: number[] = [];
       for (let seq = 1; seq <= 3; seq += 1) {
-        statuses.push((await h.request('POST', `/v1/devices/${device.deviceId}/messages`, { body: anchorBy(device, device.deviceId, seq) })).status);
+        statuses.push(
+          (await h.request('POST', `/v1/devices/${device.deviceId}/messages`, { body: anchorBy(device, device.deviceId, seq) })).status,
+        );
       }
       expect(statuses).toEqual([201, 201, 429]);
       const limited = await h.request('GET', '/readyz');
@@ -147,7 +154,9 @@ describe('rate limits: requests without a bearer token get a far smaller budget 
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
       // a forged write from the same address is refused before any ledger read
       const reads = h.fake.callsTo('getDevice').length;
-      expect((await h.request('POST', `/v1/devices/${device.deviceId}/messages`, { body: anchorBy(newDeviceKey(), device.deviceId, 9) })).status).toBe(429);
+      expect(
+        (await h.request('POST', `/v1/devices/${device.deviceId}/messages`, { body: anchorBy(newDeviceKey(), device.deviceId, 9) })).status,
+      ).toBe(429);
       expect(h.fake.callsTo('getDevice')).toHaveLength(reads);
       // an unknown token is no token
       expect((await h.request('GET', '/v1/devices/x', { token: 'not-a-token' })).status).toBe(429);

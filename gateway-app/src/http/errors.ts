@@ -22,7 +22,10 @@ export interface ErrorResponse {
 const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than 64 KiB' },
   'entity.parse.failed': { code: 'INVALID_ARGUMENT', message: 'request body is not valid JSON (an object is expected)' },
-  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body content encoding is not supported; send identity-encoded JSON' },
+  'encoding.unsupported': {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'request body content encoding is not supported; send identity-encoded JSON',
+  },
   'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body charset is not supported; send UTF-8' },
   'request.aborted': { code: 'INVALID_ARGUMENT', message: 'request body was not received completely' },
   'request.size.invalid': { code: 'INVALID_ARGUMENT', message: 'request body size does not match Content-Length' },
@@ -52,36 +55,32 @@ function clientErrorOf(err: unknown): { code: ErrorCode; message: string } | und
 /** All a client learns of an unexpected failure; the detail is logged with the request ID (X-Request-Id). */
 export const INTERNAL_MESSAGE = 'internal error; the gateway logged the detail under this X-Request-Id';
 
+interface Classified {
+  code: ErrorCode;
+  message: string;
+  txId?: string;
+  items?: RefusedItem[];
+}
+
+/** The code and message a failure answers with; `unexpected` is told about failures that are bugs. */
+function classify(err: unknown, unexpected?: (err: unknown) => void): Classified {
+  if (err instanceof RegistryError && err.code !== 'INTERNAL') {
+    const items = refusedItems(err.message);
+    const txId = txIdOf(err.details);
+    return { code: err.code, message: err.message, ...(txId === undefined ? {} : { txId }), ...(items === undefined ? {} : { items }) };
+  }
+  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+  const known =
+    err instanceof RegistryError ? undefined : ((typeof type === 'string' ? BODY_ERRORS[type] : undefined) ?? clientErrorOf(err));
+  if (known) return known;
+  // The chaincode's (or our own) text of an unexpected failure: for the log, not the client.
+  unexpected?.(err);
+  return { code: 'INTERNAL', message: INTERNAL_MESSAGE };
+}
+
 /** Maps any failure to the answer a client gets. `unexpected` is told about failures that are bugs. */
 export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => void): ErrorResponse {
-  let code: ErrorCode;
-  let message: string;
-  let txId: string | undefined;
-  let items: RefusedItem[] | undefined;
-  if (err instanceof RegistryError && err.code === 'INTERNAL') {
-    // The chaincode's (or our own) text of an unexpected failure: for the log, not the client.
-    unexpected?.(err);
-    code = 'INTERNAL';
-    message = INTERNAL_MESSAGE;
-  } else if (err instanceof RegistryError) {
-    code = err.code;
-    message = err.message;
-    txId = txIdOf(err.details);
-    items = refusedItems(message);
-  } else {
-    const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
-    const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
-    const clientError = clientErrorOf(err);
-    if (known) {
-      ({ code, message } = known);
-    } else if (clientError) {
-      ({ code, message } = clientError);
-    } else {
-      unexpected?.(err);
-      code = 'INTERNAL';
-      message = INTERNAL_MESSAGE;
-    }
-  }
+  const { code, message, txId, items } = classify(err, unexpected);
   const headers: Record<string, string> = {};
   if (code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer realm="iotreg"';
   const error: ErrorBody['error'] = { code, message };
@@ -102,7 +101,10 @@ export function errorMiddleware(): ErrorRequestHandler {
       return;
     }
     const { log } = requestContext(req);
-    sendError(res, toErrorResponse(err, (e) => log.error({ err: e }, 'unhandled error')));
+    sendError(
+      res,
+      toErrorResponse(err, (e) => log.error({ err: e }, 'unhandled error')),
+    );
   };
 }
 

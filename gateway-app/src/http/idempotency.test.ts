@@ -21,7 +21,14 @@ describe('IdempotencyStore', () => {
     await first.put({ caller: 'org1-admin', key: 'k1', requestHash: 'h1', status: 201, body: { txId: TX_ID } });
     first.close();
     const second = await IdempotencyStore.open(dir, 60_000);
-    expect(await second.get('org1-admin', 'k1')).toMatchObject({ v: 1, caller: 'org1-admin', key: 'k1', requestHash: 'h1', status: 201, body: { txId: TX_ID } });
+    expect(await second.get('org1-admin', 'k1')).toMatchObject({
+      v: 1,
+      caller: 'org1-admin',
+      key: 'k1',
+      requestHash: 'h1',
+      status: 201,
+      body: { txId: TX_ID },
+    });
     expect(await second.get('org1-vendor', 'k1')).toBeUndefined();
     expect(await second.get('org1-admin', 'k2')).toBeUndefined();
   });
@@ -137,19 +144,38 @@ describe('IdempotencyStore', () => {
     const request = { caller: 'c', key: 'k', hash: 'h' };
     // The first attempt reaches the orderers, then its gateway dies: only the pending record stays.
     const crashed = await IdempotencyStore.open(dir, 60_000);
-    await crashed.run(request, async (submitting) => {
-      await submitting({ txId: 'tx-1', transaction: 'dHgtMQ==' });
-      return { status: 503, body: { error: 'cut off' } };
-    }, isFinal);
+    await crashed.run(
+      request,
+      async (submitting) => {
+        await submitting({ txId: 'tx-1', transaction: 'dHgtMQ==' });
+        return { status: 503, body: { error: 'cut off' } };
+      },
+      isFinal,
+    );
 
     const restarted = await IdempotencyStore.open(dir, 60_000);
     const execute = jest.fn(async () => ({ status: 201, body: { again: true } }));
     const asked: string[] = [];
-    const unknownYet = async ({ txId, transaction }: { txId: string; transaction: string }) => (asked.push(`${txId} ${transaction}`), { status: 503, body: { error: 'OUTCOME_UNKNOWN' } });
-    expect(await restarted.run(request, execute, isFinal, unknownYet)).toEqual({ kind: 'replayed', response: { status: 503, body: { error: 'OUTCOME_UNKNOWN' } } });
-    const committed = async ({ txId, transaction }: { txId: string; transaction: string }) => (asked.push(`${txId} ${transaction}`), { status: 201, body: { txId } });
-    expect(await restarted.run(request, execute, isFinal, committed)).toEqual({ kind: 'replayed', response: { status: 201, body: { txId: 'tx-1' } } });
-    expect(await restarted.run(request, execute, isFinal, committed)).toEqual({ kind: 'replayed', response: { status: 201, body: { txId: 'tx-1' } } });
+    const unknownYet = async ({ txId, transaction }: { txId: string; transaction: string }) => (
+      asked.push(`${txId} ${transaction}`),
+      { status: 503, body: { error: 'OUTCOME_UNKNOWN' } }
+    );
+    expect(await restarted.run(request, execute, isFinal, unknownYet)).toEqual({
+      kind: 'replayed',
+      response: { status: 503, body: { error: 'OUTCOME_UNKNOWN' } },
+    });
+    const committed = async ({ txId, transaction }: { txId: string; transaction: string }) => (
+      asked.push(`${txId} ${transaction}`),
+      { status: 201, body: { txId } }
+    );
+    expect(await restarted.run(request, execute, isFinal, committed)).toEqual({
+      kind: 'replayed',
+      response: { status: 201, body: { txId: 'tx-1' } },
+    });
+    expect(await restarted.run(request, execute, isFinal, committed)).toEqual({
+      kind: 'replayed',
+      response: { status: 201, body: { txId: 'tx-1' } },
+    });
     expect(asked).toEqual(['tx-1 dHgtMQ==', 'tx-1 dHgtMQ==']); // the transaction too, to send it again
     expect(execute).not.toHaveBeenCalled();
   });
@@ -157,8 +183,17 @@ describe('IdempotencyStore', () => {
   test('run: a pending write whose transaction was invalid runs again', async () => {
     const store = await IdempotencyStore.open(dir, 60_000);
     const request = { caller: 'c', key: 'k', hash: 'h' };
-    await store.run(request, async (submitting) => (await submitting({ txId: 'tx-1', transaction: 'dHgtMQ==' }), { status: 503, body: null }), (r) => r.status < 500);
-    const outcome = await store.run(request, async () => ({ status: 201, body: { fresh: true } }), (r) => r.status < 500, async () => undefined);
+    await store.run(
+      request,
+      async (submitting) => (await submitting({ txId: 'tx-1', transaction: 'dHgtMQ==' }), { status: 503, body: null }),
+      (r) => r.status < 500,
+    );
+    const outcome = await store.run(
+      request,
+      async () => ({ status: 201, body: { fresh: true } }),
+      (r) => r.status < 500,
+      async () => undefined,
+    );
     expect(outcome).toEqual({ kind: 'fresh', response: { status: 201, body: { fresh: true } } });
   });
 

@@ -78,7 +78,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 export class IdempotencyStore {
@@ -120,7 +122,13 @@ export class IdempotencyStore {
   ): Promise<IdempotencyStore> {
     const dir = join(stateDir, 'idempotency');
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    return new IdempotencyStore(dir, ttlMs, options.now ?? Date.now, options.onError ?? (() => undefined), options.maxRecordsPerCaller ?? Infinity);
+    return new IdempotencyStore(
+      dir,
+      ttlMs,
+      options.now ?? Date.now,
+      options.onError ?? (() => undefined),
+      options.maxRecordsPerCaller ?? Infinity,
+    );
   }
 
   /** How many records `caller` holds (approximately, while a sweep runs). */

@@ -85,7 +85,11 @@ test.each([...API_MD, ...EXTENSIONS])('documents %s', (endpoint) => {
 
 test('documents exactly the routes it serves', () => {
   const served = ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
-  expect(operations().map(([endpoint]) => endpoint).sort()).toEqual(served);
+  expect(
+    operations()
+      .map(([endpoint]) => endpoint)
+      .sort(),
+  ).toEqual(served);
   expect(served).toEqual([...API_MD, ...EXTENSIONS].sort());
 });
 
@@ -124,7 +128,9 @@ test('errors use the one error body, which carries txId for OUTCOME_UNKNOWN and 
 });
 
 test('request bodies come from the validation schemas', () => {
-  expect(doc.paths['/v1/devices']?.post?.requestBody?.content['application/json']?.schema.$ref).toBe('#/components/schemas/RegisterDeviceRequest');
+  expect(doc.paths['/v1/devices']?.post?.requestBody?.content['application/json']?.schema.$ref).toBe(
+    '#/components/schemas/RegisterDeviceRequest',
+  );
   const register = doc.components.schemas.RegisterDeviceRequest as { required: string[]; additionalProperties: boolean };
   expect(register.required.sort()).toEqual(['deviceId', 'family', 'proof', 'publicKeyPem']);
   expect(register.additionalProperties).toBe(false);
@@ -164,7 +170,10 @@ test('the event stream states the forms of Last-Event-ID, lastEventId and since'
 
 test('POST /v1/messages/verify: digest, or leaf and proof, as oneOf of two closed forms', () => {
   const request = doc.components.schemas.VerifyMessageRequest as { oneOf: { $ref: string }[] };
-  expect(request.oneOf.map((s) => s.$ref)).toEqual(['#/components/schemas/VerifyMessageByDigest', '#/components/schemas/VerifyMessageByProof']);
+  expect(request.oneOf.map((s) => s.$ref)).toEqual([
+    '#/components/schemas/VerifyMessageByDigest',
+    '#/components/schemas/VerifyMessageByProof',
+  ]);
   const form = (name: string) => doc.components.schemas[name] as { required: string[]; additionalProperties: boolean };
   expect(form('VerifyMessageByDigest')).toMatchObject({ required: ['deviceId', 'seq', 'digest'], additionalProperties: false });
   expect(form('VerifyMessageByProof')).toMatchObject({ required: ['deviceId', 'seq', 'leaf', 'proof'], additionalProperties: false });

@@ -151,13 +151,19 @@ function errorResponses(route: AnyRoute): Record<string, ResponseConfig> {
   const add = (status: string, text: string) => descriptions.set(status, [...(descriptions.get(status) ?? []), text]);
   for (const code of routeErrorCodes(route)) add(String(ERROR_STATUS[code]), `${code}: ${ERROR_MEANING[code]}`);
   if (route.access.kind !== 'token') {
-    add('429', 'requests without a valid bearer token share a much smaller budget per client address (limits.unauthenticatedRatePerSecond, default 20/s)');
+    add(
+      '429',
+      'requests without a valid bearer token share a much smaller budget per client address (limits.unauthenticatedRatePerSecond, default 20/s)',
+    );
   }
   // What a route says of its own errors, e.g. the event stream's limits.
   for (const [status, text] of Object.entries(route.errors ?? {})) add(status, text);
   const responses: Record<string, ResponseConfig> = {};
   for (const status of [...descriptions.keys()].sort()) {
-    responses[status] = { description: (descriptions.get(status) ?? []).join('; '), content: { 'application/json': { schema: ErrorBodySchema } } };
+    responses[status] = {
+      description: (descriptions.get(status) ?? []).join('; '),
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    };
   }
   return responses;
 }
@@ -196,19 +202,16 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
     if (route.success.schema) {
       success.content = { [route.success.contentType ?? 'application/json']: { schema: route.success.schema } };
     }
-    const headers = route.write
-      ? route.headers
-        ? IdempotencyHeaders.extend(route.headers.shape)
-        : IdempotencyHeaders
-      : route.headers;
-    const deviceSigned = route.access.kind === 'device-signed'
-      ? '\n\nNo credentials: the body is signed by the device (see the request schema); payload.deviceId must equal the ' +
-        "device in the path. The gateway checks the signature against the device's current key (read from the ledger, " +
-        'cached a few seconds) before anything is stored or sent, then relays the write with its own relay identity and ' +
-        "the chaincode checks it again. An unknown device, an inactive one and a signature that is not by the device's " +
-        'current key get the same answer, 401 UNAUTHENTICATED (never 404). Idempotency-Key: refused writes are not ' +
-        'stored; use a random key (e.g. a UUID) per write.'
-      : '';
+    const headers = route.write ? (route.headers ? IdempotencyHeaders.extend(route.headers.shape) : IdempotencyHeaders) : route.headers;
+    const deviceSigned =
+      route.access.kind === 'device-signed'
+        ? '\n\nNo credentials: the body is signed by the device (see the request schema); payload.deviceId must equal the ' +
+          "device in the path. The gateway checks the signature against the device's current key (read from the ledger, " +
+          'cached a few seconds) before anything is stored or sent, then relays the write with its own relay identity and ' +
+          "the chaincode checks it again. An unknown device, an inactive one and a signature that is not by the device's " +
+          'current key get the same answer, 401 UNAUTHENTICATED (never 404). Idempotency-Key: refused writes are not ' +
+          'stored; use a random key (e.g. a UUID) per write.'
+        : '';
     registry.registerPath({
       method: route.method,
       path: route.path,

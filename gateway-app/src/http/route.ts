@@ -166,7 +166,8 @@ async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps, seen: Se
   }
   throw new RegistryError(
     'UNAUTHENTICATED',
-    context.authProblem ?? (access.kind === 'token-or-device' ? 'a bearer token or device credentials are required' : 'a bearer token is required'),
+    context.authProblem ??
+      (access.kind === 'token-or-device' ? 'a bearer token or device credentials are required' : 'a bearer token is required'),
   );
 }
 
@@ -193,7 +194,10 @@ function startDeadline(spec: AnyRoute, req: Request, res: Response, limits: Limi
   const timer = setTimeout(() => {
     if (res.headersSent) return;
     const error = spec.write
-      ? new RegistryError('OUTCOME_UNKNOWN', `the write did not finish within ${ms / 1000} s; its outcome is unknown: retry with the same Idempotency-Key`)
+      ? new RegistryError(
+          'OUTCOME_UNKNOWN',
+          `the write did not finish within ${ms / 1000} s; its outcome is unknown: retry with the same Idempotency-Key`,
+        )
       : new RegistryError('LEDGER_UNAVAILABLE', `the ledger did not answer within ${ms / 1000} s`);
     requestContext(req).log.warn({ route: spec.path }, 'request deadline passed');
     sendError(res, toErrorResponse(error));
@@ -226,16 +230,7 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
   const params = validate(spec.params, req.params, 'path');
   const query = validate(spec.query, req.query ?? {}, 'query');
   const body = validate(spec.body, req.body ?? {}, 'body');
-  if (spec.access.kind === 'device-signed') {
-    const payloadDevice = (body as { payload?: { deviceId?: unknown } }).payload?.deviceId;
-    const pathDevice = (params as { id?: unknown }).id;
-    if (payloadDevice !== pathDevice) {
-      throw new RegistryError('INVALID_ARGUMENT', `body.payload.deviceId (${String(payloadDevice)}) must equal the device in the path (${String(pathDevice)})`);
-    }
-    // Before the idempotency store and the peers: a write that is not the device's stores and sends nothing.
-    const signed = body as { payload: Statement; signature: string };
-    await deps.deviceWrites.check(String(pathDevice), signed.payload, signed.signature);
-  }
+  if (spec.access.kind === 'device-signed') await checkDeviceSigned(params, body, deps);
   const as = caller?.kind === 'token' ? caller.identity : deps.relayIdentity;
   const input = { params, query, body, caller, as, registry: deps.registry, deps, req, res } as RouteInput<never, never, never>;
 
@@ -263,42 +258,21 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
       const outcome = await deps.registry.committedResult(as, txId, transaction ? Buffer.from(transaction, 'base64') : undefined);
       if (outcome.kind === 'valid') return { status: spec.success.status, body: committedAnswer(outcome.committed) };
       if (outcome.kind === 'invalid') return undefined;
-      throw new RegistryError('OUTCOME_UNKNOWN', `transaction ${txId} of the first attempt has not committed yet; retry later with the same Idempotency-Key`, { txId });
+      throw new RegistryError(
+        'OUTCOME_UNKNOWN',
+        `transaction ${txId} of the first attempt has not committed yet; retry later with the same Idempotency-Key`,
+        { txId },
+      );
     } catch (err) {
       return asResponse(err);
     }
   };
 
   const key = spec.write ? req.get('idempotency-key') : undefined;
-  let response: StoredResponse;
-  let replayed = false;
-  if (key !== undefined) {
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new RegistryError('INVALID_ARGUMENT', 'Idempotency-Key must be 1 to 255 characters: letters, digits, ".", "_", ":" or "-"');
-    }
-    const namespace = caller?.kind === 'token' ? caller.identity : `device:${String((params as { id?: unknown }).id)}`;
-    const path = req.originalUrl.split('?')[0] ?? req.path;
-    const outcome = await deps.idempotency.run(
-      { caller: namespace, key, hash: requestHash(req.method, path, body) },
-      execute,
-      (r) => isFinal(spec, r),
-      recover,
-    );
-    if (outcome.kind === 'conflict') {
-      throw new RegistryError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used for a different request');
-    }
-    if (outcome.kind === 'full') {
-      res.setHeader('Retry-After', String(IDEMPOTENCY_FULL_RETRY_S));
-      throw new RegistryError(
-        'RATE_LIMITED',
-        `this caller holds ${deps.limits.idempotencyRecordsPerCaller} idempotency records, the most kept; retry when older ones expire, or without Idempotency-Key`,
-      );
-    }
-    response = outcome.response;
-    replayed = outcome.kind === 'replayed';
-  } else {
-    response = await execute();
-  }
+  const { response, replayed } =
+    key === undefined
+      ? { response: await execute(), replayed: false }
+      : await onceForKey({ spec, req, res, deps, caller, params, body, key }, execute, recover);
   const changedDevice = (params as { id?: unknown } | undefined)?.id;
   if (spec.write && spec.access.kind !== 'device-signed' && typeof changedDevice === 'string') {
     deps.deviceWrites.forget(changedDevice); // a rotation or status change: the next device write reads the key again
@@ -307,4 +281,60 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
   if (response.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="iotreg"');
   res.status(response.status).json(response.body);
+}
+
+/** A device-signed write: its payload names the device in the path, and the gateway checks its signature. */
+async function checkDeviceSigned(params: unknown, body: unknown, deps: RouteDeps): Promise<void> {
+  const payloadDevice = (body as { payload?: { deviceId?: unknown } }).payload?.deviceId;
+  const pathDevice = (params as { id?: unknown }).id;
+  if (payloadDevice !== pathDevice) {
+    throw new RegistryError(
+      'INVALID_ARGUMENT',
+      `body.payload.deviceId (${String(payloadDevice)}) must equal the device in the path (${String(pathDevice)})`,
+    );
+  }
+  // Before the idempotency store and the peers: a write that is not the device's stores and sends nothing.
+  const signed = body as { payload: Statement; signature: string };
+  await deps.deviceWrites.check(String(pathDevice), signed.payload, signed.signature);
+}
+
+interface KeyedWrite {
+  spec: AnyRoute;
+  req: Request;
+  res: Response;
+  deps: RouteDeps;
+  caller: Caller | undefined;
+  params: unknown;
+  body: unknown;
+  key: string;
+}
+
+/** Runs a write once per Idempotency-Key: a retry gets the first answer, never a second write. */
+async function onceForKey(
+  { spec, req, res, deps, caller, params, body, key }: KeyedWrite,
+  execute: (submitting?: (sent: SentTransaction) => Promise<void>) => Promise<StoredResponse>,
+  recover: (sent: SentTransaction) => Promise<StoredResponse | undefined>,
+): Promise<{ response: StoredResponse; replayed: boolean }> {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new RegistryError('INVALID_ARGUMENT', 'Idempotency-Key must be 1 to 255 characters: letters, digits, ".", "_", ":" or "-"');
+  }
+  const namespace = caller?.kind === 'token' ? caller.identity : `device:${String((params as { id?: unknown }).id)}`;
+  const path = req.originalUrl.split('?')[0] ?? req.path;
+  const outcome = await deps.idempotency.run(
+    { caller: namespace, key, hash: requestHash(req.method, path, body) },
+    execute,
+    (r) => isFinal(spec, r),
+    recover,
+  );
+  if (outcome.kind === 'conflict') {
+    throw new RegistryError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used for a different request');
+  }
+  if (outcome.kind === 'full') {
+    res.setHeader('Retry-After', String(IDEMPOTENCY_FULL_RETRY_S));
+    throw new RegistryError(
+      'RATE_LIMITED',
+      `this caller holds ${deps.limits.idempotencyRecordsPerCaller} idempotency records, the most kept; retry when older ones expire, or without Idempotency-Key`,
+    );
+  }
+  return { response: outcome.response, replayed: outcome.kind === 'replayed' };
 }

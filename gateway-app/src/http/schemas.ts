@@ -63,10 +63,7 @@ export const TxId = z
   .regex(/^[0-9a-f]{64}$/, { error: 'must be a Fabric transaction ID (64 lowercase hex characters)' })
   .openapi({ description: 'Fabric transaction ID' });
 
-export const Version = z
-  .string()
-  .regex(VERSION_PATTERN, { error: 'must be MAJOR.MINOR.PATCH' })
-  .openapi({ example: '1.4.2' });
+export const Version = z.string().regex(VERSION_PATTERN, { error: 'must be MAJOR.MINOR.PATCH' }).openapi({ example: '1.4.2' });
 
 export const Msp = z.string().regex(MSP_PATTERN, { error: 'must be an MSP ID' }).openapi({ example: 'Org1MSP' });
 
@@ -143,7 +140,13 @@ const PageSize = z.coerce
   .min(1, { error: 'must be at least 1' })
   .max(PAGE_SIZE_MAX, { error: `must be at most ${PAGE_SIZE_MAX}` })
   .default(PAGE_SIZE_DEFAULT)
-  .openapi({ type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAX, description: `page size, 1..${PAGE_SIZE_MAX}`, default: PAGE_SIZE_DEFAULT });
+  .openapi({
+    type: 'integer',
+    minimum: 1,
+    maximum: PAGE_SIZE_MAX,
+    description: `page size, 1..${PAGE_SIZE_MAX}`,
+    default: PAGE_SIZE_DEFAULT,
+  });
 
 const Bookmark = z
   .string()
@@ -301,9 +304,7 @@ export const VoteBody = z
   .strictObject({ decision: z.enum(['approve', 'reject']), comment: Text.optional() })
   .openapi('FirmwareVoteRequest');
 
-export const RevokeFirmwareBody = z
-  .strictObject({ reason: Text })
-  .openapi('RevokeFirmwareRequest');
+export const RevokeFirmwareBody = z.strictObject({ reason: Text }).openapi('RevokeFirmwareRequest');
 
 export const VerifyFirmwareBody = z.strictObject({ family: Id, sha256: Sha256Hex }).openapi('VerifyFirmwareRequest');
 
@@ -342,7 +343,11 @@ export const VerifyMessageBody = z
     ],
     { error: 'give either digest, or leaf and proof' },
   )
-  .openapi('VerifyMessageRequest', { description: 'exactly one of the two forms: digest, or leaf and proof' }, { unionPreferredType: 'oneOf' });
+  .openapi(
+    'VerifyMessageRequest',
+    { description: 'exactly one of the two forms: digest, or leaf and proof' },
+    { unionPreferredType: 'oneOf' },
+  );
 
 // Discovery
 
@@ -393,9 +398,7 @@ export const DeviceSchema = z
 
 export const DeviceWriteSchema = DeviceSchema.extend(WithTxId).openapi('DeviceChange');
 
-export const DevicesWriteSchema = z
-  .object({ count: z.number().int(), deviceIds: z.array(Id), txId: TxId })
-  .openapi('DevicesRegistered');
+export const DevicesWriteSchema = z.object({ count: z.number().int(), deviceIds: z.array(Id), txId: TxId }).openapi('DevicesRegistered');
 
 export const DeviceKeySchema = z
   .object({
@@ -450,9 +453,7 @@ export const ApprovalSchema = z
   .openapi('Approval');
 
 /** A family decision waiting for approvals; `approvals` includes the proposer's. */
-export const ProposalSchema = z
-  .object({ proposedBy: Msp, proposedAt: Timestamp, approvals: z.array(ApprovalSchema) })
-  .openapi('Proposal');
+export const ProposalSchema = z.object({ proposedBy: Msp, proposedAt: Timestamp, approvals: z.array(ApprovalSchema) }).openapi('Proposal');
 
 export const FamilySchema = z
   .object({
@@ -461,11 +462,14 @@ export const FamilySchema = z
     vendorKeyPem: z.string(),
     vendorKeyId: Sha256Hex,
     approvalThreshold: z.number().int(),
-    approvalsRequired: z.number().int().openapi({
-      description:
-        'k now: approvals from member orgs other than the owner that trusting a release, lowering minVersion or revoking ' +
-        "a release of this family on another org's request needs; the larger of approvalThreshold and a majority of those orgs",
-    }),
+    approvalsRequired: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'k now: approvals from member orgs other than the owner that trusting a release, lowering minVersion or revoking ' +
+          "a release of this family on another org's request needs; the larger of approvalThreshold and a majority of those orgs",
+      }),
     minVersion: Version.optional(),
     minVersionProposal: ProposalSchema.extend({ minVersion: Version })
       .optional()
@@ -491,7 +495,7 @@ export const FirmwareReleaseSchema = z
     revocationReason: z.string().optional(),
     revocationProposal: ProposalSchema.extend({ reason: z.string() })
       .optional()
-      .openapi({ description: "a revocation asked for by an org other than the family owner, not yet approved by enough orgs" }),
+      .openapi({ description: 'a revocation asked for by an org other than the family owner, not yet approved by enough orgs' }),
   })
   .openapi('FirmwareRelease');
 
@@ -527,7 +531,9 @@ export const DiscoverySchema = z.object({ endpoints: z.array(EndpointSchema) }).
 export const TransactionStatusSchema = z
   .object({
     txId: TxId,
-    status: z.string().openapi({ description: '"VALID", a Fabric validation code name (e.g. "MVCC_READ_CONFLICT"), or "UNKNOWN" (not on the ledger)' }),
+    status: z
+      .string()
+      .openapi({ description: '"VALID", a Fabric validation code name (e.g. "MVCC_READ_CONFLICT"), or "UNKNOWN" (not on the ledger)' }),
     blockNumber: z.number().int().optional(),
   })
   .openapi('TransactionStatus');
@@ -554,11 +560,14 @@ export const TransactionProofSchema = z
           "that config block's BFT consenter mapping: block signatures name their signer by consenter id. Unsigned: " +
           'a verifier must check it against consenters it trusts (pinned certificates or a pinned config block), never take n from it',
       }),
-    configBlock: z.string().optional().openapi({
-      description:
-        'base64 of the config block configBlockNumber, serialized as the peer stores it: a verifier that pinned its header hash ' +
-        '(SHA-256 of the DER header) reads the consenter set from it',
-    }),
+    configBlock: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          'base64 of the config block configBlockNumber, serialized as the peer stores it: a verifier that pinned its header hash ' +
+          '(SHA-256 of the DER header) reads the consenter set from it',
+      }),
   })
   .openapi('TransactionProof');
 

@@ -17,7 +17,9 @@ async function* from(events: LedgerEvent[]): AsyncGenerator<LedgerEvent> {
 describe('event ids', () => {
   test('events are numbered from 0 within each block', async () => {
     const numbered = await collect(
-      numberEvents(from([ledgerEvent(3, 'a', 1), ledgerEvent(3, 'b', 2), ledgerEvent(5, 'c', 3), ledgerEvent(6, 'd', 4), ledgerEvent(6, 'e', 5)])),
+      numberEvents(
+        from([ledgerEvent(3, 'a', 1), ledgerEvent(3, 'b', 2), ledgerEvent(5, 'c', 3), ledgerEvent(6, 'd', 4), ledgerEvent(6, 'e', 5)]),
+      ),
     );
     expect(numbered.map(({ position }) => `${position.block}-${position.index}`)).toEqual(['3-0', '3-1', '5-0', '6-0', '6-1']);
   });
@@ -36,7 +38,9 @@ describe('event ids', () => {
 
   test('the wire format', () => {
     const text = formatEvent(ledgerEvent(7, 'device.registered', { deviceId: 'd' }, 'ab'.repeat(32)), { block: 7n, index: 2 });
-    expect(text).toBe(`id: 7-2\nevent: device.registered\ndata: {"txId":"${'ab'.repeat(32)}","blockNumber":7,"payload":{"deviceId":"d"}}\n\n`);
+    expect(text).toBe(
+      `id: 7-2\nevent: device.registered\ndata: {"txId":"${'ab'.repeat(32)}","blockNumber":7,"payload":{"deviceId":"d"}}\n\n`,
+    );
   });
 });
 
@@ -106,8 +110,16 @@ describe('GET /v1/events', () => {
     stream.push(ledgerEvent(9, 'device.revoked', { deviceId: 'd-1' }, '03'.repeat(32)));
     const { messages } = await readEvents(response, 3);
     expect(messages).toEqual([
-      { id: '8-0', event: 'device.registered', data: JSON.stringify({ txId: '01'.repeat(32), blockNumber: 8, payload: { deviceId: 'd-1' } }) },
-      { id: '8-1', event: 'config.published', data: JSON.stringify({ txId: '02'.repeat(32), blockNumber: 8, payload: { deviceId: 'd-1' } }) },
+      {
+        id: '8-0',
+        event: 'device.registered',
+        data: JSON.stringify({ txId: '01'.repeat(32), blockNumber: 8, payload: { deviceId: 'd-1' } }),
+      },
+      {
+        id: '8-1',
+        event: 'config.published',
+        data: JSON.stringify({ txId: '02'.repeat(32), blockNumber: 8, payload: { deviceId: 'd-1' } }),
+      },
       { id: '9-0', event: 'device.revoked', data: JSON.stringify({ txId: '03'.repeat(32), blockNumber: 9, payload: { deviceId: 'd-1' } }) },
     ]);
   });
@@ -153,7 +165,10 @@ describe('GET /v1/events', () => {
 
   test('a client that goes away closes the ledger stream', async () => {
     const controller = new AbortController();
-    const response = await fetch(h.url + '/v1/events', { headers: { authorization: `Bearer ${TOKENS.auditor}` }, signal: controller.signal });
+    const response = await fetch(h.url + '/v1/events', {
+      headers: { authorization: `Bearer ${TOKENS.auditor}` },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     expect(h.gateway.streams.size).toBe(1);
     controller.abort();

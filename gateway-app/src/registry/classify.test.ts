@@ -1,12 +1,5 @@
 import { RegistryError } from '@iotreg/common';
-import {
-  chaincodeRefusal,
-  commitError,
-  commitStatusError,
-  endorseError,
-  gatewayError,
-  submitError,
-} from '../testing/fabric-errors';
+import { chaincodeRefusal, commitError, commitStatusError, endorseError, gatewayError, submitError } from '../testing/fabric-errors';
 import { chaincodeErrorOf, classifyFabricError, GrpcCode, isChaincodeRefusal, isGatewayError, ValidationCode } from './classify';
 
 describe('chaincode error codes win', () => {
@@ -38,10 +31,14 @@ describe('chaincode error codes win', () => {
   });
 
   test('a message with an unknown code word is not a chaincode code', () => {
-    expect(classifyFabricError(chaincodeRefusal('SOMETHING_ELSE: x'))).toEqual({ kind: 'definite', code: 'INTERNAL', grpcCode: GrpcCode.UNKNOWN });
+    expect(classifyFabricError(chaincodeRefusal('SOMETHING_ELSE: x'))).toEqual({
+      kind: 'definite',
+      code: 'INTERNAL',
+      grpcCode: GrpcCode.UNKNOWN,
+    });
   });
 
-  test("a peer that cannot reach its chaincode server is an outage, not a fault of the request", () => {
+  test('a peer that cannot reach its chaincode server is an outage, not a fault of the request', () => {
     const err = gatewayError(GrpcCode.ABORTED, 'failed to evaluate transaction, see attached details for more info', [
       'error in simulation: could not launch chaincode device_registry_1.0_org1:83c4: connection failed',
     ]);
@@ -80,7 +77,10 @@ describe('after the transaction went to the orderers', () => {
   );
 
   test('the BFT quorum failure is UNAVAILABLE: outcome unknown (it may still commit)', () => {
-    const err = submitError(GrpcCode.UNAVAILABLE, 'insufficient number of orderers could successfully process transaction to satisfy quorum requirement');
+    const err = submitError(
+      GrpcCode.UNAVAILABLE,
+      'insufficient number of orderers could successfully process transaction to satisfy quorum requirement',
+    );
     expect(classifyFabricError(err).kind).toBe('unknown-outcome');
   });
 
@@ -100,14 +100,29 @@ describe('after the transaction went to the orderers', () => {
     expect(classifyFabricError(err)).toMatchObject({ kind: 'definite', code: 'INTERNAL' });
   });
 
-  test.each([GrpcCode.DEADLINE_EXCEEDED, GrpcCode.UNAVAILABLE, GrpcCode.ABORTED])('CommitStatusError with gRPC %i: outcome unknown', (code) => {
-    expect(classifyFabricError(commitStatusError(code, 'x'))).toEqual({ kind: 'unknown-outcome', grpcCode: code });
-  });
+  test.each([GrpcCode.DEADLINE_EXCEEDED, GrpcCode.UNAVAILABLE, GrpcCode.ABORTED])(
+    'CommitStatusError with gRPC %i: outcome unknown',
+    (code) => {
+      expect(classifyFabricError(commitStatusError(code, 'x'))).toEqual({ kind: 'unknown-outcome', grpcCode: code });
+    },
+  );
 
   test('CommitError: MVCC and phantom read conflicts are retryable, other codes are not', () => {
-    expect(classifyFabricError(commitError(ValidationCode.MVCC_READ_CONFLICT))).toEqual({ kind: 'invalid-commit', validationCode: 11, retryable: true });
-    expect(classifyFabricError(commitError(ValidationCode.PHANTOM_READ_CONFLICT))).toEqual({ kind: 'invalid-commit', validationCode: 12, retryable: true });
-    expect(classifyFabricError(commitError(ValidationCode.ENDORSEMENT_POLICY_FAILURE))).toEqual({ kind: 'invalid-commit', validationCode: 10, retryable: false });
+    expect(classifyFabricError(commitError(ValidationCode.MVCC_READ_CONFLICT))).toEqual({
+      kind: 'invalid-commit',
+      validationCode: 11,
+      retryable: true,
+    });
+    expect(classifyFabricError(commitError(ValidationCode.PHANTOM_READ_CONFLICT))).toEqual({
+      kind: 'invalid-commit',
+      validationCode: 12,
+      retryable: true,
+    });
+    expect(classifyFabricError(commitError(ValidationCode.ENDORSEMENT_POLICY_FAILURE))).toEqual({
+      kind: 'invalid-commit',
+      validationCode: 10,
+      retryable: false,
+    });
   });
 });
 

@@ -207,7 +207,12 @@ describe('submit', () => {
     });
     expect(committed).toEqual({ result: { deviceId: 'd-1' }, txId: txIdOf(1), blockNumber: 42 });
     expect(ledger.proposals).toEqual([
-      { identity: 'org1-admin', name: TX.registerDevice, args: ['{"deviceId":"d-1","publicKeyPem":"pem","family":"f","proof":"p"}'], txId: txIdOf(1) },
+      {
+        identity: 'org1-admin',
+        name: TX.registerDevice,
+        args: ['{"deviceId":"d-1","publicKeyPem":"pem","family":"f","proof":"p"}'],
+        txId: txIdOf(1),
+      },
     ]);
     expect(ledger.submits).toEqual([txIdOf(1)]);
     expect(ledger.lookups).toHaveLength(0);

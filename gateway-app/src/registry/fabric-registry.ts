@@ -294,10 +294,7 @@ export class FabricRegistry implements Registry {
     const network = this.#ledger.network(as);
     let events: Awaited<ReturnType<typeof network.getChaincodeEvents>>;
     try {
-      events = await network.getChaincodeEvents(
-        contract.getChaincodeName(),
-        startBlock === undefined ? undefined : { startBlock },
-      );
+      events = await network.getChaincodeEvents(contract.getChaincodeName(), startBlock === undefined ? undefined : { startBlock });
     } catch (err) {
       throw this.#toRegistryError(classifyFabricError(err), 'ChaincodeEvents', err);
     }
@@ -354,9 +351,7 @@ export class FabricRegistry implements Registry {
   /** qscc GetTransactionByID: undefined when the peer has no such transaction. */
   async #findTransaction(as: string, txId: string): Promise<{ validationCode: number } | undefined> {
     try {
-      const bytes = await this.#ledger
-        .qscc(as)
-        .evaluate(QSCC.getTransactionByID, { arguments: [this.#ledger.channel, txId] });
+      const bytes = await this.#ledger.qscc(as).evaluate(QSCC.getTransactionByID, { arguments: [this.#ledger.channel, txId] });
       return decodeProcessedTransaction(bytes);
     } catch (err) {
       if (isChaincodeRefusal(err)) return undefined;
@@ -378,9 +373,7 @@ export class FabricRegistry implements Registry {
   }
 
   async #evaluate<T>(as: string, tx: TxName, request: unknown): Promise<T> {
-    const bytes = await this.#timed('evaluate', tx, () =>
-      this.#ledger.contract(as).evaluate(tx, { arguments: [JSON.stringify(request)] }),
-    );
+    const bytes = await this.#timed('evaluate', tx, () => this.#ledger.contract(as).evaluate(tx, { arguments: [JSON.stringify(request)] }));
     return decodeJson<T>(bytes, tx);
   }
 
@@ -421,7 +414,10 @@ export class FabricRegistry implements Registry {
       } catch (err) {
         const fault = classifyFabricError(err);
         if (fault.kind !== 'unknown-outcome') throw this.#toRegistryError(fault, tx, err, txId);
-        this.#log.warn({ txId, tx, grpcCode: fault.grpcCode, err: errorSummary(err) }, 'write outcome unknown; looking it up by transaction ID');
+        this.#log.warn(
+          { txId, tx, grpcCode: fault.grpcCode, err: errorSummary(err) },
+          'write outcome unknown; looking it up by transaction ID',
+        );
         status = await this.#resolveOutcome(as, txId);
         this.#metrics.outcomeResolutions.inc({ result: status ? validationCodeName(status.code) : 'UNKNOWN' });
         if (!status) {
@@ -495,7 +491,10 @@ export class FabricRegistry implements Registry {
       case 'definite':
         if (fault.code === 'LEDGER_UNAVAILABLE') {
           this.#log.warn({ tx, txId, grpcCode: fault.grpcCode, err: errorSummary(err) }, 'ledger unreachable');
-          return new RegistryError('LEDGER_UNAVAILABLE', txId ? 'the ledger is unreachable; nothing was written' : 'the ledger is unreachable');
+          return new RegistryError(
+            'LEDGER_UNAVAILABLE',
+            txId ? 'the ledger is unreachable; nothing was written' : 'the ledger is unreachable',
+          );
         }
         this.#log.error({ tx, txId, grpcCode: fault.grpcCode, err: errorSummary(err) }, 'ledger call failed');
         if (fault.code === 'FORBIDDEN') return new RegistryError('FORBIDDEN', 'the peer refused this identity');

@@ -25,8 +25,7 @@ export const configRoutes = [
     params: DeviceParams,
     body: PublishConfigBody,
     success: { status: 201, description: 'the published configuration record', schema: ConfigRecordSchema },
-    handle: async ({ registry, as, params, body }) =>
-      committedAnswer(await registry.publishConfig(as, { deviceId: params.id, ...body })),
+    handle: async ({ registry, as, params, body }) => committedAnswer(await registry.publishConfig(as, { deviceId: params.id, ...body })),
   }),
   defineRoute({
     method: 'get',

@@ -93,8 +93,7 @@ export const deviceRoutes = [
     params: DeviceParams,
     body: RotateKeyBody,
     success: { status: 200, description: 'the device, with its new keyId', schema: DeviceWriteSchema },
-    handle: async ({ registry, as, params, body }) =>
-      committedAnswer(await registry.rotateKey(as, { deviceId: params.id, ...body })),
+    handle: async ({ registry, as, params, body }) => committedAnswer(await registry.rotateKey(as, { deviceId: params.id, ...body })),
   }),
   defineRoute({
     method: 'get',

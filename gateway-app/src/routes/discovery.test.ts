@@ -79,10 +79,19 @@ describe('401, one and the same answer, for', () => {
     ['garbage in sig', () => `Device id="meter-7", ts="${nowSeconds}", sig="!!!"`],
     ['an unknown device', () => deviceHeader({ id: 'ghost-1' })],
     ['a suspended device', () => deviceHeader({ id: 'paused-1' })],
-    ['an old client signing {"path"} without the query', () => {
-      const sig = signStatement(device.privateKey, { action: 'read', deviceId: 'meter-7', method: 'GET', path: '/v1/discovery', ts: nowSeconds });
-      return `Device id="meter-7", ts="${nowSeconds}", sig="${sig}"`;
-    }],
+    [
+      'an old client signing {"path"} without the query',
+      () => {
+        const sig = signStatement(device.privateKey, {
+          action: 'read',
+          deviceId: 'meter-7',
+          method: 'GET',
+          path: '/v1/discovery',
+          ts: nowSeconds,
+        });
+        return `Device id="meter-7", ts="${nowSeconds}", sig="${sig}"`;
+      },
+    ],
   ];
   test.each(cases)('%s', async (_name, header) => {
     const res = await h.request('GET', '/v1/discovery', { headers: { authorization: header() } });

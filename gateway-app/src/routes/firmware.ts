@@ -59,7 +59,7 @@ export const firmwareRoutes = [
     description:
       "Only the family owner's admin raises the minimum (or sets the first one); another org gets 403 FORBIDDEN. " +
       'Lowering it is a family decision: an admin proposes it, admins of other orgs approve by asking for the same ' +
-      'version, and it applies once the family\'s approvalsRequired orgs other than the owner, and at least one org ' +
+      "version, and it applies once the family's approvalsRequired orgs other than the owner, and at least one org " +
       'besides the proposer, agreed. Until then the answer shows it under minVersionProposal.',
     tag,
     access: { kind: 'token', roles: ['admin'] },
@@ -132,7 +132,7 @@ export const firmwareRoutes = [
     method: 'post',
     path: '/v1/firmware/{family}/{version}/approvals',
     operationId: 'voteFirmware',
-    summary: "Approve or reject a release (one vote per org)",
+    summary: 'Approve or reject a release (one vote per org)',
     description:
       "Only admins of member orgs other than the family owner vote (the owner's admin gets 403 FORBIDDEN). The release " +
       "becomes trusted at the family's approvalsRequired approvals: the larger of its approvalThreshold and a majority " +

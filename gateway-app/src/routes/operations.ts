@@ -54,7 +54,8 @@ export const operationRoutes = [
     },
     headers: z.object({
       'Last-Event-ID': EventId.optional().openapi({
-        description: 'id "<block>-<index>" of the last event received: resume after it (an empty value is ignored); wins over ?lastEventId and ?since',
+        description:
+          'id "<block>-<index>" of the last event received: resume after it (an empty value is ignored); wins over ?lastEventId and ?since',
       }),
     }),
     success: { status: 200, description: 'an event stream', schema: z.string(), contentType: 'text/event-stream' },
@@ -154,7 +155,10 @@ export const operationRoutes = [
     access: { kind: 'token', roles: ['auditor', 'admin'] },
     success: { status: 200, description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' },
     raw: async ({ res, deps }) => {
-      res.status(200).type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      res
+        .status(200)
+        .type(deps.metrics.registry.contentType)
+        .send(await deps.metrics.registry.metrics());
     },
   }),
   defineRoute({

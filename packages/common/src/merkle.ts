@@ -2,11 +2,18 @@ import { createHash } from 'node:crypto';
 
 /** RFC 6962 Merkle tree hashing: leaves and nodes are domain-separated, so a leaf can't pose as a node. */
 export function leafHash(data: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(data).digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(data)
+    .digest();
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
 }
 
 /** Largest power of two strictly less than n (n >= 2), the RFC 6962 split point. */
