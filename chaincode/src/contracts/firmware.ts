@@ -102,13 +102,7 @@ export class FirmwareContract extends RegistryContract {
       const proposal = current
         ? { ...current, approvals: addApproval(current.approvals, ctx, `lowering ${family.family} to ${minVersion}`) }
         : { minVersion, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
-      const outcome = decide({
-        members,
-        ownerMsp: family.ownerMsp,
-        proposerMsp: proposal.proposedBy,
-        approvalThreshold: family.approvalThreshold,
-        votes: proposal.approvals,
-      });
+      const outcome = familyDecision(members, family, proposal.proposedBy, proposal.approvals);
       if (outcome === 'passed') {
         const { minVersionProposal: _done, ...rest } = family;
         return setFamily(ctx, { ...rest, minVersion }, members, EVENTS.familyPolicySet);
@@ -210,13 +204,7 @@ export class FirmwareContract extends RegistryContract {
       if (release.status !== 'pending') throw new RegistryError('STATE_CONFLICT', `the release is ${release.status}, not open to votes`);
       const vote: Approval = { msp: ctx.msp, decision, ...(comment === undefined ? {} : { comment }), at: ctx.now };
       const approvals = [...release.approvals, vote];
-      const outcome = decide({
-        members,
-        ownerMsp: family.ownerMsp,
-        proposerMsp: release.publisherMsp,
-        approvalThreshold: family.approvalThreshold,
-        votes: approvals,
-      });
+      const outcome = familyDecision(members, family, release.publisherMsp, approvals);
       const status = outcome === 'passed' ? 'trusted' : outcome;
       const updated: FirmwareRelease = { ...release, approvals, status };
       ctx.store.put(keys.firmware(release.family, release.version), updated);
@@ -255,13 +243,7 @@ export class FirmwareContract extends RegistryContract {
       const proposal = pending
         ? { ...pending, approvals: addApproval(pending.approvals, ctx, `revoking ${release.family} ${release.version}`, reason) }
         : { reason, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
-      const outcome = decide({
-        members,
-        ownerMsp: family.ownerMsp,
-        proposerMsp: proposal.proposedBy,
-        approvalThreshold: family.approvalThreshold,
-        votes: proposal.approvals,
-      });
+      const outcome = familyDecision(members, family, proposal.proposedBy, proposal.approvals);
       if (outcome === 'passed') return saveRelease(ctx, revoke(), EVENTS.firmwareRevoked);
       return saveRelease(ctx, { ...release, revocationProposal: proposal }, EVENTS.firmwareRevocationProposed);
     });
@@ -360,4 +342,9 @@ async function findRelease(ctx: RegistryContext, fields: Fields): Promise<Firmwa
   const familyId = id(fields, 'family');
   const releaseVersion = version(fields, 'version');
   return ctx.store.mustGet<FirmwareRelease>(keys.firmware(familyId, releaseVersion), `release ${familyId} ${releaseVersion}`);
+}
+
+/** The k-of-n verdict on a decision about `family` that `proposerMsp` proposed, with its `votes` so far. */
+function familyDecision(members: string[], family: Family, proposerMsp: string, votes: Approval[]) {
+  return decide({ members, ownerMsp: family.ownerMsp, proposerMsp, approvalThreshold: family.approvalThreshold, votes });
 }
