@@ -6,7 +6,7 @@ set -euo pipefail
 umask 077
 
 source "$(dirname "${BASH_SOURCE[0]}")/network/env.sh"
-for lib in common install ca nodes channel chaincode gateways; do source "$NETWORK_DIR/lib/$lib.sh"; done
+for lib in common install ca nodes channel chaincode gateways watchdog; do source "$NETWORK_DIR/lib/$lib.sh"; done
 
 usage() {
   cat <<USAGE
@@ -33,6 +33,7 @@ components() {
   for row in "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${CHAINCODE_SERVERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${GATEWAYS[@]}"; do read -r name _ <<<"$row"; echo "gateway-$name"; done
+  echo orderer-watchdog
 }
 
 start_component() {
@@ -42,6 +43,7 @@ start_component() {
     peer*) start_peer "$1"; wait_peer_healthy "$1" ;;
     chaincode-*|baseline-*) start_chaincode_server "$1" ;;
     gateway-*) start_gateway "${1#gateway-}" ;;
+    orderer-watchdog) start_watchdog ;;
     *) die "unknown component $1 (see: ./test-network.sh components)" ;;
   esac
 }
@@ -63,6 +65,7 @@ up() {
   wait_until "the peers to find each other through gossip" 90 "" gossip_converged
   log "chaincode $CHAINCODE_NAME"; deploy_chaincode "$CHAINCODE_NAME"; start_chaincode_servers "$CHAINCODE_NAME"; record_members
   log "gateways"; start_gateways
+  start_watchdog
   log "up in $((SECONDS - started))s"
   local row org msp port
   for row in "${GATEWAYS[@]}"; do
@@ -132,6 +135,7 @@ case $command in
       die "$2 does not answer on its profiling port"
     echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
+  watchdog-loop) watchdog_loop ;;   # run by `up` as the orderer-watchdog component
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
