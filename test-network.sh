@@ -33,7 +33,7 @@ components() {
   for row in "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${CHAINCODE_SERVERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${GATEWAYS[@]}"; do read -r name _ <<<"$row"; echo "gateway-$name"; done
-  echo orderer-watchdog
+  echo bft-watchdog
 }
 
 start_component() {
@@ -43,7 +43,7 @@ start_component() {
     peer*) start_peer "$1"; wait_peer_healthy "$1" ;;
     chaincode-*|baseline-*) start_chaincode_server "$1" ;;
     gateway-*) start_gateway "${1#gateway-}" ;;
-    orderer-watchdog) start_watchdog ;;
+    bft-watchdog) start_watchdog ;;
     *) die "unknown component $1 (see: ./test-network.sh components)" ;;
   esac
 }
@@ -135,7 +135,7 @@ case $command in
       die "$2 does not answer on its profiling port"
     echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
-  watchdog-loop) watchdog_loop ;;   # run by `up` as the orderer-watchdog component
+  watchdog-loop) watchdog_loop ;;   # run by `up` as the bft-watchdog component
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;

@@ -7,7 +7,7 @@
 # orderer still answers its operations endpoint, but its height no longer moves, and BFT has no
 # fault left to tolerate. Seen after an orderer was restarted under load; a restart clears it, as a
 # liveness probe would. The watchdog saves the wedged orderer's stacks, then restarts it, and logs
-# both to network/runtime/logs/orderer-watchdog.log.
+# both to network/runtime/logs/bft-watchdog.log.
 
 # Seconds an orderer's height may stand still while the highest height moves on.
 WATCHDOG_WEDGED_SECONDS=30
@@ -44,5 +44,5 @@ watchdog_loop() {
 }
 
 start_watchdog() {
-  start_process orderer-watchdog -- "$REPO_DIR/test-network.sh" watchdog-loop
+  start_process bft-watchdog -- "$REPO_DIR/test-network.sh" watchdog-loop
 }

@@ -83,7 +83,7 @@ async function expectSettled() {
   throw new Error(`the orderers did not settle within 90 s under load: ${JSON.stringify(now)}; stacks: ${stacks.join(', ').trim()}`);
 }
 
-const WATCHDOG_LOG = path.join(REPO, 'network/runtime/logs/orderer-watchdog.log');
+const WATCHDOG_LOG = path.join(REPO, 'network/runtime/logs/bft-watchdog.log');
 /** The watchdog's log lines so far. */
 function watchdogLog(): string[] {
   return existsSync(WATCHDOG_LOG)
