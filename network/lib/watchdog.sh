@@ -9,8 +9,9 @@
 # liveness probe would. The watchdog saves the wedged orderer's stacks, then restarts it, and logs
 # both to network/runtime/logs/bft-watchdog.log.
 
-# Seconds an orderer's height may stand still while the highest height moves on.
-WATCHDOG_WEDGED_SECONDS=30
+# Seconds an orderer's height may stand still while the highest height moves on (a healthy
+# follower's moves with every block; one catching up moves while it pulls).
+WATCHDOG_WEDGED_SECONDS=20
 # Blocks the others must have gained meanwhile: a quiet channel wedges nothing.
 WATCHDOG_MIN_BLOCKS=10
 WATCHDOG_INTERVAL_SECONDS=5

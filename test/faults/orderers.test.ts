@@ -67,7 +67,7 @@ async function expectUnknownsResolved(report: LoadReport) {
  * A fault on a cluster still recovering from the previous one would measure that recovery: wait,
  * bounded, until all four orderers follow one leader within 10 blocks of each other, and fail
  * naming the state they are in if they never do. An orderer wedged by SmartBFT's delivery
- * deadlock is restarted by the network's watchdog within about 35 s (network/lib/watchdog.sh),
+ * deadlock is restarted by the network's watchdog within about 25 s (network/lib/watchdog.sh),
  * which this wait covers; what the watchdog did is reported.
  */
 async function expectSettled() {
@@ -141,26 +141,30 @@ async function killUnderLoad(role: 'leader' | 'follower', everyMs: number, downM
 
 /**
  * One fault, measured: every acknowledged write on the ledger and every 503 resolved, in every
- * run. When a stall breaks the bound and, meanwhile, an orderer wedged (SmartBFT's delivery
- * deadlock: the watchdog restarted it once the cluster settled), that run measured a second
- * fault; the fault is injected once more, and that run is held to the bound.
+ * run. When a stall breaks the bound, the fault is injected once more: that run waits under load
+ * for the orderers to settle, which gives the watchdog time to restart an orderer wedged by
+ * SmartBFT's delivery deadlock. If the watchdog did restart one, the first run measured that
+ * second fault, and the second run is held to the bound; if it did not, the first run is.
  */
 async function measuredFault(role: 'leader' | 'follower', everyMs: number, downMs: number): Promise<FaultRun> {
   const watched = watchdogLog().length;
   const run = await killUnderLoad(role, everyMs, downMs);
+  await expectIntact(run);
+  if (run.faultStallMs < STALL_MS && run.rejoinStallMs < STALL_MS) return run;
+  console.warn('the stall bound was broken: injecting the fault once more, to see whether an orderer wedged');
+  const again = await killUnderLoad(role, everyMs, downMs);
+  await expectIntact(again);
+  const wedged = watchdogLog().slice(watched);
+  if (wedged.length === 0) return run;
+  console.warn(`an orderer wedged meanwhile (${wedged.join('; ')}): the second run is held to the bound`);
+  return again;
+}
+
+/** Nothing failed but with a 503, every acknowledged write is readable, every unknown outcome resolved. */
+async function expectIntact(run: FaultRun) {
   expect(run.unexpected).toEqual([]);
   await expectAllOnLedger(run);
   await expectUnknownsResolved(run);
-  if (run.faultStallMs < STALL_MS && run.rejoinStallMs < STALL_MS) return run;
-  await expectSettled();
-  const wedged = watchdogLog().slice(watched);
-  if (wedged.length === 0) return run;
-  console.warn(`an orderer wedged during this run (${wedged.join('; ')}): injecting the fault once more`);
-  const again = await killUnderLoad(role, everyMs, downMs);
-  expect(again.unexpected).toEqual([]);
-  await expectAllOnLedger(again);
-  await expectUnknownsResolved(again);
-  return again;
 }
 
 describe.each(LOADS)('one orderer lost at $load', ({ everyMs }) => {
@@ -176,7 +180,7 @@ describe.each(LOADS)('one orderer lost at $load', ({ everyMs }) => {
       expect(report.rejoinStallMs).toBeLessThan(STALL_MS);
     },
     // two runs at most, each waiting up to 90 s for the orderers to settle
-    480_000,
+    540_000,
   );
 });
 
