@@ -76,6 +76,13 @@ export const CONFIG_VERSION_MIN = 1;
 /** The consortium's size, and so the highest k of a k-of-n firmware approval. */
 export const MEMBERS_MAX = 64;
 
+/**
+ * Registrations in one transaction. One takes about 2.7 KB of the transaction (proposal and
+ * write set), so a full batch is about 1.4 MB: SmartBFT's RequestMaxBytes in the channel
+ * configuration (network/config/configtx.yaml) must stay above that.
+ */
+export const BATCH_MAX = 500;
+
 /** Compares MAJOR.MINOR.PATCH numerically; both must match VERSION_PATTERN. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);

@@ -10,7 +10,7 @@
  *   (a release's publisher is its family owner, whose approval never counts, so this holds
  *   whenever k is met).
  */
-import type { Approval } from './types';
+import type { Approval } from './api/records';
 
 /** A majority of the members other than the family owner: the floor under every family's k. */
 export function consortiumMinimum(memberCount: number): number {

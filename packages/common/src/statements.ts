@@ -67,6 +67,12 @@ export const STATEMENT_FORMS = {
   read: '{"action":"read","deviceId","method","target","ts"} (target: the path and query as sent)',
 } as const;
 
+/** A body a device signed itself: the statement and base64 signature over its canonical form. */
+export interface SignedPayload<P extends Statement = Statement> {
+  payload: P;
+  signature: string;
+}
+
 /** Actions a device signs itself, each carrying deviceId and seq. */
 export const DEVICE_ACTIONS = ['config-report', 'firmware-report', 'anchor', 'read'] as const;
 export type DeviceAction = (typeof DEVICE_ACTIONS)[number];

@@ -1,0 +1,83 @@
+/**
+ * The operation catalogue: every chaincode transaction once, with its kind (a write that is
+ * ordered and committed, or a read one peer answers), its request and its answer. The chaincode
+ * validates requests with it, the gateway calls the ledger and checks answers with it, and the
+ * REST routes (rest.ts) and their OpenAPI document are built from it.
+ */
+import { z } from 'zod';
+import * as R from './records';
+import * as Q from './requests';
+
+export type OperationKind = 'submit' | 'evaluate';
+
+export interface Operation<Req extends z.ZodType = z.ZodType, Ans extends z.ZodType = z.ZodType> {
+  /** The chaincode transaction: "<Contract>:<Method>". */
+  tx: string;
+  kind: OperationKind;
+  request: Req;
+  answer: Ans;
+}
+
+const submit = <Req extends z.ZodType, Ans extends z.ZodType>(tx: string, request: Req, answer: Ans) =>
+  ({ tx, kind: 'submit', request, answer }) as const;
+const evaluate = <Req extends z.ZodType, Ans extends z.ZodType>(tx: string, request: Req, answer: Ans) =>
+  ({ tx, kind: 'evaluate', request, answer }) as const;
+
+export const OPERATIONS = {
+  registerDevice: submit('Devices:RegisterDevice', Q.RegisterDeviceRequest, R.Device),
+  registerDevices: submit('Devices:RegisterDevices', Q.RegisterDevicesRequest, R.DevicesRegistered),
+  getDevice: evaluate('Devices:GetDevice', Q.DeviceRef, R.Device),
+  listDevices: evaluate('Devices:ListDevices', Q.ListDevicesRequest, R.pageOf(R.Device, 'DevicePage')),
+  rotateKey: submit('Devices:RotateKey', Q.RotateKeyRequest, R.Device),
+  listDeviceKeys: evaluate('Devices:ListDeviceKeys', Q.DeviceRef, z.array(R.DeviceKey)),
+  getKeyValidity: evaluate('Devices:GetKeyValidity', Q.KeyValidityRequest, R.KeyValidity),
+  setDeviceStatus: submit('Devices:SetDeviceStatus', Q.SetDeviceStatusRequest, R.Device),
+  revokeDevice: submit('Devices:RevokeDevice', Q.RevokeDeviceRequest, R.Device),
+  listRevocations: evaluate('Devices:ListRevocations', Q.ListRevocationsRequest, R.pageOf(R.Revocation, 'RevocationPage')),
+  getDeviceHistory: evaluate('Devices:GetDeviceHistory', Q.DeviceHistoryRequest, R.pageOf(R.HistoryEntry, 'HistoryPage')),
+
+  publishConfig: submit('Config:PublishConfig', Q.PublishConfigRequest, R.ConfigRecord),
+  getConfig: evaluate('Config:GetConfig', Q.DeviceRef, R.ConfigRecord),
+  verifyConfig: evaluate('Config:VerifyConfig', Q.VerifyConfigRequest, R.ConfigVerification),
+  reportConfig: submit('Config:ReportConfig', Q.ConfigReportRequest, R.ConfigReport),
+
+  registerFamily: submit('Firmware:RegisterFamily', Q.RegisterFamilyRequest, R.Family),
+  getFamily: evaluate('Firmware:GetFamily', Q.FamilyRef, R.Family),
+  setFamilyPolicy: submit('Firmware:SetFamilyPolicy', Q.FamilyPolicyRequest, R.Family),
+  publishFirmware: submit('Firmware:PublishFirmware', Q.PublishFirmwareRequest, R.FirmwareRelease),
+  getFirmware: evaluate('Firmware:GetFirmware', Q.ReleaseRef, R.FirmwareRelease),
+  listFirmware: evaluate('Firmware:ListFirmware', Q.ListFirmwareRequest, R.pageOf(R.FirmwareRelease, 'FirmwarePage')),
+  getLatestFirmware: evaluate('Firmware:GetLatestFirmware', Q.FamilyRef, R.FirmwareRelease),
+  voteFirmware: submit('Firmware:VoteFirmware', Q.VoteFirmwareRequest, R.FirmwareRelease),
+  revokeFirmware: submit('Firmware:RevokeFirmware', Q.RevokeFirmwareRequest, R.FirmwareRelease),
+  verifyFirmware: evaluate('Firmware:VerifyFirmware', Q.VerifyFirmwareRequest, R.FirmwareVerification),
+  reportFirmware: submit('Firmware:ReportFirmware', Q.FirmwareReportRequest, R.Device),
+
+  anchorMessage: submit('Messages:AnchorMessage', Q.AnchorMessageRequest, R.MessageAnchor),
+  listMessages: evaluate('Messages:ListMessages', Q.ListMessagesRequest, R.pageOf(R.MessageAnchor, 'MessageAnchorPage')),
+  verifyMessage: evaluate('Messages:VerifyMessage', Q.VerifyMessageRequest, R.MessageVerification),
+
+  registerEndpoint: submit('Discovery:RegisterEndpoint', Q.RegisterEndpointRequest, R.Endpoint),
+  listEndpoints: evaluate('Discovery:ListEndpoints', Q.ListEndpointsRequest, R.pageOf(R.Endpoint, 'EndpointPage')),
+
+  /** The consortium's member orgs: recorded by ./test-network.sh after the chaincode commit, as each org's admin. */
+  setMembers: submit('Governance:SetMembers', Q.SetMembersRequest, R.Members),
+  getMembers: evaluate('Governance:GetMembers', Q.NoFields, R.Members),
+} as const satisfies Record<string, Operation>;
+
+export type Operations = typeof OPERATIONS;
+export type OperationName = keyof Operations;
+export type SubmitName = { [N in OperationName]: Operations[N]['kind'] extends 'submit' ? N : never }[OperationName];
+
+/** What a caller sends: the schema's input (optional fields may be left out). */
+export type RequestOf<N extends OperationName> = z.input<Operations[N]['request']>;
+/** The request as validated: defaults applied, times normalised. */
+export type ParsedRequestOf<N extends OperationName> = z.output<Operations[N]['request']>;
+export type AnswerOf<N extends OperationName> = z.output<Operations[N]['answer']>;
+
+export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+
+/** The operation a chaincode transaction name belongs to. */
+export function operationOfTx(tx: string): OperationName | undefined {
+  return OPERATION_NAMES.find((name) => OPERATIONS[name].tx === tx);
+}
