@@ -2,6 +2,7 @@
  * The Express application, built from its dependencies so tests can give it a fake registry.
  */
 import express from 'express';
+import { REST_ROUTES, type RestRoute } from '@iotreg/common';
 import type { Logger } from 'pino';
 import type { TokenTable } from './auth';
 import type { Limits } from './config';
@@ -10,16 +11,12 @@ import type { IdempotencyStore } from './http/idempotency';
 import { identify, RateLimiter, rateLimit, requestLifecycle, requireJsonBody, securityHeaders } from './http/middleware';
 import { buildOpenApiDocument } from './http/openapi';
 import { AnyRoute, expressPath, mount } from './http/route';
-import { BATCH_BODY_LIMIT_BYTES } from './http/schemas';
 import { EventStreams } from './http/sse';
 import { DeviceWriteCheck } from './http/device-writes';
 import type { Metrics } from './metrics';
 import type { Registry } from './registry/registry';
-import { configRoutes } from './routes/config';
-import { deviceRoutes } from './routes/devices';
+import { catalogueRoutes } from './routes/catalogue';
 import { discoveryRoutes } from './routes/discovery';
-import { firmwareRoutes } from './routes/firmware';
-import { messageRoutes } from './routes/messages';
 import { operationRoutes } from './routes/operations';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -27,14 +24,7 @@ export const HEARTBEAT_MS = 15_000;
 export const API_VERSION = '1.0.0';
 
 /** Every route the gateway serves, in matching order (".../latest" before ".../{version}"). */
-export const ROUTES: readonly AnyRoute[] = [
-  ...deviceRoutes,
-  ...configRoutes,
-  ...firmwareRoutes,
-  ...messageRoutes,
-  ...discoveryRoutes,
-  ...operationRoutes,
-];
+export const ROUTES: readonly AnyRoute[] = [...catalogueRoutes, ...discoveryRoutes, ...operationRoutes];
 
 export interface AppDeps {
   registry: Registry;
@@ -79,7 +69,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     total: deps.limits.eventStreamsTotal,
   });
   const deviceWrites = new DeviceWriteCheck({
-    lookup: (deviceId) => deps.registry.getDevice(deps.relayIdentity, { deviceId }),
+    lookup: (deviceId) => deps.registry.call('getDevice', deps.relayIdentity, { deviceId }),
     ttlMs: deps.limits.deviceKeyCacheMs,
     now,
   });
@@ -91,7 +81,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(rateLimit(limiter, anonymousLimiter));
   app.use(requireJsonBody);
   const json = (limit: number) => express.json({ limit, strict: true, inflate: false, type: 'application/json' });
-  app.use(expressPath('/v1/devices:batch'), json(BATCH_BODY_LIMIT_BYTES));
+  // Routes that take larger bodies than the contract's default (a batch of registrations).
+  for (const route of Object.values(REST_ROUTES) as RestRoute[]) {
+    if (route.bodyLimit !== undefined) app.use(expressPath(route.path), json(route.bodyLimit));
+  }
   app.use(json(BODY_LIMIT_BYTES));
 
   const router = express.Router();

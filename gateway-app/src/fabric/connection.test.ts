@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { common } from '@hyperledger/fabric-protos';
 import pino from 'pino';
-import { RegistryError, TX } from '@iotreg/common';
+import { RegistryError, OPERATIONS } from '@iotreg/common';
+import { SAMPLE_ANSWERS, sampleDevice } from '../testing/sample-answers';
 import { GatewayConfig, parseConfig } from '../config';
 import { createMetrics } from '../metrics';
 import { FabricRegistry } from '../registry/fabric-registry';
@@ -75,14 +76,14 @@ afterEach(async () => {
 });
 
 test('evaluate: transaction name and ONE JSON argument on the wire, JSON answer decoded', async () => {
-  peer.script.evaluate = () => json({ deviceId: 'd-1', status: 'active' });
-  await expect(registry.getDevice('org1-admin', { deviceId: 'd-1' })).resolves.toEqual({ deviceId: 'd-1', status: 'active' });
+  peer.script.evaluate = () => json(sampleDevice);
+  await expect(registry.call('getDevice', 'org1-admin', { deviceId: 'd-1' })).resolves.toEqual(sampleDevice);
   expect(peer.evaluations).toEqual([
     {
       channel: 'iot',
       txId: expect.stringMatching(/^[0-9a-f]{64}$/),
       chaincode: 'device-registry',
-      fcn: TX.getDevice,
+      fcn: OPERATIONS.getDevice.tx,
       args: ['{"deviceId":"d-1"}'],
     },
   ]);
@@ -94,17 +95,19 @@ test('evaluate: a chaincode error as the peer gateway reports it becomes the Reg
       'chaincode response 500, NOT_FOUND: no device d-9',
     ]);
   };
-  await expect(registry.getDevice('org1-admin', { deviceId: 'd-9' })).rejects.toEqual(new RegistryError('NOT_FOUND', 'no device d-9'));
+  await expect(registry.call('getDevice', 'org1-admin', { deviceId: 'd-9' })).rejects.toEqual(
+    new RegistryError('NOT_FOUND', 'no device d-9'),
+  );
 });
 
 test('submit: endorse, submit, commit status; the endorsed result and transaction ID come back', async () => {
-  peer.script.endorse = () => json({ deviceId: 'd-1', status: 'revoked' });
+  peer.script.endorse = () => json(SAMPLE_ANSWERS.revokeDevice);
   peer.script.commitStatus = async () => ({ code: 0, blockNumber: 17 });
-  const committed = await registry.revokeDevice('org1-admin', { deviceId: 'd-1', reason: 'decommissioned' });
-  expect(committed.result).toEqual({ deviceId: 'd-1', status: 'revoked' });
+  const committed = await registry.call('revokeDevice', 'org1-admin', { deviceId: 'd-1', reason: 'decommissioned' });
+  expect(committed.result).toEqual(SAMPLE_ANSWERS.revokeDevice);
   expect(committed.blockNumber).toBe(17);
   expect(peer.endorsements).toHaveLength(1);
-  expect(peer.endorsements[0]).toMatchObject({ fcn: TX.revokeDevice, args: ['{"deviceId":"d-1","reason":"decommissioned"}'] });
+  expect(peer.endorsements[0]).toMatchObject({ fcn: OPERATIONS.revokeDevice.tx, args: ['{"deviceId":"d-1","reason":"decommissioned"}'] });
   expect(committed.txId).toBe(peer.endorsements[0]?.txId);
   expect(peer.submits).toEqual([committed.txId]);
 });
@@ -115,14 +118,14 @@ test('endorsement refused by the chaincode: its code, and nothing submitted', as
       'chaincode response 500, ALREADY_EXISTS: device d-1 already exists',
     ]);
   };
-  await expect(registry.registerDevice('org1-admin', { deviceId: 'd-1', publicKeyPem: 'p', family: 'f', proof: 'x' })).rejects.toEqual(
-    new RegistryError('ALREADY_EXISTS', 'device d-1 already exists'),
-  );
+  await expect(
+    registry.call('registerDevice', 'org1-admin', { deviceId: 'd-1', publicKeyPem: 'p', family: 'f', proof: 'x' }),
+  ).rejects.toEqual(new RegistryError('ALREADY_EXISTS', 'device d-1 already exists'));
   expect(peer.submits).toHaveLength(0);
 });
 
 test('BFT quorum failure on submit, transaction committed anyway: found by its ID (hand-built commit status request), success', async () => {
-  peer.script.endorse = () => json({ deviceId: 'd-1', seq: 9 });
+  peer.script.endorse = () => json(SAMPLE_ANSWERS.anchorMessage);
   peer.script.submit = () => {
     throw new PeerError(
       grpcStatus.UNAVAILABLE,
@@ -130,14 +133,17 @@ test('BFT quorum failure on submit, transaction committed anyway: found by its I
     );
   };
   peer.script.commitStatus = async () => ({ code: 0, blockNumber: 23 });
-  const committed = await registry.anchorMessage('org1-auditor', { payload: { action: 'anchor' }, signature: 's' });
-  expect(committed).toMatchObject({ result: { deviceId: 'd-1', seq: 9 }, blockNumber: 23 });
+  const committed = await registry.call('anchorMessage', 'org1-auditor', {
+    payload: { action: 'anchor', deviceId: 'd-1', seq: 1, digest: 'd'.repeat(64) },
+    signature: 's',
+  });
+  expect(committed).toMatchObject({ result: SAMPLE_ANSWERS.anchorMessage, blockNumber: 23 });
   expect(peer.submits).toEqual([committed.txId]);
   expect(peer.statusRequests).toEqual([{ txId: committed.txId, channel: 'iot', mspId: 'Org1MSP' }]);
 });
 
 test('still unknown after the bounded lookup: OUTCOME_UNKNOWN with the transaction ID', async () => {
-  peer.script.endorse = () => json({});
+  peer.script.endorse = () => json(SAMPLE_ANSWERS.publishConfig);
   peer.script.submit = () => {
     throw new PeerError(
       grpcStatus.UNAVAILABLE,
@@ -147,7 +153,9 @@ test('still unknown after the bounded lookup: OUTCOME_UNKNOWN with the transacti
   // The peer waits for the commit that never comes, until the caller's deadline.
   peer.script.commitStatus = () => new Promise(() => undefined);
   const started = Date.now();
-  const error = await registry.publishConfig('org1-admin', { deviceId: 'd', version: 2, sha256: 'ab'.repeat(32) }).catch((e: unknown) => e);
+  const error = await registry
+    .call('publishConfig', 'org1-admin', { deviceId: 'd', version: 2, sha256: 'ab'.repeat(32) })
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(RegistryError);
   expect(error).toMatchObject({ code: 'OUTCOME_UNKNOWN', details: { txId: peer.submits[0] } });
   expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
@@ -156,13 +164,13 @@ test('still unknown after the bounded lookup: OUTCOME_UNKNOWN with the transacti
 });
 
 test('MVCC conflict at commit: proposed again as a new transaction', async () => {
-  peer.script.endorse = () => json({ ok: true });
+  peer.script.endorse = () => json(SAMPLE_ANSWERS.voteFirmware);
   let commits = 0;
   peer.script.commitStatus = async () => {
     commits += 1;
     return { code: commits === 1 ? 11 : 0, blockNumber: 5 };
   };
-  const committed = await registry.voteFirmware('org1-admin', { family: 'f', version: '1.0.0', decision: 'approve' });
+  const committed = await registry.call('voteFirmware', 'org1-admin', { family: 'f', version: '1.0.0', decision: 'approve' });
   expect(peer.endorsements).toHaveLength(2);
   expect(peer.endorsements[0]?.txId).not.toBe(peer.endorsements[1]?.txId);
   expect(committed.txId).toBe(peer.endorsements[1]?.txId);
@@ -190,9 +198,9 @@ test('an unreachable peer: reads and writes are LEDGER_UNAVAILABLE, nothing subm
   const offline = connectFabric(configFor('127.0.0.1:1'));
   try {
     const unreachable = newRegistry(offline);
-    await expect(unreachable.getDevice('org1-admin', { deviceId: 'd' })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+    await expect(unreachable.call('getDevice', 'org1-admin', { deviceId: 'd' })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
     await expect(
-      unreachable.registerDevice('org1-admin', { deviceId: 'd', publicKeyPem: 'p', family: 'f', proof: 'x' }),
+      unreachable.call('registerDevice', 'org1-admin', { deviceId: 'd', publicKeyPem: 'p', family: 'f', proof: 'x' }),
     ).rejects.toMatchObject({
       code: 'LEDGER_UNAVAILABLE',
       message: expect.stringContaining('nothing was written'),

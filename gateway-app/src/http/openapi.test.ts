@@ -4,20 +4,20 @@ import { startHarness } from '../testing/harness';
 /** Every endpoint of the REST contract (docs/api.md), as first specified. */
 const API_MD = [
   'POST /v1/devices',
-  'GET /v1/devices/{id}',
+  'GET /v1/devices/{deviceId}',
   'GET /v1/devices',
-  'POST /v1/devices/{id}/keys',
-  'GET /v1/devices/{id}/keys',
+  'POST /v1/devices/{deviceId}/keys',
+  'GET /v1/devices/{deviceId}/keys',
   'GET /v1/keys/{keyId}',
-  'POST /v1/devices/{id}/suspend',
-  'POST /v1/devices/{id}/reactivate',
-  'POST /v1/devices/{id}/revoke',
+  'POST /v1/devices/{deviceId}/suspend',
+  'POST /v1/devices/{deviceId}/reactivate',
+  'POST /v1/devices/{deviceId}/revoke',
   'GET /v1/revocations',
-  'GET /v1/devices/{id}/history',
-  'PUT /v1/devices/{id}/config',
-  'GET /v1/devices/{id}/config',
-  'POST /v1/devices/{id}/config/verify',
-  'POST /v1/devices/{id}/config/report',
+  'GET /v1/devices/{deviceId}/history',
+  'PUT /v1/devices/{deviceId}/config',
+  'GET /v1/devices/{deviceId}/config',
+  'POST /v1/devices/{deviceId}/config/verify',
+  'POST /v1/devices/{deviceId}/config/report',
   'POST /v1/families',
   'GET /v1/families/{family}',
   'PUT /v1/families/{family}/policy',
@@ -28,9 +28,9 @@ const API_MD = [
   'POST /v1/firmware/{family}/{version}/approvals',
   'POST /v1/firmware/{family}/{version}/revoke',
   'POST /v1/firmware/verify',
-  'POST /v1/devices/{id}/firmware',
-  'POST /v1/devices/{id}/messages',
-  'GET /v1/devices/{id}/messages',
+  'POST /v1/devices/{deviceId}/firmware',
+  'POST /v1/devices/{deviceId}/messages',
+  'GET /v1/devices/{deviceId}/messages',
   'POST /v1/messages/verify',
   'POST /v1/discovery/endpoints',
   'GET /v1/discovery',
@@ -41,7 +41,13 @@ const API_MD = [
   'GET /openapi.json',
 ];
 
-const EXTENSIONS = ['POST /v1/devices:batch', 'GET /v1/transactions/{txId}', 'GET /v1/audit/tx/{txId}'];
+const EXTENSIONS = [
+  'POST /v1/devices:batch',
+  'GET /v1/transactions/{txId}',
+  'GET /v1/audit/tx/{txId}',
+  'GET /v1/discovery/endpoints',
+  'GET /v1/members',
+];
 
 type Operation = {
   operationId: string;
@@ -99,7 +105,7 @@ test('auth schemes bearer and device; security per operation', () => {
   expect(String(doc.components.securitySchemes.device?.description)).toContain('"action":"read"');
   expect(doc.paths['/v1/discovery']?.get?.security).toEqual([{ bearer: [] }, { device: [] }]);
   expect(doc.paths['/v1/devices']?.post?.security).toEqual([{ bearer: [] }]);
-  expect(doc.paths['/v1/devices/{id}/messages']?.post?.security).toEqual([]);
+  expect(doc.paths['/v1/devices/{deviceId}/messages']?.post?.security).toEqual([]);
   expect(doc.paths['/healthz']?.get?.security).toEqual([]);
 });
 
@@ -148,7 +154,7 @@ test('documents the resource limits: short pages with a bookmark, idempotency ca
   expect(events.responses['429']?.description).toContain('event streams');
   expect(events.responses['403']?.description).toContain('eventReplayBlocks');
   expect(doc.paths['/metrics']?.get?.security).toEqual([{ bearer: [] }]);
-  const anchor = doc.paths['/v1/devices/{id}/messages']?.post as Operation & { description: string };
+  const anchor = doc.paths['/v1/devices/{deviceId}/messages']?.post as Operation & { description: string };
   expect(anchor.description).toContain('the same answer, 401 UNAUTHENTICATED (never 404)');
 });
 
@@ -203,6 +209,6 @@ test('answer schemas carry the fields the chaincode answers', () => {
   expect(fields('KeyValidity')).toContain('at');
   expect(fields('Family')).toEqual(expect.arrayContaining(['vendorKeyPem', 'latestVersion', 'createdAt']));
   expect(fields('Endpoint')).toContain('registeredAt');
-  expect(fields('ConfigReportAccepted')).toEqual(expect.arrayContaining(['configDrift', 'txId']));
+  expect(fields('ConfigReportChange')).toEqual(expect.arrayContaining(['configDrift', 'txId']));
   for (const name of ['DeviceChange', 'FamilyChange', 'FirmwareReleaseChange', 'EndpointChange']) expect(fields(name)).toContain('txId');
 });

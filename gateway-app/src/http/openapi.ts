@@ -173,15 +173,15 @@ const IdempotencyHeaders = z.object({
     .string()
     .regex(IDEMPOTENCY_KEY_PATTERN)
     .optional()
-    .openapi({ description: 'makes the write safe to repeat: the first final answer for this key is replayed' }),
+    .meta({ description: 'makes the write safe to repeat: the first final answer for this key is replayed' }),
 });
 
 const ReplayedHeaders = z.object({
-  'Idempotent-Replayed': z.literal('true').optional().openapi({ description: 'present on a replayed answer' }),
-  'X-Request-Id': z.string().openapi({ description: 'request ID (also in the logs)' }),
+  'Idempotent-Replayed': z.literal('true').optional().meta({ description: 'present on a replayed answer' }),
+  'X-Request-Id': z.string().meta({ description: 'request ID (also in the logs)' }),
 });
 
-const RequestIdHeaders = z.object({ 'X-Request-Id': z.string().openapi({ description: 'request ID (also in the logs)' }) });
+const RequestIdHeaders = z.object({ 'X-Request-Id': z.string().meta({ description: 'request ID (also in the logs)' }) });
 
 export function buildOpenApiDocument(routes: readonly AnyRoute[], version: string): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
@@ -192,7 +192,6 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
     name: 'Authorization',
     description: DEVICE_DESCRIPTION,
   });
-  registry.register('Error', ErrorBodySchema);
 
   for (const route of routes) {
     const success: ResponseConfig = {
@@ -230,7 +229,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
     });
   }
 
-  const generator = new OpenApiGeneratorV3(registry.definitions);
+  const generator = new OpenApiGeneratorV3(registry.definitions, { unionPreferredType: 'oneOf' });
   return generator.generateDocument({
     openapi: '3.0.3',
     info: { title: 'IoT device trust registry gateway', version, description: DESCRIPTION },
@@ -240,6 +239,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       { name: 'Firmware' },
       { name: 'Messages' },
       { name: 'Discovery' },
+      { name: 'Governance' },
       { name: 'Events and operations' },
     ],
   }) as unknown as Record<string, unknown>;

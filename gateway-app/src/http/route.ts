@@ -8,7 +8,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
-import { RegistryError, Role, Statement } from '@iotreg/common';
+import { type Access, parseWith, RegistryError, Statement } from '@iotreg/common';
 import type { z } from 'zod';
 import { authenticateDevice, Caller, parseAuthorization, SeenSignatures } from '../auth';
 import type { Limits } from '../config';
@@ -21,19 +21,6 @@ import { sendError, toErrorResponse } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
 import { SentTransaction, writeObserver } from '../registry/write-context';
 import { committedAnswer } from '../routes/answers';
-
-export type Access =
-  /** No credentials (health, metrics, the OpenAPI document). */
-  | { kind: 'public' }
-  /** A bearer token; with `roles`, only those roles (the chaincode checks again). */
-  | { kind: 'token'; roles?: readonly Role[] }
-  /** A bearer token, or a device's signed read (see auth.ts). */
-  | { kind: 'token-or-device' }
-  /**
-   * No token: the body is signed by the device, checked by the gateway against the device's
-   * current key (device-writes.ts) and again by the chaincode. Relayed as the relay identity.
-   */
-  | { kind: 'device-signed' };
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -111,32 +98,8 @@ export function expressPath(path: string): string {
   return path.replace(/:/g, '\\:').replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 }
 
-type Issue = z.core.$ZodIssue;
-
-/**
- * A union's failure, told by the form the value came closest to (fewest issues) rather than zod's
- * "invalid input"; a tie, or unknown fields, also give the union's own message (which names the forms).
- */
-function closestForm(issue: Issue): Issue[] {
-  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
-  const sizes = issue.errors.map((issues) => issues.length);
-  const fewest = Math.min(...sizes);
-  if (sizes.filter((n) => n === fewest).length > 1) return [issue];
-  const closest = (issue.errors[sizes.indexOf(fewest)] ?? []).map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as Issue);
-  // an unknown field may belong to another form: then say which forms there are, too
-  const mixed = closest.some((inner) => inner.code === 'unrecognized_keys');
-  return [...(mixed ? [issue] : []), ...closest.flatMap(closestForm)];
-}
-
 function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
-  if (!schema) return undefined;
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap(closestForm).map((issue) => {
-    const path = [where, ...issue.path.map(String)].join('.');
-    return issue.code === 'unrecognized_keys' ? `${path}: unknown field(s) ${issue.keys.join(', ')}` : `${path}: ${issue.message}`;
-  });
-  throw new RegistryError('INVALID_ARGUMENT', problems.join('; '));
+  return schema ? parseWith(schema, value, where) : undefined;
 }
 
 async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps, seen: SeenSignatures): Promise<Caller | undefined> {
@@ -157,7 +120,7 @@ async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps, seen: Se
       method: req.method,
       target: req.originalUrl,
       nowMs: deps.now(),
-      lookupDevice: (deviceId) => deps.registry.getDevice(deps.relayIdentity, { deviceId }),
+      lookupDevice: (deviceId) => deps.registry.call('getDevice', deps.relayIdentity, { deviceId }),
       seen,
     });
   }
@@ -273,7 +236,7 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     key === undefined
       ? { response: await execute(), replayed: false }
       : await onceForKey({ spec, req, res, deps, caller, params, body, key }, execute, recover);
-  const changedDevice = (params as { id?: unknown } | undefined)?.id;
+  const changedDevice = (params as { deviceId?: unknown } | undefined)?.deviceId;
   if (spec.write && spec.access.kind !== 'device-signed' && typeof changedDevice === 'string') {
     deps.deviceWrites.forget(changedDevice); // a rotation or status change: the next device write reads the key again
   }
@@ -286,7 +249,7 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
 /** A device-signed write: its payload names the device in the path, and the gateway checks its signature. */
 async function checkDeviceSigned(params: unknown, body: unknown, deps: RouteDeps): Promise<void> {
   const payloadDevice = (body as { payload?: { deviceId?: unknown } }).payload?.deviceId;
-  const pathDevice = (params as { id?: unknown }).id;
+  const pathDevice = (params as { deviceId?: unknown }).deviceId;
   if (payloadDevice !== pathDevice) {
     throw new RegistryError(
       'INVALID_ARGUMENT',
@@ -318,7 +281,7 @@ async function onceForKey(
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new RegistryError('INVALID_ARGUMENT', 'Idempotency-Key must be 1 to 255 characters: letters, digits, ".", "_", ":" or "-"');
   }
-  const namespace = caller?.kind === 'token' ? caller.identity : `device:${String((params as { id?: unknown }).id)}`;
+  const namespace = caller?.kind === 'token' ? caller.identity : `device:${String((params as { deviceId?: unknown }).deviceId)}`;
   const path = req.originalUrl.split('?')[0] ?? req.path;
   const outcome = await deps.idempotency.run(
     { caller: namespace, key, hash: requestHash(req.method, path, body) },

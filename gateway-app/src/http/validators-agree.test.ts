@@ -29,11 +29,7 @@ import { FirmwareContract } from '../../../chaincode/src/contracts/firmware';
 import { GovernanceContract } from '../../../chaincode/src/contracts/governance';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
-import { configRoutes } from '../routes/config';
-import { deviceRoutes } from '../routes/devices';
-import { discoveryRoutes } from '../routes/discovery';
-import { firmwareRoutes } from '../routes/firmware';
-import { messageRoutes } from '../routes/messages';
+import { catalogueRoutes } from '../routes/catalogue';
 import type { AnyRoute } from './route';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -52,7 +48,7 @@ const ADMIN: Who = ['Org1MSP', 'admin'];
 const VENDOR: Who = ['Org1MSP', 'vendor'];
 /** The member list changes only when every org concerned signs it. */
 const ADMIN2: Who = ['Org2MSP', 'admin'];
-const ROUTES: AnyRoute[] = [...deviceRoutes, ...configRoutes, ...firmwareRoutes, ...messageRoutes, ...discoveryRoutes];
+const ROUTES: readonly AnyRoute[] = catalogueRoutes;
 
 const device = DeviceIdentity.generate();
 const vendor = DeviceIdentity.generate();
@@ -145,49 +141,49 @@ const OPERATIONS: Record<string, Operation> = {
   },
   rotateDeviceKey: {
     fromPath: { deviceId: 'd1' },
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ADMIN,
     tx: (c, r) => contracts.Devices.RotateKey(c, r),
     valid: { publicKeyPem: newcomers[0]!.publicKeyPem, proofOld: 'AAAA', proofNew: 'AAAA' },
   },
   suspendDevice: {
     fromPath: { deviceId: 'd1', status: 'suspended' },
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ADMIN,
     tx: (c, r) => contracts.Devices.SetDeviceStatus(c, r),
     valid: { reason: 'maintenance' },
   },
   reactivateDevice: {
     fromPath: { deviceId: 'd1', status: 'active' },
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ADMIN,
     tx: (c, r) => contracts.Devices.SetDeviceStatus(c, r),
     valid: { reason: 'back' },
   },
   revokeDevice: {
     fromPath: { deviceId: 'd1' },
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ADMIN,
     tx: (c, r) => contracts.Devices.RevokeDevice(c, r),
     valid: { reason: 'keyCompromise' },
   },
   publishConfig: {
     fromPath: { deviceId: 'd1' },
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ADMIN,
     tx: (c, r) => contracts.Config.PublishConfig(c, r),
     valid: { version: 1, sha256: sha('b'), uri: 'https://config.example.com/d1/1' },
   },
   verifyConfig: {
     fromPath: { deviceId: 'd1' },
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ADMIN,
     tx: (c, r) => contracts.Config.VerifyConfig(c, r),
     valid: { sha256: sha('b') },
   },
   reportConfig: {
     fromPath: {},
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ['Org1MSP', 'relay'],
     tx: (c, r) => contracts.Config.ReportConfig(c, r),
     signed: true,
@@ -237,7 +233,7 @@ const OPERATIONS: Record<string, Operation> = {
   },
   reportFirmware: {
     fromPath: {},
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ['Org1MSP', 'relay'],
     tx: (c, r) => contracts.Firmware.ReportFirmware(c, r),
     signed: true,
@@ -248,7 +244,7 @@ const OPERATIONS: Record<string, Operation> = {
   },
   anchorMessage: {
     fromPath: {},
-    params: { id: 'd1' },
+    params: { deviceId: 'd1' },
     who: ['Org1MSP', 'relay'],
     tx: (c, r) => contracts.Messages.AnchorMessage(c, r),
     signed: true,
@@ -428,7 +424,7 @@ describe.each(Object.keys(OPERATIONS))('%s', (operationId) => {
     const forwarded: unknown[] = [];
     const registry = new Proxy(
       {},
-      { get: () => async (_as: string, request: unknown) => (forwarded.push(request), { result: {}, txId: 't' }) },
+      { get: () => async (_operation: string, _as: string, request: unknown) => (forwarded.push(request), { result: {}, txId: 't' }) },
     );
     await route.handle!({ registry, as: 'me', params: operation.params, body, query: {} } as never);
     expect(forwarded).toEqual([{ ...operation.fromPath, ...body }]);

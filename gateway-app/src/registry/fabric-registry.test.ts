@@ -2,7 +2,8 @@ import type { CallOptions } from '@grpc/grpc-js';
 import type { Contract, Network, Status } from '@hyperledger/fabric-gateway';
 import { common, peer } from '@hyperledger/fabric-protos';
 import pino from 'pino';
-import { RegistryError, TX } from '@iotreg/common';
+import { RegistryError, OPERATIONS, operationOfTx } from '@iotreg/common';
+import { SAMPLE_ANSWERS, sampleDevice } from '../testing/sample-answers';
 import type { LedgerPort } from '../fabric/connection';
 import { createMetrics, Metrics } from '../metrics';
 import { DEADLINES_MS } from '../fabric/connection';
@@ -11,6 +12,10 @@ import { FabricRegistry, MVCC_RETRIES } from './fabric-registry';
 
 const enc = (value: unknown) => Buffer.from(JSON.stringify(value));
 const txIdOf = (n: number) => n.toString(16).padStart(64, '0');
+const sampleFor = (tx: string) => {
+  const name = operationOfTx(tx);
+  return name ? SAMPLE_ANSWERS[name] : {};
+};
 
 type Step<T> = (txId: string) => Promise<T> | T;
 
@@ -30,8 +35,9 @@ class FakeLedger implements LedgerPort {
   resubmits: { identity: string; transaction: string }[] = [];
   closed = false;
 
-  evaluate: (name: string, args: string[]) => Promise<Uint8Array> = async () => enc({});
-  endorse: Step<Uint8Array> = () => enc({ ok: true });
+  evaluate: (name: string, args: string[]) => Promise<Uint8Array> = async (name) => enc(sampleFor(name));
+  /** By default the sample answer of the proposal's transaction. */
+  endorse: Step<Uint8Array> = (txId) => enc(sampleFor(this.proposals.find((p) => p.txId === txId)?.name ?? ''));
   submit: Step<void> = () => undefined;
   commit: Step<Status> = (txId) => status(txId, 0);
   lookup: Step<Status> = (txId) => status(txId, 0);
@@ -156,9 +162,8 @@ async function metricValue(name: string, labels: Record<string, string>): Promis
 
 describe('evaluate', () => {
   test('one argument, the JSON text of the request; the answer decoded from JSON', async () => {
-    ledger.evaluate = async () => enc({ deviceId: 'd-1', status: 'active' });
-    await expect(registry.getDevice('org1-auditor', { deviceId: 'd-1' })).resolves.toEqual({ deviceId: 'd-1', status: 'active' });
-    expect(ledger.evaluations).toEqual([{ identity: 'org1-auditor', name: TX.getDevice, args: ['{"deviceId":"d-1"}'] }]);
+    await expect(registry.call('getDevice', 'org1-auditor', { deviceId: 'd-1' })).resolves.toEqual(sampleDevice);
+    expect(ledger.evaluations).toEqual([{ identity: 'org1-auditor', name: OPERATIONS.getDevice.tx, args: ['{"deviceId":"d-1"}'] }]);
     expect(ledger.proposals).toHaveLength(0);
   });
 
@@ -166,50 +171,46 @@ describe('evaluate', () => {
     ledger.evaluate = async () => {
       throw chaincodeRefusal('NOT_FOUND: no device d-1');
     };
-    await expect(registry.getDevice('a', { deviceId: 'd-1' })).rejects.toEqual(new RegistryError('NOT_FOUND', 'no device d-1'));
-    expect(await metricValue('iotreg_gateway_ledger_call_duration_seconds', { transaction: TX.getDevice, outcome: 'NOT_FOUND' })).toBe(1);
+    await expect(registry.call('getDevice', 'a', { deviceId: 'd-1' })).rejects.toEqual(new RegistryError('NOT_FOUND', 'no device d-1'));
+    expect(
+      await metricValue('iotreg_gateway_ledger_call_duration_seconds', { transaction: OPERATIONS.getDevice.tx, outcome: 'NOT_FOUND' }),
+    ).toBe(1);
   });
 
   test('an unreachable peer is LEDGER_UNAVAILABLE', async () => {
     ledger.evaluate = async () => {
       throw gatewayError(14, 'No connection established');
     };
-    await expect(registry.listDevices('a', { pageSize: 10 })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+    await expect(registry.call('listDevices', 'a', { pageSize: 10 })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
   });
 
   test('an answer that is not JSON is INTERNAL', async () => {
     ledger.evaluate = async () => Buffer.from('<html>');
-    await expect(registry.getFamily('a', { family: 'f' })).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(registry.call('getFamily', 'a', { family: 'f' })).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
-  test('listEndpoints accepts a list, or follows pages', async () => {
-    const e1 = { id: 'a' };
-    const e2 = { id: 'b' };
-    ledger.evaluate = async () => enc([e1]);
-    await expect(registry.listEndpoints('a')).resolves.toEqual([e1]);
-    ledger.evaluate = async (_name, args) => {
-      const { bookmark } = JSON.parse(args[0] as string) as { bookmark: string };
-      return bookmark === '' ? enc({ items: [e1], bookmark: 'p2' }) : enc({ items: [e2], bookmark: '' });
-    };
-    await expect(registry.listEndpoints('a')).resolves.toEqual([e1, e2]);
+  test("an answer outside the operation's schema is INTERNAL: no caller gets a record the contract does not describe", async () => {
+    ledger.evaluate = async () => enc({ deviceId: 'd-1', status: 'active' });
+    await expect(registry.call('getDevice', 'a', { deviceId: 'd-1' })).rejects.toMatchObject({ code: 'INTERNAL' });
+    ledger.evaluate = async () => enc({ ...sampleDevice, secret: 'not in the schema' });
+    await expect(registry.call('getDevice', 'a', { deviceId: 'd-1' })).resolves.toEqual(sampleDevice);
   });
 });
 
 describe('submit', () => {
   test('endorse, submit, wait for VALID: the endorsed result with its transaction ID and block', async () => {
-    ledger.endorse = () => enc({ deviceId: 'd-1' });
     ledger.commit = (txId) => status(txId, 0, 42n);
-    const committed = await registry.registerDevice('org1-admin', {
+    const committed = await registry.call('registerDevice', 'org1-admin', {
       deviceId: 'd-1',
       publicKeyPem: 'pem',
       family: 'f',
       proof: 'p',
     });
-    expect(committed).toEqual({ result: { deviceId: 'd-1' }, txId: txIdOf(1), blockNumber: 42 });
+    expect(committed).toEqual({ result: sampleDevice, txId: txIdOf(1), blockNumber: 42 });
     expect(ledger.proposals).toEqual([
       {
         identity: 'org1-admin',
-        name: TX.registerDevice,
+        name: OPERATIONS.registerDevice.tx,
         args: ['{"deviceId":"d-1","publicKeyPem":"pem","family":"f","proof":"p"}'],
         txId: txIdOf(1),
       },
@@ -219,10 +220,9 @@ describe('submit', () => {
   });
 
   test('a batch gets longer to endorse, in proportion to its devices', async () => {
-    ledger.endorse = () => enc({ count: 1 });
     const device = { deviceId: 'd', publicKeyPem: 'pem', family: 'f', proof: 'p' };
-    await registry.registerDevice('org1-admin', device);
-    await registry.registerDevices('org1-admin', { devices: Array.from({ length: 500 }, () => device) });
+    await registry.call('registerDevice', 'org1-admin', device);
+    await registry.call('registerDevices', 'org1-admin', { devices: Array.from({ length: 500 }, () => device) });
     const [single, batch] = ledger.endorseDeadlines;
     expect(single).toBeGreaterThan(DEADLINES_MS.endorse - 1_000);
     expect(single).toBeLessThanOrEqual(DEADLINES_MS.endorse);
@@ -235,7 +235,7 @@ describe('submit', () => {
         'chaincode response 500, FORBIDDEN: device d-1 belongs to Org2MSP',
       ]);
     };
-    await expect(registry.revokeDevice('a', { deviceId: 'd-1', reason: 'other' })).rejects.toEqual(
+    await expect(registry.call('revokeDevice', 'a', { deviceId: 'd-1', reason: 'other' })).rejects.toEqual(
       new RegistryError('FORBIDDEN', 'device d-1 belongs to Org2MSP'),
     );
     expect(ledger.submits).toHaveLength(0);
@@ -246,7 +246,7 @@ describe('submit', () => {
     ledger.endorse = () => {
       throw endorseError(14, 'connection refused');
     };
-    await expect(registry.publishConfig('a', { deviceId: 'd', version: 1, sha256: 'x' })).rejects.toMatchObject({
+    await expect(registry.call('publishConfig', 'a', { deviceId: 'd', version: 1, sha256: 'x' })).rejects.toMatchObject({
       code: 'LEDGER_UNAVAILABLE',
       message: expect.stringContaining('nothing was written'),
     });
@@ -256,7 +256,7 @@ describe('submit', () => {
   test('MVCC and phantom read conflicts: the whole write is proposed again, as a new transaction', async () => {
     const codes = [11, 12, 0];
     ledger.commit = (txId) => status(txId, codes.shift() ?? 0);
-    const committed = await registry.voteFirmware('a', { family: 'f', version: '1.0.0', decision: 'approve' });
+    const committed = await registry.call('voteFirmware', 'a', { family: 'f', version: '1.0.0', decision: 'approve' });
     expect(committed.txId).toBe(txIdOf(3));
     expect(ledger.proposals.map((p) => p.txId)).toEqual([txIdOf(1), txIdOf(2), txIdOf(3)]);
     expect(new Set(ledger.proposals.map((p) => p.args[0])).size).toBe(1);
@@ -266,7 +266,7 @@ describe('submit', () => {
 
   test(`conflicts retried ${MVCC_RETRIES} times at most, then STATE_CONFLICT`, async () => {
     ledger.commit = (txId) => status(txId, 11);
-    await expect(registry.voteFirmware('a', { family: 'f', version: '1.0.0', decision: 'approve' })).rejects.toMatchObject({
+    await expect(registry.call('voteFirmware', 'a', { family: 'f', version: '1.0.0', decision: 'approve' })).rejects.toMatchObject({
       code: 'STATE_CONFLICT',
       details: { txId: txIdOf(MVCC_RETRIES + 1) },
     });
@@ -275,7 +275,7 @@ describe('submit', () => {
 
   test('other validation codes are not retried', async () => {
     ledger.commit = (txId) => status(txId, 10); // ENDORSEMENT_POLICY_FAILURE
-    await expect(registry.registerEndpoint('a', { id: 'e', kind: 'peer', url: 'grpcs://p:7051' })).rejects.toMatchObject({
+    await expect(registry.call('registerEndpoint', 'a', { id: 'e', kind: 'peer', url: 'grpcs://p:7051' })).rejects.toMatchObject({
       code: 'INTERNAL',
       message: expect.stringContaining('ENDORSEMENT_POLICY_FAILURE'),
     });
@@ -284,13 +284,15 @@ describe('submit', () => {
 
   describe('unknown outcomes are looked up by transaction ID, never resubmitted blindly', () => {
     test('BFT quorum failure (UNAVAILABLE) that did commit: success, submitted once', async () => {
-      ledger.endorse = () => enc({ deviceId: 'd-1', seq: 4 });
       ledger.submit = () => {
         throw submitError(14, 'insufficient number of orderers could successfully process transaction to satisfy quorum requirement');
       };
       ledger.lookup = (txId) => status(txId, 0, 77n);
-      const committed = await registry.anchorMessage('relay', { payload: { action: 'anchor' }, signature: 's' });
-      expect(committed).toEqual({ result: { deviceId: 'd-1', seq: 4 }, txId: txIdOf(1), blockNumber: 77 });
+      const committed = await registry.call('anchorMessage', 'relay', {
+        payload: { action: 'anchor', deviceId: 'd-1', seq: 1, digest: 'd'.repeat(64) },
+        signature: 's',
+      });
+      expect(committed).toEqual({ result: SAMPLE_ANSWERS.anchorMessage, txId: txIdOf(1), blockNumber: 77 });
       expect(ledger.submits).toEqual([txIdOf(1)]);
       expect(ledger.lookups.map((l) => [l.identity, l.txId])).toEqual([['relay', txIdOf(1)]]);
       expect(ledger.lookups[0]?.options?.deadline).toBeDefined();
@@ -302,7 +304,9 @@ describe('submit', () => {
         throw commitStatusError(4, 'deadline exceeded');
       };
       ledger.lookup = (txId) => status(txId, 0);
-      await expect(registry.setDeviceStatus('a', { deviceId: 'd', status: 'suspended' })).resolves.toMatchObject({ txId: txIdOf(1) });
+      await expect(registry.call('setDeviceStatus', 'a', { deviceId: 'd', status: 'suspended' })).resolves.toMatchObject({
+        txId: txIdOf(1),
+      });
       expect(ledger.proposals).toHaveLength(1);
     });
 
@@ -315,7 +319,7 @@ describe('submit', () => {
         }
       };
       ledger.lookup = (txId) => status(txId, 11);
-      const committed = await registry.rotateKey('a', { deviceId: 'd', publicKeyPem: 'p', proofOld: 'o', proofNew: 'n' });
+      const committed = await registry.call('rotateKey', 'a', { deviceId: 'd', publicKeyPem: 'p', proofOld: 'o', proofNew: 'n' });
       expect(committed.txId).toBe(txIdOf(2));
       expect(ledger.submits).toEqual([txIdOf(1), txIdOf(2)]);
     });
@@ -325,7 +329,7 @@ describe('submit', () => {
         throw submitError(14, 'quorum');
       };
       ledger.lookup = (txId) => status(txId, 10);
-      await expect(registry.registerFamily('a', { family: 'f', vendorKeyPem: 'p', approvalThreshold: 1 })).rejects.toMatchObject({
+      await expect(registry.call('registerFamily', 'a', { family: 'f', vendorKeyPem: 'p', approvalThreshold: 1 })).rejects.toMatchObject({
         code: 'INTERNAL',
       });
       expect(ledger.submits).toHaveLength(1);
@@ -339,7 +343,7 @@ describe('submit', () => {
         throw commitStatusError(14, 'peer unreachable');
       };
       const started = Date.now();
-      const failure = registry.publishFirmware('a', { family: 'f', version: '1.0.0', sha256: 'x', signature: 's' });
+      const failure = registry.call('publishFirmware', 'a', { family: 'f', version: '1.0.0', sha256: 'x', signature: 's' });
       await expect(failure).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN', details: { txId: txIdOf(1) } });
       await expect(failure).rejects.toThrow(txIdOf(1));
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -352,7 +356,12 @@ describe('submit', () => {
       ledger.submit = () => {
         throw submitError(10, 'received unsuccessful response from orderer: status=BAD_REQUEST');
       };
-      await expect(registry.reportConfig('relay', { payload: {}, signature: 's' })).rejects.toMatchObject({ code: 'INTERNAL' });
+      await expect(
+        registry.call('reportConfig', 'relay', {
+          payload: { action: 'config-report', deviceId: 'd-1', seq: 1, sha256: 'f'.repeat(64) },
+          signature: 's',
+        }),
+      ).rejects.toMatchObject({ code: 'INTERNAL' });
       expect(ledger.lookups).toHaveLength(0);
     });
   });

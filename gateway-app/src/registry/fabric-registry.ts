@@ -1,6 +1,6 @@
 /**
  * The one adapter between the gateway and Fabric: it alone touches Contract, bytes and
- * decoding, knows the transaction names (TX), decides retries, and turns fabric-gateway
+ * decoding, calls the catalogue's transactions (OPERATIONS), decides retries, and turns fabric-gateway
  * failures into RegistryError (see classify.ts for the table).
  *
  * Writes: a proposal is created first, so the transaction ID is known before anything is
@@ -14,46 +14,8 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import type { Status } from '@hyperledger/fabric-gateway';
 import type { Logger } from 'pino';
-import {
-  ConfigRecord,
-  Device,
-  DeviceHistoryRequest,
-  DeviceKey,
-  DeviceRef,
-  Endpoint,
-  Family,
-  FamilyPolicyRequest,
-  FirmwareRef,
-  FirmwareRelease,
-  HistoryEntry,
-  KeyValidity,
-  KeyValidityRequest,
-  ListDevicesRequest,
-  ListFirmwareRequest,
-  ListMessagesRequest,
-  ListRevocationsRequest,
-  MessageAnchor,
-  Page,
-  PublishConfigRequest,
-  PublishFirmwareRequest,
-  RegisterDeviceRequest,
-  RegisterDevicesRequest,
-  RegisterEndpointRequest,
-  RegisterFamilyRequest,
-  RegistryError,
-  Revocation,
-  RevokeDeviceRequest,
-  RevokeFirmwareRequest,
-  RotateKeyRequest,
-  SetDeviceStatusRequest,
-  SignedPayload,
-  TX,
-  TxName,
-  VerifyConfigRequest,
-  VerifyFirmwareRequest,
-  VerifyMessageRequest,
-  VoteFirmwareRequest,
-} from '@iotreg/common';
+import { OperationName, OPERATIONS, RegistryError, RequestOf } from '@iotreg/common';
+import type { z } from 'zod';
 import { endorseOptions, type LedgerPort } from '../fabric/connection';
 import type { Metrics } from '../metrics';
 import { classifyFabricError, FabricFault, isChaincodeRefusal, isRetryableValidationCode, ValidationCode } from './classify';
@@ -69,11 +31,9 @@ import { writeObserver } from './write-context';
 import type {
   Committed,
   CommittedOutcome,
-  ConfigVerification,
   EventStream,
-  FirmwareVerification,
   LedgerEvent,
-  MessageVerification,
+  Outcome,
   Registry,
   TransactionProof,
   TransactionStatus,
@@ -102,8 +62,6 @@ const QSCC = {
   getChainInfo: 'GetChainInfo',
 } as const;
 
-const ENDPOINT_PAGES_MAX = 100;
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class FabricRegistry implements Registry {
@@ -125,122 +83,21 @@ export class FabricRegistry implements Registry {
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
   }
 
-  // Devices
-  registerDevice(as: string, request: RegisterDeviceRequest): Promise<Committed<Device>> {
-    return this.#submit(as, TX.registerDevice, request);
+  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>): Promise<Outcome<N>> {
+    const { tx, kind, answer } = OPERATIONS[operation];
+    if (kind === 'evaluate') return this.#checked(tx, answer, await this.#evaluate(as, tx, request)) as Outcome<N>;
+    // a batch's endorsement takes time per device
+    const batch = operation === 'registerDevices' ? (request as RequestOf<'registerDevices'>).devices.length : 0;
+    const committed = await this.#submit(as, tx, request, batch);
+    return { ...committed, result: this.#checked(tx, answer, committed.result) } as Outcome<N>;
   }
 
-  registerDevices(as: string, request: RegisterDevicesRequest): Promise<Committed<{ count: number; deviceIds: string[] }>> {
-    return this.#submit(as, TX.registerDevices, request, request.devices.length);
-  }
-  getDevice(as: string, request: DeviceRef): Promise<Device> {
-    return this.#evaluate(as, TX.getDevice, request);
-  }
-  listDevices(as: string, request: ListDevicesRequest): Promise<Page<Device>> {
-    return this.#evaluate(as, TX.listDevices, request);
-  }
-  rotateKey(as: string, request: RotateKeyRequest): Promise<Committed<Device>> {
-    return this.#submit(as, TX.rotateKey, request);
-  }
-  listDeviceKeys(as: string, request: DeviceRef): Promise<DeviceKey[]> {
-    return this.#evaluate(as, TX.listDeviceKeys, request);
-  }
-  getKeyValidity(as: string, request: KeyValidityRequest): Promise<KeyValidity> {
-    return this.#evaluate(as, TX.getKeyValidity, request);
-  }
-  setDeviceStatus(as: string, request: SetDeviceStatusRequest): Promise<Committed<Device>> {
-    return this.#submit(as, TX.setDeviceStatus, request);
-  }
-  revokeDevice(as: string, request: RevokeDeviceRequest): Promise<Committed<Device>> {
-    return this.#submit(as, TX.revokeDevice, request);
-  }
-  listRevocations(as: string, request: ListRevocationsRequest): Promise<Page<Revocation>> {
-    return this.#evaluate(as, TX.listRevocations, request);
-  }
-  getDeviceHistory(as: string, request: DeviceHistoryRequest): Promise<Page<HistoryEntry>> {
-    return this.#evaluate(as, TX.getDeviceHistory, request);
-  }
-
-  // Configuration
-  publishConfig(as: string, request: PublishConfigRequest): Promise<Committed<ConfigRecord>> {
-    return this.#submit(as, TX.publishConfig, request);
-  }
-  getConfig(as: string, request: DeviceRef): Promise<ConfigRecord> {
-    return this.#evaluate(as, TX.getConfig, request);
-  }
-  verifyConfig(as: string, request: VerifyConfigRequest): Promise<ConfigVerification> {
-    return this.#evaluate(as, TX.verifyConfig, request);
-  }
-  reportConfig(as: string, request: SignedPayload): Promise<Committed<unknown>> {
-    return this.#submit(as, TX.reportConfig, request);
-  }
-
-  // Firmware
-  registerFamily(as: string, request: RegisterFamilyRequest): Promise<Committed<Family>> {
-    return this.#submit(as, TX.registerFamily, request);
-  }
-  getFamily(as: string, request: { family: string }): Promise<Family> {
-    return this.#evaluate(as, TX.getFamily, request);
-  }
-  setFamilyPolicy(as: string, request: FamilyPolicyRequest): Promise<Committed<Family>> {
-    return this.#submit(as, TX.setFamilyPolicy, request);
-  }
-  publishFirmware(as: string, request: PublishFirmwareRequest): Promise<Committed<FirmwareRelease>> {
-    return this.#submit(as, TX.publishFirmware, request);
-  }
-  getFirmware(as: string, request: FirmwareRef): Promise<FirmwareRelease> {
-    return this.#evaluate(as, TX.getFirmware, request);
-  }
-  listFirmware(as: string, request: ListFirmwareRequest): Promise<Page<FirmwareRelease>> {
-    return this.#evaluate(as, TX.listFirmware, request);
-  }
-  getLatestFirmware(as: string, request: { family: string }): Promise<FirmwareRelease> {
-    return this.#evaluate(as, TX.getLatestFirmware, request);
-  }
-  voteFirmware(as: string, request: VoteFirmwareRequest): Promise<Committed<FirmwareRelease>> {
-    return this.#submit(as, TX.voteFirmware, request);
-  }
-  revokeFirmware(as: string, request: RevokeFirmwareRequest): Promise<Committed<FirmwareRelease>> {
-    return this.#submit(as, TX.revokeFirmware, request);
-  }
-  verifyFirmware(as: string, request: VerifyFirmwareRequest): Promise<FirmwareVerification> {
-    return this.#evaluate(as, TX.verifyFirmware, request);
-  }
-  reportFirmware(as: string, request: SignedPayload): Promise<Committed<unknown>> {
-    return this.#submit(as, TX.reportFirmware, request);
-  }
-
-  // Messages
-  anchorMessage(as: string, request: SignedPayload): Promise<Committed<MessageAnchor>> {
-    return this.#submit(as, TX.anchorMessage, request);
-  }
-  listMessages(as: string, request: ListMessagesRequest): Promise<Page<MessageAnchor>> {
-    return this.#evaluate(as, TX.listMessages, request);
-  }
-  verifyMessage(as: string, request: VerifyMessageRequest): Promise<MessageVerification> {
-    return this.#evaluate(as, TX.verifyMessage, request);
-  }
-
-  // Discovery
-  registerEndpoint(as: string, request: RegisterEndpointRequest): Promise<Committed<Endpoint>> {
-    return this.#submit(as, TX.registerEndpoint, request);
-  }
-
-  /** Every endpoint: follows the chaincode's pages if it pages, accepts a plain list if not. */
-  async listEndpoints(as: string): Promise<Endpoint[]> {
-    const endpoints: Endpoint[] = [];
-    let bookmark = '';
-    for (let page = 0; page < ENDPOINT_PAGES_MAX; page += 1) {
-      const answer = await this.#evaluate<unknown>(as, TX.listEndpoints, { pageSize: 1000, bookmark });
-      if (Array.isArray(answer)) return answer as Endpoint[];
-      const record = (answer ?? {}) as { items?: unknown; endpoints?: unknown; bookmark?: unknown };
-      const items = Array.isArray(record.items) ? record.items : Array.isArray(record.endpoints) ? record.endpoints : undefined;
-      if (!items) throw new RegistryError('INTERNAL', `${TX.listEndpoints} answered an unexpected shape`);
-      endpoints.push(...(items as Endpoint[]));
-      if (typeof record.bookmark !== 'string' || record.bookmark === '') return endpoints;
-      bookmark = record.bookmark;
-    }
-    return endpoints;
+  /** The chaincode's answer as its schema reads it; an answer outside it is the registry's fault, not the caller's. */
+  #checked(tx: string, schema: z.ZodType, answer: unknown): unknown {
+    const parsed = schema.safeParse(answer);
+    if (parsed.success) return parsed.data;
+    this.#log.error({ tx, issues: parsed.error.issues }, 'chaincode answer does not match its schema');
+    throw new RegistryError('INTERNAL', `${tx} answered outside its schema`);
   }
 
   // Ledger queries (qscc)
@@ -372,13 +229,13 @@ export class FabricRegistry implements Registry {
     }
   }
 
-  async #evaluate<T>(as: string, tx: TxName, request: unknown): Promise<T> {
+  async #evaluate<T>(as: string, tx: string, request: unknown): Promise<T> {
     const bytes = await this.#timed('evaluate', tx, () => this.#ledger.contract(as).evaluate(tx, { arguments: [JSON.stringify(request)] }));
     return decodeJson<T>(bytes, tx);
   }
 
   /** `batch`: how many devices the transaction registers, which its endorsement takes time for. */
-  async #submit<T>(as: string, tx: TxName, request: unknown, batch = 0): Promise<Committed<T>> {
+  async #submit<T>(as: string, tx: string, request: unknown, batch = 0): Promise<Committed<T>> {
     const stop = this.#metrics.ledgerDuration.startTimer({ kind: 'submit', transaction: tx });
     try {
       const committed = await this.#submitUntilCommitted<T>(as, tx, JSON.stringify(request), batch);
@@ -392,7 +249,7 @@ export class FabricRegistry implements Registry {
     }
   }
 
-  async #submitUntilCommitted<T>(as: string, tx: TxName, argument: string, batch: number): Promise<Committed<T>> {
+  async #submitUntilCommitted<T>(as: string, tx: string, argument: string, batch: number): Promise<Committed<T>> {
     const contract = this.#ledger.contract(as);
     for (let attempt = 1; ; attempt += 1) {
       const proposal = contract.newProposal(tx, { arguments: [argument] });

@@ -1,4 +1,4 @@
-import { RegistryError, statements } from '@iotreg/common';
+import { RegistryError, statements, PAGE_SIZE_MAX } from '@iotreg/common';
 import { DEVICE_CREDENTIALS_REFUSED } from '../auth';
 import { deviceRecord, Harness, newDeviceKey, RELAY, signStatement, startHarness, TOKENS } from '../testing/harness';
 
@@ -28,7 +28,7 @@ beforeEach(() => {
     if (deviceId === 'paused-1') return deviceRecord({ ...device, deviceId }, { status: 'suspended' });
     throw new RegistryError('NOT_FOUND', `no device ${deviceId}`);
   };
-  h.fake.handlers.listEndpoints = async () => endpoints;
+  h.fake.handlers.listEndpoints = async () => ({ items: endpoints, bookmark: '' });
 });
 
 test('a device reads discovery with its signature; the device is looked up as the relay identity', async () => {
@@ -37,7 +37,7 @@ test('a device reads discovery with its signature; the device is looked up as th
   expect(res.body).toEqual({ endpoints });
   expect(h.fake.calls).toEqual([
     { method: 'getDevice', as: RELAY, request: { deviceId: 'meter-7' } },
-    { method: 'listEndpoints', as: RELAY, request: undefined },
+    { method: 'listEndpoints', as: RELAY, request: { pageSize: PAGE_SIZE_MAX, bookmark: '' } },
   ]);
 });
 
@@ -50,7 +50,7 @@ test('clock skew up to 30 s either way is accepted', async () => {
 test('a bearer token works too', async () => {
   const res = await h.request('GET', '/v1/discovery', { token: TOKENS.auditor });
   expect(res.status).toBe(200);
-  expect(h.fake.calls).toEqual([{ method: 'listEndpoints', as: 'org1-auditor', request: undefined }]);
+  expect(h.fake.calls).toEqual([{ method: 'listEndpoints', as: 'org1-auditor', request: { pageSize: PAGE_SIZE_MAX, bookmark: '' } }]);
 });
 
 test('the query is signed with the path: the signed target is accepted, the same signature with another query is not', async () => {

@@ -1,17 +1,8 @@
 /** Events, transaction status and proofs, health, readiness, metrics and the OpenAPI document (HTTP only). */
-import { RegistryError } from '@iotreg/common';
+import { RegistryError, TransactionProof, TransactionStatus } from '@iotreg/common';
 import { requestContext } from '../http/context';
 import { defineRoute } from '../http/route';
-import {
-  EventId,
-  EventsQuery,
-  HealthSchema,
-  ReadySchema,
-  TransactionProofSchema,
-  TransactionStatusSchema,
-  TxParams,
-  z,
-} from '../http/schemas';
+import { EventId, EventsQuery, HealthSchema, ReadySchema, TxParams, z } from '../http/schemas';
 import { parseEventId, STREAMS_FULL_RETRY_S } from '../http/sse';
 import type { Registry } from '../registry/registry';
 
@@ -53,7 +44,7 @@ export const operationRoutes = [
       429: 'RATE_LIMITED (Retry-After): this identity or the gateway holds as many event streams as allowed',
     },
     headers: z.object({
-      'Last-Event-ID': EventId.optional().openapi({
+      'Last-Event-ID': EventId.optional().meta({
         description:
           'id "<block>-<index>" of the last event received: resume after it (an empty value is ignored); wins over ?lastEventId and ?since',
       }),
@@ -95,7 +86,7 @@ export const operationRoutes = [
     tag: 'Events and operations',
     access: { kind: 'token' },
     params: TxParams,
-    success: { status: 200, description: 'the status: VALID, a validation code name, or UNKNOWN', schema: TransactionStatusSchema },
+    success: { status: 200, description: 'the status: VALID, a validation code name, or UNKNOWN', schema: TransactionStatus },
     handle: ({ registry, as, params }) => registry.transactionStatus(as, params.txId),
   }),
   defineRoute({
@@ -110,7 +101,7 @@ export const operationRoutes = [
     tag: 'Events and operations',
     access: { kind: 'token', roles: ['auditor', 'admin'] },
     params: TxParams,
-    success: { status: 200, description: 'the proof bundle', schema: TransactionProofSchema },
+    success: { status: 200, description: 'the proof bundle', schema: TransactionProof },
     handle: ({ registry, as, params }) => registry.transactionProof(as, params.txId),
   }),
   defineRoute({

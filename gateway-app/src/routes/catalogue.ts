@@ -1,0 +1,68 @@
+/**
+ * The catalogue's REST routes (packages/common/src/api/rest.ts), made servable: each route's
+ * path parameters, query or body are its operation's request schema split where the route puts
+ * them, and its answer is the operation's. A route here has no code of its own.
+ */
+import { Id, isWrite, OPERATIONS, pathParameters, REST_ROUTES, type RestRoute, type RouteName, TxId } from '@iotreg/common';
+import { z } from 'zod';
+import type { AnyRoute } from '../http/route';
+import { committedAnswer } from './answers';
+
+const schemaId = (schema: z.ZodType) => z.globalRegistry.get(schema)?.id;
+
+/** The route's part of an object request: `keep` picks the fields, `id` names the result in the document. */
+function part(request: z.ZodType, keep: (field: string) => boolean, id?: string): z.ZodObject | undefined {
+  if (!(request instanceof z.ZodObject)) return undefined;
+  const fields = Object.keys(request.shape).filter(keep);
+  if (fields.length === 0) return undefined;
+  const picked = request.pick(Object.fromEntries(fields.map((f) => [f, true])) as never);
+  return id ? picked.meta({ id }) : picked;
+}
+
+/** What the route answers: a write's answer carries the transaction that committed it. */
+function successSchema(route: RestRoute): z.ZodType {
+  const answer = OPERATIONS[route.operation].answer as z.ZodType;
+  if (!isWrite(route) || !(answer instanceof z.ZodObject)) return answer;
+  const id = schemaId(answer);
+  const withTx = answer.extend({ txId: TxId.meta({ description: 'the transaction that made this change' }) });
+  return id ? withTx.meta({ id: `${id}Change` }) : withTx;
+}
+
+export function catalogueRoute(name: RouteName): AnyRoute {
+  const route = REST_ROUTES[name] as RestRoute;
+  const request = OPERATIONS[route.operation].request as z.ZodType;
+  const shape = request instanceof z.ZodObject ? (request.shape as Record<string, z.ZodType>) : {};
+  const inPath = pathParameters(route.path);
+  const fixed = Object.keys(route.fixed ?? {});
+  const params = inPath.length > 0 ? z.object(Object.fromEntries(inPath.map((p) => [p, shape[p] ?? Id]))) : undefined;
+  const elsewhere = (field: string) => !inPath.includes(field) && !fixed.includes(field);
+  const whole = inPath.every((p) => !(p in shape)) && fixed.length === 0;
+  const rest = whole ? request : part(request, elsewhere, schemaId(request) && `${schemaId(request)?.replace(/Request$/, '')}Body`);
+  const get = route.method === 'get';
+  return {
+    method: route.method,
+    path: route.path,
+    operationId: name,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tag: route.tag,
+    access: route.access,
+    write: isWrite(route),
+    ledger: true,
+    ...(params ? { params } : {}),
+    ...(rest ? (get ? { query: rest as z.ZodObject } : { body: rest }) : get ? {} : { body: z.strictObject({}) }),
+    success: { status: route.status, description: route.answers, schema: successSchema(route) },
+    handle: async ({ registry, as, params: path, query, body }) => {
+      const fromPath = Object.fromEntries(Object.entries((path ?? {}) as Record<string, unknown>).filter(([field]) => field in shape));
+      const outcome = await registry.call(route.operation, as, {
+        ...(route.fixed ?? {}),
+        ...fromPath,
+        ...((get ? query : body) as object),
+      } as never);
+      return isWrite(route) ? committedAnswer(outcome as never) : outcome;
+    },
+  };
+}
+
+/** Every catalogue route, in matching order (".../latest" before ".../{version}"). */
+export const catalogueRoutes: readonly AnyRoute[] = (Object.keys(REST_ROUTES) as RouteName[]).map(catalogueRoute);
