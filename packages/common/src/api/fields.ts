@@ -82,13 +82,17 @@ export const FirmwareUri = Uri.refine((value) => isHttpsUri(value), { error: 'mu
 
 export const HttpUrl = Uri.regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }).meta({ example: 'https://gw1.example.com:8443' });
 
+/** CONTROL_CHARACTER's complement, as the OpenAPI document states it. */
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$';
+
 /** Text of 1 to `max` characters, none of them a control character. */
 export const textOf = (max: number) =>
   z
     .string()
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `must be at most ${max} characters` })
-    .refine((value) => !CONTROL_CHARACTER.test(value), { error: 'must not contain control characters' });
+    .refine((value) => !CONTROL_CHARACTER.test(value), { error: 'must not contain control characters' })
+    .meta({ pattern: NO_CONTROL_CHARACTERS });
 
 export const Text = textOf(TEXT_MAX);
 
@@ -106,7 +110,11 @@ export const Seq = integerFrom(SEQ_MIN);
 export const Attributes = z
   .record(z.string().regex(ATTRIBUTE_NAME_PATTERN, { error: 'attribute names must be simple identifiers' }), textOf(ATTRIBUTE_VALUE_MAX))
   .refine((record) => Object.keys(record).length <= ATTRIBUTES_MAX, { error: `at most ${ATTRIBUTES_MAX} attributes` })
-  .meta({ example: { site: 'plant-3' } });
+  .meta({
+    maxProperties: ATTRIBUTES_MAX,
+    description: `at most ${ATTRIBUTES_MAX} attributes; names match ${ATTRIBUTE_NAME_PATTERN.source}`,
+    example: { site: 'plant-3' },
+  });
 
 /**
  * An ISO 8601 time with an offset, normalised to the form the ledger writes (UTC,
