@@ -110,40 +110,36 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async PublishFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    // The uri is https or absent (its schema says so): the vendor's signature covers the image digest, not where it is fetched from.
-    return this.answer(
-      ctx,
-      'publishFirmware',
-      request,
-      async ({ family: familyId, version: releaseVersion, sha256: digest, uri = '', signature }) => {
-        ctx.requireRole('vendor');
-        const family = await findFamily(ctx, familyId);
-        if (family.ownerMsp !== ctx.msp) throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
-        const statement = statements.firmware(family.family, releaseVersion, digest);
-        requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, signature, 'signature');
-        if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
-          throw new RegistryError('VERSION_NOT_NEWER', `${releaseVersion} is not above ${family.latestVersion}, the newest release`);
-        }
-        if (await ctx.store.exists(keys.firmwareByHash(family.family, digest))) {
-          throw new RegistryError('ALREADY_EXISTS', `an image with sha256 ${digest} is already released in ${family.family}`);
-        }
-        const release: FirmwareRelease = {
-          family: family.family,
-          version: releaseVersion,
-          sha256: digest,
-          uri,
-          status: 'pending',
-          approvals: [],
-          publishedAt: ctx.now,
-          publisherMsp: ctx.msp,
-        };
-        ctx.store.put(keys.firmware(family.family, releaseVersion), release);
-        ctx.store.put(keys.firmwareByHash(family.family, digest), releaseVersion);
-        ctx.store.put(keys.family(family.family), { ...family, latestVersion: releaseVersion });
-        ctx.emit(EVENTS.firmwarePublished, release);
-        return release;
-      },
-    );
+    return this.answer(ctx, 'publishFirmware', request, async (published) => {
+      // The uri is https or absent (its schema says so): the vendor's signature covers the image digest, not where it is fetched from.
+      const { version: releaseVersion, sha256: digest, uri = '' } = published;
+      ctx.requireRole('vendor');
+      const family = await findFamily(ctx, published.family);
+      if (family.ownerMsp !== ctx.msp) throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
+      const statement = statements.firmware(family.family, releaseVersion, digest);
+      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, published.signature, 'signature');
+      if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
+        throw new RegistryError('VERSION_NOT_NEWER', `${releaseVersion} is not above ${family.latestVersion}, the newest release`);
+      }
+      if (await ctx.store.exists(keys.firmwareByHash(family.family, digest))) {
+        throw new RegistryError('ALREADY_EXISTS', `an image with sha256 ${digest} is already released in ${family.family}`);
+      }
+      const release: FirmwareRelease = {
+        family: family.family,
+        version: releaseVersion,
+        sha256: digest,
+        uri,
+        status: 'pending',
+        approvals: [],
+        publishedAt: ctx.now,
+        publisherMsp: ctx.msp,
+      };
+      ctx.store.put(keys.firmware(family.family, releaseVersion), release);
+      ctx.store.put(keys.firmwareByHash(family.family, digest), releaseVersion);
+      ctx.store.put(keys.family(family.family), { ...family, latestVersion: releaseVersion });
+      ctx.emit(EVENTS.firmwarePublished, release);
+      return release;
+    });
   }
 
   @Transaction(false)
