@@ -15,7 +15,7 @@ import {
   Family,
   FirmwareRelease,
   FirmwareVerdict,
-  Statement,
+  type ParsedRequestOf,
   verifyStatement,
 } from '@iotreg/common';
 import type { RegistryContext } from './context';
@@ -98,10 +98,7 @@ export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promis
 }
 
 /** A device-signed request as its schema reads it: the statement, and the signature over its canonical form. */
-export interface SignedRequest {
-  payload: Statement & { deviceId: string; seq: number };
-  signature: string;
-}
+export type SignedRequest = ParsedRequestOf<'reportConfig' | 'reportFirmware' | 'anchorMessage'>;
 
 /**
  * A statement the device signed itself (its form and action checked by the request's schema),
