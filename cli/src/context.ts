@@ -17,6 +17,12 @@ export interface GlobalOptions extends ConnectionOptions {
   json?: boolean;
 }
 
+/**
+ * How long a request may wait for its answer: a batch of registrations answers only once endorsed
+ * (longer the more devices it holds) and committed, which can take the gateway's full deadlines.
+ */
+const ANSWER_TIMEOUT_MS = 180_000;
+
 export class CommandContext {
   #connection: Connection | undefined;
   #client: RegistryClient | undefined;
@@ -43,7 +49,7 @@ export class CommandContext {
   /** The registry's REST client, as the connection's bearer token. */
   get client(): RegistryClient {
     const { gateway, token } = this.connection;
-    this.#client ??= new RegistryClient({ baseUrl: gateway, authorization: bearer(token) });
+    this.#client ??= new RegistryClient({ baseUrl: gateway, authorization: bearer(token), timeoutMs: ANSWER_TIMEOUT_MS });
     return this.#client;
   }
 
