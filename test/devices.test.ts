@@ -1,7 +1,7 @@
 /** The Devices section of the REST contract, through both orgs' gateways on the live network. */
 import { BATCH_MAX, statements } from '@iotreg/common';
 import { clients, Client, uid } from './support/network';
-import { newDevice, registration, rotation, TestDevice } from './support/devices';
+import { newDevice, registration, rotation, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
@@ -11,12 +11,8 @@ const as = clients();
 const org1 = as.Org1MSP;
 const org2 = as.Org2MSP;
 
-async function registered(by: Client = org1.admin, family = 'thermo-v1', attributes?: Record<string, string>) {
-  const device = newDevice(uid('dev'));
-  const res = await by.post('/v1/devices', registration(device, family, attributes, by.org));
-  expect(res.status).toBe(201);
-  return device;
-}
+const registered = (by: Client = org1.admin, family = 'thermo-v1', attributes?: Record<string, string>) =>
+  registeredDevice(by, family, 'dev', attributes);
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { clients, uid } from './support/network';
-import { newDevice, registration, signed, TestDevice } from './support/devices';
+import { newDevice, registration, signed, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
@@ -22,11 +22,7 @@ function vendorKey() {
   };
 }
 
-async function device(family: string): Promise<TestDevice> {
-  const d = newDevice(uid('fw-dev'));
-  expect((await org1.admin.post('/v1/devices', registration(d, family))).status).toBe(201);
-  return d;
-}
+const device = (family: string): Promise<TestDevice> => registeredDevice(org1.admin, family, 'fw-dev');
 
 describe('firmware', () => {
   const family = uid('fam');

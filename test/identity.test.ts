@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { p256 } from '@noble/curves/nist';
 import { deviceAuthorization } from '@iotreg/device';
 import { client, clients, uid } from './support/network';
-import { newDevice, registration, signed, TestDevice } from './support/devices';
+import { newDevice, registration, signed, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 const as = clients();
@@ -19,11 +19,7 @@ const FAMILY = 'ident-v1';
 
 beforeAll(() => ensureFamilies([FAMILY, 'other-v1']));
 
-async function registered(): Promise<TestDevice> {
-  const device = newDevice(uid('ident'));
-  expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
-  return device;
-}
+const registered = (): Promise<TestDevice> => registeredDevice(org1.admin, FAMILY, 'ident');
 
 describe('a registration proof names the org that registers', () => {
   test("Org2 submitting Org1's device's proof as its own: 422, nothing registered; Org1 then registers it", async () => {
