@@ -37,6 +37,12 @@ async function iotreg(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
+/** `device keygen` into `keyPrefix`, then `device register` as Org1's admin with that key: the register run. */
+async function keygenAndRegister(id: string, keyPrefix: string) {
+  expect((await iotreg('device', 'keygen', '--out', keyPrefix)).code).toBe(0);
+  return iotreg('--org', 'Org1MSP', '--json', 'device', 'register', '--id', id, '--family', 'cli-v1', '--key', `${keyPrefix}.key.pem`);
+}
+
 /** Report lines, oldest first. */
 function reportOf(file: string): { deviceId: string; status: string; message?: string }[] {
   if (!existsSync(path.join(dir, file))) return [];
@@ -50,20 +56,7 @@ function reportOf(file: string): { deviceId: string; status: string; message?: s
 test('keygen, register, show; the registration is proven offline; a tampered proof is refused', async () => {
   const id = uid('cli');
   mkdirSync(path.join(dir, 'keys'));
-  expect((await iotreg('device', 'keygen', '--out', `keys/${id}`)).code).toBe(0);
-  const registered = await iotreg(
-    '--org',
-    'Org1MSP',
-    '--json',
-    'device',
-    'register',
-    '--id',
-    id,
-    '--family',
-    'cli-v1',
-    '--key',
-    `keys/${id}.key.pem`,
-  );
+  const registered = await keygenAndRegister(id, `keys/${id}`);
   expect(registered.code).toBe(0);
   const device = JSON.parse(registered.stdout);
   expect(device).toMatchObject({ deviceId: id, ownerMsp: 'Org1MSP', status: 'active' });
@@ -138,20 +131,7 @@ function forgedBundle(bundle: { block: string; consenters: unknown[] }, signer: 
 
 test('a bundle forged with one orderer-org key, listing only itself, is refused against the trusted consenter set', async () => {
   const id = uid('cli-forged');
-  expect((await iotreg('device', 'keygen', '--out', id)).code).toBe(0);
-  const registered = await iotreg(
-    '--org',
-    'Org1MSP',
-    '--json',
-    'device',
-    'register',
-    '--id',
-    id,
-    '--family',
-    'cli-v1',
-    '--key',
-    `${id}.key.pem`,
-  );
+  const registered = await keygenAndRegister(id, id);
   const txId = registered.code === 0 ? JSON.parse(registered.stdout).txId : undefined;
   expect(txId).toEqual(expect.any(String));
   const proof = path.join(dir, `${id}.proof.json`);

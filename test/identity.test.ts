@@ -21,6 +21,17 @@ beforeAll(() => ensureFamilies([FAMILY, 'other-v1']));
 
 const registered = (): Promise<TestDevice> => registeredDevice(org1.admin, FAMILY, 'ident');
 
+/** One device in every state a credential can come from: never registered, suspended, revoked, and active. */
+async function devicesInEveryState() {
+  const stranger = newDevice(uid('nobody'));
+  const suspended = await registered();
+  await org1.admin.call('suspendDevice', { deviceId: suspended.id });
+  const revoked = await registered();
+  await org1.admin.call('revokeDevice', { deviceId: revoked.id, reason: 'decommissioned' });
+  const live = await registered();
+  return { stranger, suspended, revoked, live };
+}
+
 describe('a registration proof names the org that registers', () => {
   test("Org2 submitting Org1's device's proof as its own: 422, nothing registered; Org1 then registers it", async () => {
     const device = newDevice(uid('front'));
@@ -80,12 +91,7 @@ describe('device-signed reads', () => {
   });
 
   test('unknown device, suspended, revoked, bad signature and stale ts: one and the same 401', async () => {
-    const stranger = newDevice(uid('nobody'));
-    const suspended = await registered();
-    await org1.admin.post(`/v1/devices/${suspended.id}/suspend`, {});
-    const revoked = await registered();
-    await org1.admin.post(`/v1/devices/${revoked.id}/revoke`, { reason: 'decommissioned' });
-    const live = await registered();
+    const { stranger, suspended, revoked, live } = await devicesInEveryState();
     const header = (device: TestDevice, signer = device, nowMs = Date.now()) =>
       deviceAuthorization(device.id, signer.identity, 'GET', '/v1/discovery', nowMs);
     const answers = [
@@ -107,12 +113,7 @@ describe('device-signed writes', () => {
     anonymous.post(`/v1/devices/${device.id}/messages`, body, key ? { headers: { 'idempotency-key': key } } : {});
 
   test('unknown, suspended and revoked devices and forged signatures get one and the same 401', async () => {
-    const stranger = newDevice(uid('nobody'));
-    const suspended = await registered();
-    await org1.admin.post(`/v1/devices/${suspended.id}/suspend`, {});
-    const revoked = await registered();
-    await org1.admin.post(`/v1/devices/${revoked.id}/revoke`, { reason: 'decommissioned' });
-    const live = await registered();
+    const { stranger, suspended, revoked, live } = await devicesInEveryState();
     const forger = newDevice(live.id);
     const answers = [
       await anchor(stranger, signed(stranger, 'anchor', 1, { digest: sha('a') })),
