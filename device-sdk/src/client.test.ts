@@ -6,6 +6,7 @@ import { authenticateDevice, parseAuthorization, SeenSignatures } from '../../ga
 import { SeqCounter } from './actions';
 import { DeviceClient } from './client';
 import { DeviceIdentity } from './identity';
+import { deviceRecord } from './testing/device-record';
 import { seal, SealError, SealErrorCode } from './seal';
 
 /**
@@ -23,19 +24,7 @@ class FakeGateway {
   #server: Server | undefined;
 
   add(deviceId: string, identity: DeviceIdentity, overrides: Partial<Device> = {}): Device {
-    const device: Device = {
-      deviceId,
-      family: 'fam',
-      ownerMsp: 'Org1MSP',
-      status: 'active',
-      publicKeyPem: identity.publicKeyPem,
-      keyId: identity.keyId,
-      attributes: {},
-      createdAt: '2024-01-01T00:00:00.000Z',
-      updatedAt: '2024-01-01T00:00:00.000Z',
-      seq: 0,
-      ...overrides,
-    };
+    const device = deviceRecord(deviceId, identity, overrides);
     this.devices.set(deviceId, device);
     this.keys.set(identity.keyId, { keyId: identity.keyId, deviceId, at: device.updatedAt, validAt: true, status: 'current' });
     return device;
