@@ -61,11 +61,11 @@ describe('message anchors', () => {
     expect((await anchor(device, 2, sha('old key'))).status).toBe(401);
     expect((await anchor(next, 3, sha('new key'))).status).toBe(201);
 
-    await org1.admin.post(`/v1/devices/${device.id}/suspend`, {});
+    await org1.admin.call('suspendDevice', { deviceId: device.id });
     const suspended = await anchor(next, 4, sha('suspended'));
     expect([suspended.status, suspended.body]).toEqual([401, forged.body]); // not told apart from a forgery
-    await org1.admin.post(`/v1/devices/${device.id}/reactivate`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'keyCompromise' });
+    await org1.admin.call('reactivateDevice', { deviceId: device.id });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'keyCompromise' });
     expect((await anchor(next, 5, sha('revoked'))).status).toBe(401);
   });
 
@@ -146,7 +146,7 @@ describe('discovery and device reads', () => {
     });
     const forger = newDevice(device.id);
     await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).getDiscovery()).rejects.toBeInstanceOf(ApiError);
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'decommissioned' });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'decommissioned' });
     await expect(new DeviceClient(gateway('Org1MSP'), device.id, device.identity).getDiscovery()).rejects.toMatchObject({ status: 401 });
   });
 });
@@ -161,10 +161,10 @@ describe('sealed device-to-device messages', () => {
     expect(envelope.recipientKeyId).toBe(bob.keyId);
     expect((await bobClient.openFrom(envelope)).toString()).toBe('close valve 3');
 
-    await org2.admin.post(`/v1/devices/${bob.id}/revoke`, { reason: 'keyCompromise' });
+    await org2.admin.call('revokeDevice', { deviceId: bob.id, reason: 'keyCompromise' });
     await expect(aliceClient.sealTo(bob.id, 'again')).rejects.toBeInstanceOf(SealError);
 
-    await org1.admin.post(`/v1/devices/${alice.id}/suspend`, {});
+    await org1.admin.call('suspendDevice', { deviceId: alice.id });
     const carol = await registered(org2.admin);
     await expect(new DeviceClient(gateway('Org2MSP'), carol.id, carol.identity).openFrom(envelope)).rejects.toThrow();
   });
@@ -174,9 +174,9 @@ describe('event stream', () => {
   test('one event per change, in commit order, resumable by Last-Event-ID without gaps or repeats', async () => {
     const start = (await org1.auditor.get('/readyz')).body.height - 1;
     const device = await registered();
-    await org1.admin.post(`/v1/devices/${device.id}/suspend`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/reactivate`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'other' });
+    await org1.admin.call('suspendDevice', { deviceId: device.id });
+    await org1.admin.call('reactivateDevice', { deviceId: device.id });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'other' });
     const auth = { authorization: `Bearer ${clientsFile().orgs.Org2MSP.tokens.auditor}` };
     const mine = (events: SseEvent[]) => events.filter((e) => e.data?.payload?.deviceId === device.id);
 

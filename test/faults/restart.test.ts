@@ -9,7 +9,7 @@ beforeAll(() => ensureFamilies(['persist-v1']));
 test('down then up keeps every record and history entry', async () => {
   const admin = client('Org1MSP', 'admin');
   const device = await registeredDevice(admin, 'persist-v1', 'persist');
-  await admin.post(`/v1/devices/${device.id}/suspend`, { reason: 'before restart' });
+  await admin.call('suspendDevice', { deviceId: device.id, reason: 'before restart' });
   const height = (await admin.get('/readyz')).body.height;
   const before = (await client('Org2MSP', 'auditor').get(`/v1/devices/${device.id}/history`)).body;
 
