@@ -55,11 +55,13 @@ describe('every list before anything it lists exists', () => {
     const fresh = devices.body.items.length === 0;
     const revocations = await org1.auditor.get('/v1/revocations');
     const discovery = await org1.auditor.get('/v1/discovery');
-    expect([revocations.status, discovery.status]).toEqual([200, 200]);
+    const endpoints = await org1.auditor.get('/v1/discovery/endpoints');
+    expect([revocations.status, discovery.status, endpoints.status]).toEqual([200, 200, 200]);
     if (fresh) {
       expect(devices.body).toEqual(EMPTY_PAGE);
       expect(revocations.body).toEqual(EMPTY_PAGE);
       expect(discovery.body).toEqual({ endpoints: [] });
+      expect(endpoints.body).toEqual(EMPTY_PAGE);
       for (const status of ['active', 'suspended', 'revoked']) {
         expect((await org1.auditor.get(`/v1/devices?status=${status}`)).body).toEqual(EMPTY_PAGE);
       }
@@ -80,6 +82,12 @@ describe('every list before anything it lists exists', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual(EMPTY_PAGE);
     }
+  });
+
+  test('GET /v1/members: the member list `up` recorded, both orgs', async () => {
+    const res = await org1.auditor.get('/v1/members');
+    expect(res.status).toBe(200);
+    expect(res.body.members).toEqual(['Org1MSP', 'Org2MSP']);
   });
 
   test('GET /v1/revocations since a time in the future: an empty page', async () => {
