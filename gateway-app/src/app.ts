@@ -16,6 +16,7 @@ import { DeviceWriteCheck } from './http/device-writes';
 import type { Metrics } from './metrics';
 import type { Registry } from './registry/registry';
 import { configRoutes } from './routes/config';
+import { consoleFiles, consoleRoutes, MSP_ID_SETTING } from './routes/console';
 import { deviceRoutes } from './routes/devices';
 import { discoveryRoutes } from './routes/discovery';
 import { firmwareRoutes } from './routes/firmware';
@@ -34,6 +35,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...messageRoutes,
   ...discoveryRoutes,
   ...operationRoutes,
+  ...consoleRoutes,
 ];
 
 export interface AppDeps {
@@ -47,6 +49,8 @@ export interface AppDeps {
   limits: Limits;
   /** Served over TLS (adds Strict-Transport-Security). */
   tls: boolean;
+  /** The gateway's organisation, answered by GET /v1/whoami. */
+  mspId?: string;
   heartbeatMs?: number;
   now?: () => number;
 }
@@ -63,6 +67,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set(MSP_ID_SETTING, deps.mspId);
 
   const limiter = new RateLimiter(deps.limits.rateLimitPerSecond, deps.limits.rateLimitBurst);
   const anonymousLimiter = new RateLimiter(deps.limits.unauthenticatedRatePerSecond, deps.limits.unauthenticatedBurst);
@@ -89,6 +94,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(securityHeaders({ tls: deps.tls }));
   app.use(identify(deps.tokens));
   app.use(rateLimit(limiter, anonymousLimiter));
+  app.use('/console', consoleFiles());
   app.use(requireJsonBody);
   const json = (limit: number) => express.json({ limit, strict: true, inflate: false, type: 'application/json' });
   app.use(expressPath('/v1/devices:batch'), json(BATCH_BODY_LIMIT_BYTES));

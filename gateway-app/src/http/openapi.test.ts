@@ -41,7 +41,7 @@ const API_MD = [
   'GET /openapi.json',
 ];
 
-const EXTENSIONS = ['POST /v1/devices:batch', 'GET /v1/transactions/{txId}', 'GET /v1/audit/tx/{txId}'];
+const EXTENSIONS = ['POST /v1/devices:batch', 'GET /v1/transactions/{txId}', 'GET /v1/audit/tx/{txId}', 'GET /v1/whoami'];
 
 type Operation = {
   operationId: string;
