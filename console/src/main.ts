@@ -29,6 +29,8 @@ const PAGES: Record<string, PageEntry> = {
 
 const root = document.getElementById('app') as HTMLElement;
 let leave: (() => void) | void;
+/** The first page after sign-in leaves the focus at the start (the skip link); later ones move it to their heading. */
+let navigated = false;
 
 function signInForm(problem?: string): void {
   const token = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
@@ -116,7 +118,8 @@ async function route(session: Session, main: HTMLElement): Promise<void> {
   } catch (err) {
     replace(main, h('h1', { tabindex: '-1' }, entry.title), status(describe(err), 'error'));
   }
-  main.querySelector<HTMLElement>('h1')?.focus();
+  if (navigated) main.querySelector<HTMLElement>('h1')?.focus();
+  navigated = true;
 }
 
 function start(session: Session): void {

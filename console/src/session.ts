@@ -38,6 +38,8 @@ export function signOut(): void {
 export const can = {
   /** GET /v1/audit/tx/{txId} */
   audit: (who: Whoami) => who.role === 'auditor' || who.role === 'admin',
+  /** GET /v1/devices/{id}/history */
+  readHistory: (who: Whoami) => who.role === 'auditor' || who.role === 'admin',
   /** Votes on another org's firmware release. */
   vote: (who: Whoami, familyOwner: string) => who.role === 'admin' && who.mspId !== familyOwner,
   /** Suspends, reactivates and revokes its own org's devices. */

@@ -212,6 +212,8 @@ export const devicePage: Page = async (session, main, path) => {
     actions(session, device, refresh),
     keySection(api, keys),
     configSection(config),
-    historySection(session, deviceId),
+    can.readHistory(session.who)
+      ? historySection(session, deviceId)
+      : h('section', {}, h('h2', {}, 'History'), h('p', {}, 'A device history is for the auditor and admin roles.')),
   );
 };
