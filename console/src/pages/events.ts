@@ -7,7 +7,7 @@ import type { Page } from '../main';
 import { follow, StreamEvent } from '../sse';
 
 const KEEP = 500;
-const KINDS = ['', 'device.', 'firmware.', 'family.', 'config.', 'message.', 'endpoint.'];
+const KINDS = ['', 'device', 'firmware', 'family', 'config', 'message', 'endpoint'];
 
 function summary(data: string): { txId: string; blockNumber: string; text: string } {
   try {
