@@ -12,7 +12,7 @@ import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { newDevice, registration, rotation } from './support/devices';
-import { clients, clientsFile, Org, orgsInSync, REPO, Role, uid } from './support/network';
+import { clients, clientsFile, network, Org, orgsInSync, REPO, Role, uid } from './support/network';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(REPO, 'network/runtime/screenshots');
@@ -331,6 +331,45 @@ describe('live events', () => {
     await page.locator('ol.events li[data-event="devices.registered"]', { hasText: `block ${block}` }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Disconnect' }).click();
     expect(errors).toEqual([]);
+  });
+});
+
+describe('live events, resumed', () => {
+  it('after the gateway restarts, the stream resumes after the last event: what was written meanwhile arrives once', async () => {
+    const { page, errors } = await signIn('Org1MSP', 'auditor');
+    await page.getByRole('link', { name: 'Live events' }).click();
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/^connected/)
+      .waitFor();
+    const before = newDevice(uid('con-ev'));
+    expect((await org2.admin.post('/v1/devices', registration(before, family, undefined, 'Org2MSP'))).status).toBe(201);
+    const event = (d: { id: string }) => page.locator('ol.events li', { hasText: `deviceId=${d.id} ` });
+    await event(before).waitFor({ timeout: 30_000 });
+
+    await network('kill', 'gateway-org1');
+    await page
+      .getByRole('status')
+      .getByText(/^disconnected|^the stream ended/)
+      .waitFor({ timeout: 30_000 });
+    const meanwhile = newDevice(uid('con-ev'));
+    expect((await org2.admin.post('/v1/devices', registration(meanwhile, family, undefined, 'Org2MSP'))).status).toBe(201);
+    await network('restart', 'gateway-org1');
+    await page
+      .getByRole('status')
+      .getByText(/^connected, resumed after \d+-\d+/)
+      .waitFor({ timeout: 60_000 });
+    await event(meanwhile).waitFor({ timeout: 30_000 });
+    expect(await event(before).count()).toBe(1);
+    expect(await event(meanwhile).count()).toBe(1);
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    // Only the refused reconnections while the gateway was down may be logged.
+    expect(
+      errors.filter(
+        (e) => !/ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_EMPTY_RESPONSE|Failed to fetch|network error/i.test(e),
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
  * Device: identity, keys on a time axis, "was this key valid at …?", configuration, and the
  * history as a timeline (who, what, when, txId). Admins of the owner org get its status actions.
  */
-import type { ConfigRecord, Device, DeviceKey, HistoryEntry, KeyValidity } from '@iotreg/common';
+import type { ConfigRecord, Device, DeviceKey, HistoryEntry, KeyValidity, MessageAnchor } from '@iotreg/common';
 import type { Page as ApiPage } from '../api';
 import { ApiError, Api, describe, seg } from '../api';
 import { field, h, hex, replace, status, svg, table, time } from '../dom';
@@ -166,6 +166,26 @@ function configSection(config: ConfigRecord | undefined): HTMLElement {
   );
 }
 
+function anchorsSection(session: Session, deviceId: string): HTMLElement {
+  const out = h('div', { 'aria-live': 'polite' }, status('Loading…'));
+  session.api
+    .get<ApiPage<MessageAnchor>>(`/v1/devices/${seg(deviceId)}/messages`, { pageSize: 20 })
+    .then((page) =>
+      replace(
+        out,
+        page.items.length
+          ? table(
+              `Message anchors${page.bookmark ? ' (the first 20)' : ''}`,
+              ['Seq', 'Digest', 'Key', 'Anchored', 'Transaction'],
+              page.items.map((a) => [String(a.seq), hex(a.digest), hex(a.keyId), time(a.anchoredAt), hex(a.txId)]),
+            )
+          : h('p', {}, 'No message anchors.'),
+      ),
+    )
+    .catch((err: unknown) => replace(out, status(describe(err), 'error')));
+  return h('section', { 'aria-labelledby': 'anchors-title' }, h('h2', { id: 'anchors-title' }, 'Message anchors'), out);
+}
+
 function actions(session: Session, device: Device, refresh: () => void): HTMLElement | null {
   if (!can.manageDevice(session.who, device.ownerMsp) || device.status === 'revoked') return null;
   const note = h('div', { 'aria-live': 'polite' });
@@ -212,6 +232,7 @@ export const devicePage: Page = async (session, main, path) => {
     actions(session, device, refresh),
     keySection(api, keys),
     configSection(config),
+    anchorsSection(session, deviceId),
     can.readHistory(session.who)
       ? historySection(session, deviceId)
       : h('section', {}, h('h2', {}, 'History'), h('p', {}, 'A device history is for the auditor and admin roles.')),
