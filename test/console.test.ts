@@ -12,7 +12,7 @@ import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { newDevice, registration, rotation } from './support/devices';
-import { clients, clientsFile, network, Org, orgsInSync, REPO, Role, uid } from './support/network';
+import { clients, clientsFile, network, Org, orgsInSync, REPO, Role, sleep, uid } from './support/network';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(REPO, 'network/runtime/screenshots');
@@ -86,6 +86,8 @@ beforeAll(async () => {
   expect(batch.status).toBe(201);
   registeredTx = batch.body.txId;
   registeredAt = (await org1.admin.get(`/v1/devices/${d0.id}`)).body.createdAt;
+  // The console asks about whole seconds: leave a whole second between registration and rotation.
+  await sleep(2_100);
   const rotated = await org1.admin.post(`/v1/devices/${d0.id}/keys`, rotation(d0, rotatedTo));
   expect(rotated.status).toBe(200);
   rotatedAt = rotated.body.updatedAt;
@@ -208,9 +210,10 @@ describe('device', () => {
     await page.locator(`ol.timeline a[href="#/audit/${registeredTx}"]`).waitFor();
 
     // The first key was valid between registration and rotation, and is not now.
-    const between = new Date((Date.parse(registeredAt) + Date.parse(rotatedAt)) / 2).toISOString().slice(0, 19);
+    const between = Math.ceil((Date.parse(registeredAt) + 1) / 1000) * 1000;
+    expect(between).toBeLessThan(Date.parse(rotatedAt));
     await page.getByLabel('Key', { exact: true }).selectOption(d0.keyId);
-    await page.getByLabel('Time (UTC)').fill(between);
+    await page.getByLabel('Time (UTC)').fill(new Date(between).toISOString().slice(0, 19));
     await page.getByRole('button', { name: 'Check' }).click();
     await page.getByText(/^Valid at .*: the key is rotated now\./).waitFor();
     await page.getByLabel('Time (UTC)').fill(new Date().toISOString().slice(0, 19));
