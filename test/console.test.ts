@@ -6,7 +6,7 @@
  * of each page go to network/runtime/screenshots/.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
@@ -62,8 +62,11 @@ async function signIn(org: Org, role: Role, viewport = { width: 1280, height: 90
   return { page, errors };
 }
 
+/** Screenshots, private like everything under network/runtime (test/secrets.test.ts). */
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  writeFileSync(file, await page.screenshot({ fullPage: true }), { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 /** A property of the focused element (the tests' types have no DOM: the expression runs in the page). */
@@ -74,7 +77,8 @@ const navLinks = async (page: Page) => (await page.getByRole('navigation', { nam
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test-all.sh does), or set CHROMIUM_PATH`);
-  mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(SHOTS, { recursive: true, mode: 0o700 });
+  chmodSync(SHOTS, 0o700);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 
   const vendorKey = DeviceIdentity.generate();
