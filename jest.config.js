@@ -17,7 +17,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
-      testMatch: ['<rootDir>/{packages/common,chaincode,gateway-app,device-sdk,cli}/src/**/*.test.ts'],
+      testMatch: ['<rootDir>/{packages/common,chaincode,gateway-app,device-sdk,cli,console}/src/**/*.test.ts'],
       moduleNameMapper: MAP_TO_SOURCES,
     },
     {

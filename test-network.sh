@@ -70,7 +70,7 @@ up() {
   local row org msp port
   for row in "${GATEWAYS[@]}"; do
     read -r org msp port <<<"$row"
-    printf '  %-8s gateway http://127.0.0.1:%s  (OpenAPI: /openapi.json)\n' "$msp" "$port"
+    printf '  %-8s gateway http://127.0.0.1:%s  (OpenAPI: /openapi.json, console: http://127.0.0.1:%s/console/)\n' "$msp" "$port" "$port"
   done
   printf '  tokens per org and role: %s\n' "$RUNTIME/clients.json"
 }

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
-npx tsc --build
+# The console's browser tests (test/console.test.ts) drive Debian's Chromium; install it if missing.
+command -v chromium >/dev/null || { [[ $EUID == 0 ]] || SUDO=sudo; ${SUDO:-} apt-get update -qq && ${SUDO:-} apt-get install -y -qq chromium; }
+npm run -s build                # tsc --build, then the web console's bundle (console/build.mjs)
 npx tsc -p tsconfig.test.json   # type-checks the tests, which jest only transpiles
 npx tsc -p bench --noEmit       # the benchmark, outside the build, keeps compiling
 npm run -s lint                 # ESLint, warnings fail too

@@ -16,6 +16,7 @@ import { DeviceWriteCheck } from './http/device-writes';
 import type { Metrics } from './metrics';
 import type { Registry } from './registry/registry';
 import { catalogueRoutes } from './routes/catalogue';
+import { consoleFiles, consoleRoutes, MSP_ID_SETTING } from './routes/console';
 import { discoveryRoutes } from './routes/discovery';
 import { operationRoutes } from './routes/operations';
 
@@ -24,7 +25,7 @@ export const HEARTBEAT_MS = 15_000;
 export const API_VERSION = '1.0.0';
 
 /** Every route the gateway serves, in matching order (".../latest" before ".../{version}"). */
-export const ROUTES: readonly AnyRoute[] = [...catalogueRoutes, ...discoveryRoutes, ...operationRoutes];
+export const ROUTES: readonly AnyRoute[] = [...catalogueRoutes, ...discoveryRoutes, ...operationRoutes, ...consoleRoutes];
 
 export interface AppDeps {
   registry: Registry;
@@ -37,6 +38,8 @@ export interface AppDeps {
   limits: Limits;
   /** Served over TLS (adds Strict-Transport-Security). */
   tls: boolean;
+  /** The gateway's organisation, answered by GET /v1/whoami. */
+  mspId?: string;
   heartbeatMs?: number;
   now?: () => number;
 }
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set(MSP_ID_SETTING, deps.mspId);
 
   const limiter = new RateLimiter(deps.limits.rateLimitPerSecond, deps.limits.rateLimitBurst);
   const anonymousLimiter = new RateLimiter(deps.limits.unauthenticatedRatePerSecond, deps.limits.unauthenticatedBurst);
@@ -79,6 +83,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(securityHeaders({ tls: deps.tls }));
   app.use(identify(deps.tokens));
   app.use(rateLimit(limiter, anonymousLimiter));
+  app.use('/console', consoleFiles());
   app.use(requireJsonBody);
   const json = (limit: number) => express.json({ limit, strict: true, inflate: false, type: 'application/json' });
   // Routes that take larger bodies than the contract's default (a batch of registrations).

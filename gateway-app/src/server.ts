@@ -95,6 +95,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     metrics,
     limits: config.limits,
     tls: config.tls !== undefined,
+    mspId: config.mspId,
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   });
 

@@ -84,7 +84,8 @@ build_node_workspaces() {
     log "installing Node dependencies (npm ci)"
     (cd "$REPO_DIR" && npm ci --no-audit --no-fund >>"$LOGS/npm.log" 2>&1) || die "npm ci failed (log: $LOGS/npm.log)"
   fi
-  (cd "$REPO_DIR" && npx tsc --build >>"$LOGS/tsc.log" 2>&1) || die "TypeScript build failed (log: $LOGS/tsc.log)"
+  # npm run build: tsc --build, then the web console the gateways serve (console/build.mjs)
+  (cd "$REPO_DIR" && npm run -s build >>"$LOGS/tsc.log" 2>&1) || die "TypeScript build failed (log: $LOGS/tsc.log)"
 }
 
 # start_chaincode_server PROCESS: one row of CHAINCODE_SERVERS, by its process name.

@@ -47,6 +47,7 @@ const EXTENSIONS = [
   'GET /v1/audit/tx/{txId}',
   'GET /v1/discovery/endpoints',
   'GET /v1/members',
+  'GET /v1/whoami',
 ];
 
 type Operation = {

@@ -76,6 +76,7 @@ export async function startHarness(
     metrics,
     limits,
     tls: false,
+    mspId: 'Org1MSP',
     ...(options.now ? { now: options.now } : {}),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });

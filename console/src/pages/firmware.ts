@@ -1,0 +1,134 @@
+/**
+ * Firmware: a family (owner, vendor key, k), its releases and each release's votes as k-of-n
+ * progress. Admins of orgs other than the family owner approve or reject pending releases here.
+ * The API has no list of families: the page offers those of the fleet's first devices, and any name.
+ */
+import type { Device, FamilyView, FirmwareRelease } from '@iotreg/common';
+import type { Page as ApiPage } from '../api';
+import { describe, seg } from '../api';
+import { field, h, hex, replace, status, table, time } from '../dom';
+import type { Page } from '../main';
+import { can, Session } from '../session';
+
+function progress(release: FirmwareRelease, k: number): HTMLElement {
+  const approvals = release.approvals.filter((a) => a.decision === 'approve').length;
+  const rejections = release.approvals.length - approvals;
+  const label = `${Math.min(approvals, k)} of ${k} approvals${rejections ? `, ${rejections} rejection(s)` : ''}`;
+  return h(
+    'div',
+    { class: 'progress' },
+    h('progress', { max: k, value: Math.min(approvals, k), 'aria-label': `${release.version}: ${label}` }),
+    h('span', { 'data-testid': `progress-${release.version}` }, label),
+  );
+}
+
+function votes(release: FirmwareRelease): Node | string {
+  if (release.approvals.length === 0) return 'no votes yet';
+  return h(
+    'ul',
+    { class: 'votes' },
+    ...release.approvals.map((a) => h('li', {}, `${a.msp}: ${a.decision}`, a.comment ? ` (“${a.comment}”)` : '', ' · ', time(a.at))),
+  );
+}
+
+function voteButtons(session: Session, family: FamilyView, release: FirmwareRelease, redraw: () => void): Node | string {
+  if (!can.vote(session.who, family.ownerMsp)) return '';
+  if (release.status !== 'pending') return '';
+  if (release.approvals.some((a) => a.msp === session.who.mspId)) return 'voted';
+  const note = h('span', { 'aria-live': 'polite' });
+  const vote = (decision: 'approve' | 'reject') => {
+    const button = h(
+      'button',
+      { type: 'button', class: decision === 'reject' ? 'danger' : '' },
+      decision === 'approve' ? 'Approve' : 'Reject',
+    );
+    button.setAttribute('aria-label', `${decision === 'approve' ? 'Approve' : 'Reject'} ${family.family} ${release.version}`);
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      session.api
+        .post(`/v1/firmware/${seg(family.family)}/${seg(release.version)}/approvals`, { decision })
+        .then(redraw)
+        .catch((err: unknown) => {
+          button.disabled = false;
+          replace(note, status(describe(err), 'error'));
+        });
+    });
+    return button;
+  };
+  return h('span', { class: 'actions' }, vote('approve'), ' ', vote('reject'), note);
+}
+
+async function familyView(session: Session, name: string, out: HTMLElement): Promise<void> {
+  const { api } = session;
+  const family = await api.get<FamilyView>(`/v1/families/${seg(name)}`);
+  const releases: FirmwareRelease[] = [];
+  let bookmark = '';
+  do {
+    const page = await api.get<ApiPage<FirmwareRelease>>(`/v1/firmware/${seg(name)}`, { pageSize: 100, bookmark });
+    releases.push(...page.items);
+    bookmark = page.bookmark;
+  } while (bookmark !== '' && releases.length < 1000);
+  const redraw = () => void familyView(session, name, out).catch((err: unknown) => replace(out, status(describe(err), 'error')));
+  const k = family.approvalsRequired;
+  replace(
+    out,
+    h('h2', {}, `Family ${family.family}`),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Owner'),
+      h('dd', {}, family.ownerMsp),
+      h('dt', {}, 'Vendor key'),
+      h('dd', {}, hex(family.vendorKeyId, 64)),
+      h('dt', {}, 'Approvals a release needs (k)'),
+      h('dd', {}, `${k} from orgs other than ${family.ownerMsp}`),
+      h('dt', {}, 'Minimum version'),
+      h('dd', {}, family.minVersion ?? '—'),
+      h('dt', {}, 'Latest trusted'),
+      h('dd', {}, family.latestVersion ?? '—'),
+      h('dt', {}, 'Registered'),
+      h('dd', {}, time(family.createdAt)),
+    ),
+    table(
+      `Releases of ${family.family}`,
+      ['Version', 'Status', 'Approvals (k-of-n)', 'Votes', 'SHA-256', 'Published', ''],
+      releases.map((r) => [
+        r.version,
+        h('span', { class: `badge ${r.status}` }, r.status),
+        progress(r, k),
+        votes(r),
+        hex(r.sha256),
+        h('span', {}, time(r.publishedAt), ` by ${r.publisherMsp}`),
+        voteButtons(session, family, r, redraw),
+      ]),
+      'releases',
+    ),
+    releases.length === 0 ? status('No releases published yet.') : null,
+  );
+}
+
+export const firmwarePage: Page = async (session, main, path) => {
+  const name = path[0] ?? '';
+  const input = h('input', { name: 'family', value: name, required: true, autocomplete: 'off', list: 'known-families' });
+  const known = h('datalist', { id: 'known-families' });
+  const form = h(
+    'form',
+    { class: 'inline', 'aria-label': 'Open a family' },
+    field('Family', input),
+    h('button', { type: 'submit' }, 'Show'),
+    known,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    location.hash = `#/firmware/${seg(input.value.trim())}`;
+  });
+  const out = h('div', { 'aria-live': 'polite' });
+  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), form, out);
+  // Families of the fleet's first devices, as suggestions (the API lists no families).
+  void session.api
+    .get<ApiPage<Device>>('/v1/devices', { pageSize: 200 })
+    .then((page) => replace(known, ...[...new Set(page.items.map((d) => d.family))].sort().map((f) => h('option', { value: f }))))
+    .catch(() => undefined);
+  if (name) await familyView(session, name, out);
+  else replace(out, status('Name a family to see its releases and approvals.'));
+};

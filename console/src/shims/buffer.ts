@@ -1,0 +1,2 @@
+// Injected by esbuild wherever bundled code names the global Buffer (the verifier is Node code).
+export { Buffer } from 'buffer';
