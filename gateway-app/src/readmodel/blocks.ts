@@ -55,13 +55,16 @@ export function decodeModelBlock(block: common.Block, namespace: string): Decode
     throw new BlockIntegrityError(`block ${number}: its data does not hash to the header's data hash`);
   }
   const filter = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
-  if (filter.length !== envelopes.length) {
+  // A block without validation codes can only be one with nothing for the model (a genesis block).
+  if (filter.length !== envelopes.length && filter.length !== 0) {
     throw new BlockIntegrityError(`block ${number}: ${filter.length} validation codes for ${envelopes.length} envelopes`);
   }
   const transactions: AppliedTransaction[] = [];
   envelopes.forEach((bytes, index) => {
-    if (filter[index] !== VALID) return;
+    if (filter.length > 0 && filter[index] !== VALID) return;
     const tx = decodeTransaction(bytes, index, namespace);
+    if (tx && filter.length === 0)
+      throw new BlockIntegrityError(`block ${number}: a transaction of ${namespace} without a validation code`);
     if (tx) transactions.push(tx);
   });
   return {

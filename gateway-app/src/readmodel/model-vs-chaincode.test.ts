@@ -8,6 +8,9 @@
  * (scripts/test-read-model-postgres.sh starts one).
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OPERATIONS, type OperationName, RegistryError, type Role, statements } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 import pino from 'pino';
@@ -445,3 +448,62 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     expect(seen).toMatchObject({ source: 'ledger' });
   });
 });
+
+describe('the read model in a SQLite file', () => {
+  test('reads through their own connection see whole blocks; a restart resumes at the checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotreg-model-'));
+    const path = join(dir, 'model.sqlite');
+    const cc = new ChaincodeLedger();
+    await populate(cc);
+    const open = async (blocks: number) => {
+      const db = await openSqlite(path);
+      const store = new ModelStore(db, 'registry', NAMESPACE);
+      await store.open();
+      const source = (start: bigint) =>
+        cc.chain.source(start).then((s) => ({ ...s, [Symbol.asyncIterator]: limit(s, blocks - Number(start)) }));
+      const follower = new ModelFollower({ store, source, logger: quiet, retryDelayMs: 5 });
+      const registry = new ReadModelRegistry({
+        ledger: cc.registry(),
+        store,
+        follower,
+        roleOf: (as) => IDENTITIES[as]?.[1],
+        logger: quiet,
+        minHeightWaitMs: 2_000,
+      });
+      await follower.start();
+      return { db, follower, registry };
+    };
+    try {
+      const first = await open(2);
+      expect(await first.follower.waitFor(2, 5_000)).toBe(true);
+      expect(await outcome(first.registry.call('getDevice', 'auditor2', { deviceId: 'd1' }))).toMatchObject({
+        answer: { status: 'active' },
+      });
+      await first.follower.stop();
+      await first.db.close();
+      const second = await open(cc.chain.blocks.length);
+      expect(second.follower.height).toBe(2);
+      expect(await second.follower.waitFor(cc.chain.blocks.length, 5_000)).toBe(true);
+      const history = await second.registry.call('getDeviceHistory', 'auditor2', { deviceId: 'd2' });
+      expect(history.items.map((e) => e.action)).toEqual(['register', 'report-firmware', 'rotate-key']);
+      expect(await outcome(second.registry.call('getDevice', 'auditor2', { deviceId: 'd4' }))).toMatchObject({
+        answer: { status: 'revoked' },
+      });
+      await second.follower.stop();
+      await second.db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The first `count` blocks of a stream, then its end. */
+function limit(stream: AsyncIterable<unknown>, count: number) {
+  return async function* () {
+    let left = count;
+    for await (const block of stream) {
+      if (left-- <= 0) return;
+      yield block;
+    }
+  } as never;
+}
