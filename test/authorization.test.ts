@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { clients, Client, clientsFile, Org, Role, uid } from './support/network';
-import { newDevice, registration, rotation, TestDevice } from './support/devices';
+import { newDevice, registration, rotation, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
@@ -30,11 +30,7 @@ interface Case {
 const vendorKey = DeviceIdentity.generate();
 let family: string;
 
-async function device(): Promise<TestDevice> {
-  const d = newDevice(uid('authz'));
-  expect((await as.Org1MSP.admin.post('/v1/devices', registration(d, 'authz-v1'))).status).toBe(201);
-  return d;
-}
+const device = (): Promise<TestDevice> => registeredDevice(as.Org1MSP.admin, 'authz-v1', 'authz');
 
 beforeAll(async () => {
   family = uid('authz-fam');

@@ -3,8 +3,8 @@
  * contract's error body, never a 5xx, and nothing written (the chain does not grow).
  */
 import fc from 'fast-check';
-import { clients, Client, uid } from './support/network';
-import { newDevice, registration } from './support/devices';
+import { clients, Client } from './support/network';
+import { registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
@@ -16,9 +16,7 @@ const height = async () => (await org1.auditor.get('/readyz')).body.height as nu
 
 let device: string;
 beforeAll(async () => {
-  const d = newDevice(uid('bad'));
-  expect((await org1.admin.post('/v1/devices', registration(d, 'bad-v1'))).status).toBe(201);
-  device = d.id;
+  device = (await registeredDevice(org1.admin, 'bad-v1', 'bad')).id;
 });
 
 const writes = (id: string): Array<[string, string]> => [

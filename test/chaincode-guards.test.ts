@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { connect, Contract, Gateway, Signer, signers } from '@hyperledger/fabric-gateway';
 import { common, gateway as gatewayProtos, peer } from '@hyperledger/fabric-protos';
 import { createHash, createPrivateKey } from 'node:crypto';
-import { TX } from '@iotreg/common';
+import { OPERATIONS } from '@iotreg/common';
 import { REPO, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
 import { ensureFamilies } from './support/families';
@@ -102,7 +102,7 @@ test('a vendor or auditor identity cannot register a device, even submitting dir
   for (const role of ['vendor', 'auditor']) {
     const device = newDevice(uid('guard'));
     const code = await refusal(() =>
-      contractAs('org1', role).submitTransaction(TX.registerDevice, JSON.stringify(registration(device, 'guard-v1'))),
+      contractAs('org1', role).submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(registration(device, 'guard-v1'))),
     );
     expect([role, code]).toEqual([role, 'FORBIDDEN']);
   }
@@ -110,13 +110,15 @@ test('a vendor or auditor identity cannot register a device, even submitting dir
 
 test("another org's admin cannot revoke a device, even submitting directly", async () => {
   const device = newDevice(uid('guard'));
-  await contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(registration(device, 'guard-v1')));
+  await contractAs('org1', 'admin').submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(registration(device, 'guard-v1')));
   const code = await refusal(() =>
-    contractAs('org2', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'other' })),
+    contractAs('org2', 'admin').submitTransaction(OPERATIONS.revokeDevice.tx, JSON.stringify({ deviceId: device.id, reason: 'other' })),
   );
   expect(code).toBe('FORBIDDEN');
   const read = JSON.parse(
-    Buffer.from(await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id }))).toString(),
+    Buffer.from(
+      await contractAs('org2', 'auditor').evaluateTransaction(OPERATIONS.getDevice.tx, JSON.stringify({ deviceId: device.id })),
+    ).toString(),
   );
   expect(read.status).toBe('active');
 });
@@ -124,14 +126,14 @@ test("another org's admin cannot revoke a device, even submitting directly", asy
 test('an admin cannot publish firmware; a vendor cannot publish an http uri, even submitting directly', async () => {
   const code = await refusal(() =>
     contractAs('org1', 'admin').submitTransaction(
-      TX.publishFirmware,
+      OPERATIONS.publishFirmware.tx,
       JSON.stringify({ family: 'x', version: '1.0.0', sha256: 'a'.repeat(64), signature: 'AA==' }),
     ),
   );
   expect(code).toBe('FORBIDDEN');
   const uri = await refusal(() =>
     contractAs('org1', 'vendor').submitTransaction(
-      TX.publishFirmware,
+      OPERATIONS.publishFirmware.tx,
       JSON.stringify({ family: 'guard-v1', version: '9.0.0', sha256: 'b'.repeat(64), uri: 'http://fw.example/x.bin', signature: 'AA==' }),
     ),
   );
@@ -141,24 +143,26 @@ test('an admin cannot publish firmware; a vendor cannot publish an http uri, eve
 test('a device cannot be registered into a family that does not exist, even submitting directly', async () => {
   const device = newDevice(uid('guard'));
   const code = await refusal(() =>
-    contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(registration(device, uid('nofam')))),
+    contractAs('org1', 'admin').submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(registration(device, uid('nofam')))),
   );
   expect(code).toBe('UNKNOWN_FAMILY');
 });
 
 test("one org cannot change the member list: its proposal waits for the other's signature; the list in force was signed by both", async () => {
   const members = async () =>
-    JSON.parse(Buffer.from(await contractAs('org1', 'auditor').evaluateTransaction(TX.getMembers, '{}')).toString());
+    JSON.parse(Buffer.from(await contractAs('org1', 'auditor').evaluateTransaction(OPERATIONS.getMembers.tx, '{}')).toString());
   const before = await members();
   expect(before.members).toEqual(['Org1MSP', 'Org2MSP']);
   expect(before.signedBy.map((a: { msp: string }) => a.msp).sort()).toEqual(['Org1MSP', 'Org2MSP']);
   const alone = JSON.parse(
-    Buffer.from(await contractAs('org2', 'admin').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org2MSP'] }))).toString(),
+    Buffer.from(
+      await contractAs('org2', 'admin').submitTransaction(OPERATIONS.setMembers.tx, JSON.stringify({ members: ['Org2MSP'] })),
+    ).toString(),
   );
   expect(alone).toMatchObject({ members: ['Org1MSP', 'Org2MSP'], proposal: { members: ['Org2MSP'], proposedBy: 'Org2MSP' } });
   expect((await members()).members).toEqual(['Org1MSP', 'Org2MSP']);
   const vendor = await refusal(() =>
-    contractAs('org1', 'vendor').submitTransaction(TX.setMembers, JSON.stringify({ members: ['Org1MSP'] })),
+    contractAs('org1', 'vendor').submitTransaction(OPERATIONS.setMembers.tx, JSON.stringify({ members: ['Org1MSP'] })),
   );
   expect(vendor).toBe('FORBIDDEN');
 });
@@ -166,35 +170,42 @@ test("one org cannot change the member list: its proposal waits for the other's 
 test("another org's admin cannot register a device with the proof made for Org1, even submitting directly", async () => {
   const device = newDevice(uid('guard'));
   const body = registration(device, 'guard-v1', undefined, 'Org1MSP');
-  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('BAD_SIGNATURE');
-  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(TX.registerDevices, JSON.stringify({ devices: [body] })))).toBe(
+  expect(await refusal(() => contractAs('org2', 'admin').submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(body)))).toBe(
     'BAD_SIGNATURE',
   );
-  expect(await refusal(() => contractAs('org1', 'admin').submitTransaction(TX.registerDevice, JSON.stringify(body)))).toBe('ACCEPTED');
+  expect(
+    await refusal(() => contractAs('org2', 'admin').submitTransaction(OPERATIONS.registerDevices.tx, JSON.stringify({ devices: [body] }))),
+  ).toBe('BAD_SIGNATURE');
+  expect(await refusal(() => contractAs('org1', 'admin').submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(body)))).toBe(
+    'ACCEPTED',
+  );
 });
 
 test("a transaction dated before the record's last change is refused; the peers bound timestamps to their 15 min window only", async () => {
   // Fabric's bound: each endorsing peer's TimeWindowCheck filter (core.yaml peer.authentication.timewindow, 15m).
   const beyond = await refusal(() =>
-    submitBackdated('org1', 'admin', TX.registerDevice, registration(newDevice(uid('guard')), 'guard-v1'), 3600),
+    submitBackdated('org1', 'admin', OPERATIONS.registerDevice.tx, registration(newDevice(uid('guard')), 'guard-v1'), 3600),
   );
   expect(beyond).toContain('incorrect timestamp');
   // Within it, any time goes: a new device registered "ten minutes ago" says so.
   const device = newDevice(uid('guard'));
-  await submitBackdated('org1', 'admin', TX.registerDevice, registration(device, 'guard-v1'), 600);
+  await submitBackdated('org1', 'admin', OPERATIONS.registerDevice.tx, registration(device, 'guard-v1'), 600);
   const read = async () =>
     JSON.parse(
       Buffer.from(
-        await contractAs('org2', 'auditor').evaluateTransaction(TX.getDevice, JSON.stringify({ deviceId: device.id })),
+        await contractAs('org2', 'auditor').evaluateTransaction(OPERATIONS.getDevice.tx, JSON.stringify({ deviceId: device.id })),
       ).toString(),
     );
   expect(Date.now() - Date.parse((await read()).createdAt)).toBeGreaterThan(590_000);
   // The chaincode's bound: a revocation dated before that registration is refused and changes nothing.
   const code = await refusal(() =>
-    submitBackdated('org1', 'admin', TX.revokeDevice, { deviceId: device.id, reason: 'keyCompromise' }, 800),
+    submitBackdated('org1', 'admin', OPERATIONS.revokeDevice.tx, { deviceId: device.id, reason: 'keyCompromise' }, 800),
   );
   expect(code).toBe('TIMESTAMP_BEFORE_LAST_CHANGE');
   expect((await read()).status).toBe('active');
-  await contractAs('org1', 'admin').submitTransaction(TX.revokeDevice, JSON.stringify({ deviceId: device.id, reason: 'keyCompromise' }));
+  await contractAs('org1', 'admin').submitTransaction(
+    OPERATIONS.revokeDevice.tx,
+    JSON.stringify({ deviceId: device.id, reason: 'keyCompromise' }),
+  );
   expect((await read()).status).toBe('revoked');
 });

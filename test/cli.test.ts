@@ -14,6 +14,7 @@ import { common } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from '../cli/src/audit/block-hashing';
 import { client, orgsInSync, REPO, uid } from './support/network';
 import { ensureFamilies } from './support/families';
+import { newDevice, registration } from './support/devices';
 
 // Devices join only registered families.
 beforeAll(() => ensureFamilies(['cli-v1', 'import-v1']));
@@ -37,6 +38,12 @@ async function iotreg(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
+/** `device keygen` into `keyPrefix`, then `device register` as Org1's admin with that key: the register run. */
+async function keygenAndRegister(id: string, keyPrefix: string) {
+  expect((await iotreg('device', 'keygen', '--out', keyPrefix)).code).toBe(0);
+  return iotreg('--org', 'Org1MSP', '--json', 'device', 'register', '--id', id, '--family', 'cli-v1', '--key', `${keyPrefix}.key.pem`);
+}
+
 /** Report lines, oldest first. */
 function reportOf(file: string): { deviceId: string; status: string; message?: string }[] {
   if (!existsSync(path.join(dir, file))) return [];
@@ -50,20 +57,7 @@ function reportOf(file: string): { deviceId: string; status: string; message?: s
 test('keygen, register, show; the registration is proven offline; a tampered proof is refused', async () => {
   const id = uid('cli');
   mkdirSync(path.join(dir, 'keys'));
-  expect((await iotreg('device', 'keygen', '--out', `keys/${id}`)).code).toBe(0);
-  const registered = await iotreg(
-    '--org',
-    'Org1MSP',
-    '--json',
-    'device',
-    'register',
-    '--id',
-    id,
-    '--family',
-    'cli-v1',
-    '--key',
-    `keys/${id}.key.pem`,
-  );
+  const registered = await keygenAndRegister(id, `keys/${id}`);
   expect(registered.code).toBe(0);
   const device = JSON.parse(registered.stdout);
   expect(device).toMatchObject({ deviceId: id, ownerMsp: 'Org1MSP', status: 'active' });
@@ -138,20 +132,7 @@ function forgedBundle(bundle: { block: string; consenters: unknown[] }, signer: 
 
 test('a bundle forged with one orderer-org key, listing only itself, is refused against the trusted consenter set', async () => {
   const id = uid('cli-forged');
-  expect((await iotreg('device', 'keygen', '--out', id)).code).toBe(0);
-  const registered = await iotreg(
-    '--org',
-    'Org1MSP',
-    '--json',
-    'device',
-    'register',
-    '--id',
-    id,
-    '--family',
-    'cli-v1',
-    '--key',
-    `${id}.key.pem`,
-  );
+  const registered = await keygenAndRegister(id, id);
   const txId = registered.code === 0 ? JSON.parse(registered.stdout).txId : undefined;
   expect(txId).toEqual(expect.any(String));
   const proof = path.join(dir, `${id}.proof.json`);
@@ -213,10 +194,7 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
 
   const first = await iotreg('--org', 'Org1MSP', 'device', 'import', 'fleet.csv', '--report', 'fleet.jsonl');
   expect(first.code).not.toBe(0);
-  const report = readFileSync(path.join(dir, 'fleet.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const report = reportOf('fleet.jsonl');
   const failed = report
     .filter((r) => r.status === 'failed')
     .map((r) => r.deviceId)
@@ -227,10 +205,7 @@ test('import: bad rows reported exactly, the rest registered; a second run resum
 
   const second = await iotreg('--org', 'Org1MSP', 'device', 'import', 'fleet.csv', '--report', 'fleet.jsonl');
   expect(second.code).not.toBe(0);
-  const after = readFileSync(path.join(dir, 'fleet.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const after = reportOf('fleet.jsonl');
   expect(after.filter((r) => r.status === 'ok').length).toBe(ok); // nothing registered twice
   const auditor = client('Org2MSP', 'auditor');
   for (const id of ids.filter((i) => !bad.has(i)).slice(0, 20)) expect((await auditor.get(`/v1/devices/${id}`)).status).toBe(200);
@@ -253,13 +228,7 @@ test('an import killed midway is completed by a rerun: every row registered once
   // Two rows Org2 registered first, with the very keys of the file: not Org1's to claim.
   const taken = [identities[10]!, identities[420]!];
   for (const { id, identity } of taken) {
-    const body = {
-      deviceId: id,
-      family: 'import-v1',
-      publicKeyPem: identity.publicKeyPem,
-      proof: registrationProof(identity, { deviceId: id, ownerMsp: 'Org2MSP', family: 'import-v1' }),
-    };
-    expect((await client('Org2MSP', 'admin').post('/v1/devices', body)).status).toBe(201);
+    await client('Org2MSP', 'admin').call('registerDevice', registration(newDevice(id, identity), 'import-v1', undefined, 'Org2MSP'));
   }
   await orgsInSync(); // the CLI writes through Org1
 

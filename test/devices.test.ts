@@ -1,7 +1,7 @@
 /** The Devices section of the REST contract, through both orgs' gateways on the live network. */
 import { BATCH_MAX, statements } from '@iotreg/common';
 import { clients, Client, uid } from './support/network';
-import { newDevice, registration, rotation, TestDevice } from './support/devices';
+import { newDevice, registration, rotation, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
@@ -11,12 +11,8 @@ const as = clients();
 const org1 = as.Org1MSP;
 const org2 = as.Org2MSP;
 
-async function registered(by: Client = org1.admin, family = 'thermo-v1', attributes?: Record<string, string>) {
-  const device = newDevice(uid('dev'));
-  const res = await by.post('/v1/devices', registration(device, family, attributes, by.org));
-  expect(res.status).toBe(201);
-  return device;
-}
+const registered = (by: Client = org1.admin, family = 'thermo-v1', attributes?: Record<string, string>) =>
+  registeredDevice(by, family, 'dev', attributes);
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 
@@ -79,7 +75,7 @@ describe('registration', () => {
   test('a device ID is never reused: 409, also after revocation', async () => {
     const device = await registered();
     expect((await org1.admin.post('/v1/devices', registration(device, 'thermo-v1'))).status).toBe(409);
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'decommissioned' });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'decommissioned' });
     const again = newDevice(device.id);
     const res = await org2.admin.post('/v1/devices', registration(again, 'thermo-v1', undefined, 'Org2MSP'));
     expect(res.status).toBe(409);
@@ -123,7 +119,7 @@ describe('lists', () => {
     await ensureFamilies([family]);
     devices = [];
     for (let i = 0; i < 5; i++) devices.push(await registered(i < 3 ? org1.admin : org2.admin, family));
-    await org1.admin.post(`/v1/devices/${devices[0]!.id}/suspend`, {});
+    await org1.admin.call('suspendDevice', { deviceId: devices[0]!.id });
   });
 
   test('filters by family, owner and status, and pages with bookmarks without gaps or repeats', async () => {
@@ -253,9 +249,9 @@ describe('status and revocation', () => {
 describe('history', () => {
   test('every change, oldest first, with txId, time, submitter and action; auditors and admins only', async () => {
     const device = await registered();
-    await org1.admin.post(`/v1/devices/${device.id}/suspend`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/reactivate`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'superseded' });
+    await org1.admin.call('suspendDevice', { deviceId: device.id });
+    await org1.admin.call('reactivateDevice', { deviceId: device.id });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'superseded' });
     for (const reader of [org2.auditor, org1.admin]) {
       const res = await reader.get(`/v1/devices/${device.id}/history`);
       expect(res.status).toBe(200);

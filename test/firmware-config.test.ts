@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { clients, uid } from './support/network';
-import { newDevice, registration, signed, TestDevice } from './support/devices';
+import { newDevice, registration, signed, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
@@ -22,11 +22,7 @@ function vendorKey() {
   };
 }
 
-async function device(family: string): Promise<TestDevice> {
-  const d = newDevice(uid('fw-dev'));
-  expect((await org1.admin.post('/v1/devices', registration(d, family))).status).toBe(201);
-  return d;
-}
+const device = (family: string): Promise<TestDevice> => registeredDevice(org1.admin, family, 'fw-dev');
 
 describe('firmware', () => {
   const family = uid('fam');
@@ -102,7 +98,7 @@ describe('firmware', () => {
   });
 
   test('rejections that make the threshold unreachable reject the release', async () => {
-    await org1.vendor.post('/v1/firmware', release('3.0.0'));
+    await org1.vendor.call('publishFirmware', release('3.0.0'));
     const res = await org2.admin.post(`/v1/firmware/${family}/3.0.0/approvals`, { decision: 'reject' });
     expect(res.body.status).toBe('rejected');
     expect((await org1.auditor.post('/v1/firmware/verify', { family, sha256: sha(`${family}-3.0.0`) })).body.verdict).toBe('rejected');
@@ -120,9 +116,9 @@ describe('firmware', () => {
   test('devices report firmware: verdict and compliance against the minimum version; revocation; fleet filter', async () => {
     const fam = uid('fleet');
     const key = vendorKey();
-    await org2.vendor.post('/v1/families', { family: fam, vendorKeyPem: key.pem, approvalThreshold: 1 });
+    await org2.vendor.call('registerFamily', { family: fam, vendorKeyPem: key.pem, approvalThreshold: 1 });
     const publish = (version: string) =>
-      org2.vendor.post('/v1/firmware', {
+      org2.vendor.call('publishFirmware', {
         family: fam,
         version,
         sha256: sha(fam + version),
@@ -130,8 +126,8 @@ describe('firmware', () => {
       });
     await publish('1.0.0');
     await publish('2.0.0');
-    await org1.admin.post(`/v1/firmware/${fam}/1.0.0/approvals`, { decision: 'approve' });
-    await org1.admin.post(`/v1/firmware/${fam}/2.0.0/approvals`, { decision: 'approve' });
+    await org1.admin.call('voteFirmware', { family: fam, version: '1.0.0', decision: 'approve' });
+    await org1.admin.call('voteFirmware', { family: fam, version: '2.0.0', decision: 'approve' });
 
     const old = await device(fam);
     const current = await device(fam);
@@ -261,7 +257,7 @@ describe('configuration', () => {
       (await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 5, { sha256: sha('cfg1') }))).status,
     ).toBe(201);
     expect((await org1.auditor.get(`/v1/devices/${d.id}`)).body.configDrift).toBe(false);
-    await org1.admin.put(`/v1/devices/${d.id}/config`, { version: 2, sha256: sha('cfg2') });
+    await org1.admin.call('publishConfig', { deviceId: d.id, version: 2, sha256: sha('cfg2') });
     expect((await org2.auditor.get(`/v1/devices/${d.id}`)).body.configDrift).toBe(true);
 
     const replay = await org1.auditor.post(`/v1/devices/${d.id}/config/report`, signed(d, 'config-report', 5, { sha256: sha('cfg2') }));

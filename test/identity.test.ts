@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { p256 } from '@noble/curves/nist';
 import { deviceAuthorization } from '@iotreg/device';
 import { client, clients, uid } from './support/network';
-import { newDevice, registration, signed, TestDevice } from './support/devices';
+import { newDevice, registration, signed, TestDevice, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 const as = clients();
@@ -19,10 +19,17 @@ const FAMILY = 'ident-v1';
 
 beforeAll(() => ensureFamilies([FAMILY, 'other-v1']));
 
-async function registered(): Promise<TestDevice> {
-  const device = newDevice(uid('ident'));
-  expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
-  return device;
+const registered = (): Promise<TestDevice> => registeredDevice(org1.admin, FAMILY, 'ident');
+
+/** One device in every state a credential can come from: never registered, suspended, revoked, and active. */
+async function devicesInEveryState() {
+  const stranger = newDevice(uid('nobody'));
+  const suspended = await registered();
+  await org1.admin.call('suspendDevice', { deviceId: suspended.id });
+  const revoked = await registered();
+  await org1.admin.call('revokeDevice', { deviceId: revoked.id, reason: 'decommissioned' });
+  const live = await registered();
+  return { stranger, suspended, revoked, live };
 }
 
 describe('a registration proof names the org that registers', () => {
@@ -84,12 +91,7 @@ describe('device-signed reads', () => {
   });
 
   test('unknown device, suspended, revoked, bad signature and stale ts: one and the same 401', async () => {
-    const stranger = newDevice(uid('nobody'));
-    const suspended = await registered();
-    await org1.admin.post(`/v1/devices/${suspended.id}/suspend`, {});
-    const revoked = await registered();
-    await org1.admin.post(`/v1/devices/${revoked.id}/revoke`, { reason: 'decommissioned' });
-    const live = await registered();
+    const { stranger, suspended, revoked, live } = await devicesInEveryState();
     const header = (device: TestDevice, signer = device, nowMs = Date.now()) =>
       deviceAuthorization(device.id, signer.identity, 'GET', '/v1/discovery', nowMs);
     const answers = [
@@ -111,12 +113,7 @@ describe('device-signed writes', () => {
     anonymous.post(`/v1/devices/${device.id}/messages`, body, key ? { headers: { 'idempotency-key': key } } : {});
 
   test('unknown, suspended and revoked devices and forged signatures get one and the same 401', async () => {
-    const stranger = newDevice(uid('nobody'));
-    const suspended = await registered();
-    await org1.admin.post(`/v1/devices/${suspended.id}/suspend`, {});
-    const revoked = await registered();
-    await org1.admin.post(`/v1/devices/${revoked.id}/revoke`, { reason: 'decommissioned' });
-    const live = await registered();
+    const { stranger, suspended, revoked, live } = await devicesInEveryState();
     const forger = newDevice(live.id);
     const answers = [
       await anchor(stranger, signed(stranger, 'anchor', 1, { digest: sha('a') })),

@@ -1,8 +1,8 @@
 /** Authenticated messages, discovery, sealed device-to-device messages and the event stream. */
 import { createHash } from 'node:crypto';
-import { DeviceClient, GatewayRequestError, inBatch, MessageBatch, SealError } from '@iotreg/device';
+import { ApiError, DeviceClient, inBatch, MessageBatch, SealError } from '@iotreg/device';
 import { clients, clientsFile, uid } from './support/network';
-import { newDevice, registration, rotation, signed, TestDevice } from './support/devices';
+import { newDevice, registeredDevice, rotation, signed, TestDevice } from './support/devices';
 import { readEvents, SseEvent } from './support/sse';
 import { ensureFamilies } from './support/families';
 
@@ -13,11 +13,7 @@ const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const gateway = (org: 'Org1MSP' | 'Org2MSP') => clientsFile().orgs[org].gateway;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-async function registered(by = org1.admin): Promise<TestDevice> {
-  const device = newDevice(uid('msg'));
-  expect((await by.post('/v1/devices', registration(device, 'meter-v1', undefined, by.org))).status).toBe(201);
-  return device;
-}
+const registered = (by = org1.admin): Promise<TestDevice> => registeredDevice(by, 'meter-v1', 'msg');
 
 const anchor = (device: TestDevice, seq: number, digest: string) =>
   org1.auditor.post(`/v1/devices/${device.id}/messages`, signed(device, 'anchor', seq, { digest }));
@@ -65,11 +61,11 @@ describe('message anchors', () => {
     expect((await anchor(device, 2, sha('old key'))).status).toBe(401);
     expect((await anchor(next, 3, sha('new key'))).status).toBe(201);
 
-    await org1.admin.post(`/v1/devices/${device.id}/suspend`, {});
+    await org1.admin.call('suspendDevice', { deviceId: device.id });
     const suspended = await anchor(next, 4, sha('suspended'));
     expect([suspended.status, suspended.body]).toEqual([401, forged.body]); // not told apart from a forgery
-    await org1.admin.post(`/v1/devices/${device.id}/reactivate`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'keyCompromise' });
+    await org1.admin.call('reactivateDevice', { deviceId: device.id });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'keyCompromise' });
     expect((await anchor(next, 5, sha('revoked'))).status).toBe(401);
   });
 
@@ -149,10 +145,8 @@ describe('discovery and device reads', () => {
       status: 401,
     });
     const forger = newDevice(device.id);
-    await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).getDiscovery()).rejects.toBeInstanceOf(
-      GatewayRequestError,
-    );
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'decommissioned' });
+    await expect(new DeviceClient(gateway('Org1MSP'), device.id, forger.identity).getDiscovery()).rejects.toBeInstanceOf(ApiError);
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'decommissioned' });
     await expect(new DeviceClient(gateway('Org1MSP'), device.id, device.identity).getDiscovery()).rejects.toMatchObject({ status: 401 });
   });
 });
@@ -167,10 +161,10 @@ describe('sealed device-to-device messages', () => {
     expect(envelope.recipientKeyId).toBe(bob.keyId);
     expect((await bobClient.openFrom(envelope)).toString()).toBe('close valve 3');
 
-    await org2.admin.post(`/v1/devices/${bob.id}/revoke`, { reason: 'keyCompromise' });
+    await org2.admin.call('revokeDevice', { deviceId: bob.id, reason: 'keyCompromise' });
     await expect(aliceClient.sealTo(bob.id, 'again')).rejects.toBeInstanceOf(SealError);
 
-    await org1.admin.post(`/v1/devices/${alice.id}/suspend`, {});
+    await org1.admin.call('suspendDevice', { deviceId: alice.id });
     const carol = await registered(org2.admin);
     await expect(new DeviceClient(gateway('Org2MSP'), carol.id, carol.identity).openFrom(envelope)).rejects.toThrow();
   });
@@ -180,9 +174,9 @@ describe('event stream', () => {
   test('one event per change, in commit order, resumable by Last-Event-ID without gaps or repeats', async () => {
     const start = (await org1.auditor.get('/readyz')).body.height - 1;
     const device = await registered();
-    await org1.admin.post(`/v1/devices/${device.id}/suspend`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/reactivate`, {});
-    await org1.admin.post(`/v1/devices/${device.id}/revoke`, { reason: 'other' });
+    await org1.admin.call('suspendDevice', { deviceId: device.id });
+    await org1.admin.call('reactivateDevice', { deviceId: device.id });
+    await org1.admin.call('revokeDevice', { deviceId: device.id, reason: 'other' });
     const auth = { authorization: `Bearer ${clientsFile().orgs.Org2MSP.tokens.auditor}` };
     const mine = (events: SseEvent[]) => events.filter((e) => e.data?.payload?.deviceId === device.id);
 

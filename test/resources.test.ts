@@ -7,7 +7,7 @@
  */
 import { DeviceIdentity } from '@iotreg/device';
 import { client, clients, uid } from './support/network';
-import { newDevice, registration, signed } from './support/devices';
+import { newDevice, registration, signed, registeredDevice } from './support/devices';
 
 const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const FAMILY = 'meter-v1';
@@ -26,8 +26,7 @@ async function proposalsReceived(): Promise<number> {
 }
 
 test('forged device-signed writes are refused by the gateway: the peers are not asked to endorse them', async () => {
-  const device = newDevice(uid('res'));
-  expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
+  const device = await registeredDevice(org1.admin, FAMILY, 'res');
   const forger = newDevice(device.id);
   const anonymous = client('Org1MSP');
   const before = await proposalsReceived();
@@ -53,7 +52,7 @@ test('a write for a device that does not exist: 401 like a forgery (not 404), an
   expect(other.body).toEqual(early.body);
 
   // Once the device exists, the same request with the same key is answered afresh, not replayed.
-  expect((await org1.admin.post('/v1/devices', registration(device, FAMILY))).status).toBe(201);
+  await org1.admin.call('registerDevice', registration(device, FAMILY));
   const later = await anonymous.post(`/v1/devices/${device.id}/messages`, body, { headers });
   expect(later.status).toBe(201);
   expect(later.headers.get('idempotent-replayed')).toBeNull();
@@ -62,13 +61,13 @@ test('a write for a device that does not exist: 401 like a forgery (not 404), an
 test('a list whose filter keeps little reads at most 10 × pageSize records a page: short pages with a bookmark, nothing skipped', async () => {
   const family = uid('scanfam');
   const vendor = DeviceIdentity.generate();
-  expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 })).status).toBe(201);
+  await org1.vendor.call('registerFamily', { family, vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 1 });
   // In the family's index: 25 devices of Org1, then one of Org2 (IDs sort in that order).
   const marker = uid('scan');
   const ours = Array.from({ length: 25 }, (_, i) => newDevice(`${marker}-${String(i).padStart(2, '0')}`));
-  expect((await org1.admin.post('/v1/devices:batch', { devices: ours.map((d) => registration(d, family)) })).status).toBe(201);
+  await org1.admin.call('registerDevices', { devices: ours.map((d) => registration(d, family)) });
   const theirs = newDevice(`${marker}-99`);
-  expect((await org2.admin.post('/v1/devices', registration(theirs, family, undefined, 'Org2MSP'))).status).toBe(201);
+  await org2.admin.call('registerDevice', registration(theirs, family, undefined, 'Org2MSP'));
 
   // family picks the index, owner is checked per device: one record in 26 passes.
   const pages: string[][] = [];

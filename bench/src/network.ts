@@ -8,9 +8,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect, Contract, Gateway, hash } from '@hyperledger/fabric-gateway';
+import { ApiError, bearer, RegistryClient } from '@iotreg/common';
 import { newNativeSigner } from '@iotreg/gateway/dist/fabric/signer';
+import { readClientsFile } from '../../test/support/clients-file';
 
-export const REPO = path.resolve(__dirname, '../..'); // bench/dist/*.js
+/** bench/dist/bench/src/*.js: bench builds test/support/clients-file.ts beside its own sources. */
+export const REPO = path.resolve(__dirname, '../../../..');
 const runtime = (file: string) => path.join(REPO, 'network/runtime', file);
 
 export const PID_DIR = runtime('pids');
@@ -45,36 +48,33 @@ export function connectDirect(): Direct {
   };
 }
 
-export type Rest = (method: string, url: string, body?: unknown) => Promise<Response>;
-
 /**
  * Org1's REST gateway. Writes go as the admin; reads rotate over the org's three tokens, since
  * the gateway limits each token to 500 requests a second.
  */
-export function restClients(): { write: Rest; read: Rest } {
-  const org = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs.Org1MSP;
-  const tokens = Object.values(org.tokens) as string[];
+export function restClients(): { write: RegistryClient; read: RegistryClient } {
+  const org = readClientsFile(REPO).orgs.Org1MSP;
+  const tokens = Object.values(org.tokens);
   let calls = 0;
-  const as =
-    (token: () => string): Rest =>
-    (method, url, body) =>
-      fetch(org.gateway + url, {
-        method,
-        headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-  return { write: as(() => org.tokens.admin), read: as(() => tokens[calls++ % tokens.length] as string) };
+  const as = (authorization: () => string) => new RegistryClient({ baseUrl: org.gateway, authorization, timeoutMs: ANSWER_TIMEOUT_MS });
+  return { write: as(bearer(org.tokens.admin)), read: as(() => `Bearer ${tokens[calls++ % tokens.length]}`) };
 }
 
-/** undefined when the answer has the expected status, else why not. */
-export async function expectStatus(answer: Promise<Response>, status: number): Promise<string | undefined> {
-  const res = await answer;
-  if (res.status === status) {
-    await res.arrayBuffer();
+/** Longer than any gateway deadline: a bench operation fails by the gateway's answer, not by our patience. */
+const ANSWER_TIMEOUT_MS = 180_000;
+
+/**
+ * A bench operation: undefined when the call succeeded, else why not (HTTP status and code). A
+ * write is sent once (retries: 0 where the caller asks): a resend would hide a failure in the figures.
+ */
+export async function outcome(call: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await call;
     return undefined;
+  } catch (err) {
+    if (err instanceof ApiError) return `HTTP ${err.status} ${err.code}`;
+    throw err;
   }
-  const body = (await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
-  return `HTTP ${res.status} ${body?.error?.code ?? ''}`.trim();
 }
 
 /**
@@ -82,22 +82,17 @@ export async function expectStatus(answer: Promise<Response>, status: number): P
  * then waits until every org's gateway reads it (registrations are endorsed by every org's peer).
  */
 export async function ensureFamily(family: string, vendorKeyPem: string): Promise<void> {
-  const orgs = JSON.parse(readFileSync(runtime('clients.json'), 'utf8')).orgs as Record<
-    string,
-    { gateway: string; tokens: Record<string, string> }
-  >;
-  const vendor = orgs.Org1MSP!;
-  const res = await fetch(`${vendor.gateway}/v1/families`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${vendor.tokens.vendor}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ family, vendorKeyPem, approvalThreshold: 1 }),
+  const orgs = readClientsFile(REPO).orgs;
+  const vendor = new RegistryClient({ baseUrl: orgs.Org1MSP.gateway, authorization: bearer(orgs.Org1MSP.tokens.vendor) });
+  await vendor.call('registerFamily', { family, vendorKeyPem, approvalThreshold: 1 }).catch((err: unknown) => {
+    if (!(err instanceof ApiError && err.status === 409)) throw err; // 409: an earlier run registered it
   });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`registering family ${family}: HTTP ${res.status} ${await res.text()}`);
   for (const org of Object.values(orgs)) {
+    const auditor = new RegistryClient({ baseUrl: org.gateway, authorization: bearer(org.tokens.auditor) });
     for (let tries = 0; ; tries++) {
-      const read = await fetch(`${org.gateway}/v1/families/${family}`, { headers: { authorization: `Bearer ${org.tokens.auditor}` } });
-      if (read.status === 200) break;
-      if (tries === 50) throw new Error(`family ${family} not readable at ${org.gateway}: HTTP ${read.status}`);
+      const read = await auditor.call('getFamily', { family }).catch((err: unknown) => err);
+      if (!(read instanceof Error)) break;
+      if (tries === 50) throw new Error(`family ${family} not readable at ${org.gateway}: ${read.message}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -12,11 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BATCH_MAX, RegisterDeviceRequest, TX } from '@iotreg/common';
+import { BATCH_MAX, OPERATIONS, type RequestOf } from '@iotreg/common';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import { describe, measure, Operation, Result } from './measure';
 import { PeakMemory } from './memory';
-import { connectDirect, ensureFamily, expectStatus, PID_DIR, REPO, restClients } from './network';
+import { connectDirect, ensureFamily, outcome, PID_DIR, REPO, restClients } from './network';
 
 const numbers = (text: string) => text.split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -37,8 +37,11 @@ interface Registered {
   keyId: string;
 }
 
+/** One registration, answering undefined when it succeeded or why it failed. */
+type Register = (body: Registration['body']) => Promise<string | undefined>;
+
 interface Registration {
-  body: RegisterDeviceRequest;
+  body: RequestOf<'registerDevice'>;
   registered: Registered;
 }
 
@@ -71,10 +74,22 @@ async function main() {
     results.push(result);
     return result;
   };
+  const once = { retries: 0 };
   const registerBatch = async (batch: Registration[]) => {
-    const failed = await expectStatus(rest.write('POST', '/v1/devices:batch', { devices: batch.map((r) => r.body) }), 201);
+    const failed = await outcome(rest.write.call('registerDevices', { devices: batch.map((r) => r.body) }, once));
     if (failed === undefined) registered.push(...batch.map((r) => r.registered));
     return failed;
+  };
+  /** Registrations one at a time through `register` (undefined when it succeeded), at concurrency c. */
+  const registerOneByOne = async (scenario: string, prefix: string, c: number, register: Register) => {
+    const devices = registrations(prefix, WRITES_PER_SCENARIO(c));
+    const op = async (i: number) => {
+      const { body, registered: device } = devices[i]!;
+      const failed = await register(body);
+      if (failed === undefined) registered.push(device);
+      return failed;
+    };
+    return measure(scenario, c, SECONDS, op, devices.length);
   };
 
   for (const c of CONCURRENCIES) {
@@ -85,36 +100,13 @@ async function main() {
         return undefined;
       }),
     );
-    const forDirect = registrations(`direct-c${c}`, WRITES_PER_SCENARIO(c));
     record(
-      await measure(
-        'register, direct',
-        c,
-        SECONDS,
-        async (i) => {
-          const { body, registered: device } = forDirect[i]!;
-          await direct.registry.submitTransaction(TX.registerDevice, JSON.stringify(body));
-          registered.push(device);
-          return undefined;
-        },
-        forDirect.length,
-      ),
+      await registerOneByOne('register, direct', `direct-c${c}`, c, async (body) => {
+        await direct.registry.submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(body));
+        return undefined;
+      }),
     );
-    const viaRest = registrations(`rest-c${c}`, WRITES_PER_SCENARIO(c));
-    record(
-      await measure(
-        'register, REST',
-        c,
-        SECONDS,
-        async (i) => {
-          const { body, registered: device } = viaRest[i]!;
-          const failed = await expectStatus(rest.write('POST', '/v1/devices', body), 201);
-          if (failed === undefined) registered.push(device);
-          return failed;
-        },
-        viaRest.length,
-      ),
-    );
+    record(await registerOneByOne('register, REST', `rest-c${c}`, c, (body) => outcome(rest.write.call('registerDevice', body, once))));
   }
 
   for (const size of BATCHES) {
@@ -129,12 +121,9 @@ async function main() {
     await fill(scale, registered, registerBatch);
     const pick = () => registered[Math.floor(Math.random() * registered.length)]!;
     const reads: Array<[string, Operation]> = [
-      ['GET device', () => expectStatus(rest.read('GET', `/v1/devices/${pick().deviceId}`), 200)],
-      ['GET key validity', () => expectStatus(rest.read('GET', `/v1/keys/${pick().keyId}`), 200)],
-      [
-        'POST firmware/verify',
-        () => expectStatus(rest.read('POST', '/v1/firmware/verify', { family: FAMILY, sha256: 'a'.repeat(64) }), 200),
-      ],
+      ['GET device', () => outcome(rest.read.call('getDevice', { deviceId: pick().deviceId }))],
+      ['GET key validity', () => outcome(rest.read.call('getKeyValidity', { keyId: pick().keyId }))],
+      ['POST firmware/verify', () => outcome(rest.read.call('verifyFirmware', { family: FAMILY, sha256: 'a'.repeat(64) }))],
     ];
     for (const [name, read] of reads) record(await measure(`${name} @ ${scale} devices`, READ_CONCURRENCY, SECONDS, read));
   }

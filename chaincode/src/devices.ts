@@ -5,6 +5,7 @@
 import {
   compareVersions,
   ConfigRecord,
+  ConfigReport,
   Device,
   DeviceKey,
   deviceSignatureRefused,
@@ -14,13 +15,11 @@ import {
   Family,
   FirmwareRelease,
   FirmwareVerdict,
-  Statement,
+  type ParsedRequestOf,
   verifyStatement,
-  assertStatement,
 } from '@iotreg/common';
 import type { RegistryContext } from './context';
 import { DeviceIndexField, keys } from './ledger/keys';
-import { Fields, id, object, seq as seqNumber, signature as signatureForm } from './request';
 
 interface DeviceMeta {
   /** History entries written so far. */
@@ -98,22 +97,16 @@ export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promis
   return records;
 }
 
+/** A device-signed request as its schema reads it: the statement, and the signature over its canonical form. */
+export type SignedRequest = ParsedRequestOf<'reportConfig' | 'reportFirmware' | 'anchorMessage'>;
+
 /**
- * A statement the device signed itself, checked against its current key: the device must be
- * active, the action the one expected, and `seq` above every seq accepted before (no replay).
- * Returns the device with its new seq, not yet saved, and the statement.
+ * A statement the device signed itself (its form and action checked by the request's schema),
+ * checked against the device's current key: the device must be active, and `seq` above every seq
+ * accepted before (no replay). Returns the device with its new seq, not yet saved.
  */
-export async function acceptSigned(
-  ctx: RegistryContext,
-  request: Fields,
-  action: string,
-): Promise<{ device: Device; payload: Statement & { deviceId: string; seq: number } }> {
-  const payload = object(request, 'payload');
-  assertStatement(payload, 'payload');
-  if (payload.action !== action) throw new RegistryError('INVALID_ARGUMENT', `payload.action must be "${action}"`);
-  const deviceId = id(payload, 'deviceId');
-  const seq = seqNumber(payload, 'seq');
-  const signature = signatureForm(request, 'signature');
+export async function acceptSigned(ctx: RegistryContext, { payload, signature }: SignedRequest): Promise<Device> {
+  const { deviceId, seq } = payload;
   // Unknown, not active, or not its current key: one answer, so a caller without the device's key
   // learns nothing of whether the device exists or of its status (the gateway relays it as 401).
   const device = await ctx.store.get<Device>(keys.device(deviceId));
@@ -123,7 +116,7 @@ export async function acceptSigned(
   ctx.requireNotBefore(device.updatedAt, `device ${deviceId}`);
   if (seq <= device.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${device.seq}, the last accepted`);
   // updatedAt stays the owner's: a relaying org's timestamp must not date the record ahead (see Device.updatedAt).
-  return { device: { ...device, seq }, payload: { ...payload, deviceId, seq } };
+  return { ...device, seq };
 }
 
 /** A device as readers see it: firmware compliance judged now, against the family's current policy. */
@@ -134,18 +127,14 @@ export async function present(ctx: RegistryContext, device: Device): Promise<Dev
 
 /** Drift: the device's last report differs from the configuration the ledger expects now. */
 async function withConfigDrift(ctx: RegistryContext, device: Device): Promise<Device> {
-  const report = await ctx.store.get<ConfigReport>(keys.configReport(device.deviceId));
+  const report = await ctx.store.get<ConfigReportRecord>(keys.configReport(device.deviceId));
   if (!report) return device;
   const expected = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
   return { ...device, configDrift: expected?.sha256 !== report.sha256 };
 }
 
-export interface ConfigReport {
-  deviceId: string;
-  seq: number;
-  sha256: string;
-  reportedAt: string;
-}
+/** A device's last configuration report as stored: the answer without the drift, which is judged on read. */
+export type ConfigReportRecord = Omit<ConfigReport, 'configDrift'>;
 
 async function withCompliance(ctx: RegistryContext, device: Device): Promise<Device> {
   if (!device.firmware) return device;

@@ -5,5 +5,5 @@ import { FirmwareContract } from './contracts/firmware';
 import { GovernanceContract } from './contracts/governance';
 import { MessagesContract } from './contracts/messages';
 
-/** The device-registry chaincode: one contract per aggregate, named as in @iotreg/common's TX table. */
+/** The device-registry chaincode: one contract per aggregate, named as in the operation catalogue of @iotreg/common (OPERATIONS[name].tx is "Contract:Method"). */
 export const contracts = [DevicesContract, ConfigContract, FirmwareContract, MessagesContract, DiscoveryContract, GovernanceContract];

@@ -8,7 +8,6 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROLES } from '@iotreg/common';
 import { invalidArgument } from './errors';
-import type { Connection } from './http/gateway-client';
 
 export interface ConnectionOptions {
   gateway?: string;
@@ -19,6 +18,13 @@ export interface ConnectionOptions {
 }
 
 export type Environment = Record<string, string | undefined>;
+
+export interface Connection {
+  gateway: string;
+  token: string;
+  /** The MSP ID the token acts for, when the configuration says so (--org, or a profile's mspId). */
+  mspId?: string;
+}
 
 /** What ./test-network.sh up writes: one gateway and a token per role for each member org. */
 const DEFAULT_CLIENTS = resolve(__dirname, '../../network/runtime/clients.json');

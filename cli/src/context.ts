@@ -1,7 +1,7 @@
 /** What every command action gets: the terminal, the output mode, and a lazily configured gateway client. */
 import type { Command } from 'commander';
-import { ConnectionOptions, Environment, resolveConnection } from './connection';
-import { GatewayClient } from './http/gateway-client';
+import { bearer, RegistryClient } from '@iotreg/common';
+import { Connection, ConnectionOptions, Environment, resolveConnection } from './connection';
 import { formatRecord, formatTable, Row } from './output';
 
 /** The process's terminal, injectable so tests run commands in-process. */
@@ -17,8 +17,15 @@ export interface GlobalOptions extends ConnectionOptions {
   json?: boolean;
 }
 
+/**
+ * How long a request may wait for its answer: a batch of registrations answers only once endorsed
+ * (longer the more devices it holds) and committed, which can take the gateway's full deadlines.
+ */
+const ANSWER_TIMEOUT_MS = 180_000;
+
 export class CommandContext {
-  #client: GatewayClient | undefined;
+  #connection: Connection | undefined;
+  #client: RegistryClient | undefined;
 
   constructor(
     readonly io: Io,
@@ -34,8 +41,15 @@ export class CommandContext {
   }
 
   /** Resolved on first use, so commands that need no gateway (keygen, audit verify) need no configuration. */
-  get client(): GatewayClient {
-    this.#client ??= new GatewayClient(resolveConnection(this.options, this.io.env));
+  get connection(): Connection {
+    this.#connection ??= resolveConnection(this.options, this.io.env);
+    return this.#connection;
+  }
+
+  /** The registry's REST client, as the connection's bearer token. */
+  get client(): RegistryClient {
+    const { gateway, token } = this.connection;
+    this.#client ??= new RegistryClient({ baseUrl: gateway, authorization: bearer(token), timeoutMs: ANSWER_TIMEOUT_MS });
     return this.#client;
   }
 

@@ -1,4 +1,4 @@
-import type { RefusedItem } from '@iotreg/common';
+import { ApiError, type RefusedItem } from '@iotreg/common';
 
 /**
  * Every failure the CLI reports: a code (the contract's error code when the gateway answered
@@ -17,9 +17,17 @@ export class CliError extends Error {
     super(message);
   }
 
-  /** Worth another try with the same Idempotency-Key: 503, 429, or no answer at all. */
-  get retryable(): boolean {
-    return this.status === 503 || this.status === 429 || this.code === 'GATEWAY_UNREACHABLE';
+  /**
+   * The one place a failure becomes what the CLI reports: the gateway's refusals (ApiError) keep
+   * their contract code; anything without a code is a bug of ours, INTERNAL.
+   */
+  static of(err: unknown): CliError {
+    if (err instanceof CliError) return err;
+    if (err instanceof ApiError) return new CliError(err.code, err.message, err.status === 0 ? undefined : err.status, err.items);
+    const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+    // @iotreg/common's RegistryError (bad input found by the device library) carries a contract code too.
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) && typeof message === 'string') return new CliError(code, message);
+    return new CliError('INTERNAL', err instanceof Error ? err.message : String(err));
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parsePublicKey, statements, verifyStatement } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { runCli } from './program';
-import { captureIo, errorAnswer, FakeGateway } from './testing/fake-gateway';
+import { captureIo, deviceRecord, errorAnswer, FakeGateway, releaseRecord, txIdOf } from './testing/fake-gateway';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const dir = mkdtempSync(join(tmpdir(), 'iotreg-cli-'));
@@ -15,8 +15,36 @@ beforeAll(() => gateway.start());
 afterAll(() => gateway.stop());
 beforeEach(() => {
   gateway.requests.length = 0;
-  gateway.handler = () => ({ status: 200, body: { ok: true } });
+  gateway.handler = ({ path }) => ({ status: 200, body: answerFor(path) });
 });
+
+/** A well-formed answer for the routes the tests only send to (answers are checked against the contract). */
+function answerFor(path: string): unknown {
+  if (path.startsWith('/v1/firmware/')) return releaseRecord();
+  if (path.includes('/config/verify')) return { match: true, version: 7 };
+  if (path.endsWith('/config')) {
+    return {
+      deviceId: 'd-1',
+      version: 7,
+      sha256: 'c'.repeat(64),
+      uri: '',
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      txId: txIdOf('config'),
+    };
+  }
+  if (path.startsWith('/v1/families')) {
+    return {
+      family: 'fam',
+      ownerMsp: 'Org1MSP',
+      vendorKeyPem: 'PEM',
+      vendorKeyId: 'd'.repeat(64),
+      approvalThreshold: 2,
+      approvalsRequired: 2,
+      createdAt: 't',
+    };
+  }
+  return deviceRecord({ deviceId: 'd-1' });
+}
 
 /** Runs iotreg against the fake gateway, as an environment-configured operator would. */
 async function iotreg(...args: string[]) {
@@ -35,11 +63,12 @@ const last = () => gateway.requests[gateway.requests.length - 1];
 
 describe('configuration and output', () => {
   test('global options may follow the subcommand; --json prints the answer as JSON', async () => {
-    gateway.handler = () => ({ status: 200, body: { deviceId: 'd-1', status: 'active' } });
+    const device = deviceRecord({ deviceId: 'd-1', status: 'active' });
+    gateway.handler = () => ({ status: 200, body: device });
     const io = captureIo({});
     const status = await runCli(['device', 'show', 'd-1', '--json', '--gateway', gateway.url, '--token', 'flag-token'], io);
     expect(status).toBe(0);
-    expect(JSON.parse(io.out)).toEqual({ deviceId: 'd-1', status: 'active' });
+    expect(JSON.parse(io.out)).toEqual(device);
     expect(last()).toMatchObject({ method: 'GET', path: '/v1/devices/d-1', headers: { authorization: 'Bearer flag-token' } });
   });
 
@@ -110,7 +139,7 @@ describe('devices', () => {
 
   test('register sends the public key and a proof the private key made, with an Idempotency-Key', async () => {
     const { file, identity } = keyFile('reg');
-    gateway.handler = ({ body }) => ({ status: 201, body: { ...(body as object), txId: 'tx1' } });
+    gateway.handler = ({ body }) => ({ status: 201, body: { ...deviceRecord(body as { deviceId: string }), txId: 'tx1' } });
     const result = await iotreg(
       'device',
       'register',
@@ -167,7 +196,8 @@ describe('devices', () => {
 
   test('a write answered 503 is sent once more with the same Idempotency-Key; a 4xx is not', async () => {
     let calls = 0;
-    gateway.handler = () => (++calls === 1 ? errorAnswer(503, 'OUTCOME_UNKNOWN') : { status: 200, body: { txId: 'tx' } });
+    gateway.handler = () =>
+      ++calls === 1 ? errorAnswer(503, 'OUTCOME_UNKNOWN') : { status: 200, body: { ...deviceRecord({ deviceId: 'd-1' }), txId: 'tx' } };
     expect((await iotreg('device', 'suspend', 'd-1')).status).toBe(0);
     const [first, second] = gateway.requests.map((r) => r.headers['idempotency-key']);
     expect(gateway.requests).toHaveLength(2);
@@ -197,39 +227,48 @@ describe('devices', () => {
     gateway.handler = () => ({
       status: 200,
       body: {
-        items: [{ deviceId: 'd-1', family: 'f', ownerMsp: 'Org1MSP', status: 'active', keyId: 'k1', updatedAt: 't' }],
+        items: [
+          deviceRecord({ deviceId: 'd-1', family: 'f', ownerMsp: 'Org1MSP', status: 'active', keyId: '1'.repeat(64), updatedAt: 't' }),
+        ],
         bookmark: 'B2',
       },
     });
     const result = await iotreg('device', 'list', '--owner', 'Org1MSP', '--status', 'active', '--noncompliant', '--page-size', '5');
     expect(last()?.path).toBe('/v1/devices?owner=Org1MSP&status=active&compliance=noncompliant&pageSize=5');
     expect(result.out.split('\n')[0]).toMatch(/^DEVICEID +FAMILY +OWNERMSP +STATUS +KEYID +UPDATEDAT$/);
-    expect(result.out.split('\n')[1]).toMatch(/^d-1 +f +Org1MSP +active +k1 +t$/);
+    expect(result.out.split('\n')[1]).toMatch(/^d-1 +f +Org1MSP +active +1{64} +t$/);
     expect(result.err).toBe('more: --bookmark B2\n');
   });
 
   test('list --all follows bookmarks to the last page', async () => {
+    const [a, b] = [deviceRecord({ deviceId: 'a' }), deviceRecord({ deviceId: 'b' })];
     gateway.handler = ({ path }) => {
       const page = new URL(path, 'http://x').searchParams.get('bookmark');
       return {
         status: 200,
-        body: page === null ? { items: [{ deviceId: 'a' }], bookmark: 'p2' } : { items: [{ deviceId: 'b' }], bookmark: '' },
+        body: page === null ? { items: [a], bookmark: 'p2' } : { items: [b], bookmark: '' },
       };
     };
     const result = await iotreg('--json', 'device', 'list', '--all');
     expect(gateway.requests.map((r) => r.path)).toEqual(['/v1/devices', '/v1/devices?bookmark=p2']);
-    expect(JSON.parse(result.out)).toEqual({ items: [{ deviceId: 'a' }, { deviceId: 'b' }], bookmark: '' });
+    expect(JSON.parse(result.out)).toEqual({ items: [a, b], bookmark: '' });
   });
 
   test('history and keys', async () => {
     gateway.handler = ({ path }) =>
       path.endsWith('/keys')
-        ? { status: 200, body: [{ keyId: 'k1', validFrom: 't1', validTo: 't2' }] }
-        : { status: 200, body: { items: [{ txId: 'tx', timestamp: 't', action: 'register', submitterMsp: 'Org1MSP' }], bookmark: '' } };
+        ? { status: 200, body: [{ keyId: '1'.repeat(64), deviceId: 'd-1', publicKeyPem: 'PEM', validFrom: 't1', validTo: 't2' }] }
+        : {
+            status: 200,
+            body: {
+              items: [{ txId: txIdOf('tx'), timestamp: 't', action: 'register', submitterMsp: 'Org1MSP', record: {} }],
+              bookmark: '',
+            },
+          };
     const history = await iotreg('device', 'history', 'd-1');
-    expect(history.out).toMatch(/^t +register +Org1MSP +tx$/m);
+    expect(history.out).toMatch(new RegExp(`^t +register +Org1MSP +${txIdOf('tx')}$`, 'm'));
     const keys = await iotreg('device', 'keys', 'd-1');
-    expect(keys.out).toMatch(/^k1 +t1 +t2$/m);
+    expect(keys.out).toMatch(/^1{64} +t1 +t2$/m);
     expect(gateway.requests.map((r) => r.path)).toEqual(['/v1/devices/d-1/history', '/v1/devices/d-1/keys']);
   });
 });
@@ -391,7 +430,7 @@ describe('audit', () => {
 
   describe('export', () => {
     const entry = (deviceId: string, timestamp: string, action: string) => ({
-      txId: `tx-${deviceId}-${action}`,
+      txId: txIdOf(`${deviceId}-${action}`),
       timestamp,
       submitterMsp: 'Org1MSP',
       action,
@@ -414,7 +453,10 @@ describe('audit', () => {
         if (match) return { status: 200, body: { items: histories[match[1] as string], bookmark: '' } };
         return {
           status: 200,
-          body: { items: Object.keys(histories).map((deviceId) => ({ deviceId, updatedAt: updatedAt[deviceId] })), bookmark: '' },
+          body: {
+            items: Object.keys(histories).map((deviceId) => deviceRecord({ deviceId, updatedAt: updatedAt[deviceId] })),
+            bookmark: '',
+          },
         };
       };
     });
@@ -436,8 +478,8 @@ describe('audit', () => {
       expect(reads.sort()).toEqual(['/v1/devices/mid/history?pageSize=1000', '/v1/devices/new/history?pageSize=1000']);
       expect(result.out).toBe(
         'timestamp,deviceId,action,submitterMsp,txId,record\n' +
-          '2026-02-01T00:00:00.000Z,mid,register,Org1MSP,tx-mid-register,"{""deviceId"":""mid"",""note"":""a,\\""b\\""""}"\n' +
-          '2026-03-01T00:00:00.000Z,new,suspend,Org1MSP,tx-new-suspend,"{""deviceId"":""new"",""note"":""a,\\""b\\""""}"\n',
+          `2026-02-01T00:00:00.000Z,mid,register,Org1MSP,${txIdOf('mid-register')},"{""deviceId"":""mid"",""note"":""a,\\""b\\""""}"\n` +
+          `2026-03-01T00:00:00.000Z,new,suspend,Org1MSP,${txIdOf('new-suspend')},"{""deviceId"":""new"",""note"":""a,\\""b\\""""}"\n`,
       );
     });
 

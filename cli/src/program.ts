@@ -6,6 +6,7 @@ import { deviceCommands } from './commands/device';
 import { familyCommands } from './commands/family';
 import { firmwareCommands } from './commands/firmware';
 import type { Io } from './context';
+import { CliError } from './errors';
 
 /** Exit statuses: 1 the operation failed (the code says why), 2 the command line is wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -44,16 +45,9 @@ export async function runCli(args: string[], io: Io): Promise<number> {
       // Help and version exits are successes; commander already printed its message.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const { code, message } = describe(err);
+    const { code, message } = CliError.of(err);
     const json = program.opts<{ json?: boolean }>().json === true;
     io.stderr(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${code}: ${message}\n`);
     return EXIT.failed;
   }
-}
-
-/** CliError and @iotreg/common's RegistryError carry a code; anything else is a bug, reported as INTERNAL. */
-function describe(err: unknown): { code: string; message: string } {
-  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code) && typeof message === 'string') return { code, message };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Device, KeyValidity, parsePublicKey, RegistryError, SignedPayload, verifyStatement } from '@iotreg/common';
+import { ApiError, Device, KeyValidity, parsePublicKey, RegistryError, SignedPayload, verifyStatement } from '@iotreg/common';
 import { authenticateDevice, parseAuthorization, SeenSignatures } from '../../gateway-app/src/auth';
 import { SeqCounter } from './actions';
-import { DeviceClient, GatewayRequestError } from './client';
+import { DeviceClient } from './client';
 import { DeviceIdentity } from './identity';
+import { deviceRecord } from './testing/device-record';
 import { seal, SealError, SealErrorCode } from './seal';
 
 /**
@@ -23,19 +24,7 @@ class FakeGateway {
   #server: Server | undefined;
 
   add(deviceId: string, identity: DeviceIdentity, overrides: Partial<Device> = {}): Device {
-    const device: Device = {
-      deviceId,
-      family: 'fam',
-      ownerMsp: 'Org1MSP',
-      status: 'active',
-      publicKeyPem: identity.publicKeyPem,
-      keyId: identity.keyId,
-      attributes: {},
-      createdAt: '2024-01-01T00:00:00.000Z',
-      updatedAt: '2024-01-01T00:00:00.000Z',
-      seq: 0,
-      ...overrides,
-    };
+    const device = deviceRecord(deviceId, identity, overrides);
     this.devices.set(deviceId, device);
     this.keys.set(identity.keyId, { keyId: identity.keyId, deviceId, at: device.updatedAt, validAt: true, status: 'current' });
     return device;
@@ -103,12 +92,22 @@ class FakeGateway {
     const seq = body.payload.seq as number;
     if (seq <= signer.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${signer.seq}`);
     signer.seq = seq;
-    this.#json(res, 201, { ...body.payload, txId: `tx${seq}` });
+    this.#json(res, 201, writeAnswer(signer, body.payload, seq));
   }
 
   #json(res: ServerResponse, status: number, body: unknown): void {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
+}
+
+/** What the gateway answers a device-signed write, in the contract's shapes; the transaction ID spells the seq. */
+function writeAnswer(signer: Device, payload: SignedPayload['payload'], seq: number): unknown {
+  const txId = String(seq).padStart(64, '0');
+  const at = '2024-01-02T00:00:00.000Z';
+  const { sha256, digest } = payload as { sha256?: string; digest?: string };
+  if (payload.action === 'anchor') return { deviceId: signer.deviceId, seq, digest, keyId: signer.keyId, anchoredAt: at, txId };
+  if (payload.action === 'config-report') return { deviceId: signer.deviceId, seq, sha256, reportedAt: at, configDrift: false, txId };
+  return { ...signer, txId };
 }
 
 const gateway = new FakeGateway();
@@ -154,9 +153,9 @@ describe('reads with Device credentials', () => {
     await expect(client.getKeyValidity(bob.keyId, '2024-02-01T00:00:00Z')).resolves.toMatchObject({ deviceId: 'bob', validAt: true });
   });
 
-  test('a key the gateway does not know for the device gets the 401 as a GatewayRequestError', async () => {
+  test('a key the gateway does not know for the device gets the 401 as an ApiError', async () => {
     const err: unknown = await new DeviceClient(url, 'bob', alice).getDiscovery().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GatewayRequestError);
+    expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
@@ -164,7 +163,7 @@ describe('reads with Device credentials', () => {
     await expect(new DeviceClient(url, 'bob', bob).getDevice('nobody')).rejects.toMatchObject({
       status: 404,
       code: 'NOT_FOUND',
-      message: '404 NOT_FOUND: device nobody is not registered',
+      message: 'device nobody is not registered',
     });
   });
 });
@@ -172,8 +171,8 @@ describe('reads with Device credentials', () => {
 describe('device-signed writes', () => {
   test('config, firmware and anchor bodies go to their paths, signed, with seq continuing from the seed', async () => {
     const client = new DeviceClient(url, 'site:alice', alice, { seq: new SeqCounter(10) });
-    await expect(client.sendConfigReport(H)).resolves.toMatchObject({ txId: 'tx11' });
-    await expect(client.sendFirmwareReport('fam', '2.0.1', H)).resolves.toMatchObject({ txId: 'tx12' });
+    await expect(client.sendConfigReport(H)).resolves.toMatchObject({ seq: 11, txId: '11'.padStart(64, '0') });
+    await expect(client.sendFirmwareReport('fam', '2.0.1', H)).resolves.toMatchObject({ seq: 12, txId: '12'.padStart(64, '0') });
     await expect(client.anchor(H)).resolves.toMatchObject({ digest: H, seq: 13 });
     expect(gateway.writes.map((w) => [w.path, w.body.payload.action, w.body.payload.seq])).toEqual([
       ['/v1/devices/site%3Aalice/config/report', 'config-report', 11],
@@ -186,7 +185,7 @@ describe('device-signed writes', () => {
     expect(new Set(keys).size).toBe(3);
   });
 
-  test('a refused write surfaces as a GatewayRequestError; syncSeq moves past what the ledger holds', async () => {
+  test('a refused write surfaces as an ApiError; syncSeq moves past what the ledger holds', async () => {
     gateway.devices.get('bob')!.seq = 50;
     const client = new DeviceClient(url, 'bob', bob);
     await expect(client.anchor(H)).rejects.toMatchObject({ status: 422, code: 'REPLAYED_SEQ' });
@@ -196,7 +195,7 @@ describe('device-signed writes', () => {
 
   test('after OUTCOME_UNKNOWN the same body is resent with the same Idempotency-Key, once by default', async () => {
     const unknown = { status: 503, body: JSON.stringify({ error: { code: 'OUTCOME_UNKNOWN', message: 'retry' } }) };
-    const client = new DeviceClient(url, 'bob', bob);
+    const client = new DeviceClient(url, 'bob', bob, { retryDelayMs: 1 });
     gateway.scripted.push(unknown);
     await expect(client.anchor(H)).resolves.toMatchObject({ seq: 1 });
     expect(gateway.writes).toHaveLength(2);
@@ -207,13 +206,18 @@ describe('device-signed writes', () => {
     expect(gateway.writes).toHaveLength(4);
   });
 
-  test("other failures are not resent; a body that is not the contract's error shape is UNEXPECTED_RESPONSE", async () => {
-    const client = new DeviceClient(url, 'bob', bob);
+  test("a refusal other than 503/429 is not resent; a body that is not the contract's error shape is HTTP_<status>", async () => {
+    const client = new DeviceClient(url, 'bob', bob, { retryDelayMs: 1 });
     gateway.scripted.push({ status: 502, body: '<html>bad gateway</html>' });
-    await expect(client.anchor(H)).rejects.toMatchObject({ status: 502, code: 'UNEXPECTED_RESPONSE' });
-    gateway.scripted.push({ status: 503, body: JSON.stringify({ error: { code: 'LEDGER_UNAVAILABLE', message: 'down' } }) });
+    await expect(client.anchor(H)).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
+    expect(gateway.writes).toHaveLength(1);
+    const down = { status: 503, body: JSON.stringify({ error: { code: 'LEDGER_UNAVAILABLE', message: 'down' } }) };
+    gateway.scripted.push(down, down);
     await expect(client.anchor(H)).rejects.toMatchObject({ status: 503, code: 'LEDGER_UNAVAILABLE' });
-    expect(gateway.writes).toHaveLength(2);
+    expect(gateway.writes).toHaveLength(3);
+    gateway.scripted.push(down);
+    await expect(new DeviceClient(url, 'bob', bob, { retries: 0 }).anchor(H)).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+    expect(gateway.writes).toHaveLength(4);
   });
 });
 

@@ -1,23 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Device, DeviceStatus, Endpoint, KeyValidity, MessageAnchor, SignedPayload } from '@iotreg/common';
-import { parsePublicKey } from '@iotreg/common';
+import type { DeviceStatus, KeyValidity, RouteAnswer } from '@iotreg/common';
+import { ApiError, parsePublicKey, RegistryClient } from '@iotreg/common';
 import { SeqCounter, SignedActions } from './actions';
 import { deviceAuthorization } from './device-auth';
 import type { DeviceIdentity } from './identity';
 import { assertEnvelope, open, seal, SealedEnvelope, SealError } from './seal';
-
-/** A refusal from the gateway: the HTTP status and the contract's error code, never parsed from text. */
-export class GatewayRequestError extends Error {
-  override name = 'GatewayRequestError';
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${status} ${code}: ${message}`);
-  }
-}
 
 /** A device's current key as the ledger has it. */
 export interface DeviceKeyInfo {
@@ -27,16 +13,23 @@ export interface DeviceKeyInfo {
   publicKeyPem: string;
 }
 
-/** Answer to a device's config or firmware report. */
-export type ReportAck = { txId: string } & Record<string, unknown>;
+/** Answer to a device's config report: the report, and the transaction that recorded it. */
+export type ConfigReportAck = RouteAnswer<'reportConfig'>;
+/** Answer to a device's firmware report: the device with the firmware's verdict, and the transaction. */
+export type FirmwareReportAck = RouteAnswer<'reportFirmware'>;
 
 export interface DeviceClientOptions {
   /** Where the device's seq continues from; a fresh counter (last seq 0) by default. */
   seq?: SeqCounter;
   /** Per request; writes answer only once committed, so allow for a block. Default 60 s. */
   timeoutMs?: number;
-  /** Resends of a write the gateway answered 503 OUTCOME_UNKNOWN. Default 1. */
-  outcomeUnknownRetries?: number;
+  /**
+   * Resends of a write, with the same body and Idempotency-Key, after 503 (OUTCOME_UNKNOWN, a
+   * ledger unavailable), 429 or no answer. Default 1.
+   */
+  retries?: number;
+  /** Pause before a resend (default 1 s). */
+  retryDelayMs?: number;
 }
 
 /**
@@ -46,9 +39,8 @@ export interface DeviceClientOptions {
  */
 export class DeviceClient {
   readonly actions: SignedActions;
-  readonly #baseUrl: string;
-  readonly #timeoutMs: number;
-  readonly #retries: number;
+  readonly #client: RegistryClient;
+  readonly #retries: number | undefined;
 
   constructor(
     gatewayUrl: string,
@@ -56,18 +48,23 @@ export class DeviceClient {
     readonly identity: DeviceIdentity,
     options: DeviceClientOptions = {},
   ) {
-    this.#baseUrl = gatewayUrl.replace(/\/+$/, '');
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
-    this.#retries = options.outcomeUnknownRetries ?? 1;
+    this.#client = new RegistryClient({
+      baseUrl: gatewayUrl,
+      // Reads carry Device credentials; writes need none, their bodies are signed.
+      authorization: (method, target) => (method === 'GET' ? deviceAuthorization(deviceId, identity, method, target) : undefined),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    });
+    this.#retries = options.retries;
     this.actions = new SignedActions(deviceId, identity, options.seq);
   }
 
-  async getDiscovery(): Promise<Endpoint[]> {
-    return (await this.#read<{ endpoints: Endpoint[] }>('/v1/discovery')).endpoints;
+  getDiscovery() {
+    return this.#client.discovery();
   }
 
-  getDevice(deviceId: string): Promise<Device> {
-    return this.#read<Device>(`/v1/devices/${encodeURIComponent(deviceId)}`);
+  getDevice(deviceId: string) {
+    return this.#client.call('getDevice', { deviceId });
   }
 
   /** A device's current key. keyId is computed from the PEM, not copied from the record, so the two can't disagree. */
@@ -79,8 +76,7 @@ export class DeviceClient {
 
   /** Was `keyId` its device's valid key at `at` (ISO 8601; default now)? */
   getKeyValidity(keyId: string, at?: string): Promise<KeyValidity> {
-    const query = at === undefined ? '' : `?at=${encodeURIComponent(at)}`;
-    return this.#read<KeyValidity>(`/v1/keys/${encodeURIComponent(keyId)}${query}`);
+    return this.#client.call('getKeyValidity', at === undefined ? { keyId } : { keyId, at });
   }
 
   /** Moves the seq counter past the last seq the ledger accepted from this device, e.g. after a reboot. */
@@ -89,17 +85,24 @@ export class DeviceClient {
     return this.actions.seq.last;
   }
 
-  sendConfigReport(sha256: string): Promise<ReportAck> {
-    return this.#write<ReportAck>('config/report', this.actions.configReport(sha256));
+  /*
+   * Each device write carries a random Idempotency-Key (RegistryClient makes one per call), the same
+   * on every resend of that body, so a resend after OUTCOME_UNKNOWN gets the first answer instead of
+   * REPLAYED_SEQ. Random, not derived from seq: a guessable key would let anyone who learns it probe
+   * the gateway's store.
+   */
+
+  sendConfigReport(sha256: string): Promise<ConfigReportAck> {
+    return this.#client.call('reportConfig', this.actions.configReport(sha256), this.#writeOptions());
   }
 
-  sendFirmwareReport(family: string, version: string, sha256: string): Promise<ReportAck> {
-    return this.#write<ReportAck>('firmware', this.actions.firmwareReport(family, version, sha256));
+  sendFirmwareReport(family: string, version: string, sha256: string): Promise<FirmwareReportAck> {
+    return this.#client.call('reportFirmware', this.actions.firmwareReport(family, version, sha256), this.#writeOptions());
   }
 
   /** `digest`: SHA-256 of one message, or MessageBatch.root. */
-  anchor(digest: string): Promise<MessageAnchor> {
-    return this.#write<MessageAnchor>('messages', this.actions.anchor(digest));
+  anchor(digest: string) {
+    return this.#client.call('anchorMessage', this.actions.anchor(digest), this.#writeOptions());
   }
 
   /** Seals to the recipient's current key on the ledger; refuses a recipient that is not active. */
@@ -119,7 +122,7 @@ export class DeviceClient {
     assertEnvelope(envelope);
     const { senderDeviceId, senderKeyId } = envelope;
     const validity = await this.getKeyValidity(senderKeyId).catch((err: unknown) => {
-      if (err instanceof GatewayRequestError && err.status === 404) {
+      if (err instanceof ApiError && err.status === 404) {
         throw new SealError('SENDER_NOT_VALID', `sender key ${senderKeyId} is not registered`);
       }
       throw err;
@@ -136,49 +139,7 @@ export class DeviceClient {
     return open({ deviceId: this.deviceId, identity: this.identity }, envelope, sender.publicKeyPem);
   }
 
-  #read<T>(path: string): Promise<T> {
-    return this.#send<T>(path, {
-      method: 'GET',
-      headers: { authorization: deviceAuthorization(this.deviceId, this.identity, 'GET', path) },
-    });
-  }
-
-  /**
-   * Each device write carries a random `Idempotency-Key`, the same on every resend of that body, so
-   * a resend after OUTCOME_UNKNOWN gets the first answer instead of REPLAYED_SEQ. Random, not
-   * derived from seq: a guessable key would let anyone who learns it probe the gateway's store.
-   */
-  async #write<T>(suffix: string, body: SignedPayload): Promise<T> {
-    const init: RequestInit = {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify(body),
-    };
-    const path = `/v1/devices/${encodeURIComponent(this.deviceId)}/${suffix}`;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.#send<T>(path, init);
-      } catch (err) {
-        const unknownOutcome = err instanceof GatewayRequestError && err.code === 'OUTCOME_UNKNOWN';
-        if (!unknownOutcome || attempt >= this.#retries) throw err;
-      }
-    }
-  }
-
-  async #send<T>(path: string, init: RequestInit): Promise<T> {
-    const res = await fetch(this.#baseUrl + path, { ...init, signal: AbortSignal.timeout(this.#timeoutMs) });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new GatewayRequestError(res.status, 'UNEXPECTED_RESPONSE', `not JSON: ${text.slice(0, 200)}`);
-    }
-    if (!res.ok) {
-      const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      const code = typeof error?.code === 'string' ? error.code : 'UNEXPECTED_RESPONSE';
-      throw new GatewayRequestError(res.status, code, typeof error?.message === 'string' ? error.message : res.statusText);
-    }
-    return body as T;
+  #writeOptions() {
+    return this.#retries === undefined ? {} : { retries: this.#retries };
   }
 }

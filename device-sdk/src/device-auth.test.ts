@@ -2,22 +2,11 @@ import { Device } from '@iotreg/common';
 import { authenticateDevice, parseAuthorization, SeenSignatures } from '../../gateway-app/src/auth';
 import { deviceAuthorization } from './device-auth';
 import { DeviceIdentity } from './identity';
+import { deviceRecord } from './testing/device-record';
 
 const identity = DeviceIdentity.generate();
 const nowMs = 1_700_000_000_500;
-const record = (overrides: Partial<Device> = {}): Device => ({
-  deviceId: 'dev:1',
-  family: 'fam',
-  ownerMsp: 'Org1MSP',
-  status: 'active',
-  publicKeyPem: identity.publicKeyPem,
-  keyId: identity.keyId,
-  attributes: {},
-  createdAt: '2023-11-14T22:13:20.000Z',
-  updatedAt: '2023-11-14T22:13:20.000Z',
-  seq: 0,
-  ...overrides,
-});
+const record = (overrides: Partial<Device> = {}): Device => deviceRecord('dev:1', identity, overrides);
 
 /** The gateway's own check, as gateway-app/src/http/route.ts runs it. */
 async function gatewayAccepts(header: string, method: string, target: string, device = record(), gatewayNowMs = nowMs) {

@@ -2,8 +2,10 @@ export { SeqCounter, SignedActions } from './actions';
 export type { AnchorPayload, ConfigReportPayload, FirmwareReportPayload } from './actions';
 export { inBatch, MessageBatch, messageDigest } from './batch';
 export type { BatchMembership, Message } from './batch';
-export { DeviceClient, GatewayRequestError } from './client';
-export type { DeviceClientOptions, DeviceKeyInfo, ReportAck } from './client';
+export { DeviceClient } from './client';
+export type { ConfigReportAck, DeviceClientOptions, DeviceKeyInfo, FirmwareReportAck } from './client';
+/** The gateway's refusals, as every client of the registry reports them. */
+export { ApiError } from '@iotreg/common';
 export { deviceAuthorization } from './device-auth';
 export { DeviceIdentity } from './identity';
 export type { DeviceKeyType } from './identity';

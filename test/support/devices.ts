@@ -1,6 +1,7 @@
 /** Devices as the tests drive them, through the device library: a key and the bodies the contract wants. */
 import type { Statement } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import { type Client, uid } from './network';
 
 export interface TestDevice {
   id: string;
@@ -23,6 +24,21 @@ export function registration(device: TestDevice, family: string, attributes?: Re
     ...(attributes ? { attributes } : {}),
     proof: registrationProof(device.identity, { deviceId: device.id, ownerMsp: owner, family }),
   };
+}
+
+/**
+ * Setup: a new device (ID from `prefix`) registered by `by`'s admin into `family`, its proof naming
+ * `by`'s org. Throws the gateway's ApiError when refused: tests that look at refusals post themselves.
+ */
+export async function registeredDevice(
+  by: Client,
+  family: string,
+  prefix = 'dev',
+  attributes?: Record<string, string>,
+): Promise<TestDevice> {
+  const device = newDevice(uid(prefix));
+  await by.call('registerDevice', registration(device, family, attributes, by.org));
+  return device;
 }
 
 /** Rotation body: old and new key sign the same statement. */

@@ -1,4 +1,5 @@
 /** Firmware families as the tests need them: a device can only be registered into a registered family. */
+import { ApiError } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { client, Org, orgsInSync } from './network';
 
@@ -13,10 +14,15 @@ export async function ensureFamilies(families: string[], owner: Org = 'Org1MSP')
   let created = false;
   for (const family of families) {
     if (ready.has(family)) continue;
-    const res = await vendor.post('/v1/families', { family, vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 });
-    if (res.status !== 201 && res.status !== 409)
-      throw new Error(`registering family ${family}: ${res.status} ${JSON.stringify(res.body)}`);
-    created ||= res.status === 201;
+    const request = { family, vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 };
+    const registered = await vendor.call('registerFamily', request).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 409) return false; // an earlier run registered it
+        throw err;
+      },
+    );
+    created ||= registered;
     ready.add(family);
   }
   if (created) await orgsInSync(30_000);

@@ -4,24 +4,27 @@
  * tests can share one long-lived ledger.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import {
+  bearer,
+  type CallOptions,
+  isWrite,
+  RegistryClient,
+  REST_ROUTES,
+  type RouteAnswer,
+  type RouteInput,
+  type RouteName,
+} from '@iotreg/common';
+import { type ClientsFile, ORGS, type Org, readClientsFile, type Role } from './clients-file';
+
+export { ORGS };
+export type { Org, Role };
 
 export const REPO = path.resolve(__dirname, '../..');
-export const ORGS = ['Org1MSP', 'Org2MSP'] as const;
-export type Org = (typeof ORGS)[number];
-export type Role = 'admin' | 'vendor' | 'auditor';
-
-interface ClientsFile {
-  channel: string;
-  chaincode: string;
-  orgs: Record<Org, { gateway: string; tokens: Record<Role, string> }>;
-}
 
 export function clientsFile(): ClientsFile {
-  const file = path.join(REPO, 'network/runtime/clients.json');
-  return JSON.parse(readFileSync(file, 'utf8')) as ClientsFile;
+  return readClientsFile(REPO);
 }
 
 export interface Answer<T = any> {
@@ -42,37 +45,41 @@ export interface RequestOptions {
  */
 let lastWriteThrough: string | undefined;
 
+/** Longer than any gateway deadline: a test's own timeout (setup.ts) is what should end a wait. */
+const ANSWER_TIMEOUT_MS = 180_000;
+
 /**
  * A REST client for one gateway; `token` undefined sends no credentials. One that follows writes
  * waits, before a request through its gateway, until both orgs' peers hold every block, when the
  * last write went through the other gateway (`clients()` makes such clients; the fault tests,
  * which take peers down, use `client()`).
+ *
+ * `request` (and get/post/put) answer whatever the status, for tests that assert on it; `call`
+ * is the typed operation, for setup that only needs it to succeed (it throws ApiError otherwise).
  */
 export class Client {
+  /** The registry's REST client underneath, as this client's token. */
+  readonly registry: RegistryClient;
+
   constructor(
     readonly baseUrl: string,
     readonly token?: string,
     readonly followsWrites = false,
     /** The org whose gateway this is (what a registration proof must name). */
     readonly org?: Org,
-  ) {}
+  ) {
+    this.registry = new RegistryClient({
+      baseUrl,
+      ...(token === undefined ? {} : { authorization: bearer(token) }),
+      timeoutMs: ANSWER_TIMEOUT_MS,
+      ...(followsWrites ? { beforeRequest: () => this.#catchUp() } : {}),
+    });
+  }
 
   async request<T = any>(method: string, urlPath: string, body?: unknown, options: RequestOptions = {}): Promise<Answer<T>> {
-    if (this.followsWrites && lastWriteThrough !== undefined && lastWriteThrough !== this.baseUrl) {
-      await orgsInSync();
-      lastWriteThrough = undefined;
-    }
-    const headers: Record<string, string> = { ...options.headers };
-    if (this.token !== undefined) headers.authorization ??= `Bearer ${this.token}`;
-    let payload: string | undefined = options.raw;
-    if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
-    if (payload !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(this.baseUrl + urlPath, { method, headers, body: payload });
-    const text = await res.text();
-    let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
-    if (this.followsWrites && method !== 'GET' && res.ok) lastWriteThrough = this.baseUrl;
-    return { status: res.status, body: parsed as T, headers: res.headers };
+    const answer = await this.registry.send(method, urlPath, { body, ...options });
+    if (method !== 'GET' && answer.status >= 200 && answer.status < 300) this.#wrote();
+    return { status: answer.status, body: answer.body as T, headers: answer.headers };
   }
 
   get<T = any>(urlPath: string, options?: RequestOptions) {
@@ -83,6 +90,24 @@ export class Client {
   }
   put<T = any>(urlPath: string, body?: unknown, options?: RequestOptions) {
     return this.request<T>('PUT', urlPath, body ?? {}, options);
+  }
+
+  /** A route by name with a typed request: its typed answer, or ApiError. */
+  async call<R extends RouteName>(name: R, input: RouteInput<R>, options?: CallOptions): Promise<RouteAnswer<R>> {
+    const answer = await this.registry.call(name, input, options);
+    if (isWrite(REST_ROUTES[name])) this.#wrote();
+    return answer;
+  }
+
+  #wrote(): void {
+    if (this.followsWrites) lastWriteThrough = this.baseUrl;
+  }
+
+  async #catchUp(): Promise<void> {
+    if (lastWriteThrough !== undefined && lastWriteThrough !== this.baseUrl) {
+      await orgsInSync();
+      lastWriteThrough = undefined;
+    }
   }
 }
 

@@ -1,21 +1,28 @@
 import { Contract } from 'fabric-contract-api';
-import { RegistryError } from '@iotreg/common';
+import { type AnswerOf, type OperationName, type ParsedRequestOf, RegistryError } from '@iotreg/common';
 import { RegistryContext } from '../context';
-import { Fields, parseRequest } from '../request';
+import { readRequest } from '../request';
 
 /**
  * What every contract shares: the registry context, and one way in and out of a transaction:
- * the JSON request parsed, the work's writes handed to the peer once it succeeded, the answer
- * JSON, any refusal as "CODE: text", the only part of an error that crosses to the client.
+ * the request read with its catalogue operation's schema (form refusals come first, as at the
+ * gateway), the work's writes handed to the peer once it succeeded, the answer JSON (typed as the
+ * catalogue's answer), any refusal as "CODE: text", the only part of an error that crosses to
+ * the client.
  */
 export abstract class RegistryContract extends Contract {
   override createContext(): RegistryContext {
     return new RegistryContext();
   }
 
-  protected async answer(ctx: RegistryContext, request: string, work: (fields: Fields) => Promise<unknown>): Promise<string> {
+  protected async answer<N extends OperationName>(
+    ctx: RegistryContext,
+    operation: N,
+    request: string,
+    work: (request: ParsedRequestOf<N>) => Promise<AnswerOf<N>>,
+  ): Promise<string> {
     try {
-      const result = await work(parseRequest(request));
+      const result = await work(readRequest(operation, request));
       await ctx.store.flush();
       return JSON.stringify(result);
     } catch (err) {

@@ -1,10 +1,24 @@
 import { createHash } from 'node:crypto';
-import { merkleRoot, auditPath, statements } from '@iotreg/common';
+import {
+  auditPath,
+  merkleRoot,
+  OPERATION_NAMES,
+  OPERATIONS,
+  type OperationName,
+  parseWith,
+  refusedItems,
+  RegistryError,
+  REQUEST_MAX_BYTES,
+  statements,
+} from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 import type { RegistryContext } from '../context';
+import { answerMisfit } from '../testing/answers';
 import { FakeLedger } from '../testing/fake-ledger';
+import { RegistryContract } from './base';
 import { ConfigContract } from './config';
 import { DevicesContract } from './devices';
+import { DiscoveryContract } from './discovery';
 import { FirmwareContract } from './firmware';
 import { GovernanceContract } from './governance';
 import { MessagesContract } from './messages';
@@ -13,9 +27,29 @@ const devices = new DevicesContract();
 const firmware = new FirmwareContract();
 const messages = new MessagesContract();
 const config = new ConfigContract();
+const discovery = new DiscoveryContract();
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
 type Tx = (ctx: RegistryContext, request: string) => Promise<string>;
+
+/**
+ * Every answer a contract gives in these tests is checked against its operation's answer schema
+ * in the catalogue (what the gateway checks it with), field for field; each test ends with none
+ * that misfit, and the last test checks that every operation answered at least once.
+ */
+const misfits: string[] = [];
+const answered = new Set<OperationName>();
+type Answer = (ctx: RegistryContext, operation: OperationName, request: string, work: unknown) => Promise<string>;
+const contractBase = RegistryContract.prototype as unknown as { answer: Answer };
+const answer = contractBase.answer;
+jest.spyOn(contractBase, 'answer').mockImplementation(async function (this: RegistryContract, ctx, operation, request, work) {
+  const text = await answer.call(this, ctx, operation, request, work);
+  answered.add(operation);
+  const misfit = answerMisfit(operation, text);
+  if (misfit) misfits.push(misfit);
+  return text;
+});
+afterEach(() => expect(misfits.splice(0)).toEqual([]));
 
 /** Calls a transaction; resolves with its answer, or with the "CODE" it refused with. */
 async function call(ledger: FakeLedger, who: [string, string?], tx: Tx, request: unknown): Promise<any> {
@@ -619,5 +653,229 @@ describe('batch registration', () => {
     expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevices(c, r), { devices: [item('b3')] })).toEqual({
       refused: 'FORBIDDEN',
     });
+  });
+});
+
+describe('requests', () => {
+  /** The chaincode's refusal text of `request` (a JSON value, or text as it is), or its answer. */
+  const refusal = (ledger: FakeLedger, who: [string, string], tx: Tx, request: unknown) =>
+    ledger.run(...who, (c) => tx(c, typeof request === 'string' ? request : JSON.stringify(request))).catch((e: Error) => e.message);
+  const registerTx: Tx = (c, r) => devices.RegisterDevice(c, r);
+  const body = (key = DeviceIdentity.generate()) => ({
+    deviceId: 'd1',
+    publicKeyPem: key.publicKeyPem,
+    family: 'fam',
+    proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
+  });
+
+  test.each([
+    ['an unknown field', { ...body(), colour: 'red' }],
+    ['a bad device ID', { ...body(), deviceId: 'a b' }],
+    ['a missing proof', { ...body(), proof: undefined }],
+    ['a key that is no key', { ...body(), publicKeyPem: 'x' }],
+    ['an array', [body()]],
+    ['null', null],
+  ])('%s is refused in the words the gateway uses (the catalogue schema through parseWith), nothing written', async (_, request) => {
+    const ledger = await ledgerWithMembers();
+    const before = [...ledger.state.keys()];
+    const expected = (() => {
+      try {
+        parseWith(OPERATIONS.registerDevice.request, request);
+      } catch (err) {
+        return (err as RegistryError).toWire();
+      }
+      return 'accepted';
+    })();
+    expect(expected).toMatch(/^INVALID_ARGUMENT: \S+: /);
+    expect(await refusal(ledger, ADMIN1, registerTx, request)).toBe(expected);
+    expect([...ledger.state.keys()]).toEqual(before);
+  });
+
+  test('text that is not JSON, or too long, is refused before any schema', async () => {
+    const ledger = await ledgerWithMembers();
+    expect(await refusal(ledger, ADMIN1, registerTx, '{')).toBe('INVALID_ARGUMENT: the request is not valid JSON');
+    const long = JSON.stringify({ ...body(), attributes: { note: 'x'.repeat(REQUEST_MAX_BYTES) } });
+    expect(await refusal(ledger, ADMIN1, registerTx, long)).toBe(
+      `INVALID_ARGUMENT: the request must be JSON text of at most ${REQUEST_MAX_BYTES / 1024} KiB`,
+    );
+  });
+
+  test("a request's form is refused before the submitter's role, as the gateway does (400 before 403)", async () => {
+    const ledger = await ledgerWithMembers();
+    expect(await refusal(ledger, VENDOR1, registerTx, { ...body(), deviceId: '' })).toMatch(/^INVALID_ARGUMENT: deviceId: /);
+    expect(await refusal(ledger, VENDOR1, registerTx, body())).toMatch(/^FORBIDDEN: /);
+    expect(await refusal(ledger, ADMIN1, (c, r) => firmware.PublishFirmware(c, r), { family: 'fam', version: '1.0' })).toMatch(
+      /^INVALID_ARGUMENT: version: must be MAJOR.MINOR.PATCH; sha256: .*; signature: /,
+    );
+  });
+
+  test('a batch: an item of the wrong form refuses the request by its path; a device ID twice is refused the second time', async () => {
+    const ledger = await ledgerWithMembers();
+    const before = [...ledger.state.keys()];
+    const batch: Tx = (c, r) => devices.RegisterDevices(c, r);
+    const item = (deviceId: string, key = DeviceIdentity.generate()) => ({
+      ...body(key),
+      deviceId,
+      proof: registrationProof(key, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
+    });
+    expect(await refusal(ledger, ADMIN1, batch, { devices: [item('b1'), { ...item('b2'), deviceId: '-' }] })).toMatch(
+      /^INVALID_ARGUMENT: devices\.1\.deviceId: must be 1 to 128 characters/,
+    );
+    expect(await refusal(ledger, ADMIN1, batch, { devices: [] })).toBe('INVALID_ARGUMENT: devices: must hold 1 to 500 registrations');
+    const twice = await refusal(ledger, ADMIN1, batch, { devices: [item('b1'), item('b2'), item('b1')] });
+    expect(twice).toMatch(/^ALREADY_EXISTS: 1 of 3 refused, nothing registered: \[2\] ALREADY_EXISTS: device b1 exists/);
+    expect(refusedItems(twice.replace(/^ALREADY_EXISTS: /, ''))).toEqual([
+      { index: 2, code: 'ALREADY_EXISTS', message: expect.stringContaining('b1') },
+    ]);
+    const key = DeviceIdentity.generate();
+    expect(await refusal(ledger, ADMIN1, batch, { devices: [item('b1', key), item('b2', key)] })).toMatch(
+      /^ALREADY_EXISTS: 1 of 2 refused, nothing registered: \[1\] ALREADY_EXISTS: key \w+ is already registered/,
+    );
+    expect([...ledger.state.keys()]).toEqual(before);
+  });
+
+  test('times are read as times: an offset is normalised to the UTC form the ledger writes', async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    const validity = await call(ledger, AUDITOR2, (c, r) => devices.GetKeyValidity(c, r), {
+      keyId: identity.keyId,
+      at: '2026-01-01T01:00:04+01:00',
+    });
+    expect(validity).toMatchObject({ at: '2026-01-01T00:00:04.000Z', validAt: true, status: 'current' });
+    expect(await refusal(ledger, AUDITOR2, (c, r) => devices.GetKeyValidity(c, r), { keyId: identity.keyId, at: '2026-01-01' })).toMatch(
+      /^INVALID_ARGUMENT: at: must be an ISO 8601 date-time/,
+    );
+  });
+
+  test('a message is verified by its digest, or by a leaf with its audit path: never both', async () => {
+    const ledger = new FakeLedger();
+    const verify: Tx = (c, r) => messages.VerifyMessage(c, r);
+    const proof = { index: 0, treeSize: 1, path: [] };
+    expect(await refusal(ledger, AUDITOR2, verify, { deviceId: 'd1', seq: 1, digest: sha('m'), leaf: sha('m'), proof })).toMatch(
+      /^INVALID_ARGUMENT: /,
+    );
+    expect(await refusal(ledger, AUDITOR2, verify, { deviceId: 'd1', seq: 1, leaf: sha('m') })).toMatch(
+      /^INVALID_ARGUMENT: proof: leaf and proof go together/,
+    );
+    expect(JSON.parse(await refusal(ledger, AUDITOR2, verify, { deviceId: 'd1', seq: 1, leaf: sha('m'), proof }))).toEqual({
+      anchored: false,
+    });
+  });
+});
+
+describe('answers', () => {
+  test('a tour of the reads and writes the other tests leave out, with optional fields set', async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    const { publish, vote } = await firmwareLedger(ledger);
+    expect(await publish('1.0.0', undefined, { uri: 'https://fw.example/1.0.0.bin' })).toMatchObject({
+      uri: 'https://fw.example/1.0.0.bin',
+    });
+    await vote(ADMIN2, '1.0.0');
+    const fam = { family: 'fam' };
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.GetFirmware(c, r), { ...fam, version: '1.0.0' })).toMatchObject({
+      status: 'trusted',
+    });
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.ListFirmware(c, r), fam)).toMatchObject({ items: [{ version: '1.0.0' }] });
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.GetLatestFirmware(c, r), fam)).toMatchObject({ version: '1.0.0' });
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.VerifyFirmware(c, r), { ...fam, sha256: sha('none') })).toEqual({
+      verdict: 'unknown',
+    });
+
+    const key = DeviceIdentity.generate();
+    const device = {
+      deviceId: 'd1',
+      publicKeyPem: key.publicKeyPem,
+      family: 'fam',
+      attributes: { site: 'plant-3', floor: '2' },
+      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
+    };
+    // Attributes are stored in name order.
+    expect(Object.keys((await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), device)).attributes)).toEqual(['floor', 'site']);
+    const d1 = { deviceId: 'd1' };
+    expect(await call(ledger, AUDITOR2, (c, r) => config.VerifyConfig(c, r), { ...d1, sha256: sha('cfg') })).toEqual({
+      match: false,
+      version: null,
+    });
+    expect(
+      await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), {
+        ...d1,
+        version: 1,
+        sha256: sha('cfg'),
+        uri: 'https://cfg.example/1',
+      }),
+    ).toMatchObject({ uri: 'https://cfg.example/1' });
+    expect(await call(ledger, AUDITOR2, (c, r) => config.GetConfig(c, r), d1)).toMatchObject({ version: 1, sha256: sha('cfg') });
+    expect(await call(ledger, AUDITOR2, (c, r) => config.VerifyConfig(c, r), { ...d1, sha256: sha('cfg') })).toEqual({
+      match: true,
+      version: 1,
+    });
+    const signed = (payload: Record<string, string | number>) => ({ payload, signature: key.sign(payload) });
+    const report = { action: 'config-report', deviceId: 'd1', seq: 1, sha256: sha('other') };
+    expect(await call(ledger, AUDITOR2, (c, r) => config.ReportConfig(c, r), signed(report))).toMatchObject({ configDrift: true });
+    const running = { action: 'firmware-report', deviceId: 'd1', seq: 2, family: 'fam', version: '1.0.0', sha256: sha('1.0.0') };
+    expect(await call(ledger, AUDITOR2, (c, r) => firmware.ReportFirmware(c, r), signed(running))).toMatchObject({
+      firmware: { verdict: 'trusted', compliant: true },
+      configDrift: true,
+    });
+    expect(
+      await call(
+        ledger,
+        AUDITOR2,
+        (c, r) => messages.AnchorMessage(c, r),
+        signed({ action: 'anchor', deviceId: 'd1', seq: 3, digest: sha('m') }),
+      ),
+    ).toMatchObject({ seq: 3 });
+    expect(await call(ledger, AUDITOR2, (c, r) => messages.ListMessages(c, r), d1)).toMatchObject({
+      items: [{ seq: 3, digest: sha('m') }],
+    });
+    expect(await call(ledger, AUDITOR2, (c, r) => messages.VerifyMessage(c, r), { ...d1, seq: 3, digest: sha('m') })).toMatchObject({
+      anchored: true,
+    });
+    expect(
+      await call(ledger, ADMIN1, (c, r) => devices.SetDeviceStatus(c, r), { ...d1, status: 'suspended', reason: 'maintenance' }),
+    ).toMatchObject({ status: 'suspended', statusReason: 'maintenance' });
+    const revokedAt = new Date((ledger.clock + 1) * 1000).toISOString();
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { ...d1, reason: 'decommissioned' })).toMatchObject({
+      revokedAt,
+      revocationReason: 'decommissioned',
+    });
+    const revocations = (since: string) => call(ledger, AUDITOR2, (c, r) => devices.ListRevocations(c, r), { since });
+    expect(await revocations(revokedAt)).toMatchObject({ items: [{ deviceId: 'd1', reason: 'decommissioned' }], bookmark: '' });
+    // `since` is read as a time, not as text: one second later in another offset is after the revocation.
+    expect(await revocations(new Date(Date.parse(revokedAt) + 1000).toISOString().replace('Z', '+00:00'))).toEqual({
+      items: [],
+      bookmark: '',
+    });
+    const history = await call(ledger, AUDITOR2, (c, r) => devices.GetDeviceHistory(c, r), { ...d1, pageSize: 10 });
+    expect(history.items.map((e: { action: string }) => e.action)).toEqual([
+      'register',
+      'publish-config',
+      'report-config',
+      'report-firmware',
+      'suspend',
+      'revoke',
+    ]);
+    expect(await call(ledger, VENDOR1, (c, r) => devices.GetDeviceHistory(c, r), d1)).toEqual({ refused: 'FORBIDDEN' });
+
+    const endpoint = { id: 'gw1', kind: 'gateway', url: 'https://gw1.example:8443' };
+    expect(await call(ledger, ADMIN1, (c, r) => discovery.RegisterEndpoint(c, r), endpoint)).toMatchObject({ tlsCertSha256: '' });
+    expect(await call(ledger, ADMIN2, (c, r) => discovery.RegisterEndpoint(c, r), endpoint)).toEqual({ refused: 'ALREADY_EXISTS' });
+    expect(
+      await call(ledger, ADMIN2, (c, r) => discovery.RegisterEndpoint(c, r), {
+        ...endpoint,
+        id: 'peer2',
+        kind: 'peer',
+        tlsCertSha256: sha('cert'),
+      }),
+    ).toMatchObject({ org: 'Org2MSP', tlsCertSha256: sha('cert') });
+    expect(await call(ledger, AUDITOR2, (c, r) => discovery.ListEndpoints(c, r), { pageSize: 1 })).toMatchObject({
+      items: [{ id: 'gw1' }],
+      bookmark: expect.any(String),
+    });
+    expect(await call(ledger, AUDITOR2, (c, r) => governance.GetMembers(c, r), {})).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
+  });
+
+  test('every catalogue operation answered in these tests, each as its answer schema says (see afterEach)', () => {
+    expect(OPERATION_NAMES.filter((name) => !answered.has(name))).toEqual([]);
   });
 });

@@ -1,24 +1,19 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
 import {
-  ATTRIBUTE_NAME_PATTERN,
-  ATTRIBUTE_VALUE_MAX,
-  ATTRIBUTES_MAX,
-  BATCH_MAX,
   batchRefusal,
   Device,
-  DEVICE_STATUSES,
   DeviceKey,
+  DevicesRegistered,
   EVENTS,
   HistoryEntry,
   KeyValidity,
-  MSP_PATTERN,
+  type ParsedRequestOf,
   parsePublicKey,
   PublicKeyInfo,
   RefusedItem,
   RegistryError,
   requireSignature,
   Revocation,
-  REVOCATION_REASONS,
   STATEMENT_FORMS,
   statements,
   verifyStatement,
@@ -26,8 +21,10 @@ import {
 import { RegistryContext } from '../context';
 import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
 import { DeviceIndexField, keys } from '../ledger/keys';
-import { Fields, id, object, oneOf, only, optionalText, page, sha256, signature, text, time } from '../request';
+import { pageRequest } from '../request';
 import { RegistryContract } from './base';
+
+type Registration = ParsedRequestOf<'registerDevice'>;
 
 @Info({ title: 'Devices', description: 'Device identities: registration, keys, status, revocation, history' })
 export class DevicesContract extends RegistryContract {
@@ -39,32 +36,29 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RegisterDevice(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
+    return this.answer(ctx, 'registerDevice', request, async (registration) => {
       ctx.requireRole('admin');
-      const device = await register(ctx, fields);
+      const device = await register(ctx, registration);
       ctx.emit(EVENTS.deviceRegistered, device);
       return device;
     });
   }
 
   /**
-   * Up to BATCH_MAX registrations in one transaction, all or nothing: each is checked as
-   * RegisterDevice would check it, and a refusal names every device that failed and why.
+   * Up to BATCH_MAX registrations in one transaction, all or nothing: the schema checks each
+   * one's form, then each is checked as RegisterDevice would check it (a device ID twice in the
+   * batch is ALREADY_EXISTS the second time), and a refusal names every device that failed and why.
    */
   @Transaction()
   @Returns('string')
   async RegisterDevices(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
+    return this.answer(ctx, 'registerDevices', request, async ({ devices: items }) => {
       ctx.requireRole('admin');
-      const items = only(fields, 'devices').devices;
-      if (!Array.isArray(items) || items.length === 0 || items.length > BATCH_MAX) {
-        throw new RegistryError('INVALID_ARGUMENT', `devices must be a list of 1 to ${BATCH_MAX} registrations`);
-      }
       const devices: Device[] = [];
       const refused: RefusedItem[] = [];
       for (const [index, item] of items.entries()) {
         try {
-          devices.push(await register(ctx, object({ item }, 'item')));
+          devices.push(await register(ctx, item));
         } catch (err) {
           if (!(err instanceof RegistryError)) throw err;
           refused.push({ index, code: err.code, message: err.message });
@@ -72,42 +66,37 @@ export class DevicesContract extends RegistryContract {
       }
       if (refused.length > 0) throw batchRefusal(refused, items.length);
       // The devices themselves are in each one's history; the answer stays small inside the transaction.
-      const registeredDevices = { count: devices.length, deviceIds: devices.map((d) => d.deviceId) };
-      ctx.emit(EVENTS.devicesRegistered, registeredDevices);
-      return registeredDevices;
+      const registered: DevicesRegistered = { count: devices.length, deviceIds: devices.map((d) => d.deviceId) };
+      ctx.emit(EVENTS.devicesRegistered, registered);
+      return registered;
     });
   }
 
   @Transaction(false)
   @Returns('string')
   async GetDevice(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => present(ctx, await findDevice(ctx, id(fields, 'deviceId'))));
+    return this.answer(ctx, 'getDevice', request, async ({ deviceId }) => present(ctx, await findDevice(ctx, deviceId)));
   }
 
   /** Pages devices; one filter picks the index to walk, the others are checked per device. */
   @Transaction(false)
   @Returns('string')
   async ListDevices(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const filter = {
-        owner: fields.owner === undefined ? undefined : msp(fields, 'owner'),
-        family: fields.family === undefined ? undefined : id(fields, 'family'),
-        status: fields.status === undefined ? undefined : oneOf(fields, 'status', DEVICE_STATUSES),
-        noncompliant: fields.compliance === undefined ? false : oneOf(fields, 'compliance', ['noncompliant'] as const) === 'noncompliant',
-      };
+    return this.answer(ctx, 'listDevices', request, async (query) => {
+      const filter = { owner: query.owner, family: query.family, status: query.status };
       const matches = (device: Device) =>
         (filter.owner === undefined || device.ownerMsp === filter.owner) &&
         (filter.family === undefined || device.family === filter.family) &&
         (filter.status === undefined || device.status === filter.status) &&
-        (!filter.noncompliant || device.firmware?.compliant === false);
+        (query.compliance !== 'noncompliant' || device.firmware?.compliant === false);
       const select = async (device: Device) => {
         const shown = await present(ctx, device);
         return matches(shown) ? shown : undefined;
       };
       const indexed = (['status', 'family', 'owner'] as DeviceIndexField[]).find((field) => filter[field] !== undefined);
-      if (!indexed) return ctx.store.page<Device>(keys.device(), page(fields), select);
+      if (!indexed) return ctx.store.page<Device>(keys.device(), pageRequest(query), select);
       const value = filter[indexed] as string;
-      return ctx.store.page<string, Device>(keys.devicesBy(indexed, value), page(fields), async (deviceId) =>
+      return ctx.store.page<string, Device>(keys.devicesBy(indexed, value), pageRequest(query), async (deviceId) =>
         select(await findDevice(ctx, deviceId)),
       );
     });
@@ -117,13 +106,11 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RotateKey(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'deviceId', 'publicKeyPem', 'proofOld', 'proofNew');
-      const before = await findDevice(ctx, id(fields, 'deviceId'));
+    return this.answer(ctx, 'rotateKey', request, async ({ deviceId, publicKeyPem, proofOld, proofNew }) => {
+      const before = await findDevice(ctx, deviceId);
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       if (before.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is revoked`);
-      const next = parsePublicKey(fields.publicKeyPem);
-      const [proofOld, proofNew] = [signature(fields, 'proofOld'), signature(fields, 'proofNew')];
+      const next = parsePublicKey(publicKeyPem);
       if (next.keyId === before.keyId) throw new RegistryError('INVALID_ARGUMENT', 'the new key is the current key');
       const statement = statements.rotate(before.deviceId, before.keyId, next.keyId);
       requireSignature(parsePublicKey(before.publicKeyPem), statement, proofOld, 'proofOld');
@@ -141,8 +128,8 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListDeviceKeys(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const device = await findDevice(ctx, id(fields, 'deviceId'));
+    return this.answer(ctx, 'listDeviceKeys', request, async ({ deviceId }) => {
+      const device = await findDevice(ctx, deviceId);
       return deviceKeys(ctx, device.deviceId);
     });
   }
@@ -151,9 +138,7 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetKeyValidity(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const keyId = sha256(fields, 'keyId');
-      const at = time(fields, 'at') ?? ctx.now;
+    return this.answer(ctx, 'getKeyValidity', request, async ({ keyId, at = ctx.now }) => {
       const key = await ctx.store.get<DeviceKey>(keys.publicKey(keyId));
       if (!key) throw new RegistryError('NOT_FOUND', `key ${keyId} is not registered`);
       const end = key.revokedAt ?? key.validTo;
@@ -171,12 +156,9 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async SetDeviceStatus(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'deviceId', 'status', 'reason');
-      const before = await findDevice(ctx, id(fields, 'deviceId'));
+    return this.answer(ctx, 'setDeviceStatus', request, async ({ deviceId, status, reason }) => {
+      const before = await findDevice(ctx, deviceId);
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
-      const status = oneOf(fields, 'status', ['suspended', 'active'] as const);
-      const reason = optionalText(fields, 'reason');
       if (before.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `device ${before.deviceId} is revoked for good`);
       if (before.status === status) throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is already ${status}`);
       const device: Device = { ...before, status, updatedAt: ctx.now };
@@ -192,11 +174,9 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RevokeDevice(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'deviceId', 'reason');
-      const before = await findDevice(ctx, id(fields, 'deviceId'));
+    return this.answer(ctx, 'revokeDevice', request, async ({ deviceId, reason }) => {
+      const before = await findDevice(ctx, deviceId);
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
-      const reason = oneOf(fields, 'reason', REVOCATION_REASONS);
       if (before.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `device ${before.deviceId} is already revoked`);
       const now = ctx.now;
       const device: Device = { ...before, status: 'revoked', updatedAt: now, revokedAt: now, revocationReason: reason };
@@ -213,9 +193,9 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListRevocations(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const since = time(fields, 'since');
-      return ctx.store.page<Revocation>(keys.revocation(), page(fields), (r) =>
+    return this.answer(ctx, 'listRevocations', request, async (query) => {
+      const { since } = query;
+      return ctx.store.page<Revocation>(keys.revocation(), pageRequest(query), (r) =>
         since === undefined || r.revokedAt >= since ? r : undefined,
       );
     });
@@ -224,22 +204,19 @@ export class DevicesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetDeviceHistory(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
+    return this.answer(ctx, 'getDeviceHistory', request, async (query) => {
       ctx.requireRole('auditor', 'admin');
-      const device = await findDevice(ctx, id(fields, 'deviceId'));
-      return ctx.store.page<HistoryEntry>(keys.history(device.deviceId), page(fields), (entry) => entry);
+      const device = await findDevice(ctx, query.deviceId);
+      return ctx.store.page<HistoryEntry>(keys.history(device.deviceId), pageRequest(query), (entry) => entry);
     });
   }
 }
 
 /** One registration: the checks and writes RegisterDevice and RegisterDevices share (no event). */
-async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
-  only(fields, 'deviceId', 'publicKeyPem', 'family', 'attributes', 'proof');
-  const deviceId = id(fields, 'deviceId');
-  const key = parsePublicKey(fields.publicKeyPem);
-  const family = id(fields, 'family');
-  const attributes = readAttributes(fields);
-  requireRegistrationProof(ctx, deviceId, family, key, signature(fields, 'proof'));
+async function register(ctx: RegistryContext, registration: Registration): Promise<Device> {
+  const { deviceId, family } = registration;
+  const key = parsePublicKey(registration.publicKeyPem);
+  requireRegistrationProof(ctx, deviceId, family, key, registration.proof);
   // Revoked devices stay on the ledger, so an ID is never handed out twice.
   if (await ctx.store.exists(keys.device(deviceId))) {
     throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
@@ -257,7 +234,7 @@ async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
     status: 'active',
     publicKeyPem: key.pem,
     keyId: key.keyId,
-    attributes,
+    attributes: inNameOrder(registration.attributes ?? {}),
     createdAt: now,
     updatedAt: now,
     seq: 0,
@@ -271,7 +248,7 @@ async function register(ctx: RegistryContext, fields: Fields): Promise<Device> {
  * The proof signs the registering org and the family with the device ID and key, so another org
  * that sees the proposal (its peer endorses it) cannot submit the same proof as its own.
  */
-function requireRegistrationProof(ctx: RegistryContext, deviceId: string, family: string, key: PublicKeyInfo, proof: unknown): void {
+function requireRegistrationProof(ctx: RegistryContext, deviceId: string, family: string, key: PublicKeyInfo, proof: string): void {
   if (verifyStatement(key, statements.register(deviceId, key.keyId, ctx.msp, family), proof)) return;
   // A proof over the first form, {action, deviceId, keyId}, gets told what it must sign now.
   const legacy = verifyStatement(key, { action: 'register', deviceId, keyId: key.keyId }, proof);
@@ -282,22 +259,9 @@ function requireRegistrationProof(ctx: RegistryContext, deviceId: string, family
   );
 }
 
-function msp(fields: Fields, name: string): string {
-  const value = text(fields, name, 64);
-  if (!MSP_PATTERN.test(value)) throw new RegistryError('INVALID_ARGUMENT', `${name} must be an MSP ID`);
-  return value;
-}
-
-function readAttributes(fields: Fields): Record<string, string> {
-  if (fields.attributes === undefined) return {};
-  const given = object(fields, 'attributes');
-  const names = Object.keys(given).sort();
-  if (names.length > ATTRIBUTES_MAX) throw new RegistryError('INVALID_ARGUMENT', `at most ${ATTRIBUTES_MAX} attributes`);
+/** Attributes are stored in name order, whatever order the request gave them in. */
+function inNameOrder(given: Record<string, string>): Record<string, string> {
   const attributes: Record<string, string> = {};
-  for (const name of names) {
-    if (!ATTRIBUTE_NAME_PATTERN.test(name))
-      throw new RegistryError('INVALID_ARGUMENT', `attribute name ${JSON.stringify(name)} is not allowed`);
-    attributes[name] = text(given, name, ATTRIBUTE_VALUE_MAX);
-  }
+  for (const name of Object.keys(given).sort()) attributes[name] = given[name]!;
   return attributes;
 }

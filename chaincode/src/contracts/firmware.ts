@@ -5,12 +5,12 @@ import {
   approvalThresholdMax,
   compareVersions,
   decide,
+  Device,
+  DeviceFirmware,
   EVENTS,
   Family,
   FamilyView,
   FirmwareRelease,
-  isHttpsUri,
-  MEMBERS_MAX,
   parsePublicKey,
   RegistryError,
   requireSignature,
@@ -19,7 +19,7 @@ import {
 import { RegistryContext } from '../context';
 import { acceptSigned, present, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
-import { Fields, id, integer, oneOf, only, optionalText, page, sha256, signature, signedRequest, text, uri, version } from '../request';
+import { pageRequest } from '../request';
 import { RegistryContract } from './base';
 import { consortium } from './governance';
 
@@ -33,12 +33,9 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RegisterFamily(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'family', 'vendorKeyPem', 'approvalThreshold');
+    return this.answer(ctx, 'registerFamily', request, async ({ family: familyId, vendorKeyPem, approvalThreshold }) => {
       ctx.requireRole('vendor');
-      const familyId = id(fields, 'family');
-      const vendorKey = parsePublicKey(fields.vendorKeyPem, 'vendorKeyPem');
-      const approvalThreshold = integer(fields, 'approvalThreshold', 1, MEMBERS_MAX);
+      const vendorKey = parsePublicKey(vendorKeyPem, 'vendorKeyPem');
       const members = await consortium(ctx);
       const most = approvalThresholdMax(members.length);
       if (most < 1)
@@ -68,7 +65,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetFamily(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => view(await findFamily(ctx, fields), await consortium(ctx)));
+    return this.answer(ctx, 'getFamily', request, async ({ family }) => view(await findFamily(ctx, family), await consortium(ctx)));
   }
 
   /**
@@ -80,12 +77,10 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async SetFamilyPolicy(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'family', 'minVersion');
+    return this.answer(ctx, 'setFamilyPolicy', request, async ({ family: familyId, minVersion }) => {
       ctx.requireRole('admin');
       const members = await requireMember(ctx);
-      const family = await findFamily(ctx, fields);
-      const minVersion = version(fields, 'minVersion');
+      const family = await findFamily(ctx, familyId);
       const lowering = family.minVersion !== undefined && compareVersions(minVersion, family.minVersion) < 0;
       if (!lowering) {
         if (family.ownerMsp !== ctx.msp) {
@@ -115,19 +110,14 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async PublishFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'family', 'version', 'sha256', 'uri', 'signature');
+    return this.answer(ctx, 'publishFirmware', request, async (published) => {
+      // The uri is https or absent (its schema says so): the vendor's signature covers the image digest, not where it is fetched from.
+      const { version: releaseVersion, sha256: digest, uri = '' } = published;
       ctx.requireRole('vendor');
-      const family = await findFamily(ctx, fields);
+      const family = await findFamily(ctx, published.family);
       if (family.ownerMsp !== ctx.msp) throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
-      const releaseVersion = version(fields, 'version');
-      const digest = sha256(fields, 'sha256');
-      const location = fields.uri === undefined ? '' : uri(fields, 'uri');
-      // The vendor's signature covers the image digest, not the uri: only https, so the fetch itself is authenticated.
-      if (location !== '' && !isHttpsUri(location))
-        throw new RegistryError('INVALID_ARGUMENT', 'uri must be an https:// URL without credentials');
       const statement = statements.firmware(family.family, releaseVersion, digest);
-      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, signature(fields, 'signature'), 'signature');
+      requireSignature(parsePublicKey(family.vendorKeyPem, 'vendorKeyPem'), statement, published.signature, 'signature');
       if (family.latestVersion && compareVersions(releaseVersion, family.latestVersion) <= 0) {
         throw new RegistryError('VERSION_NOT_NEWER', `${releaseVersion} is not above ${family.latestVersion}, the newest release`);
       }
@@ -138,7 +128,7 @@ export class FirmwareContract extends RegistryContract {
         family: family.family,
         version: releaseVersion,
         sha256: digest,
-        uri: location,
+        uri,
         status: 'pending',
         approvals: [],
         publishedAt: ctx.now,
@@ -155,23 +145,23 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => findRelease(ctx, fields));
+    return this.answer(ctx, 'getFirmware', request, async ({ family, version }) => findRelease(ctx, family, version));
   }
 
   @Transaction(false)
   @Returns('string')
   async ListFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const family = await findFamily(ctx, fields);
-      return ctx.store.page<FirmwareRelease>(keys.firmware(family.family), page(fields), (release) => release);
+    return this.answer(ctx, 'listFirmware', request, async (query) => {
+      const family = await findFamily(ctx, query.family);
+      return ctx.store.page<FirmwareRelease>(keys.firmware(family.family), pageRequest(query), (release) => release);
     });
   }
 
   @Transaction(false)
   @Returns('string')
   async GetLatestFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const family = await findFamily(ctx, fields);
+    return this.answer(ctx, 'getLatestFirmware', request, async ({ family: familyId }) => {
+      const family = await findFamily(ctx, familyId);
       const releases = await ctx.store.all<FirmwareRelease>(keys.firmware(family.family));
       const latest = releases.filter((r) => r.status === 'trusted').pop();
       if (!latest) throw new RegistryError('NOT_FOUND', `family ${family.family} has no trusted release`);
@@ -187,14 +177,11 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async VoteFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'family', 'version', 'decision', 'comment');
+    return this.answer(ctx, 'voteFirmware', request, async ({ family: familyId, version, decision, comment }) => {
       ctx.requireRole('admin');
-      const decision = oneOf(fields, 'decision', ['approve', 'reject'] as const);
-      const comment = optionalText(fields, 'comment');
       const members = await requireMember(ctx);
-      const release = await findRelease(ctx, fields);
-      const family = await findFamily(ctx, { family: release.family });
+      const release = await findRelease(ctx, familyId, version);
+      const family = await findFamily(ctx, release.family);
       if (family.ownerMsp === ctx.msp) {
         throw new RegistryError('FORBIDDEN', `${ctx.msp} owns ${family.family}: its releases are approved by the other members`);
       }
@@ -221,16 +208,14 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RevokeFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'family', 'version', 'reason');
+    return this.answer(ctx, 'revokeFirmware', request, async ({ family: familyId, version, reason }) => {
       const role = ctx.requireRole('vendor', 'admin');
-      const release = await findRelease(ctx, fields);
-      const family = await findFamily(ctx, { family: release.family });
+      const release = await findRelease(ctx, familyId, version);
+      const family = await findFamily(ctx, release.family);
       const owner = family.ownerMsp === ctx.msp;
       if (role === 'vendor' && !owner) {
         throw new RegistryError('FORBIDDEN', `family ${family.family} belongs to ${family.ownerMsp}`);
       }
-      const reason = text(fields, 'reason');
       if (release.status === 'revoked')
         throw new RegistryError('ALREADY_REVOKED', `${release.family} ${release.version} is already revoked`);
       const revoke = (): FirmwareRelease => {
@@ -252,10 +237,7 @@ export class FirmwareContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async VerifyFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'family', 'sha256');
-      const familyId = id(fields, 'family');
-      const digest = sha256(fields, 'sha256');
+    return this.answer(ctx, 'verifyFirmware', request, async ({ family: familyId, sha256: digest }) => {
       const releaseVersion = await ctx.store.get<string>(keys.firmwareByHash(familyId, digest));
       if (releaseVersion === undefined) return { verdict: 'unknown' };
       const release = await ctx.store.mustGet<FirmwareRelease>(keys.firmware(familyId, releaseVersion), 'release');
@@ -267,30 +249,19 @@ export class FirmwareContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async ReportFirmware(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const claimed = signedRequest(fields, 'family', 'version', 'sha256');
-      // The claim's form is checked before the signature, as the gateway checks it.
-      id(claimed, 'family');
-      version(claimed, 'version');
-      sha256(claimed, 'sha256');
-      const { device, payload } = await acceptSigned(ctx, fields, 'firmware-report');
-      const familyId = id(payload, 'family');
-      if (familyId !== device.family) {
-        throw new RegistryError('RULE_VIOLATION', `device ${device.deviceId} is of family ${device.family}, not ${familyId}`);
+    return this.answer(ctx, 'reportFirmware', request, async (signed) => {
+      const device = await acceptSigned(ctx, signed);
+      const { family, version, sha256 } = signed.payload;
+      if (family !== device.family) {
+        throw new RegistryError('RULE_VIOLATION', `device ${device.deviceId} is of family ${device.family}, not ${family}`);
       }
-      const firmware = {
-        family: familyId,
-        version: version(payload, 'version'),
-        sha256: sha256(payload, 'sha256'),
-        verdict: 'unknown' as const,
-        compliant: false,
-        reportedAt: ctx.now,
-      };
-      const reported = { ...device, firmware };
+      // The verdict and compliance are judged on read (present), against the release and policy then.
+      const firmware: DeviceFirmware = { family, version, sha256, verdict: 'unknown', compliant: false, reportedAt: ctx.now };
+      const reported: Device = { ...device, firmware };
       await saveDevice(ctx, reported, 'report-firmware');
       const shown = await present(ctx, reported);
       ctx.emit(EVENTS.firmwareReported, shown);
-      return { ...shown, txId: ctx.txId };
+      return shown;
     });
   }
 }
@@ -333,14 +304,11 @@ function saveRelease(ctx: RegistryContext, release: FirmwareRelease, event: stri
   return release;
 }
 
-async function findFamily(ctx: RegistryContext, fields: Fields): Promise<Family> {
-  const familyId = id(fields, 'family');
+async function findFamily(ctx: RegistryContext, familyId: string): Promise<Family> {
   return ctx.store.mustGet<Family>(keys.family(familyId), `family ${familyId}`);
 }
 
-async function findRelease(ctx: RegistryContext, fields: Fields): Promise<FirmwareRelease> {
-  const familyId = id(fields, 'family');
-  const releaseVersion = version(fields, 'version');
+async function findRelease(ctx: RegistryContext, familyId: string, releaseVersion: string): Promise<FirmwareRelease> {
   return ctx.store.mustGet<FirmwareRelease>(keys.firmware(familyId, releaseVersion), `release ${familyId} ${releaseVersion}`);
 }
 

@@ -1,25 +1,8 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { Approval, MEMBERS_MAX, MSP_PATTERN, RegistryError } from '@iotreg/common';
+import { Approval, Members, MembersProposal, RegistryError } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { keys } from '../ledger/keys';
-import { Fields } from '../request';
 import { RegistryContract } from './base';
-
-/** A change of the member list waiting for the orgs it needs. */
-export interface MembersProposal {
-  members: string[];
-  proposedBy: string;
-  proposedAt: string;
-  approvals: Approval[];
-}
-
-export interface Members {
-  /** Empty until the first list is agreed. */
-  members: string[];
-  /** The admins' approvals that made `members` the list (every org concerned). */
-  signedBy?: Approval[];
-  proposal?: MembersProposal;
-}
 
 /** The consortium's member orgs, whose admins vote on firmware (the n of k-of-n). */
 export async function consortium(ctx: RegistryContext): Promise<string[]> {
@@ -52,9 +35,10 @@ export class GovernanceContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async SetMembers(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
+    return this.answer(ctx, 'setMembers', request, async ({ members }) => {
       ctx.requireRole('admin');
-      const proposed = memberList(fields);
+      // One list, however given: each org once, in name order.
+      const proposed = [...new Set(members)].sort();
       const record: Members = (await ctx.store.get<Members>(keys.members())) ?? { members: [] };
       const needed = signersNeeded(record.members, proposed);
       if (!needed.includes(ctx.msp)) throw new RegistryError('FORBIDDEN', `${ctx.msp} is neither a member nor in the proposed list`);
@@ -78,24 +62,12 @@ export class GovernanceContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async GetMembers(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async () => {
+    return this.answer(ctx, 'getMembers', request, async () => {
       const record = await ctx.store.get<Members>(keys.members());
       if (!record) throw new RegistryError('NOT_FOUND', 'no member list is recorded or proposed yet');
       return record;
     });
   }
-}
-
-function memberList(fields: Fields): string[] {
-  const given = fields.members;
-  if (!Array.isArray(given) || given.length === 0 || given.length > MEMBERS_MAX) {
-    throw new RegistryError('INVALID_ARGUMENT', `members must be a list of 1 to ${MEMBERS_MAX} MSP IDs`);
-  }
-  for (const msp of given) {
-    if (typeof msp !== 'string' || !MSP_PATTERN.test(msp))
-      throw new RegistryError('INVALID_ARGUMENT', `${JSON.stringify(msp)} is not an MSP ID`);
-  }
-  return [...new Set(given as string[])].sort();
 }
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((msp, i) => msp === b[i]);

@@ -1,9 +1,9 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { EVENTS, MERKLE_PATH_MAX, MERKLE_TREE_SIZE_MAX, MessageAnchor, RegistryError, rootFromAuditPath } from '@iotreg/common';
+import { EVENTS, MessageAnchor, type ParsedRequestOf, rootFromAuditPath } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { acceptSigned, findDevice, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
-import { Fields, id, integer, object, only, page, seq, sha256, signedRequest } from '../request';
+import { pageRequest } from '../request';
 import { RegistryContract } from './base';
 
 @Info({ title: 'Messages', description: 'Device-signed anchors of message digests and batch Merkle roots' })
@@ -16,13 +16,12 @@ export class MessagesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async AnchorMessage(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      sha256(signedRequest(fields, 'digest'), 'digest');
-      const { device, payload } = await acceptSigned(ctx, fields, 'anchor');
+    return this.answer(ctx, 'anchorMessage', request, async (signed) => {
+      const device = await acceptSigned(ctx, signed);
       const anchor: MessageAnchor = {
         deviceId: device.deviceId,
-        seq: payload.seq,
-        digest: sha256(payload, 'digest'),
+        seq: signed.payload.seq,
+        digest: signed.payload.digest,
         keyId: device.keyId,
         anchoredAt: ctx.now,
         txId: ctx.txId,
@@ -37,9 +36,9 @@ export class MessagesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async ListMessages(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      const device = await findDevice(ctx, id(fields, 'deviceId'));
-      return ctx.store.page<MessageAnchor>(keys.message(device.deviceId), page(fields), (anchor) => anchor);
+    return this.answer(ctx, 'listMessages', request, async (query) => {
+      const device = await findDevice(ctx, query.deviceId);
+      return ctx.store.page<MessageAnchor>(keys.message(device.deviceId), pageRequest(query), (anchor) => anchor);
     });
   }
 
@@ -47,37 +46,19 @@ export class MessagesContract extends RegistryContract {
   @Transaction(false)
   @Returns('string')
   async VerifyMessage(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, request, async (fields) => {
-      only(fields, 'deviceId', 'seq', 'digest', 'leaf', 'proof');
-      const deviceId = id(fields, 'deviceId');
-      const anchorSeq = seq(fields, 'seq');
-      const claimed = fields.digest !== undefined ? digestAlone(fields) : batchRoot(fields);
-      const anchor = await ctx.store.get<MessageAnchor>(keys.message(deviceId, anchorSeq));
+    return this.answer(ctx, 'verifyMessage', request, async (query) => {
+      const claimed = 'digest' in query ? query.digest : batchRoot(query.leaf, query.proof);
+      const anchor = await ctx.store.get<MessageAnchor>(keys.message(query.deviceId, query.seq));
       if (!anchor || claimed === undefined || anchor.digest !== claimed) return { anchored: false };
       return { anchored: true, keyId: anchor.keyId, anchoredAt: anchor.anchoredAt };
     });
   }
 }
 
-function digestAlone(fields: Fields): string {
-  if (fields.leaf !== undefined || fields.proof !== undefined)
-    throw new RegistryError('INVALID_ARGUMENT', 'give either digest, or leaf and proof');
-  return sha256(fields, 'digest');
-}
+type AuditPath = Extract<ParsedRequestOf<'verifyMessage'>, { proof: unknown }>['proof'];
 
 /** The root a leaf and its audit path lead to; undefined when the path does not fit the tree. */
-function batchRoot(fields: Fields): string | undefined {
-  if (fields.leaf === undefined || fields.proof === undefined) {
-    throw new RegistryError('INVALID_ARGUMENT', 'give digest, or leaf with proof');
-  }
-  const leaf = sha256(fields, 'leaf');
-  const proof = only(object(fields, 'proof'), 'index', 'treeSize', 'path');
-  const treeSize = integer(proof, 'treeSize', 1, MERKLE_TREE_SIZE_MAX);
-  const index = integer(proof, 'index', 0, treeSize - 1);
-  const path = proof.path;
-  if (!Array.isArray(path) || path.length > MERKLE_PATH_MAX) {
-    throw new RegistryError('INVALID_ARGUMENT', `proof.path must be a list of at most ${MERKLE_PATH_MAX} hashes`);
-  }
-  const nodes = path.map((node: unknown, i) => Buffer.from(sha256({ [`proof.path[${i}]`]: node }, `proof.path[${i}]`), 'hex'));
+function batchRoot(leaf: string, { index, treeSize, path }: AuditPath): string | undefined {
+  const nodes = path.map((node) => Buffer.from(node, 'hex'));
   return rootFromAuditPath(Buffer.from(leaf, 'hex'), index, treeSize, nodes)?.toString('hex');
 }

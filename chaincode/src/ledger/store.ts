@@ -3,7 +3,7 @@
  * prefix scans in key order, and pages. Contracts never touch the stub's state API directly.
  */
 import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
-import { pageScanBudget, RegistryError } from '@iotreg/common';
+import { type Page, pageScanBudget, RegistryError } from '@iotreg/common';
 import type { StateKey } from './keys';
 
 /** `bookmark` is opaque to callers: base64url of Fabric's bookmark, which holds NUL delimiters. */
@@ -14,11 +14,6 @@ export interface PageRequest {
 
 const encodeBookmark = (raw: string) => Buffer.from(raw, 'utf8').toString('base64url');
 const decodeBookmark = (token: string) => Buffer.from(token, 'base64url').toString('utf8');
-
-export interface Page<T> {
-  items: T[];
-  bookmark: string;
-}
 
 export class Store {
   /**

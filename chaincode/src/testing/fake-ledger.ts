@@ -3,6 +3,7 @@
  * composite keys and partial-key scans, paged queries, and reads that do not see the
  * transaction's own writes (they apply only when the transaction commits).
  */
+import { createHash } from 'node:crypto';
 import { Context } from 'fabric-contract-api';
 import { RegistryContext } from '../context';
 
@@ -33,7 +34,8 @@ export class FakeLedger {
     };
     const composite = (type: string, attrs: string[]) => NS + type + NS + attrs.map((a) => a + NS).join('');
     const stub = {
-      getTxID: () => `tx${this.#tx}`,
+      // A Fabric transaction ID's form (64 hex), as the answer schemas require; the same for the same run.
+      getTxID: () => createHash('sha256').update(`tx${this.#tx}`).digest('hex'),
       getTxTimestamp: () => ({ seconds: this.clock, nanos: 0 }),
       getState: async (key: string) => this.state.get(key) ?? Buffer.alloc(0),
       putState: async (key: string, value: Buffer) => void pending.set(key, value),

@@ -3,9 +3,7 @@
  * as JSON Lines or CSV, oldest first. A device whose updatedAt is before the time has no
  * history after it, so only the others' histories are read.
  */
-import type { Device, HistoryEntry } from '@iotreg/common';
-import type { GatewayClient } from '../http/gateway-client';
-import { seg } from '../http/gateway-client';
+import type { HistoryEntry, RegistryClient } from '@iotreg/common';
 import { forEachConcurrently } from '../pool';
 
 export interface AuditRecord extends HistoryEntry {
@@ -17,17 +15,17 @@ export type ExportFormat = 'jsonl' | 'csv';
 const HISTORY_READS_IN_FLIGHT = 8;
 const CSV_COLUMNS = ['timestamp', 'deviceId', 'action', 'submitterMsp', 'txId', 'record'] as const;
 
-export async function deviceHistory(client: GatewayClient, deviceId: string): Promise<AuditRecord[]> {
+export async function deviceHistory(client: RegistryClient, deviceId: string): Promise<AuditRecord[]> {
   const records: AuditRecord[] = [];
-  for await (const page of client.pages<HistoryEntry>(`/v1/devices/${seg(deviceId)}/history`, { pageSize: 1000 })) {
+  for await (const page of client.pages('getDeviceHistory', { deviceId, pageSize: 1000 })) {
     records.push(...page.items.map((entry) => ({ deviceId, ...entry })));
   }
   return records;
 }
 
-export async function historySince(client: GatewayClient, since: Date): Promise<AuditRecord[]> {
+export async function historySince(client: RegistryClient, since: Date): Promise<AuditRecord[]> {
   const changed: string[] = [];
-  for await (const page of client.pages<Device>('/v1/devices', { pageSize: 1000 })) {
+  for await (const page of client.pages('listDevices', { pageSize: 1000 })) {
     for (const device of page.items) if (Date.parse(device.updatedAt) >= since.getTime()) changed.push(device.deviceId);
   }
   const records: AuditRecord[] = [];

@@ -7,7 +7,6 @@ import { deviceHistory, ExportFormat, formatAudit, historySince } from '../audit
 import { ProofTrust, verifyProof } from '../audit/verify-proof';
 import { CommandContext, Io } from '../context';
 import { CliError, invalidArgument } from '../errors';
-import { seg } from '../http/gateway-client';
 import { formatTable } from '../output';
 
 export function auditCommands(io: Io): Command {
@@ -42,7 +41,7 @@ export function auditCommands(io: Io): Command {
     .argument('<txId>')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (txId: string, options: { out?: string }, command: Command) => {
-      const bundle = await ctx(command).client.get<unknown>(`/v1/audit/tx/${seg(txId)}`);
+      const bundle = await ctx(command).client.transactionProof(txId);
       emit(`${JSON.stringify(bundle, null, 2)}\n`, options.out);
     });
 

@@ -1,10 +1,9 @@
 /** iotreg device …: keys, registration, reads, rotation, status, bulk import. */
 import { Command, Option } from 'commander';
-import { BATCH_MAX, Device, DeviceKey, HistoryEntry, REVOCATION_REASONS } from '@iotreg/common';
+import { BATCH_MAX, DEVICE_STATUSES, type DeviceStatus, REVOCATION_REASONS, type RevocationReason } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 import { CommandContext, Io } from '../context';
 import { CliError, invalidArgument } from '../errors';
-import { seg } from '../http/gateway-client';
 import { runImport } from '../import/run-import';
 import { readIdentity, writeKeyPair } from '../key-files';
 import { fetchPage, integer, keyValue, PagingOptions, withPaging } from './options';
@@ -16,7 +15,7 @@ const OWNER_HELP =
 
 /** The org a registration proof names: --owner, else the org the connection acts for. */
 function ownerOf(c: CommandContext, given: string | undefined): string {
-  const owner = given ?? c.client.connection.mspId;
+  const owner = given ?? c.connection.mspId;
   if (owner === undefined) {
     throw invalidArgument(
       'the registration proof names the registering org: give --owner MSP, or connect with --org or a profile that has an mspId',
@@ -58,7 +57,7 @@ export function deviceCommands(io: Io): Command {
           ...(options.attr ? { attributes: options.attr } : {}),
           proof: registrationProof(identity, { deviceId: options.id, ownerMsp, family: options.family }),
         };
-        c.record(await c.client.write<Device>('POST', '/v1/devices', body));
+        c.record(await c.client.call('registerDevice', body));
       },
     );
 
@@ -68,7 +67,7 @@ export function deviceCommands(io: Io): Command {
     .argument('<deviceId>')
     .action(async (id: string, _options: unknown, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.get<Device>(`/v1/devices/${seg(id)}`));
+      c.record(await c.client.call('getDevice', { deviceId: id }));
     });
 
   withPaging(
@@ -77,25 +76,28 @@ export function deviceCommands(io: Io): Command {
       .description('list devices')
       .option('--owner <msp>', 'owned by this MSP')
       .option('--family <family>')
-      .addOption(new Option('--status <status>').choices(['active', 'suspended', 'revoked']))
+      .addOption(new Option('--status <status>').choices(DEVICE_STATUSES))
       .option('--noncompliant', 'only devices running firmware below their family policy'),
   ).action(
-    async (options: PagingOptions & { owner?: string; family?: string; status?: string; noncompliant?: boolean }, command: Command) => {
+    async (
+      options: PagingOptions & { owner?: string; family?: string; status?: DeviceStatus; noncompliant?: boolean },
+      command: Command,
+    ) => {
       const c = ctx(command);
-      const query = {
+      const filters = {
         owner: options.owner,
         family: options.family,
         status: options.status,
-        compliance: options.noncompliant ? 'noncompliant' : undefined,
+        compliance: options.noncompliant ? ('noncompliant' as const) : undefined,
       };
-      c.page(await fetchPage<Device>(c, '/v1/devices', query, options), DEVICE_COLUMNS);
+      c.page(await fetchPage(c, 'listDevices', filters, options), DEVICE_COLUMNS);
     },
   );
 
   withPaging(device.command('history').description('every change of a device, oldest first').argument('<deviceId>')).action(
     async (id: string, options: PagingOptions, command: Command) => {
       const c = ctx(command);
-      const page = await fetchPage<HistoryEntry>(c, `/v1/devices/${seg(id)}/history`, {}, options);
+      const page = await fetchPage(c, 'getDeviceHistory', { deviceId: id }, options);
       c.page(page, ['timestamp', 'action', 'submitterMsp', 'txId']);
     },
   );
@@ -106,7 +108,7 @@ export function deviceCommands(io: Io): Command {
     .argument('<deviceId>')
     .action(async (id: string, _options: unknown, command: Command) => {
       const c = ctx(command);
-      const keys = await c.client.get<DeviceKey[]>(`/v1/devices/${seg(id)}/keys`);
+      const keys = await c.client.call('listDeviceKeys', { deviceId: id });
       c.page({ items: keys, bookmark: '' }, ['keyId', 'validFrom', 'validTo', 'revokedAt']);
     });
 
@@ -119,12 +121,12 @@ export function deviceCommands(io: Io): Command {
     .action(async (options: { id: string; oldKey: string; newKey: string }, command: Command) => {
       const c = ctx(command);
       const body = rotationProofs(options.id, readIdentity(options.oldKey), readIdentity(options.newKey));
-      c.record(await c.client.write<Device>('POST', `/v1/devices/${seg(options.id)}/keys`, body));
+      c.record(await c.client.call('rotateDeviceKey', { deviceId: options.id, ...body }));
     });
 
-  for (const [name, description] of [
-    ['suspend', 'suspend a device'],
-    ['reactivate', 'reactivate a suspended device'],
+  for (const [name, route, description] of [
+    ['suspend', 'suspendDevice', 'suspend a device'],
+    ['reactivate', 'reactivateDevice', 'reactivate a suspended device'],
   ] as const) {
     device
       .command(name)
@@ -133,8 +135,7 @@ export function deviceCommands(io: Io): Command {
       .option('--reason <text>')
       .action(async (id: string, options: { reason?: string }, command: Command) => {
         const c = ctx(command);
-        const body = options.reason === undefined ? {} : { reason: options.reason };
-        c.record(await c.client.write<Device>('POST', `/v1/devices/${seg(id)}/${name}`, body));
+        c.record(await c.client.call(route, { deviceId: id, ...(options.reason === undefined ? {} : { reason: options.reason }) }));
       });
   }
 
@@ -143,9 +144,9 @@ export function deviceCommands(io: Io): Command {
     .description('revoke a device (terminal)')
     .argument('<deviceId>')
     .addOption(new Option('--reason <reason>').choices(REVOCATION_REASONS).makeOptionMandatory())
-    .action(async (id: string, options: { reason: string }, command: Command) => {
+    .action(async (id: string, options: { reason: RevocationReason }, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.write<Device>('POST', `/v1/devices/${seg(id)}/revoke`, { reason: options.reason }));
+      c.record(await c.client.call('revokeDevice', { deviceId: id, reason: options.reason }));
     });
 
   device
@@ -165,6 +166,7 @@ export function deviceCommands(io: Io): Command {
         batchSize: options.batchSize,
         concurrency: options.concurrency,
         client: c.client,
+        connectionOrg: c.connection.mspId,
         io,
       });
       c.record(summary);

@@ -1,8 +1,6 @@
 /** iotreg family …: firmware families (vendor key, approval threshold, minimum version). */
 import { Command } from 'commander';
-import type { Family } from '@iotreg/common';
 import { CommandContext, Io } from '../context';
-import { seg } from '../http/gateway-client';
 import { readPublicKey } from '../key-files';
 import { integer } from './options';
 
@@ -23,7 +21,7 @@ export function familyCommands(io: Io): Command {
     .action(async (options: { family: string; vendorKey: string; threshold: number }, command: Command) => {
       const c = ctx(command);
       const body = { family: options.family, vendorKeyPem: readPublicKey(options.vendorKey).pem, approvalThreshold: options.threshold };
-      c.record(await c.client.write<Family>('POST', '/v1/families', body));
+      c.record(await c.client.call('registerFamily', body));
     });
 
   family
@@ -32,7 +30,7 @@ export function familyCommands(io: Io): Command {
     .argument('<family>')
     .action(async (name: string, _options: unknown, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.get<Family>(`/v1/families/${seg(name)}`));
+      c.record(await c.client.call('getFamily', { family: name }));
     });
 
   family
@@ -42,7 +40,7 @@ export function familyCommands(io: Io): Command {
     .requiredOption('--min-version <version>', 'MAJOR.MINOR.PATCH')
     .action(async (name: string, options: { minVersion: string }, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.write<Family>('PUT', `/v1/families/${seg(name)}/policy`, { minVersion: options.minVersion }));
+      c.record(await c.client.call('setFamilyPolicy', { family: name, minVersion: options.minVersion }));
     });
 
   return family;

@@ -1,8 +1,7 @@
 /** iotreg firmware …: publish signed releases, vote, revoke, and check images. */
 import { Command } from 'commander';
-import { FirmwareRelease, statements } from '@iotreg/common';
+import { statements } from '@iotreg/common';
 import { CommandContext, Io } from '../context';
-import { seg } from '../http/gateway-client';
 import { readIdentity, sha256File } from '../key-files';
 import { fetchPage, PagingOptions, withPaging } from './options';
 
@@ -11,7 +10,6 @@ const RELEASE_COLUMNS = ['family', 'version', 'status', 'sha256', 'publishedAt']
 export function firmwareCommands(io: Io): Command {
   const firmware = new Command('firmware').description('firmware releases');
   const ctx = (command: Command) => CommandContext.of(io, command);
-  const release = (family: string, version: string) => `/v1/firmware/${seg(family)}/${seg(version)}`;
 
   firmware
     .command('publish')
@@ -32,7 +30,7 @@ export function firmwareCommands(io: Io): Command {
         ...(options.uri === undefined ? {} : { uri: options.uri }),
         signature: vendor.sign(statements.firmware(options.family, options.version, sha256)),
       };
-      c.record(await c.client.write<FirmwareRelease>('POST', '/v1/firmware', body));
+      c.record(await c.client.call('publishFirmware', body));
     });
 
   for (const decision of ['approve', 'reject'] as const) {
@@ -44,8 +42,8 @@ export function firmwareCommands(io: Io): Command {
       .option('--comment <text>')
       .action(async (family: string, version: string, options: { comment?: string }, command: Command) => {
         const c = ctx(command);
-        const body = { decision, ...(options.comment === undefined ? {} : { comment: options.comment }) };
-        c.record(await c.client.write<FirmwareRelease>('POST', `${release(family, version)}/approvals`, body));
+        const vote = { family, version, decision, ...(options.comment === undefined ? {} : { comment: options.comment }) };
+        c.record(await c.client.call('voteFirmware', vote));
       });
   }
 
@@ -57,7 +55,7 @@ export function firmwareCommands(io: Io): Command {
     .requiredOption('--reason <text>')
     .action(async (family: string, version: string, options: { reason: string }, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.write<FirmwareRelease>('POST', `${release(family, version)}/revoke`, { reason: options.reason }));
+      c.record(await c.client.call('revokeFirmware', { family, version, reason: options.reason }));
     });
 
   firmware
@@ -68,7 +66,7 @@ export function firmwareCommands(io: Io): Command {
     .action(async (image: string, options: { family: string }, command: Command) => {
       const c = ctx(command);
       const sha256 = await sha256File(image);
-      const verdict = await c.client.ask<{ verdict: string; version?: string }>('/v1/firmware/verify', { family: options.family, sha256 });
+      const verdict = await c.client.call('verifyFirmware', { family: options.family, sha256 });
       c.record({ sha256, ...verdict });
     });
 
@@ -78,15 +76,15 @@ export function firmwareCommands(io: Io): Command {
     .argument('<family>')
     .action(async (family: string, _options: unknown, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.get<FirmwareRelease>(`/v1/firmware/${seg(family)}/latest`));
+      c.record(await c.client.call('getLatestFirmware', { family }));
     });
 
   withPaging(
     firmware.command('show').description('one release, or the releases of a family').argument('<family>').argument('[version]'),
   ).action(async (family: string, version: string | undefined, options: PagingOptions, command: Command) => {
     const c = ctx(command);
-    if (version !== undefined) c.record(await c.client.get<FirmwareRelease>(release(family, version)));
-    else c.page(await fetchPage<FirmwareRelease>(c, `/v1/firmware/${seg(family)}`, {}, options), RELEASE_COLUMNS);
+    if (version !== undefined) c.record(await c.client.call('getFirmware', { family, version }));
+    else c.page(await fetchPage(c, 'listFirmware', { family }, options), RELEASE_COLUMNS);
   });
 
   return firmware;

@@ -1,9 +1,8 @@
 /** Option parsers and shared options for commander. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Page } from '@iotreg/common';
+import type { Page, PagedRoute, RouteAnswer, RouteInput } from '@iotreg/common';
 import { PAGE_SIZE_MAX } from '@iotreg/common';
 import type { CommandContext } from '../context';
-import type { Query } from '../http/gateway-client';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -35,11 +34,16 @@ export function withPaging(command: Command): Command {
     .option('--all', 'follow every page');
 }
 
-/** One page, or with --all every page merged into one. */
-export async function fetchPage<T>(ctx: CommandContext, path: string, query: Query, paging: PagingOptions): Promise<Page<T>> {
-  const request = { ...query, pageSize: paging.pageSize, bookmark: paging.bookmark };
-  if (!paging.all) return ctx.client.get<Page<T>>(path, request);
-  const items: T[] = [];
-  for await (const page of ctx.client.pages<T>(path, request)) items.push(...page.items);
-  return { items, bookmark: '' };
+/** One page of a list route, or with --all every page merged into one. */
+export async function fetchPage<R extends PagedRoute>(
+  ctx: CommandContext,
+  route: R,
+  input: RouteInput<R>,
+  paging: PagingOptions,
+): Promise<RouteAnswer<R>> {
+  const request = { ...input, pageSize: paging.pageSize, bookmark: paging.bookmark } as RouteInput<R>;
+  if (!paging.all) return ctx.client.call(route, request);
+  const items: unknown[] = [];
+  for await (const page of ctx.client.pages(route, request)) items.push(...(page as Page<unknown>).items);
+  return { items, bookmark: '' } as RouteAnswer<R>;
 }

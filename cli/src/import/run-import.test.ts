@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ERROR_STATUS, parsePublicKey, statements } from '@iotreg/common';
+import { bearer, ERROR_STATUS, parsePublicKey, RegistryClient, statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
-import { GatewayClient } from '../http/gateway-client';
 import { runCli } from '../program';
-import { Answer, captureIo, errorAnswer, FakeGateway, ReceivedRequest } from '../testing/fake-gateway';
+import { Answer, captureIo, deviceRecord, errorAnswer, FakeGateway, ReceivedRequest } from '../testing/fake-gateway';
 import { readImportRows } from './csv-rows';
 import { planImport } from './plan';
 import { ReportLine } from './report';
@@ -67,7 +66,7 @@ function ledger(
     if (request.method === 'GET') {
       const id = decodeURIComponent(request.path.split('/')[3] ?? '');
       const device = devices.get(id);
-      return device ? { status: 200, body: { deviceId: id, ...device } } : errorAnswer(404, 'NOT_FOUND');
+      return device ? { status: 200, body: deviceRecord({ deviceId: id, ...device }) } : errorAnswer(404, 'NOT_FOUND');
     }
     const sent = devicesOf(request);
     const items = sent.flatMap(({ deviceId }, index) => {
@@ -91,7 +90,7 @@ function ledger(
 async function importCsv(csv: string, options: { batchSize?: number; concurrency?: number; mspId?: string } = {}) {
   const io = captureIo();
   const reportFile = `${csv}.report.jsonl`;
-  const client = new GatewayClient({ gateway: gateway.url, token: 't', ...(options.mspId ? { mspId: options.mspId } : {}) });
+  const client = new RegistryClient({ baseUrl: gateway.url, authorization: bearer('t') });
   const summary = await runImport({
     csvFile: csv,
     ownerMsp: options.mspId ?? 'Org1MSP',
@@ -99,6 +98,7 @@ async function importCsv(csv: string, options: { batchSize?: number; concurrency
     batchSize: options.batchSize ?? 2,
     concurrency: options.concurrency ?? 4,
     client,
+    connectionOrg: options.mspId,
     io,
     retryDelayMs: 1,
   });
@@ -187,12 +187,13 @@ describe('running', () => {
     const { csv } = keyRows(Array.from({ length: 12 }, (_, i) => `c-${i}`));
     let inFlight = 0;
     let most = 0;
-    gateway.handler = async () => {
+    gateway.handler = async (request) => {
       inFlight += 1;
       most = Math.max(most, inFlight);
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50)); // long enough that a cold first request still overlaps
       inFlight -= 1;
-      return { status: 201, body: { txId: 'tx' } };
+      const deviceIds = devicesOf(request).map((d) => d.deviceId);
+      return { status: 201, body: { count: deviceIds.length, deviceIds, txId: 'tx' } };
     };
     await importCsv(csv, { concurrency: 3 });
     expect(batches()).toHaveLength(6);

@@ -7,10 +7,9 @@
  * so a struggling gateway gets a pause and a committed batch is never written twice.
  */
 import { randomUUID } from 'node:crypto';
-import type { Device, RefusedItem } from '@iotreg/common';
+import { ApiError, type Device, type RefusedItem, type RegistryClient } from '@iotreg/common';
 import type { Io } from '../context';
 import { CliError } from '../errors';
-import { GatewayClient, seg } from '../http/gateway-client';
 import { forEachConcurrently } from '../pool';
 import { readImportRows } from './csv-rows';
 import { planImport, Registration } from './plan';
@@ -26,7 +25,9 @@ export interface ImportOptions {
   batchSize: number;
   /** Batches in flight. */
   concurrency: number;
-  client: GatewayClient;
+  client: RegistryClient;
+  /** The org the connection acts for, when the configuration names it: an existing device must be this org's. */
+  connectionOrg?: string | undefined;
   io: Io;
   /** Pause before the retry pass, so a busy gateway can recover. */
   retryDelayMs?: number;
@@ -50,9 +51,16 @@ interface Batch {
 
 type Finish = (line: ReportLine) => void;
 
+/** The gateway, and the org the connection acts for (when the configuration names it). */
+interface Importer {
+  registry: RegistryClient;
+  org: string | undefined;
+}
+
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
-  const { client, io, reportFile } = options;
+  const { io, reportFile } = options;
+  const client = { registry: options.client, org: options.connectionOrg };
   const rows = readImportRows(options.csvFile);
   const plan = planImport(rows, readReport(reportFile), options.csvFile, options.ownerMsp);
   const counts = { ok: 0, exists: 0, failed: 0 };
@@ -99,16 +107,16 @@ function batchesOf(registrations: Registration[], size: number): Batch[] {
  * Sends the batch until every row has a report line, or until it fails in a way worth another
  * try later: then answers the rows still unsettled, with their key and the error.
  */
-async function settle(client: GatewayClient, batch: Batch, finish: Finish): Promise<{ batch: Batch; error: CliError } | undefined> {
+async function settle(client: Importer, batch: Batch, finish: Finish): Promise<{ batch: Batch; error: ApiError | CliError } | undefined> {
   let { rows, idempotencyKey } = batch;
   while (rows.length > 0) {
     try {
-      const body = { devices: rows.map((registration) => registration.body) };
-      const answer = await client.write<{ txId: string }>('POST', '/v1/devices:batch', body, { idempotencyKey, retry: false });
+      const request = { devices: rows.map((registration) => registration.body) };
+      const answer = await client.registry.call('registerDevices', request, { idempotencyKey, retries: 0 });
       for (const { row, deviceId } of rows) finish({ row, deviceId, status: 'ok', txId: answer.txId });
       return undefined;
     } catch (err) {
-      const error = err instanceof CliError ? err : new CliError('INTERNAL', String(err));
+      const error = err instanceof ApiError ? err : CliError.of(err);
       const refused = refusedRows(rows, error);
       if (refused) {
         for (const [registration, item] of refused) finish(await refusedLine(client, registration, item));
@@ -116,7 +124,7 @@ async function settle(client: GatewayClient, batch: Batch, finish: Finish): Prom
         idempotencyKey = randomUUID(); // another body: another logical write
         continue;
       }
-      if (error.retryable) return { batch: { rows, idempotencyKey }, error };
+      if (error instanceof ApiError && error.retryable) return { batch: { rows, idempotencyKey }, error };
       rows.forEach((registration) => finish(failedLine(registration, error)));
       return undefined;
     }
@@ -125,7 +133,7 @@ async function settle(client: GatewayClient, batch: Batch, finish: Finish): Prom
 }
 
 /** The rows a batch refusal names, when it names rows of this batch. */
-function refusedRows(rows: Registration[], error: CliError): Map<Registration, RefusedItem> | undefined {
+function refusedRows(rows: Registration[], error: ApiError | CliError): Map<Registration, RefusedItem> | undefined {
   if (!error.items || error.items.some((item) => rows[item.index] === undefined)) return undefined;
   return new Map(error.items.map((item) => [rows[item.index] as Registration, item]));
 }
@@ -135,18 +143,18 @@ function failedLine({ row, deviceId }: Registration, error: { code: string; mess
 }
 
 /** A refused row failed, unless it is already registered with the same key, for this org when the configuration names the org. */
-async function refusedLine(client: GatewayClient, registration: Registration, refusal: RefusedItem): Promise<ReportLine> {
+async function refusedLine(client: Importer, registration: Registration, refusal: RefusedItem): Promise<ReportLine> {
   if (refusal.code !== 'ALREADY_EXISTS') return failedLine(registration, refusal);
   const { row, deviceId, keyId } = registration;
   const failed = (message: string) => failedLine(registration, { code: refusal.code, message });
   let device: Device;
   try {
-    device = await client.get<Device>(`/v1/devices/${seg(deviceId)}`);
+    device = await client.registry.call('getDevice', { deviceId });
   } catch (err) {
-    const error = err as CliError;
+    const error = CliError.of(err);
     return failed(`${refusal.message} (and reading it back failed: ${error.code}: ${error.message})`);
   }
-  const ourOrg = client.connection.mspId;
+  const ourOrg = client.org;
   if (device.keyId !== keyId) return failed(`${deviceId} is registered with another key (${device.keyId})`);
   if (ourOrg !== undefined && device.ownerMsp !== ourOrg) return failed(`${deviceId} is registered by ${device.ownerMsp}`);
   return { row, deviceId, status: 'exists', code: refusal.code, message: `already registered by ${device.ownerMsp} with this key` };

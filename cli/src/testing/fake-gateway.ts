@@ -1,6 +1,7 @@
 /** A scripted gateway on 127.0.0.1, port 0, that records what it was sent; and an in-memory terminal. */
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Device, FirmwareRelease } from '@iotreg/common';
 import type { Io } from '../context';
 
 export interface ReceivedRequest {
@@ -72,4 +73,40 @@ export function captureIo(env: Record<string, string | undefined> = {}): Capture
     },
   };
   return io;
+}
+
+/** A transaction ID (64 hex digits) made from a label, so fixtures stay readable. */
+export function txIdOf(label: string): string {
+  return Buffer.from(label).toString('hex').padEnd(64, '0').slice(0, 64);
+}
+
+/** A device record as the gateway answers it (the client checks answers against the contract). */
+export function deviceRecord(fields: Partial<Device> & { deviceId: string }): Device {
+  return {
+    family: 'f',
+    ownerMsp: 'Org1MSP',
+    status: 'active',
+    publicKeyPem: 'PEM',
+    keyId: 'a'.repeat(64),
+    attributes: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    seq: 0,
+    ...fields,
+  };
+}
+
+/** A firmware release as the gateway answers it. */
+export function releaseRecord(fields: Partial<FirmwareRelease> = {}): FirmwareRelease {
+  return {
+    family: 'fam',
+    version: '1.2.3',
+    sha256: 'b'.repeat(64),
+    uri: '',
+    status: 'pending',
+    approvals: [],
+    publishedAt: '2026-01-01T00:00:00.000Z',
+    publisherMsp: 'Org1MSP',
+    ...fields,
+  };
 }
