@@ -52,6 +52,8 @@ export class ModelFollower {
   #height = 0;
   #ledgerHeight = 0;
   #failure: string | undefined;
+  /** The height after which the model counts as caught up ("following"). */
+  #caughtUpAt = 0;
   #stream: BlockStream | undefined;
   #running: Promise<void> | undefined;
   #poller: NodeJS.Timeout | undefined;
@@ -77,11 +79,17 @@ export class ModelFollower {
     return this.#height;
   }
 
-  /** Starts following from the stored checkpoint; resolves once the checkpoint is read. */
+  /**
+   * Starts following from the stored checkpoint; resolves once the checkpoint is read. The state
+   * stays "starting" until the model has the height the peer had at the start (catching up).
+   */
   async start(): Promise<void> {
     this.#height = (await this.#store.checkpoint()).height;
-    this.#running = this.#follow();
     const poll = this.#options.chainHeight;
+    const startHeight = poll ? await poll().catch(() => 0) : 0;
+    this.#ledgerHeight = startHeight;
+    this.#caughtUpAt = startHeight;
+    this.#running = this.#follow();
     if (poll) {
       const every = this.#options.chainHeightEveryMs ?? 5_000;
       const tick = () =>
@@ -89,7 +97,6 @@ export class ModelFollower {
           (h) => void (this.#ledgerHeight = h),
           () => undefined,
         );
-      void tick();
       this.#poller = setInterval(tick, every);
       this.#poller.unref();
     }
@@ -123,6 +130,10 @@ export class ModelFollower {
     });
   }
 
+  #markCaughtUp(): void {
+    if (this.#state === 'starting' && this.#height >= this.#caughtUpAt) this.#state = 'following';
+  }
+
   /** stop() may have been called while a block was being applied. */
   #stopped(): boolean {
     return this.#state === 'stopped';
@@ -139,7 +150,7 @@ export class ModelFollower {
     while (this.#state === 'starting' || this.#state === 'following') {
       try {
         this.#stream = await this.#source(BigInt(this.#height));
-        this.#state = 'following';
+        this.#markCaughtUp();
         for await (const block of this.#stream) {
           await this.#apply(block);
           delay = this.#options.retryDelayMs ?? 1_000;
@@ -170,6 +181,7 @@ export class ModelFollower {
     const { applied, writes } = await this.#store.apply(decoded);
     if (applied || decoded.number + 1 > this.#height) this.#height = Math.max(this.#height, decoded.number + 1);
     this.#ledgerHeight = Math.max(this.#ledgerHeight, this.#height);
+    this.#markCaughtUp();
     this.#release();
     this.#options.onApplied?.(this.status(), { block: decoded.number, writes, ms: Date.now() - started });
   }

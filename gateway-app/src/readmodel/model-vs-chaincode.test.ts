@@ -412,6 +412,26 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     }
   });
 
+  test('a model catching up after its start leaves the reads to the peer until it has the start height', async () => {
+    await populate(cc);
+    const behind = new ModelFollower({ store, source: cc.chain.source, logger: quiet, retryDelayMs: 5, chainHeight: async () => 99 });
+    const catchingUp = new ReadModelRegistry({
+      ledger: cc.registry(),
+      store,
+      follower: behind,
+      roleOf: (as) => IDENTITIES[as]?.[1],
+      logger: quiet,
+      minHeightWaitMs: 100,
+    });
+    await behind.start();
+    await behind.waitFor(cc.chain.blocks.length, 5_000);
+    expect(behind.status()).toMatchObject({ state: 'starting', height: cc.chain.blocks.length, ledgerHeight: 99 });
+    let seen: unknown;
+    await catchingUp.call('getDevice', 'auditor2', { deviceId: 'd1' }, { observe: (a) => void (seen = a) });
+    expect(seen).toEqual({ height: 99, source: 'ledger' });
+    await behind.stop();
+  });
+
   test('minHeight waits for the model, boundedly; the gateway reads its own writes', async () => {
     await populate(cc);
     const height = cc.chain.blocks.length;

@@ -4,16 +4,17 @@
  * queries, events) goes to the peer through the Fabric adapter it wraps.
  *
  * Consistency: a model answer reflects the height read in the same database snapshot. A read
- * waits (at most minHeightWaitMs) for `minHeight`, and for the blocks of this gateway's own
- * writes, so a caller reads its writes through the same gateway; when the model cannot reach its
- * own writes in time the read goes to the peer instead. `source: 'ledger'` always asks the peer.
+ * waits (at most minHeightWaitMs) for `minHeight`, and for every block this gateway has already
+ * revealed (its writes' blocks, the events it streamed), so what a caller learnt through this
+ * gateway is in its next read; when the model cannot reach those blocks in time the read goes to
+ * the peer instead. `source: 'ledger'` always asks the peer.
  */
 import { type OperationName, OPERATIONS, parseWith, RegistryError, type RequestOf, type Role } from '@iotreg/common';
 import type { Logger } from 'pino';
 import type { ModelFollower } from './follower';
 import { MODEL_QUERIES, type QueryContext } from './model-queries';
 import type { ModelStore } from './model-store';
-import type { Outcome, ReadModelStatus, ReadOptions, Registry } from '../registry/registry';
+import type { EventStream, LedgerEvent, Outcome, ReadModelStatus, ReadOptions, Registry } from '../registry/registry';
 
 export interface ReadModelRegistryOptions {
   ledger: Registry;
@@ -32,8 +33,8 @@ export class ReadModelRegistry implements Registry {
   readonly #store: ModelStore;
   readonly #follower: ModelFollower;
   readonly #options: ReadModelRegistryOptions;
-  /** Height that includes every write this gateway answered. */
-  #ownWrites = 0;
+  /** Height that includes every block this gateway revealed: the writes it answered, the events it streamed. */
+  #revealed = 0;
 
   constructor(options: ReadModelRegistryOptions) {
     this.#ledger = options.ledger;
@@ -45,12 +46,15 @@ export class ReadModelRegistry implements Registry {
   async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>> {
     if (OPERATIONS[operation].kind === 'submit') {
       const committed = (await this.#ledger.call(operation, as, request)) as { blockNumber: number };
-      this.#ownWrites = Math.max(this.#ownWrites, committed.blockNumber + 1);
+      this.#reveal(committed.blockNumber);
       read?.observe?.({ height: committed.blockNumber + 1, source: 'ledger' });
       return committed as Outcome<N>;
     }
-    if (!MODEL_QUERIES[operation] || read?.source === 'ledger') return this.#fromLedger(operation, as, request, read);
     const status = this.#follower.status();
+    // A model still catching up after a start would answer from the past: the peer answers meanwhile.
+    if (!MODEL_QUERIES[operation] || read?.source === 'ledger' || status.state === 'starting') {
+      return this.#fromLedger(operation, as, request, read);
+    }
     if (status.state === 'failed') {
       throw new RegistryError('LEDGER_UNAVAILABLE', `the read model stopped (${status.failure}); ask with ?source=ledger`);
     }
@@ -62,7 +66,7 @@ export class ReadModelRegistry implements Registry {
         `the read model has ${this.#follower.height} blocks; minHeight ${asked} was not reached within ${wait} ms`,
       );
     }
-    if (this.#ownWrites > this.#follower.height && !(await this.#follower.waitFor(this.#ownWrites, wait))) {
+    if (this.#revealed > this.#follower.height && !(await this.#follower.waitFor(this.#revealed, wait))) {
       return this.#fromLedger(operation, as, request, read);
     }
     return this.#fromModel(operation, as, request, read);
@@ -109,7 +113,21 @@ export class ReadModelRegistry implements Registry {
   transactionStatus: Registry['transactionStatus'] = (as, txId) => this.#ledger.transactionStatus(as, txId);
   committedResult: Registry['committedResult'] = (as, txId, resend) => this.#ledger.committedResult(as, txId, resend);
   transactionProof: Registry['transactionProof'] = (as, txId) => this.#ledger.transactionProof(as, txId);
-  chaincodeEvents: Registry['chaincodeEvents'] = (as, startBlock) => this.#ledger.chaincodeEvents(as, startBlock);
+  async chaincodeEvents(as: string, startBlock?: bigint): Promise<EventStream> {
+    const events = await this.#ledger.chaincodeEvents(as, startBlock);
+    const reveal = (block: bigint) => this.#reveal(Number(block));
+    async function* iterate(): AsyncGenerator<LedgerEvent> {
+      for await (const event of events) {
+        reveal(event.blockNumber);
+        yield event;
+      }
+    }
+    return { [Symbol.asyncIterator]: iterate, close: () => events.close() };
+  }
+
+  #reveal(blockNumber: number): void {
+    this.#revealed = Math.max(this.#revealed, blockNumber + 1);
+  }
 }
 
 async function checkpointHeight(q: Parameters<Parameters<ModelStore['db']['read']>[0]>[0]): Promise<{ height: number }> {
