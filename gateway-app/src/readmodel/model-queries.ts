@@ -155,8 +155,11 @@ function requireRole(role: Role | undefined, ...allowed: Role[]): void {
   }
 }
 
-/** A device as readers see it: configuration drift and firmware compliance judged now (chaincode present()). */
-async function present(q: SqlExec, device: Device): Promise<Device> {
+/**
+ * A device as readers see it: configuration drift and firmware compliance judged now (chaincode
+ * present()). `shared` keeps the family and release records a page reads for many devices.
+ */
+async function present(q: SqlExec, device: Device, shared = new Map<string, Promise<unknown>>()): Promise<Device> {
   let shown = device;
   const report = await getRecord<{ sha256: string }>(q, stateKeys.configReport(device.deviceId));
   if (report) {
@@ -165,8 +168,12 @@ async function present(q: SqlExec, device: Device): Promise<Device> {
   }
   if (!shown.firmware) return shown;
   const { family: familyId, version, sha256 } = shown.firmware;
-  const family = await getRecord<Family>(q, stateKeys.family(familyId));
-  const release = await getRecord<FirmwareRelease>(q, stateKeys.firmware(familyId, version));
+  const once = <T>(key: string) => {
+    if (!shared.has(key)) shared.set(key, getRecord<T>(q, key));
+    return shared.get(key) as Promise<T | undefined>;
+  };
+  const family = await once<Family>(stateKeys.family(familyId));
+  const release = await once<FirmwareRelease>(stateKeys.firmware(familyId, version));
   const verdict: FirmwareVerdict = release && release.sha256 === sha256 ? release.status : 'unknown';
   const meetsMinimum = !family?.minVersion || compareVersions(version, family.minVersion) >= 0;
   return { ...shown, firmware: { ...shown.firmware, verdict, compliant: verdict === 'trusted' && meetsMinimum } };
@@ -233,7 +240,8 @@ async function listDevices({ q }: QueryContext, request: ParsedRequestOf<'listDe
     params,
   );
   const items: Device[] = [];
-  for (const row of rows.slice(0, size)) items.push(await present(q, JSON.parse(row.value) as Device));
+  const shared = new Map<string, Promise<unknown>>();
+  for (const row of rows.slice(0, size)) items.push(await present(q, JSON.parse(row.value) as Device, shared));
   const next = rows[size];
   return { items, bookmark: next ? encodeBookmark(prefix + next.device_id + '\u0000') : '' };
 }
