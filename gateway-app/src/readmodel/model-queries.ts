@@ -28,7 +28,7 @@ import {
   type Revocation,
   type Role,
 } from '@iotreg/common';
-import { getRecord, recordsUnder } from './model-store';
+import { getRecord, getRecords, recordsUnder } from './model-store';
 import type { Param, SqlExec } from './sql';
 import { type DeviceIndexField, splitComposite, stateKeys, toDbKey } from './state-keys';
 
@@ -46,7 +46,7 @@ type Query<N extends OperationName> = (ctx: QueryContext, request: ParsedRequest
 
 /** The operations the model answers exactly; the others go to the peer. */
 export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
-  getDevice: async ({ q }, { deviceId }) => present(q, await findDevice(q, deviceId)),
+  getDevice: async ({ q }, { deviceId }) => present((key) => getRecord(q, key), await findDevice(q, deviceId)),
   listDevices: listDevices,
   listDeviceKeys: async ({ q }, { deviceId }) => {
     const device = await findDevice(q, deviceId);
@@ -155,28 +155,41 @@ function requireRole(role: Role | undefined, ...allowed: Role[]): void {
   }
 }
 
+type Lookup = <T>(key: string) => Promise<T | undefined>;
+
 /**
  * A device as readers see it: configuration drift and firmware compliance judged now (chaincode
- * present()). `shared` keeps the family and release records a page reads for many devices.
+ * present()), from records `lookup` finds (one by one, or fetched for a whole page at once).
  */
-async function present(q: SqlExec, device: Device, shared = new Map<string, Promise<unknown>>()): Promise<Device> {
+async function present(lookup: Lookup, device: Device): Promise<Device> {
   let shown = device;
-  const report = await getRecord<{ sha256: string }>(q, stateKeys.configReport(device.deviceId));
+  const report = await lookup<{ sha256: string }>(stateKeys.configReport(device.deviceId));
   if (report) {
-    const expected = await getRecord<ConfigRecord>(q, stateKeys.config(device.deviceId));
+    const expected = await lookup<ConfigRecord>(stateKeys.config(device.deviceId));
     shown = { ...shown, configDrift: expected?.sha256 !== report.sha256 };
   }
   if (!shown.firmware) return shown;
   const { family: familyId, version, sha256 } = shown.firmware;
-  const once = <T>(key: string) => {
-    if (!shared.has(key)) shared.set(key, getRecord<T>(q, key));
-    return shared.get(key) as Promise<T | undefined>;
-  };
-  const family = await once<Family>(stateKeys.family(familyId));
-  const release = await once<FirmwareRelease>(stateKeys.firmware(familyId, version));
+  const family = await lookup<Family>(stateKeys.family(familyId));
+  const release = await lookup<FirmwareRelease>(stateKeys.firmware(familyId, version));
   const verdict: FirmwareVerdict = release && release.sha256 === sha256 ? release.status : 'unknown';
   const meetsMinimum = !family?.minVersion || compareVersions(version, family.minVersion) >= 0;
   return { ...shown, firmware: { ...shown.firmware, verdict, compliant: verdict === 'trusted' && meetsMinimum } };
+}
+
+/** Every record present() may read for these devices, in one query: a page costs two round trips, not hundreds. */
+async function pageLookup(q: SqlExec, devices: Device[]): Promise<Lookup> {
+  const keys = new Set<string>();
+  for (const d of devices) {
+    keys.add(stateKeys.configReport(d.deviceId));
+    keys.add(stateKeys.config(d.deviceId));
+    if (d.firmware) {
+      keys.add(stateKeys.family(d.firmware.family));
+      keys.add(stateKeys.firmware(d.firmware.family, d.firmware.version));
+    }
+  }
+  const records = await getRecords(q, [...keys]);
+  return async <T>(key: string) => records.get(key) as T | undefined;
 }
 
 // Pages
@@ -239,9 +252,10 @@ async function listDevices({ q }: QueryContext, request: ParsedRequestOf<'listDe
       ' ORDER BY d.device_id LIMIT ?',
     params,
   );
+  const devices = rows.slice(0, size).map((row) => JSON.parse(row.value) as Device);
+  const lookup = await pageLookup(q, devices);
   const items: Device[] = [];
-  const shared = new Map<string, Promise<unknown>>();
-  for (const row of rows.slice(0, size)) items.push(await present(q, JSON.parse(row.value) as Device, shared));
+  for (const device of devices) items.push(await present(lookup, device));
   const next = rows[size];
   return { items, bookmark: next ? encodeBookmark(prefix + next.device_id + '\u0000') : '' };
 }

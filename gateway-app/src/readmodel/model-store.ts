@@ -199,6 +199,20 @@ export async function getRecord<T>(q: SqlExec, key: string): Promise<T | undefin
   return row === undefined ? undefined : (JSON.parse(row.value) as T);
 }
 
+/** The records of `keys` that exist, by key; one query per 500 keys. */
+export async function getRecords(q: SqlExec, keys: readonly string[]): Promise<Map<string, unknown>> {
+  const found = new Map<string, unknown>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500).map(toDbKey);
+    const rows = await q.all<{ key: string; value: string }>(
+      `SELECT key, value FROM model_state WHERE key IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    );
+    for (const row of rows) found.set(fromDbKey(row.key), JSON.parse(row.value));
+  }
+  return found;
+}
+
 /** Records under `prefix` from key `from` on, in key order; `limit` of them at most. */
 export async function recordsUnder<T>(
   q: SqlExec,
