@@ -23,7 +23,8 @@ const FAMILIES = 10;
 const STATUSES = ['active', 'active', 'active', 'suspended', 'revoked'] as const;
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
-async function fill(db: SqlDatabase, count: number): Promise<number> {
+/** Fills a model directly with `count` devices (dev-00000000 ...) in 10 families, a third reporting firmware. */
+export async function fill(db: SqlDatabase, count: number): Promise<number> {
   const started = Date.now();
   await db.write(async (q) => {
     for (let f = 0; f < FAMILIES; f += 1) {
@@ -91,6 +92,12 @@ async function fill(db: SqlDatabase, count: number): Promise<number> {
           seq: firmware ? 1 : 0,
           ...(firmware ? { firmware } : {}),
         };
+        const key = { keyId: device.keyId, deviceId, publicKeyPem: PEM, validFrom: at };
+        await q.run('INSERT INTO model_state (key, value, block, tx_id) VALUES (?, ?, 2, ?)', [
+          toDbKey(stateKeys.publicKey(device.keyId)),
+          JSON.stringify(key),
+          hex(i),
+        ]);
         await q.run('INSERT INTO model_state (key, value, block, tx_id) VALUES (?, ?, 2, ?)', [
           toDbKey(stateKeys.device(deviceId)),
           JSON.stringify(device),
@@ -192,7 +199,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`fleet-bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`fleet-bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
