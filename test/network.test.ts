@@ -39,7 +39,7 @@ describe.each(ORGS)('gateway of %s', (org) => {
     const res = await anonymous().get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\./);
-    for (const path of ['/v1/devices', '/v1/devices/{id}/keys', '/v1/firmware/verify', '/v1/events', '/v1/discovery']) {
+    for (const path of ['/v1/devices', '/v1/devices/{deviceId}/keys', '/v1/firmware/verify', '/v1/events', '/v1/discovery']) {
       expect(res.body.paths).toHaveProperty([path]);
     }
   });

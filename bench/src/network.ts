@@ -8,15 +8,28 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect, Contract, Gateway, hash } from '@hyperledger/fabric-gateway';
-import { ApiError, bearer, RegistryClient } from '@iotreg/common';
+import { ApiError, bearer, CLIENTS_FILE, ClientsFile, type OrgClients, RegistryClient, type Role } from '@iotreg/common';
 import { newNativeSigner } from '@iotreg/gateway/dist/fabric/signer';
-import { readClientsFile } from '../../test/support/clients-file';
 
-/** bench/dist/bench/src/*.js: bench builds test/support/clients-file.ts beside its own sources. */
-export const REPO = path.resolve(__dirname, '../../../..');
+export const REPO = path.resolve(__dirname, '../..');
 const runtime = (file: string) => path.join(REPO, 'network/runtime', file);
 
 export const PID_DIR = runtime('pids');
+
+const clientsFile = (): ClientsFile => ClientsFile.parse(JSON.parse(readFileSync(path.join(REPO, CLIENTS_FILE), 'utf8')));
+
+/** The org whose gateway and peer the benchmark measures. */
+function org1(): OrgClients {
+  const org = clientsFile().orgs.Org1MSP;
+  if (!org) throw new Error(`${CLIENTS_FILE} has no Org1MSP`);
+  return org;
+}
+
+function token(org: OrgClients, role: Role): string {
+  const value = org.tokens[role];
+  if (value === undefined) throw new Error(`${CLIENTS_FILE} has no ${role} token for ${org.gateway}`);
+  return value;
+}
 export const BASELINE = { chaincode: 'baseline', contract: 'Baseline' };
 
 export interface Direct {
@@ -53,11 +66,11 @@ export function connectDirect(): Direct {
  * the gateway limits each token to 500 requests a second.
  */
 export function restClients(): { write: RegistryClient; read: RegistryClient } {
-  const org = readClientsFile(REPO).orgs.Org1MSP;
+  const org = org1();
   const tokens = Object.values(org.tokens);
   let calls = 0;
   const as = (authorization: () => string) => new RegistryClient({ baseUrl: org.gateway, authorization, timeoutMs: ANSWER_TIMEOUT_MS });
-  return { write: as(bearer(org.tokens.admin)), read: as(() => `Bearer ${tokens[calls++ % tokens.length]}`) };
+  return { write: as(bearer(token(org, 'admin'))), read: as(() => `Bearer ${tokens[calls++ % tokens.length]}`) };
 }
 
 /** Longer than any gateway deadline: a bench operation fails by the gateway's answer, not by our patience. */
@@ -82,13 +95,13 @@ export async function outcome(call: Promise<unknown>): Promise<string | undefine
  * then waits until every org's gateway reads it (registrations are endorsed by every org's peer).
  */
 export async function ensureFamily(family: string, vendorKeyPem: string): Promise<void> {
-  const orgs = readClientsFile(REPO).orgs;
-  const vendor = new RegistryClient({ baseUrl: orgs.Org1MSP.gateway, authorization: bearer(orgs.Org1MSP.tokens.vendor) });
+  const orgs = clientsFile().orgs;
+  const vendor = new RegistryClient({ baseUrl: org1().gateway, authorization: bearer(token(org1(), 'vendor')) });
   await vendor.call('registerFamily', { family, vendorKeyPem, approvalThreshold: 1 }).catch((err: unknown) => {
     if (!(err instanceof ApiError && err.status === 409)) throw err; // 409: an earlier run registered it
   });
   for (const org of Object.values(orgs)) {
-    const auditor = new RegistryClient({ baseUrl: org.gateway, authorization: bearer(org.tokens.auditor) });
+    const auditor = new RegistryClient({ baseUrl: org.gateway, authorization: bearer(token(org, 'auditor')) });
     for (let tries = 0; ; tries++) {
       const read = await auditor.call('getFamily', { family }).catch((err: unknown) => err);
       if (!(read instanceof Error)) break;

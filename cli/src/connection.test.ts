@@ -10,6 +10,8 @@ writeFileSync(profiles, JSON.stringify({ ops: { gateway: 'http://profile:1', tok
 writeFileSync(
   clients,
   JSON.stringify({
+    channel: 'iot',
+    chaincode: 'device-registry',
     orgs: { Org1MSP: { gateway: 'http://org1:7080', tokens: { admin: 'org1-admin', auditor: 'org1-auditor' } } },
   }),
 );

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ROLES } from '@iotreg/common';
+import { CLIENTS_FILE, ClientsFile, ROLES } from '@iotreg/common';
 import { invalidArgument } from './errors';
 
 export interface ConnectionOptions {
@@ -27,7 +27,7 @@ export interface Connection {
 }
 
 /** What ./test-network.sh up writes: one gateway and a token per role for each member org. */
-const DEFAULT_CLIENTS = resolve(__dirname, '../../network/runtime/clients.json');
+const DEFAULT_CLIENTS = resolve(__dirname, '../..', CLIENTS_FILE);
 
 export function resolveConnection(options: ConnectionOptions, env: Environment): Connection {
   if (options.profile !== undefined && options.org !== undefined) throw invalidArgument('give --profile or --org, not both');
@@ -68,10 +68,11 @@ function fromClients(org: string, role: string | undefined, env: Environment): P
   const chosenRole = role ?? 'admin';
   if (!(ROLES as readonly string[]).includes(chosenRole)) throw invalidArgument(`--role must be one of ${ROLES.join(', ')}`);
   const file = env.IOTREG_CLIENTS ?? DEFAULT_CLIENTS;
-  const clients = readJson(file, 'clients file') as { orgs?: Record<string, { gateway?: string; tokens?: Record<string, string> }> };
-  const entry = clients.orgs?.[org];
-  if (!entry) throw invalidArgument(`no org "${org}" in ${file} (has: ${Object.keys(clients.orgs ?? {}).join(', ')})`);
-  return pickStrings({ gateway: entry.gateway, token: entry.tokens?.[chosenRole], mspId: org }, file);
+  const clients = ClientsFile.safeParse(readJson(file, 'clients file'));
+  if (!clients.success) throw invalidArgument(`${file} is not a clients file: ${clients.error.issues[0]?.message ?? ''}`);
+  const entry = clients.data.orgs[org];
+  if (!entry) throw invalidArgument(`no org "${org}" in ${file} (has: ${Object.keys(clients.data.orgs).join(', ')})`);
+  return pickStrings({ gateway: entry.gateway, token: entry.tokens[chosenRole as keyof typeof entry.tokens], mspId: org }, file);
 }
 
 function pickStrings(source: Partial<Connection>, file: string): Partial<Connection> {

@@ -1,27 +1,25 @@
-/**
- * network/runtime/clients.json, which `./test-network.sh up` writes: each member org's gateway and
- * a bearer token per role. Read here only, by the tests and by the benchmark (bench builds this
- * file with its own sources), so its shape is written down once.
- */
+/** The running network's clients.json (its shape: packages/common/src/api/clients-file.ts), for the tests. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CLIENTS_FILE, ClientsFile as ClientsFileSchema, type Role, ROLES } from '@iotreg/common';
 
 export const ORGS = ['Org1MSP', 'Org2MSP'] as const;
 export type Org = (typeof ORGS)[number];
-export type Role = 'admin' | 'vendor' | 'auditor';
+export type { Role };
 
-export interface OrgClients {
-  gateway: string;
-  tokens: Record<Role, string>;
-}
-
+/** The test network's file: both orgs, every role's token. */
 export interface ClientsFile {
   channel: string;
   chaincode: string;
-  orgs: Record<Org, OrgClients>;
+  orgs: Record<Org, { gateway: string; tokens: Record<Role, string> }>;
 }
 
 /** The file as the network that is up wrote it; `repo` is the repository's root. */
 export function readClientsFile(repo: string): ClientsFile {
-  return JSON.parse(readFileSync(path.join(repo, 'network/runtime/clients.json'), 'utf8')) as ClientsFile;
+  const file = ClientsFileSchema.parse(JSON.parse(readFileSync(path.join(repo, CLIENTS_FILE), 'utf8')));
+  for (const org of ORGS) {
+    const tokens = file.orgs[org]?.tokens ?? {};
+    if (!ROLES.every((role) => tokens[role] !== undefined)) throw new Error(`${CLIENTS_FILE}: ${org} lacks a token of some role`);
+  }
+  return file as ClientsFile;
 }

@@ -13,3 +13,4 @@ export * from './api/catalogue';
 export * from './api/rest';
 export * from './api/validate';
 export * from './api/client';
+export * from './api/clients-file';
