@@ -208,7 +208,7 @@ function ratiosOf(results: Result[]): string[] {
       const peer = find(`${read}, peer @ ${scale} devices`, READ_CONCURRENCY);
       if (model && peer)
         lines.push(
-          `${read} @ ${scale} devices, read model / peer: reads/s ${(model.perSecond / peer.perSecond).toFixed(2)}, p99 ${model.p99} / ${peer.p99} ms`,
+          `${read} @ ${scale} devices, read model / peer: reads/s ${(model.perSecond / peer.perSecond).toFixed(2)}, p99 ${model.p99.toFixed(0)} / ${peer.p99.toFixed(0)} ms`,
         );
     }
   }
