@@ -84,13 +84,7 @@ export class ModelStore {
           `block ${block.number} names previous hash ${block.previousHash}; block ${height - 1} in the model hashes to ${lastHash}`,
         );
       }
-      let writes = 0;
-      for (const tx of block.transactions) {
-        for (const write of tx.writes) {
-          await applyWrite(q, write, block.number, tx.txId);
-          writes += 1;
-        }
-      }
+      const writes = await applyWrites(q, block);
       await q.run('INSERT INTO model_blocks (number, hash, previous_hash, envelopes, applied) VALUES (?, ?, ?, ?, ?)', [
         block.number,
         block.hash,
@@ -125,21 +119,46 @@ async function checkpointIn(q: SqlExec): Promise<Checkpoint> {
   return { height: Number(row?.height ?? 0), lastHash: row?.last_hash ?? '' };
 }
 
-async function applyWrite(q: SqlExec, write: StateWrite, block: number, txId: string): Promise<void> {
-  const key = toDbKey(write.key);
-  if (write.value === undefined) {
-    await q.run('DELETE FROM model_state WHERE key = ?', [key]);
-  } else {
+/** Rows per multi-row statement (4 parameters each: far below either database's limit). */
+const ROWS_PER_STATEMENT = 200;
+
+/**
+ * A block's writes as the state they leave: the last write of each key wins (a later transaction
+ * of the block overwrites an earlier one), applied in a few multi-row statements. Answers how
+ * many writes the block held.
+ */
+async function applyWrites(q: SqlExec, block: DecodedBlock): Promise<number> {
+  const last = new Map<string, { write: StateWrite; txId: string }>();
+  let count = 0;
+  for (const tx of block.transactions) {
+    for (const write of tx.writes) {
+      last.delete(write.key); // keeps the map in the order of each key's last write
+      last.set(write.key, { write, txId: tx.txId });
+      count += 1;
+    }
+  }
+  const finals = [...last.values()];
+  const puts = finals.filter((f) => f.write.value !== undefined);
+  const deletes = finals.filter((f) => f.write.value === undefined).map((f) => toDbKey(f.write.key));
+  for (let i = 0; i < deletes.length; i += ROWS_PER_STATEMENT) {
+    const chunk = deletes.slice(i, i + ROWS_PER_STATEMENT);
+    await q.run(`DELETE FROM model_state WHERE key IN (${chunk.map(() => '?').join(', ')})`, chunk);
+  }
+  for (let i = 0; i < puts.length; i += ROWS_PER_STATEMENT) {
+    const chunk = puts.slice(i, i + ROWS_PER_STATEMENT);
     await q.run(
-      'INSERT INTO model_state (key, value, block, tx_id) VALUES (?, ?, ?, ?) ' +
+      `INSERT INTO model_state (key, value, block, tx_id) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} ` +
         'ON CONFLICT (key) DO UPDATE SET value = excluded.value, block = excluded.block, tx_id = excluded.tx_id',
-      [key, write.value, block, txId],
+      chunk.flatMap(({ write, txId }) => [toDbKey(write.key), write.value!, block.number, txId]),
     );
   }
-  const { objectType, attributes } = splitComposite(write.key);
-  if (objectType === 'device' && attributes.length === 1) await applyDevice(q, attributes[0]!, write.value);
-  else if (objectType === 'firmware' && attributes.length === 2) await applyRelease(q, attributes[0]!, attributes[1]!, write.value);
-  else if (objectType === 'family' && attributes.length === 1) await applyFamily(q, attributes[0]!, write.value);
+  for (const { write } of finals) {
+    const { objectType, attributes } = splitComposite(write.key);
+    if (objectType === 'device' && attributes.length === 1) await applyDevice(q, attributes[0]!, write.value);
+    else if (objectType === 'firmware' && attributes.length === 2) await applyRelease(q, attributes[0]!, attributes[1]!, write.value);
+    else if (objectType === 'family' && attributes.length === 1) await applyFamily(q, attributes[0]!, write.value);
+  }
+  return count;
 }
 
 async function applyDevice(q: SqlExec, deviceId: string, value: string | undefined): Promise<void> {
