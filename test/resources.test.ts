@@ -8,10 +8,14 @@
 import { DeviceIdentity } from '@iotreg/device';
 import { client, clients, uid } from './support/network';
 import { newDevice, registration, signed, registeredDevice } from './support/devices';
+import { ensureFamilies } from './support/families';
 
 const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const FAMILY = 'meter-v1';
 const DIGEST = 'ab'.repeat(32);
+
+// Devices join only registered families (run alone on a fresh ledger, no other file registered it).
+beforeAll(() => ensureFamilies([FAMILY]));
 
 /** Proposals each peer has received (Fabric's endorser_proposals_received), from its operations endpoint. */
 async function proposalsReceived(): Promise<number> {
