@@ -114,8 +114,19 @@ status() {
   for row in "${GATEWAYS[@]}"; do
     read -r org msp port <<<"$row"
     http_ok "http://127.0.0.1:$port/readyz" && health=ready || health="not ready"
-    printf '  %-8s http://127.0.0.1:%s  %s\n' "$msp" "$port" "$health"
+    printf '  %-8s http://127.0.0.1:%s  %s  %s\n' "$msp" "$port" "$health" "$(read_model_status "$port")"
   done
+}
+
+# The gateway's read model as its /readyz reports it: "read model: height H, lag L blocks (state)".
+read_model_status() {
+  curl -s --max-time 2 "http://127.0.0.1:$1/readyz" 2>/dev/null | node -e '
+    let text = ""; process.stdin.on("data", (d) => (text += d)).on("end", () => {
+      try {
+        const m = JSON.parse(text).readModel;
+        if (m) process.stdout.write(`read model: height ${m.height}, lag ${m.lag} blocks (${m.state})`);
+      } catch {}
+    });' || true
 }
 
 command=${1:-}

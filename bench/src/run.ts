@@ -37,6 +37,9 @@ interface Registered {
   keyId: string;
 }
 
+/** A raw read's failure, as outcome() names it: undefined for 200. */
+const status = async (answer: Promise<{ status: number }>) => ((await answer).status === 200 ? undefined : `HTTP ${(await answer).status}`);
+
 /** One registration, answering undefined when it succeeded or why it failed. */
 type Register = (body: Registration['body']) => Promise<string | undefined>;
 
@@ -124,6 +127,14 @@ async function main() {
       ['GET device', () => outcome(rest.read.call('getDevice', { deviceId: pick().deviceId }))],
       ['GET key validity', () => outcome(rest.read.call('getKeyValidity', { keyId: pick().keyId }))],
       ['POST firmware/verify', () => outcome(rest.read.call('verifyFirmware', { family: FAMILY, sha256: 'a'.repeat(64) }))],
+      // The same reads answered by the peer instead of the gateway's read model (docs/read-model.md), and a fleet page of 100.
+      ['GET device, peer', () => status(rest.read.send('GET', `/v1/devices/${pick().deviceId}?source=ledger`))],
+      ['GET key validity, peer', () => status(rest.read.send('GET', `/v1/keys/${pick().keyId}?source=ledger`))],
+      ['GET fleet page of 100', () => status(rest.read.send('GET', `/v1/devices?family=${FAMILY}&status=active&pageSize=100`))],
+      [
+        'GET fleet page of 100, peer',
+        () => status(rest.read.send('GET', `/v1/devices?family=${FAMILY}&status=active&pageSize=100&source=ledger`)),
+      ],
     ];
     for (const [name, read] of reads) record(await measure(`${name} @ ${scale} devices`, READ_CONCURRENCY, SECONDS, read));
   }
@@ -190,6 +201,16 @@ function ratiosOf(results: Result[]): string[] {
       lines.push(
         `${read}: p99 at ${large} / at ${small} devices ${(b.p99 / a.p99).toFixed(2)}, reads/s ${(b.perSecond / a.perSecond).toFixed(2)}`,
       );
+  }
+  for (const scale of SCALES) {
+    for (const read of ['GET device', 'GET key validity', 'GET fleet page of 100']) {
+      const model = find(`${read} @ ${scale} devices`, READ_CONCURRENCY);
+      const peer = find(`${read}, peer @ ${scale} devices`, READ_CONCURRENCY);
+      if (model && peer)
+        lines.push(
+          `${read} @ ${scale} devices, read model / peer: reads/s ${(model.perSecond / peer.perSecond).toFixed(2)}, p99 ${model.p99.toFixed(0)} / ${peer.p99.toFixed(0)} ms`,
+        );
+    }
   }
   return lines;
 }

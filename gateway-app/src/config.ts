@@ -55,6 +55,21 @@ const LimitsSchema = z.strictObject({
   outcomeResolutionMs: z.number().int().positive().default(30_000),
 });
 
+/** The gateway's read model of the ledger (docs/read-model.md). */
+const ReadModelSchema = z.strictObject({
+  /** Serve the catalogue's reads from the model (false: every read goes to the peer). */
+  enabled: z.boolean().default(true),
+  /** The embedded database file (default: read-model.sqlite in stateDir). */
+  sqlitePath: absolutePath.optional(),
+  /** A PostgreSQL connection string instead (several gateway replicas of one org may share it). */
+  postgresUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' })
+    .optional(),
+  /** How long a read waits for minHeight, or for this gateway's own writes, to reach the model. */
+  minHeightWaitMs: z.number().int().min(0).default(5_000),
+});
+
 export const ConfigSchema = z
   .strictObject({
     mspId: z.string().regex(MSP_PATTERN, { error: 'must be an MSP ID' }),
@@ -72,6 +87,7 @@ export const ConfigSchema = z
     stateDir: absolutePath,
     tls: z.strictObject({ certPath: absolutePath, keyPath: absolutePath }).optional(),
     limits: LimitsSchema.prefault({}),
+    readModel: ReadModelSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();

@@ -16,6 +16,7 @@ import { connectFabric, LedgerPort } from './fabric/connection';
 import { IdempotencyStore } from './http/idempotency';
 import { createMetrics, Metrics } from './metrics';
 import { FabricRegistry } from './registry/fabric-registry';
+import { openReadModel, type OpenedReadModel, peerBlocks } from './readmodel/read-model';
 import type { Registry } from './registry/registry';
 
 /** How long an idle client connection stays open. */
@@ -74,6 +75,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   idempotency.startSweeping();
 
   let ledger: LedgerPort | undefined;
+  let readModel: OpenedReadModel | undefined;
   let registry = options.registry;
   if (!registry) {
     ledger = connectFabric(config);
@@ -84,6 +86,22 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
       logger: logger.child({ component: 'registry' }),
       outcomeResolutionMs: config.limits.outcomeResolutionMs,
     });
+    if (config.readModel.enabled) {
+      try {
+        readModel = await openReadModel({
+          config,
+          ledger: registry,
+          source: peerBlocks(ledger, config.relayIdentity),
+          metrics,
+          logger,
+        });
+      } catch (err) {
+        ledger.close();
+        idempotency.close();
+        throw err;
+      }
+      registry = readModel.registry;
+    }
   }
 
   const gateway = createApp({
@@ -121,6 +139,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   } catch (err) {
     gateway.close();
     idempotency.close();
+    await readModel?.close();
     ledger?.close();
     throw err;
   }
@@ -141,6 +160,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
       await closed;
       clearTimeout(timer);
       idempotency.close();
+      await readModel?.close();
       ledger?.close();
     })());
 

@@ -33,9 +33,12 @@ write_gateway_config() {
       const token = readFileSync(tokenFile, "utf8").trim();
       identities.push({ name, role, certPath, keyPath, tokenSha256: createHash("sha256").update(token).digest("hex") });
     }
+    // IOTREG_READ_MODEL_POSTGRES: the read models in PostgreSQL, database <that URL>_<org>, instead of SQLite.
+    const postgres = process.env.IOTREG_READ_MODEL_POSTGRES;
     const config = { mspId, host: "127.0.0.1", port: Number(port), channel, chaincode,
       peer: { endpoint: `127.0.0.1:${peerPort}`, hostAlias: "localhost", tlsRootCertPath: ca },
-      identities, relayIdentity: relay, stateDir };
+      identities, relayIdentity: relay, stateDir,
+      ...(postgres ? { readModel: { postgresUrl: `${postgres}_${stateDir.split("/").at(-2).replace("gateway-", "")}` } } : {}) };
     process.stdout.write(JSON.stringify(config, null, 2));
   ' "$msp" "$port" "$peer_port" "$CRYPTO/$org/msp/tlscacerts/ca.pem" \
     "$RUNTIME/gateway-$org/state" "$CHANNEL" "$CHAINCODE_NAME" "$org-auditor" "${identities[@]}" |

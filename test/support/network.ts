@@ -181,7 +181,11 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** Waits until both orgs' peers hold every block either holds. */
 export async function orgsInSync(timeoutMs = 10_000): Promise<void> {
-  const height = async (org: Org) => (await client(org).get<{ height: number }>('/readyz')).body.height;
+  // An org is in step when its peer and its gateway's read model (where it keeps one) have the block.
+  const height = async (org: Org) => {
+    const { height, readModel } = (await client(org).get<{ height: number; readModel?: { height: number } }>('/readyz')).body;
+    return Math.min(height, readModel?.height ?? height);
+  };
   const target = Math.max(...(await Promise.all(ORGS.map(height))));
   for (const org of ORGS) await eventually(async () => (await height(org)) >= target, timeoutMs, `${org}'s peer at height ${target}`);
 }

@@ -142,7 +142,7 @@ test('request bodies come from the validation schemas', () => {
   expect(register.required.sort()).toEqual(['deviceId', 'family', 'proof', 'publicKeyPem']);
   expect(register.additionalProperties).toBe(false);
   const listDevices = doc.paths['/v1/devices']?.get?.parameters?.map((p) => p.name).sort();
-  expect(listDevices).toEqual(['bookmark', 'compliance', 'family', 'owner', 'pageSize', 'status']);
+  expect(listDevices).toEqual(['bookmark', 'compliance', 'family', 'minHeight', 'owner', 'pageSize', 'source', 'status']);
   expect(doc.paths['/v1/events']?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['since', 'Last-Event-ID']));
 });
 

@@ -48,4 +48,19 @@ export const ErrorBodySchema = z
   .meta({ id: 'Error' });
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
-export const ReadySchema = z.object({ status: z.literal('ready'), height: z.number().int() }).meta({ id: 'Ready' });
+export const ReadySchema = z
+  .object({
+    status: z.literal('ready'),
+    height: z.number().int(),
+    readModel: z
+      .object({
+        state: z.enum(['starting', 'following', 'failed', 'stopped']),
+        height: z.number().int().meta({ description: 'blocks in the read model' }),
+        ledgerHeight: z.number().int(),
+        lag: z.number().int().meta({ description: 'ledgerHeight - height' }),
+        failure: z.string().optional(),
+      })
+      .optional()
+      .meta({ description: "the gateway's read model of the ledger, where it keeps one" }),
+  })
+  .meta({ id: 'Ready' });

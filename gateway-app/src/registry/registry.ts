@@ -37,12 +37,35 @@ export interface EventStream extends AsyncIterable<LedgerEvent> {
 /** What an operation answers through the registry: a write's answer comes with its transaction. */
 export type Outcome<N extends OperationName> = Operations[N]['kind'] extends 'submit' ? Committed<AnswerOf<N>> : AnswerOf<N>;
 
+/** Where a read is answered from: the gateway's read model of the ledger, or the peer through the chaincode. */
+export type ReadSource = 'model' | 'ledger';
+
+/** What a caller may ask of a read's consistency, and learns of the answer (docs/read-model.md). */
+export interface ReadOptions {
+  /** Answer only from a state with at least this many blocks (waits, boundedly, for the model). */
+  minHeight?: number;
+  /** 'ledger': ask the peer (an endorsed answer) even where the model could answer. */
+  source?: ReadSource;
+  /** Told the ledger height the answer reflects and where it came from (a write: its block's height). */
+  observe?: (answer: { height: number; source: ReadSource }) => void;
+}
+
+/** The read model's state, where the gateway keeps one (readiness, metrics). */
+export interface ReadModelStatus {
+  state: 'starting' | 'following' | 'failed' | 'stopped';
+  height: number;
+  ledgerHeight: number;
+  /** ledgerHeight - height: blocks the model has still to apply. */
+  lag: number;
+  failure?: string;
+}
+
 export interface Registry {
   /**
    * One catalogue operation as the Fabric identity `as`: the request is sent as the chaincode
    * validates it, the answer checked against the operation's answer schema.
    */
-  call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>): Promise<Outcome<N>>;
+  call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>>;
 
   transactionStatus(as: string, txId: string): Promise<TransactionStatus>;
   /**
@@ -53,6 +76,6 @@ export interface Registry {
   transactionProof(as: string, txId: string): Promise<TransactionProof>;
   /** Chaincode events from `startBlock` (inclusive), or from the next block when absent. */
   chaincodeEvents(as: string, startBlock?: bigint): Promise<EventStream>;
-  /** A cheap read that proves the ledger answers (chain height). */
-  ping(): Promise<{ height: number }>;
+  /** A cheap read that proves the ledger answers (chain height), with the read model's state where there is one. */
+  ping(): Promise<{ height: number; readModel?: ReadModelStatus }>;
 }

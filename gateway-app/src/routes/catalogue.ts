@@ -6,7 +6,31 @@
 import { Id, isWrite, OPERATIONS, pathParameters, REST_ROUTES, type RestRoute, type RouteName, TxId } from '@iotreg/common';
 import { z } from 'zod';
 import type { AnyRoute } from '../http/route';
+import type { Response } from 'express';
+import type { ReadOptions, ReadSource } from '../registry/registry';
 import { committedAnswer } from './answers';
+
+/** How a read may ask for consistency (docs/read-model.md); every catalogue read takes these in its query. */
+export const ReadConsistencyQuery = {
+  minHeight: z
+    .string()
+    .regex(/^\d{1,15}$/, { error: 'must be a block height (a number of blocks)' })
+    .transform(Number)
+    .optional()
+    .meta({
+      description:
+        'answer from a ledger state of at least this many blocks: a write answered in block b is seen from height b + 1. ' +
+        'The read waits a bounded time for the read model, then answers 503',
+    }),
+  source: z
+    .enum(['model', 'ledger'])
+    .optional()
+    .meta({ description: "'ledger': ask the peer through the chaincode (an endorsed answer) instead of the gateway's read model" }),
+};
+
+/** Headers on every answer of a catalogue route: the ledger height it reflects and where it came from. */
+const HEIGHT_HEADER = 'X-Ledger-Height';
+const SOURCE_HEADER = 'X-Read-Source';
 
 const schemaId = (schema: z.ZodType) => z.globalRegistry.get(schema)?.id;
 
@@ -28,6 +52,25 @@ function successSchema(route: RestRoute): z.ZodType {
   return id ? withTx.meta({ id: `${id}Change` }) : withTx;
 }
 
+/** A GET route's query is its request's rest; every read also takes the consistency fields. */
+function querySchema(route: RestRoute, rest: z.ZodType | undefined): z.ZodObject | undefined {
+  if (route.method === 'get') return rest ? (rest as z.ZodObject).extend(ReadConsistencyQuery) : z.strictObject(ReadConsistencyQuery);
+  return isWrite(route) ? undefined : z.strictObject(ReadConsistencyQuery);
+}
+
+/** What the caller asked of the read, and the headers that tell it what it got. */
+function readOptions(res: Response, minHeight: number | undefined, source: ReadSource | undefined): ReadOptions {
+  return {
+    ...(minHeight !== undefined ? { minHeight } : {}),
+    ...(source !== undefined ? { source } : {}),
+    observe: ({ height, source: answeredFrom }) => {
+      if (res.headersSent) return;
+      res.setHeader(HEIGHT_HEADER, String(height));
+      res.setHeader(SOURCE_HEADER, answeredFrom);
+    },
+  };
+}
+
 export function catalogueRoute(name: RouteName): AnyRoute {
   const route = REST_ROUTES[name] as RestRoute;
   const request = OPERATIONS[route.operation].request as z.ZodType;
@@ -39,6 +82,7 @@ export function catalogueRoute(name: RouteName): AnyRoute {
   const whole = inPath.every((p) => !(p in shape)) && fixed.length === 0;
   const rest = whole ? request : part(request, elsewhere, schemaId(request) && `${schemaId(request)?.replace(/Request$/, '')}Body`);
   const get = route.method === 'get';
+  const query = querySchema(route, rest);
   return {
     method: route.method,
     path: route.path,
@@ -50,15 +94,19 @@ export function catalogueRoute(name: RouteName): AnyRoute {
     write: isWrite(route),
     ledger: true,
     ...(params ? { params } : {}),
-    ...(rest ? (get ? { query: rest as z.ZodObject } : { body: rest }) : get ? {} : { body: z.strictObject({}) }),
+    ...(query ? { query } : {}),
+    ...(get ? {} : { body: rest ?? z.strictObject({}) }),
     success: { status: route.status, description: route.answers, schema: successSchema(route) },
-    handle: async ({ registry, as, params: path, query, body }) => {
+    handle: async ({ registry, as, params: path, query: asked, body, res }) => {
       const fromPath = Object.fromEntries(Object.entries((path ?? {}) as Record<string, unknown>).filter(([field]) => field in shape));
-      const outcome = await registry.call(route.operation, as, {
-        ...(route.fixed ?? {}),
-        ...fromPath,
-        ...((get ? query : body) as object),
-      } as never);
+      const { minHeight, source, ...fromQuery } = (asked ?? {}) as { minHeight?: number; source?: 'model' | 'ledger' };
+      const options = readOptions(res, minHeight, source);
+      const outcome = await registry.call(
+        route.operation,
+        as,
+        { ...(route.fixed ?? {}), ...fromPath, ...(get ? fromQuery : (body as object)) } as never,
+        options,
+      );
       return isWrite(route) ? committedAnswer(outcome as never) : outcome;
     },
   };

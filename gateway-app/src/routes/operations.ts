@@ -118,20 +118,24 @@ export const operationRoutes = [
     method: 'get',
     path: '/readyz',
     operationId: 'ready',
-    summary: 'The ledger answers (a cheap query with a short deadline)',
+    summary: 'The ledger answers (a cheap query with a short deadline); the read model height and lag',
     tag: 'Events and operations',
     access: { kind: 'public' },
     ledger: true,
     success: { status: 200, description: 'ready', schema: ReadySchema },
     handle: async ({ registry }) => {
+      let answer: Awaited<ReturnType<Registry['ping']>>;
       try {
-        const { height } = await registry.ping();
-        return { status: 'ready', height };
+        answer = await registry.ping();
       } catch (err) {
         throw err instanceof RegistryError && err.code === 'LEDGER_UNAVAILABLE'
           ? err
           : new RegistryError('LEDGER_UNAVAILABLE', 'the ledger is not reachable');
       }
+      if (answer.readModel?.state === 'failed') {
+        throw new RegistryError('LEDGER_UNAVAILABLE', `the read model stopped: ${answer.readModel.failure ?? 'unknown reason'}`);
+      }
+      return { status: 'ready', height: answer.height, ...(answer.readModel ? { readModel: answer.readModel } : {}) };
     },
   }),
   defineRoute({

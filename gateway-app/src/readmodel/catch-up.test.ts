@@ -1,0 +1,81 @@
+/**
+ * Catching up: a model far behind applies blocks of registrations (each the eight writes a
+ * registration makes) quickly, from decoding to commit, in a SQLite file as a gateway keeps it.
+ * Prints the rate; fails below a floor far under it, so only a gross slowdown fails.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { TestChain } from '../testing/blocks';
+import { ModelFollower } from './follower';
+import { ModelStore } from './model-store';
+import { openSqlite } from './sql';
+import { composite } from './state-keys';
+
+const TRANSACTIONS = 5_000;
+const PER_BLOCK = 100;
+const FLOOR_PER_SECOND = 1_000;
+
+function registration(i: number) {
+  const deviceId = `dev-${i.toString().padStart(8, '0')}`;
+  const keyId = i.toString(16).padStart(64, '0');
+  const at = new Date(Date.UTC(2026, 0, 1) + i).toISOString();
+  const device = {
+    deviceId,
+    family: 'fam',
+    ownerMsp: 'Org1MSP',
+    status: 'active',
+    publicKeyPem: '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(120) + '\n-----END PUBLIC KEY-----\n',
+    keyId,
+    attributes: {},
+    createdAt: at,
+    updatedAt: at,
+    seq: 0,
+  };
+  const writes = [
+    [composite('device', deviceId), device],
+    [composite('device-meta', deviceId), { revisions: 1, keyCount: 1 }],
+    [composite('device-by', 'owner', 'Org1MSP', deviceId), deviceId],
+    [composite('device-by', 'family', 'fam', deviceId), deviceId],
+    [composite('device-by', 'status', 'active', deviceId), deviceId],
+    [composite('key', keyId), { keyId, deviceId, publicKeyPem: device.publicKeyPem, validFrom: at }],
+    [composite('device-key', deviceId, '1'.padStart(16, '0')), keyId],
+    [
+      composite('history', deviceId, '1'.padStart(16, '0')),
+      { txId: keyId, timestamp: at, submitterMsp: 'Org1MSP', action: 'register', record: device },
+    ],
+  ] as const;
+  return {
+    txId: keyId,
+    namespace: 'registry',
+    writes: writes.map(([key, value]) => ({ key, value: JSON.stringify(value) })).sort((a, b) => (a.key < b.key ? -1 : 1)),
+  };
+}
+
+test(`a model ${TRANSACTIONS} registrations behind catches up at over ${FLOOR_PER_SECOND} transactions/s`, async () => {
+  const chain = new TestChain();
+  for (let i = 0; i < TRANSACTIONS; i += PER_BLOCK) {
+    chain.append(Array.from({ length: PER_BLOCK }, (_, j) => registration(i + j)));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'iotreg-catchup-'));
+  const db = await openSqlite(join(dir, 'model.sqlite'));
+  try {
+    const store = new ModelStore(db, 'registry', 'registry');
+    await store.open();
+    const follower = new ModelFollower({ store, source: chain.source, logger: pino({ level: 'silent' }), retryDelayMs: 5 });
+    const started = process.hrtime.bigint();
+    await follower.start();
+    expect(await follower.waitFor(chain.blocks.length, 120_000)).toBe(true);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await follower.stop();
+    const rate = Math.round(TRANSACTIONS / seconds);
+    console.log(`catch-up: ${TRANSACTIONS} registrations (${TRANSACTIONS * 8} writes) in ${seconds.toFixed(2)} s: ${rate} transactions/s`);
+    expect(rate).toBeGreaterThan(FLOOR_PER_SECOND);
+    const devices = await db.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM model_devices'));
+    expect(Number(devices?.n)).toBe(TRANSACTIONS);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

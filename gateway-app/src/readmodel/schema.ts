@@ -1,0 +1,96 @@
+/**
+ * The read model's schema, as numbered migrations applied in order, each in its own transaction
+ * and recorded in model_migrations. A migration is never edited once released: add the next one.
+ *
+ * Keys are the chaincode's world-state keys with the NUL delimiter as U+0001 (PostgreSQL text
+ * cannot hold NUL); both sort the same way, byte by byte (COLLATE "C" in PostgreSQL), as the
+ * peer's state database does, so a page of the model ends where the chaincode's would.
+ */
+import type { Dialect, SqlDatabase } from './sql';
+
+interface Migration {
+  version: number;
+  description: string;
+  sql: (dialect: Dialect) => string;
+}
+
+const keyType = (dialect: Dialect) => (dialect === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT');
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'checkpoint and hash chain, the namespace state, device, firmware and family columns for queries',
+    sql: (d) => `
+      CREATE TABLE model_checkpoint (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        channel TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        height BIGINT NOT NULL,
+        last_hash TEXT NOT NULL
+      );
+      CREATE TABLE model_blocks (
+        number BIGINT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        previous_hash TEXT NOT NULL,
+        envelopes INTEGER NOT NULL,
+        applied INTEGER NOT NULL
+      );
+      CREATE TABLE model_state (
+        key ${keyType(d)} PRIMARY KEY,
+        value TEXT NOT NULL,
+        block BIGINT NOT NULL,
+        tx_id TEXT NOT NULL
+      );
+      CREATE TABLE model_devices (
+        device_id ${keyType(d)} PRIMARY KEY,
+        family ${keyType(d)} NOT NULL,
+        owner_msp ${keyType(d)} NOT NULL,
+        status TEXT NOT NULL,
+        fw_family TEXT,
+        fw_version TEXT,
+        fw_sha256 TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX model_devices_status ON model_devices (status, device_id);
+      CREATE INDEX model_devices_family ON model_devices (family, device_id);
+      CREATE INDEX model_devices_owner ON model_devices (owner_msp, device_id);
+      CREATE TABLE model_firmware (
+        family TEXT NOT NULL,
+        version_key TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (family, version_key)
+      );
+      CREATE TABLE model_families (
+        family TEXT PRIMARY KEY,
+        min_version_key TEXT
+      );`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Brings the database to SCHEMA_VERSION; refuses one newer than this code knows. */
+export async function migrate(db: SqlDatabase): Promise<number> {
+  await db.script('CREATE TABLE IF NOT EXISTS model_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL)');
+  const row = await db.read((q) => q.get<{ version: number | null }>('SELECT MAX(version) AS version FROM model_migrations'));
+  const current = Number(row?.version ?? 0);
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`the read model database has schema version ${current}; this gateway knows up to ${SCHEMA_VERSION}`);
+  }
+  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+    await db.write(async (q) => {
+      for (const statement of splitStatements(migration.sql(db.dialect))) await q.run(statement);
+      await q.run('INSERT INTO model_migrations (version, description) VALUES (?, ?)', [migration.version, migration.description]);
+    });
+  }
+  return SCHEMA_VERSION;
+}
+
+function splitStatements(script: string): string[] {
+  return script
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

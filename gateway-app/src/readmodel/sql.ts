@@ -1,0 +1,136 @@
+/**
+ * The read model's database, behind one small interface so SQLite (embedded, the default) and
+ * PostgreSQL (shared by several gateway replicas of one org) run the same SQL. Statements are
+ * written with `?` placeholders; the PostgreSQL adapter numbers them.
+ *
+ * Reads run in a read transaction (one snapshot: the data and the height they reflect agree);
+ * writes in a write transaction, so a block's data and its checkpoint commit together or not at all.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Pool, PoolClient } from 'pg';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Param = string | number | null;
+
+export interface SqlExec {
+  all<T>(sql: string, params?: readonly Param[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+  /** Answers the number of rows changed. */
+  run(sql: string, params?: readonly Param[]): Promise<number>;
+}
+
+export interface SqlDatabase {
+  readonly dialect: Dialect;
+  read<T>(work: (db: SqlExec) => Promise<T>): Promise<T>;
+  write<T>(work: (db: SqlExec) => Promise<T>): Promise<T>;
+  /** Runs a script of statements (DDL), outside any transaction of the caller's. */
+  script(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Runs `work` after everything queued before it: one statement sequence at a time per connection. */
+class Queue {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(work, work);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
+ * SQLite through better-sqlite3, in WAL mode: a writer connection and a reader connection, so a
+ * read sees only committed blocks while a block is being applied.
+ */
+export async function openSqlite(path: string): Promise<SqlDatabase> {
+  const { default: Database } = await import('better-sqlite3');
+  const open = (readonly: boolean) => {
+    const db = new Database(path, { readonly: readonly && path !== ':memory:' });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  };
+  const writer = open(false);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma('synchronous = NORMAL'); // WAL + NORMAL: a committed block survives a process crash
+  // An in-memory database is private to its connection: tests read through the writer.
+  const reader = path === ':memory:' ? writer : open(true);
+  const statements = new Map<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+  const prepared = (db: BetterSqlite3.Database, sql: string) => {
+    let cache = statements.get(db);
+    if (!cache) statements.set(db, (cache = new Map()));
+    let statement = cache.get(sql);
+    if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
+  const exec = (db: BetterSqlite3.Database): SqlExec => ({
+    all: async <T>(sql: string, params: readonly Param[] = []) => prepared(db, sql).all(...params) as T[],
+    get: async <T>(sql: string, params: readonly Param[] = []) => prepared(db, sql).get(...params) as T | undefined,
+    run: async (sql, params = []) => prepared(db, sql).run(...params).changes,
+  });
+  const readQueue = new Queue();
+  const writeQueue = path === ':memory:' ? readQueue : new Queue();
+  const inTransaction =
+    <T>(db: BetterSqlite3.Database, begin: string, work: (db: SqlExec) => Promise<T>) =>
+    async () => {
+      db.exec(begin);
+      try {
+        const result = await work(exec(db));
+        db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+    };
+  return {
+    dialect: 'sqlite',
+    read: (work) => readQueue.run(inTransaction(reader, 'BEGIN DEFERRED', work)),
+    write: (work) => writeQueue.run(inTransaction(writer, 'BEGIN IMMEDIATE', work)),
+    script: async (sql) => void writeQueue.run(async () => writer.exec(sql)),
+    close: async () => {
+      if (reader !== writer) reader.close();
+      writer.close();
+    },
+  };
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...`. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${(n += 1)}`);
+}
+
+/** PostgreSQL through node-postgres: a pool; reads in REPEATABLE READ snapshots. */
+export async function openPostgres(connectionString: string): Promise<SqlDatabase> {
+  const { Pool: PgPool, types } = await import('pg');
+  types.setTypeParser(20, (value: string) => Number(value)); // BIGINT block numbers are safe integers
+  const pool: Pool = new PgPool({ connectionString, max: 8 });
+  const exec = (client: PoolClient): SqlExec => ({
+    all: async <T>(sql: string, params: readonly Param[] = []) =>
+      (await client.query({ text: numberPlaceholders(sql), values: [...params] })).rows as T[],
+    get: async <T>(sql: string, params: readonly Param[] = []) =>
+      (await client.query({ text: numberPlaceholders(sql), values: [...params] })).rows[0] as T | undefined,
+    run: async (sql, params = []) => (await client.query({ text: numberPlaceholders(sql), values: [...params] })).rowCount ?? 0,
+  });
+  const inTransaction = async <T>(begin: string, work: (db: SqlExec) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query(begin);
+      const result = await work(exec(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+  return {
+    dialect: 'postgres',
+    read: (work) => inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work),
+    write: (work) => inTransaction('BEGIN ISOLATION LEVEL READ COMMITTED', work),
+    script: async (sql) => void (await pool.query(sql)),
+    close: () => pool.end(),
+  };
+}
