@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The test network's one entry point: a Fabric v3 network with BFT ordering as native
-# processes on 127.0.0.1 (3 CAs, 4 orderers, 2 peers, 2 chaincode servers, 2 REST gateways).
+# processes (3 CAs, 4 orderers, 2 peers, 2 chaincode servers, 2 REST gateways), on 127.0.0.1 or,
+# with `up --topology hosts`, one network namespace per organisation (network/lib/topology.sh).
 set -euo pipefail
 # Keys, secrets, tokens and ledgers: everything this script writes is its owner's alone.
 umask 077
 
 source "$(dirname "${BASH_SOURCE[0]}")/network/env.sh"
-for lib in common install ca nodes channel chaincode gateways watchdog; do source "$NETWORK_DIR/lib/$lib.sh"; done
+for lib in common topology install ca nodes channel chaincode gateways watchdog; do source "$NETWORK_DIR/lib/$lib.sh"; done
 
 usage() {
   cat <<USAGE
 usage: ./test-network.sh COMMAND
 
-  up                   install what is missing, start everything, deploy, write network/runtime/clients.json
-  down                 stop every process it started (ledgers and identities are kept)
+  up [--topology T]    install what is missing, start everything, deploy, write network/runtime/clients.json;
+                       T: loopback (default, all on 127.0.0.1) or hosts (one network namespace, address
+                       and hostname per organisation); kept for later commands until clean
+  down                 stop every process it started (ledgers and identities are kept); with the hosts
+                       topology, also remove its namespaces and bridge
   clean                down, then remove all generated state (crypto, ledgers, logs, tokens)
   status               each process and its health, the live channel's consensus, the chaincode, the gateways
   leader               the orderer SmartBFT follows as leader now (as f+1 orderers report it)
@@ -52,12 +56,19 @@ known_component() { components | grep -x "$1" >/dev/null || die "unknown compone
 
 up() {
   require_commands go node npm openssl curl ss tar setsid
+  case ${1:-} in
+    --topology) choose_topology "${2:-}" ;;
+    --topology=*) choose_topology "${1#--topology=}" ;;
+    '') ;;
+    *) die "up takes only --topology loopback|hosts" ;;
+  esac
   local started=$SECONDS
   mkdir -p "$LOGS" "$PIDS"
   chmod -R go= "$RUNTIME"   # also what an older version of this script wrote with wider modes
   install_binaries
   build_node_workspaces
   prepare_node_config
+  hosts_network_up
   log "starting certificate authorities"; start_cas
   log "enrolling identities"; enroll_all
   log "starting 4 BFT orderers and the peers"; start_orderers; start_peers
@@ -66,36 +77,38 @@ up() {
   log "chaincode $CHAINCODE_NAME"; deploy_chaincode "$CHAINCODE_NAME"; start_chaincode_servers "$CHAINCODE_NAME"; record_members
   log "gateways"; start_gateways
   start_watchdog
-  log "up in $((SECONDS - started))s"
+  log "up in $((SECONDS - started))s ($(topology) topology)"
   local row org msp port
   for row in "${GATEWAYS[@]}"; do
     read -r org msp port <<<"$row"
-    printf '  %-8s gateway http://127.0.0.1:%s  (OpenAPI: /openapi.json)\n' "$msp" "$port"
+    printf '  %-8s gateway %s  (OpenAPI: /openapi.json)\n' "$msp" "$(gateway_url "$org")"
   done
+  [[ $(topology) == loopback ]] || printf '  HTTPS: each gateway certificate is signed by the org CA named as "ca" in clients.json\n'
   printf '  tokens per org and role: %s\n' "$RUNTIME/clients.json"
 }
 
 down() {
   local name
   for name in $(components | tac); do stop_process "$name"; done
+  hosts_network_down
   log "stopped (state kept in $RUNTIME)"
 }
 
 status() {
   local name pid health ops version
+  echo "topology: $(topology)"
   printf '%-16s %-8s %-10s %s\n' COMPONENT PID STATE VERSION
   for name in $(components); do
     if is_running "$name"; then pid=$(pid_of "$name"); health=running; else pid=-; health=stopped; fi
     version=
     case $name in
-      orderer*) ops=$(orderer_ops_port "$name") ;;
-      peer*) ops=$(peer_ops_port "$name") ;;
+      orderer* | peer*) ops=$(ops_url "$name") ;;
       *) ops= ;;
     esac
     if [[ $health == running && -n $ops ]]; then
-      http_ok "http://127.0.0.1:$ops/healthz" && health=healthy || health=unhealthy
+      http_ok "$ops/healthz" && health=healthy || health=unhealthy
       # The operations endpoint reports the running binary's release, e.g. {"Version":"3.1.5",...}.
-      version=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/version" | sed -n 's/.*"Version":"\([^"]*\)".*/Fabric \1/p')
+      version=$(curl -fs --max-time 2 "$ops/version" | sed -n 's/.*"Version":"\([^"]*\)".*/Fabric \1/p')
     fi
     printf '%-16s %-8s %-10s %s\n' "$name" "$pid" "$health" "$version"
   done
@@ -113,14 +126,14 @@ status() {
   local row org msp port
   for row in "${GATEWAYS[@]}"; do
     read -r org msp port <<<"$row"
-    http_ok "http://127.0.0.1:$port/readyz" && health=ready || health="not ready"
-    printf '  %-8s http://127.0.0.1:%s  %s\n' "$msp" "$port" "$health"
+    http_ok $(gateway_curl_args "$org") "$(gateway_url "$org")/readyz" && health=ready || health="not ready"
+    printf '  %-8s %s  %s\n' "$msp" "$(gateway_url "$org")" "$health"
   done
 }
 
 command=${1:-}
 case $command in
-  up) up ;;
+  up) shift; up "$@" ;;
   down) down ;;
   clean) down; rm -rf "$RUNTIME"; log "removed $RUNTIME" ;;
   status) status ;;
@@ -131,7 +144,7 @@ case $command in
   logs) known_component "${2:-}"; tail -n 50 -F "$LOGS/$2.log" ;;
   stacks)
     [[ ${2:-} == orderer* ]] && known_component "$2" || die "stacks takes an orderer's name (see: ./test-network.sh components)"
-    curl -fs --max-time 10 "http://127.0.0.1:$(orderer_profile_port "$2")/debug/pprof/goroutine?debug=2" >"$LOGS/$2.stacks.txt" ||
+    curl -fs --max-time 10 "$(orderer_profile_url "$2")/debug/pprof/goroutine?debug=2" >"$LOGS/$2.stacks.txt" ||
       die "$2 does not answer on its profiling port"
     echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
