@@ -7,7 +7,7 @@ set -euo pipefail
 umask 077
 
 source "$(dirname "${BASH_SOURCE[0]}")/network/env.sh"
-for lib in common topology install ca nodes channel chaincode gateways watchdog; do source "$NETWORK_DIR/lib/$lib.sh"; done
+for lib in common topology install ca nodes channel chaincode gateways watchdog orgs; do source "$NETWORK_DIR/lib/$lib.sh"; done
 
 usage() {
   cat <<USAGE
@@ -27,6 +27,9 @@ usage: ./test-network.sh COMMAND
   logs COMPONENT       follow one process's log
   stacks ORDERER       write an orderer's goroutine stacks (Go pprof) to network/runtime/logs/ORDERER.stacks.txt
   components           list the component names
+  add-org Org<N>MSP    a new member joins the running consortium (N >= 3): its CA, peer, chaincode
+                       server and gateway, a channel update signed by a majority of the members,
+                       the chaincode approved for it, the firmware voting members updated
   baseline             deploy and serve the baseline chaincode (one putState per transaction), the
                        benchmark's ceiling; after a down, it runs again only after this command
 USAGE
@@ -148,6 +151,7 @@ case $command in
       die "$2 does not answer on its profiling port"
     echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
+  add-org) add_org "${2:-}" ;;
   watchdog-loop) watchdog_loop ;;   # run by `up` as the bft-watchdog component
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;

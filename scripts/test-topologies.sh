@@ -15,3 +15,7 @@ trap './test-network.sh down >/dev/null 2>&1 || true' EXIT
 echo "topologies: up --topology hosts (log: $log)"
 ./test-network.sh up --topology hosts >"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
 npx jest --runInBand test/topologies/hosts.test.ts --selectProjects topologies
+
+echo "topologies: add-org Org3MSP"
+./test-network.sh add-org Org3MSP >>"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
+npx jest --runInBand test/topologies/add-org.test.ts --selectProjects topologies
