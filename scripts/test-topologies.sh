@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The topology tests: a network of its own in network/runtime-topologies (the default network's
+# The topology tests: the chaincode package (`npm run package`, no network), then a network of its own in network/runtime-topologies (the default network's
 # ledger is left alone), started from clean with one network namespace per organisation
 # (`up --topology hosts`), the cross-host test, then Org3MSP joins the running consortium
 # (`add-org`) and the new member's test; the network is brought down, its namespaces removed,
@@ -11,6 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export IOTREG_RUNTIME=${IOTREG_RUNTIME:-$PWD/network/runtime-topologies}
 log=$IOTREG_RUNTIME.log
 trap './test-network.sh down >/dev/null 2>&1 || true' EXIT
+npx jest --runInBand test/topologies/package.test.ts --selectProjects topologies   # needs no network
 ./test-network.sh clean >/dev/null
 echo "topologies: up --topology hosts (log: $log)"
 ./test-network.sh up --topology hosts >"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }

@@ -80,7 +80,11 @@ export function orgClient(msp: string, role?: Role): OrgClient {
 
 /** Runs ./test-network.sh against this runtime folder. */
 export function network(...args: string[]): string {
-  return execFileSync(path.join(REPO, 'test-network.sh'), args, { cwd: REPO, encoding: 'utf8', env: { ...process.env, IOTREG_RUNTIME: RUNTIME } });
+  return execFileSync(path.join(REPO, 'test-network.sh'), args, {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, IOTREG_RUNTIME: RUNTIME },
+  });
 }
 
 export function pidOf(component: string): number {
