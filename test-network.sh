@@ -7,15 +7,16 @@ set -euo pipefail
 umask 077
 
 source "$(dirname "${BASH_SOURCE[0]}")/network/env.sh"
-for lib in common topology install ca nodes channel chaincode gateways watchdog orgs; do source "$NETWORK_DIR/lib/$lib.sh"; done
+for lib in common topology wan install ca nodes channel chaincode gateways watchdog orgs; do source "$NETWORK_DIR/lib/$lib.sh"; done
 
 usage() {
   cat <<USAGE
 usage: ./test-network.sh COMMAND
 
   up [--topology T]    install what is missing, start everything, deploy, write network/runtime/clients.json;
-                       T: loopback (default, all on 127.0.0.1) or hosts (one network namespace, address
-                       and hostname per organisation); kept for later commands until clean
+                       T: loopback (default, all on 127.0.0.1), hosts (one network namespace, address
+                       and hostname per organisation) or wan (loopback, orderer links through
+                       Toxiproxy); kept for later commands until clean
   down                 stop every process it started (ledgers and identities are kept); with the hosts
                        topology, also remove its namespaces and bridge
   clean                down, then remove all generated state (crypto, ledgers, logs, tokens)
@@ -27,6 +28,9 @@ usage: ./test-network.sh COMMAND
   logs COMPONENT       follow one process's log
   stacks ORDERER       write an orderer's goroutine stacks (Go pprof) to network/runtime/logs/ORDERER.stacks.txt
   components           list the component names
+  wan on|off|show      (wan topology) put the WAN profile's latency and jitter on the orderer links, or remove it
+  cut ORDERER          (wan topology) nobody reaches ORDERER any more (what it sends still arrives)
+  heal ORDERER         (wan topology) undo cut
   add-org Org<N>MSP    a new member joins the running consortium (N >= 3): its CA, peer, chaincode
                        server and gateway, a channel update signed by a majority of the members,
                        the chaincode approved for it, the firmware voting members updated
@@ -37,7 +41,9 @@ USAGE
 
 components() {
   local row name
-  for row in "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
+  for row in "${CAS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
+  if wan; then echo toxiproxy; fi
+  for row in "${ORDERERS[@]}" "${PEERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${CHAINCODE_SERVERS[@]}"; do read -r name _ <<<"$row"; echo "$name"; done
   for row in "${GATEWAYS[@]}"; do read -r name _ <<<"$row"; echo "gateway-$name"; done
   echo bft-watchdog
@@ -46,6 +52,7 @@ components() {
 start_component() {
   case $1 in
     ca-*) start_cas ;;
+    toxiproxy) start_toxiproxy ;;
     orderer*) restart_orderer "$1" ;;
     peer*) start_peer "$1"; wait_peer_healthy "$1" ;;
     chaincode-*|baseline-*) start_chaincode_server "$1" ;;
@@ -74,6 +81,7 @@ up() {
   hosts_network_up
   log "starting certificate authorities"; start_cas
   log "enrolling identities"; enroll_all
+  start_toxiproxy
   log "starting 4 BFT orderers and the peers"; start_orderers; start_peers
   log "channel $CHANNEL"; create_channel
   wait_until "the peers to find each other through gossip" 90 "" gossip_converged
@@ -152,6 +160,9 @@ case $command in
     echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
   add-org) add_org "${2:-}" ;;
+  wan) wan_profile "${2:-show}" ;;
+  cut) [[ ${2:-} == orderer* ]] && known_component "$2" || die "cut takes an orderer's name"; cut_orderer "$2" ;;
+  heal) [[ ${2:-} == orderer* ]] && known_component "$2" || die "heal takes an orderer's name"; heal_orderer "$2" ;;
   watchdog-loop) watchdog_loop ;;   # run by `up` as the bft-watchdog component
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;

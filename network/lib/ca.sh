@@ -145,5 +145,5 @@ enroll_peer_org() {
     enroll "$ca" "$org-$role" "$type" "$CRYPTO/$org/users/$role" "role=$role:ecert"
   done
   # Off this host's loopback the gateway serves HTTPS (bearer tokens cross a network).
-  [[ $(topology) == loopback ]] || enroll "$ca" "$org-gateway" client "$CRYPTO/$org/gateway" "" tls
+  if [[ $(topology) == hosts ]]; then enroll "$ca" "$org-gateway" client "$CRYPTO/$org/gateway" "" tls; fi
 }

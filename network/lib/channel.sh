@@ -4,10 +4,16 @@
 CHANNEL_BLOCK=$RUNTIME/channel/$CHANNEL.block
 
 # network/config/configtx.yaml with this topology's hostnames in place of @ORDERER_HOST@,
-# @ORG1_HOST@, @ORG2_HOST@, and its crypto paths made absolute, for configtxgen.
+# @ORG1_HOST@, @ORG2_HOST@, the ports that reach each orderer (its proxy's with the wan topology)
+# and its crypto paths made absolute, for configtxgen.
 render_configtx() {
   mkdir -p "$CONFIG/configtx"
-  sed -e "s#@ORDERER_HOST@#$(org_host orderer)#g" -e "s#@ORG1_HOST@#$(org_host org1)#g" -e "s#@ORG2_HOST@#$(org_host org2)#g" \
+  local row port ports=()
+  for row in "${ORDERERS[@]}"; do
+    read -r _ _ port _ <<<"$row"
+    ports+=(-e "s#@ORDERER_HOST@:$port\"#@ORDERER_HOST@:$(orderer_dial_port "$port")\"#" -e "s#Port: $port\$#Port: $(orderer_dial_port "$port")#")
+  done
+  sed "${ports[@]}" -e "s#@ORDERER_HOST@#$(org_host orderer)#g" -e "s#@ORG1_HOST@#$(org_host org1)#g" -e "s#@ORG2_HOST@#$(org_host org2)#g" \
     -e "s#\.\./runtime/crypto/#$CRYPTO/#g" "$NETWORK_DIR/config/configtx.yaml" >"$CONFIG/configtx/configtx.yaml"
 }
 
@@ -32,7 +38,7 @@ peer_cli() {
 orderer_args() {
   local port
   read -r _ _ port _ <<<"${ORDERERS[0]}"
-  printf '%s\n' -o "$(org_host orderer):$port" --tls --cafile "$CRYPTO/orderer-org/msp/tlscacerts/ca.pem"
+  printf '%s\n' -o "$(org_host orderer):$(orderer_dial_port "$port")" --tls --cafile "$CRYPTO/orderer-org/msp/tlscacerts/ca.pem"
 }
 
 osnadmin_cli() {

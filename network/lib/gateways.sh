@@ -26,8 +26,8 @@ write_gateway_config() {
   local host alias tls=
   host=$(org_host "$org")
   alias=$host
-  [[ $(topology) == loopback ]] && alias=localhost
-  [[ $(topology) == loopback ]] || tls="$CRYPTO/$org/gateway/tls/signcerts/cert.pem,$CRYPTO/$org/gateway/tls/keystore/key.pem"
+  [[ $(topology) == hosts ]] || alias=localhost
+  [[ $(topology) != hosts ]] || tls="$CRYPTO/$org/gateway/tls/signcerts/cert.pem,$CRYPTO/$org/gateway/tls/keystore/key.pem"
   node -e '
     const { createHash } = require("crypto");
     const { readFileSync } = require("fs");
@@ -53,11 +53,11 @@ write_gateway_config() {
 gateway_url() {
   local port
   port=$(gateway_port "$1")
-  if [[ $(topology) == loopback ]]; then echo "http://127.0.0.1:$port"; else echo "https://$(org_address "$1"):$port"; fi
+  if [[ $(topology) != hosts ]]; then echo "http://127.0.0.1:$port"; else echo "https://$(org_address "$1"):$port"; fi
 }
 gateway_port() { local row org msp port; for row in "${GATEWAYS[@]}"; do read -r org msp port <<<"$row"; [[ $org == "$1" ]] && echo "$port"; done; }
-gateway_ca() { if [[ $(topology) != loopback ]]; then echo "$CRYPTO/$1/msp/tlscacerts/ca.pem"; fi; }
-gateway_curl_args() { if [[ $(topology) != loopback ]]; then echo --cacert "$(gateway_ca "$1")"; fi; }
+gateway_ca() { if [[ $(topology) == hosts ]]; then echo "$CRYPTO/$1/msp/tlscacerts/ca.pem"; fi; }
+gateway_curl_args() { if [[ $(topology) == hosts ]]; then echo --cacert "$(gateway_ca "$1")"; fi; }
 
 start_gateway() {
   local want=$1 row org msp port

@@ -7,13 +7,15 @@
 #                       org1.iotreg.test, ...), resolved inside every namespace through
 #                       /etc/netns/<namespace>/hosts (ip netns exec mounts it over /etc/hosts).
 #                       TLS certificates name those hostnames; nodes dial each other by them.
+#   wan                 loopback, with every connection to an orderer through Toxiproxy, for
+#                       latency and partitions (network/lib/wan.sh).
 #
 # The topology is chosen at the first `up` (--topology) and recorded in $RUNTIME/topology, so later
 # commands act on the same network; another topology needs `clean` first (the channel's genesis
 # block and every certificate name the addresses).
 
 TOPOLOGY_FILE=$RUNTIME/topology
-TOPOLOGIES=(loopback hosts)
+TOPOLOGIES=(loopback hosts wan)
 HOSTS_BRIDGE=iotreg0
 HOSTS_DOMAIN=iotreg.test
 
