@@ -30,7 +30,8 @@ usage: ./test-network.sh COMMAND
   components           list the component names
   wan on|off|show      (wan topology) put the WAN profile's latency and jitter on the orderer links, or remove it
   cut ORDERER          (wan topology) nobody reaches ORDERER any more (what it sends still arrives)
-  heal ORDERER         (wan topology) undo cut
+  cut PEER [one-way]   (wan topology) PEER's org reaches no orderer; one-way: its traffic arrives, none comes back
+  heal NAME            (wan topology) undo cut
   add-org Org<N>MSP    a new member joins the running consortium (N >= 3): its CA, peer, chaincode
                        server and gateway, a channel update signed by a majority of the members,
                        the chaincode approved for it, the firmware voting members updated
@@ -161,8 +162,8 @@ case $command in
   components) components ;;
   add-org) add_org "${2:-}" ;;
   wan) wan_profile "${2:-show}" ;;
-  cut) [[ ${2:-} == orderer* ]] && known_component "$2" || die "cut takes an orderer's name"; cut_orderer "$2" ;;
-  heal) [[ ${2:-} == orderer* ]] && known_component "$2" || die "heal takes an orderer's name"; heal_orderer "$2" ;;
+  cut) known_component "${2:-}"; cut "$2" "${3:-}" ;;
+  heal) known_component "${2:-}"; heal "$2" ;;
   watchdog-loop) watchdog_loop ;;   # run by `up` as the bft-watchdog component
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;

@@ -63,8 +63,9 @@ start_peer() {
   for row in "${PEERS[@]}"; do [[ $row == "$name "* ]] && read -r name org msp port ccport ops <<<"$row"; done
   [[ -n ${port:-} ]] || die "unknown peer $1"
   dir=$CRYPTO/$org/$name
-  local address host
+  local address host WAN_OVERRIDES=
   address=$(org_address "$org") host=$(org_host "$org")
+  if wan; then WAN_OVERRIDES=$(wan_overrides "$org"); fi
   mkdir -p "$DATA/$name"
   # No Docker here: an empty VM endpoint, and chaincode only through the ccaas external builder.
   start_process "$name" "$port" "$ccport" "$ops" -- env \
@@ -91,6 +92,7 @@ start_peer() {
     CORE_OPERATIONS_LISTENADDRESS="$address:$ops" \
     CORE_METRICS_PROVIDER=prometheus \
     CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $NETWORK_DIR/ccaas}]" \
+    ${WAN_OVERRIDES:+CORE_PEER_DELIVERYCLIENT_ADDRESSOVERRIDES="$WAN_OVERRIDES"} \
     "$FABRIC_BIN/peer" node start
 }
 

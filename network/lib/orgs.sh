@@ -61,6 +61,7 @@ ROWS
 
   log "$msp: host, certificate authority, identities"
   hosts_network_up
+  start_toxiproxy   # with the wan topology: the new org's proxies to the orderers
   start_cas
   enroll_peer_org "$peer_row"
 

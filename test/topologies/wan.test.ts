@@ -132,3 +132,20 @@ test('a follower cut off and healed under the WAN profile: writes go on, nothing
   expect(result.acknowledged).toBeGreaterThan(0);
   await expectResolved(writes);
 });
+
+test.each([
+  ['both ways', []],
+  ['one way (its submits arrive, no block comes back)', ['one-way']],
+])("Org1's peer cut from every orderer %s under the WAN profile, then healed: Org1's writes resume, nothing lost", async (how, mode) => {
+  network('wan', 'on');
+  const writes = await load(40_000, async () => {
+    await sleep(5_000);
+    network('cut', 'peer0.org1', ...mode);
+    await sleep(15_000);
+    network('heal', 'peer0.org1');
+  });
+  const result = summary(`peer0.org1 cut from the orderers ${how} for 15 s (WAN profile)`, writes, 40_000);
+  expect(writes.some((w) => w.status === 201 && w.start > Date.now() - 15_000)).toBe(true);
+  expect(result.acknowledged).toBeGreaterThan(0);
+  await expectResolved(writes);
+});
