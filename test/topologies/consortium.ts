@@ -1,7 +1,8 @@
 /**
  * A network that `IOTREG_RUNTIME=… ./test-network.sh up --topology …` started apart from the default
- * one (scripts/test-topologies.sh): its clients.json, and a REST client per org and role that trusts
- * the org's CA when its gateway serves HTTPS, as it does off loopback.
+ * one (scripts/test-topologies.sh): its clients.json (or the one IOTREG_CLIENTS names), and a REST
+ * client per org and role that trusts the org's CA when its gateway serves HTTPS, as it does off
+ * loopback.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ interface OrgEntry {
 }
 
 export function clientsFile(): { channel: string; chaincode: string; orgs: Record<string, OrgEntry> } {
-  return JSON.parse(readFileSync(path.join(RUNTIME, 'clients.json'), 'utf8'));
+  return JSON.parse(readFileSync(process.env.IOTREG_CLIENTS ?? path.join(RUNTIME, 'clients.json'), 'utf8'));
 }
 
 export interface Answer<T = any> {
