@@ -45,20 +45,23 @@ if ! peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC" >/d
   for org in org1 org2; do
     log "$org: approveformyorg with the channel's own policy"
     peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$CC" -v 1.0 --sequence 1 \
-      --package-id "$(cat "$OUT/package-$org/package-id")" --signature-policy "$POLICY" $(orderer_args) >>"$LOGS/peer-cli.log" 2>&1
+      --package-id "$(cat "$OUT/package-$org/package-id")" --signature-policy "$POLICY" --waitForEvent=false $(orderer_args) >>"$LOGS/peer-cli.log" 2>&1
   done
+  # A peer's first blocks on a channel it just joined came ~30 s after the orderers wrote them
+  # (its BFT block source switched once): wait for the ledger, not for the CLI's 30 s event wait.
   ready() { ! peer_cli org1 lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$CC" -v 1.0 --sequence 1 --signature-policy "$POLICY" --output json | grep -q false; }
-  wait_until "both approvals on $CHANNEL" 30 "" ready
+  wait_until "both approvals on $CHANNEL" 120 "" ready
   log "commit"
   peer_cli org1 lifecycle chaincode commit -C "$CHANNEL" -n "$CC" -v 1.0 --sequence 1 --signature-policy "$POLICY" \
-    $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1
-  wait_until "the commit on $CHANNEL" 30 "" peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC"
+    --waitForEvent=false $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1
+  wait_until "the commit on $CHANNEL" 120 "" peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC"
 fi
 
 log "the members, submitted by each org's admin"
 members='{"function":"Governance:SetMembers","Args":["{\"members\":[\"Org1MSP\",\"Org2MSP\"]}"]}'
 for org in org1 org2; do
-  peer_cli "$org" chaincode invoke -C "$CHANNEL" -n "$CC" -c "$members" --waitForEvent $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1
+  peer_cli "$org" chaincode invoke -C "$CHANNEL" -n "$CC" -c "$members" --waitForEvent --waitForEventTimeout 120s \
+    $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1
 done
 
 for org in org1 org2; do
