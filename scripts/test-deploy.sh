@@ -44,6 +44,7 @@ done
 if ! peer_cli org1 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC" >/dev/null 2>&1; then
   for org in org1 org2; do
     log "$org: approveformyorg with the channel's own policy"
+    peer_cli "$org" lifecycle chaincode queryapproved -C "$CHANNEL" -n "$CC" --sequence 1 >/dev/null 2>&1 && continue
     peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$CC" -v 1.0 --sequence 1 \
       --package-id "$(cat "$OUT/package-$org/package-id")" --signature-policy "$POLICY" --waitForEvent=false $(orderer_args) >>"$LOGS/peer-cli.log" 2>&1
   done
