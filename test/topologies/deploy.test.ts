@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceIdentity } from '@iotreg/device';
 import { newDevice, registration } from '../support/devices';
-import { clientsFile, inSync, OrgClient, orgClient, REPO, uid } from './consortium';
+import { clientsFile, inSync, OrgClient, orgClient, RUNTIME, uid } from './consortium';
 
 test('the gateways configured from the guide serve channel deploy', async () => {
   expect(clientsFile().channel).toBe('deploy');
@@ -29,7 +29,7 @@ test("a device registered through Org1's deploy gateway is read through Org2's, 
   const read = await orgClient('Org2MSP', 'auditor').get(`/v1/devices/${device.id}`);
   expect([read.status, read.body.ownerMsp]).toEqual([200, 'Org1MSP']);
 
-  const iot = JSON.parse(readFileSync(path.join(REPO, 'network/runtime/clients.json'), 'utf8')).orgs.Org2MSP;
+  const iot = JSON.parse(readFileSync(path.join(RUNTIME, 'clients.json'), 'utf8')).orgs.Org2MSP;
   const onIot = await new OrgClient('Org2MSP', iot, iot.tokens.auditor).get(`/v1/devices/${device.id}`);
   expect(onIot.status).toBe(404);
 });
