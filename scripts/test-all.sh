@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite: lint and format checks, unit tests, then the live network up, every
-# network test through the gateways, and the network down again whatever happened; then the
-# topology tests on a network of their own (scripts/test-topologies.sh).
+# network test through the gateways, the deployment guide on a second channel, and the network down
+# again whatever happened; then the topology tests on a network of their own (scripts/test-topologies.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,6 +15,7 @@ npx jest --selectProjects unit
 trap './test-network.sh down' EXIT
 ./test-network.sh up
 npx jest --selectProjects network --runInBand
+bash scripts/test-deploy.sh     # docs/deploy.md followed on a second channel of the same network
 ./test-network.sh down
 trap - EXIT
 
