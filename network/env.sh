@@ -1,5 +1,6 @@
 # Everything the network scripts need to know, in one place: versions, paths and the node table.
-# Sourced by test-network.sh; every address is on 127.0.0.1.
+# Sourced by test-network.sh. Addresses and hostnames come from the topology (network/lib/topology.sh):
+# 127.0.0.1 by default, one network namespace per organisation with `up --topology hosts`.
 
 # Pinned releases. Fabric is the v3.1.5 release: its binaries are used where they are already
 # installed at that version, else built offline from the release's source archive (checked against
@@ -18,7 +19,9 @@ CHAINCODE_VERSION=1.0
 
 NETWORK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$NETWORK_DIR")
-RUNTIME=$NETWORK_DIR/runtime
+# Everything a network generates; IOTREG_RUNTIME keeps a second network's state apart (the topology
+# and add-org tests use their own).
+RUNTIME=${IOTREG_RUNTIME:-$NETWORK_DIR/runtime}
 CRYPTO=$RUNTIME/crypto
 DATA=$RUNTIME/data
 LOGS=$RUNTIME/logs
@@ -65,5 +68,15 @@ GATEWAYS=(
   "org2 Org2MSP 9080"
 )
 
+# The hosts topology's addresses: $HOSTS_SUBNET.0/24 on a bridge, one per organisation's namespace.
+# 198.18.0.0/15 is set aside for network tests (RFC 2544), so it collides with no real LAN.
+HOSTS_SUBNET=${IOTREG_HOSTS_SUBNET:-198.18.0}
+
 # Identities each peer org enrolls for its gateway: one per role the chaincode knows.
 GATEWAY_ROLES=(admin vendor auditor)
+
+# Organisations added to the running consortium (`./test-network.sh add-org`) append their rows
+# to the tables above here, so every later command knows their processes.
+ADDED_ORGS_FILE=$RUNTIME/added-orgs.sh
+# shellcheck source=/dev/null
+if [[ -f $ADDED_ORGS_FILE ]]; then source "$ADDED_ORGS_FILE"; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite: lint and format checks, unit tests, then the live network up, every
-# network test through the gateways, and the network down again whatever happened.
+# network test through the gateways, the deployment guide on a second channel, and the network down
+# again whatever happened; then the topology tests on a network of their own (scripts/test-topologies.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,3 +18,9 @@ npx jest --selectProjects unit
 trap './test-network.sh down' EXIT
 ./test-network.sh up
 npx jest --selectProjects network --runInBand
+bash scripts/test-deploy.sh     # docs/deploy.md followed on a second channel of the same network
+./test-network.sh down
+trap - EXIT
+
+# A network of its own: the hosts topology and a member joining it (about 3 minutes).
+bash scripts/test-topologies.sh

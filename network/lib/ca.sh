@@ -12,20 +12,21 @@ ca_row() {
 }
 
 start_cas() {
-  local row name msp port ops home
+  local row name msp port ops home org
   for row in "${CAS[@]}"; do
     read -r name msp port ops <<<"$row"
+    org=$(org_of "$name")
     home=$CRYPTO/$name/server
     mkdir -p "$home"
     [[ -f $home/bootstrap.secret ]] || openssl rand -hex 16 >"$home/bootstrap.secret"
     FABRIC_CA_SERVER_BOOT="admin:$(cat "$home/bootstrap.secret")" \
       start_process "$name" "$port" "$ops" -- "$FABRIC_BIN/fabric-ca-server" start --home "$home" \
-      --port "$port" --address 127.0.0.1 --ca.name "$name" --csr.cn "$name" --csr.hosts 127.0.0.1,localhost \
-      --tls.enabled --operations.listenaddress "127.0.0.1:$ops"
+      --port "$port" --address "$(org_address "$org")" --ca.name "$name" --csr.cn "$name" --csr.hosts "$(org_tls_hosts "$org")" \
+      --tls.enabled --operations.listenaddress "$(org_address "$org"):$ops"
   done
   for row in "${CAS[@]}"; do
     read -r name msp port ops <<<"$row"
-    wait_until "$name health" 30 "$name" http_ok "http://127.0.0.1:$ops/healthz"
+    wait_until "$name health" 30 "$name" http_ok "http://$(org_address "$(org_of "$name")"):$ops/healthz"
   done
 }
 
@@ -42,7 +43,7 @@ ca_enroll() {
   local name msp port ops user=$2 secret_file=$3
   read -r name msp port ops <<<"$(ca_row "$1")"
   shift 3
-  FABRIC_CA_CLIENT_URL="https://$user:$(cat "$secret_file")@127.0.0.1:$port" ca_client "$name" enroll "$@"
+  FABRIC_CA_CLIENT_URL="https://$user:$(cat "$secret_file")@$(org_address "$(org_of "$name")"):$port" ca_client "$name" enroll "$@"
 }
 
 enroll_registrar() {
@@ -78,7 +79,7 @@ YAML
 }
 
 # enroll CA NAME TYPE DIR [ATTRS] [tls]: registers NAME once, then enrolls its signing identity
-# into DIR/msp and, with "tls", a TLS certificate for 127.0.0.1 into DIR/tls.
+# into DIR/msp and, with "tls", a TLS certificate for the CA's organisation's host into DIR/tls.
 enroll() {
   local ca=$1 name=$2 type=$3 dir=$4 attrs=${5:-} tls=${6:-}
   local secret_file=$CRYPTO/$ca/secrets/$name
@@ -99,7 +100,7 @@ enroll() {
   fi
   if [[ $tls == tls && ! -f $dir/tls/signcerts/cert.pem ]]; then
     ca_enroll "$ca" "$name" "$secret_file" --mspdir "$dir/tls" --csr.cn "$name" \
-      --enrollment.profile tls --csr.hosts 127.0.0.1,localhost >/dev/null 2>&1 \
+      --enrollment.profile tls --csr.hosts "$(org_tls_hosts "${ca#ca-}")" >/dev/null 2>&1 \
       || die "cannot enroll a TLS certificate for $name at $ca"
     normalize_msp "$dir/tls"
   fi
@@ -124,18 +125,25 @@ enroll_all() {
   done
   enroll ca-orderer orderer-admin admin "$CRYPTO/orderer-org/admin" "" tls
 
-  for row in "${PEERS[@]}"; do
-    read -r name org msp pport ccport ops <<<"$row"
-    local ca=ca-$org
-    enroll_registrar "$ca"
-    write_org_msp "$ca" "$CRYPTO/$org"
-    enroll "$ca" "$name" peer "$CRYPTO/$org/$name" "" tls
-    enroll "$ca" "$org-ccaas" client "$CRYPTO/$org/ccaas" "" tls
-    local role type
-    for role in "${GATEWAY_ROLES[@]}"; do
-      type=client
-      [[ $role == admin ]] && type=admin
-      enroll "$ca" "$org-$role" "$type" "$CRYPTO/$org/users/$role" "role=$role:ecert"
-    done
+  for row in "${PEERS[@]}"; do enroll_peer_org "$row"; done
+}
+
+# enroll_peer_org PEER_ROW: the verifying MSP, the peer, the chaincode server and the gateway's
+# identities of a peer's organisation.
+enroll_peer_org() {
+  local name org msp pport ccport ops
+  read -r name org msp pport ccport ops <<<"$1"
+  local ca=ca-$org
+  enroll_registrar "$ca"
+  write_org_msp "$ca" "$CRYPTO/$org"
+  enroll "$ca" "$name" peer "$CRYPTO/$org/$name" "" tls
+  enroll "$ca" "$org-ccaas" client "$CRYPTO/$org/ccaas" "" tls
+  local role type
+  for role in "${GATEWAY_ROLES[@]}"; do
+    type=client
+    [[ $role == admin ]] && type=admin
+    enroll "$ca" "$org-$role" "$type" "$CRYPTO/$org/users/$role" "role=$role:ecert"
   done
+  # Off this host's loopback the gateway serves HTTPS (bearer tokens cross a network).
+  if [[ $(topology) == hosts ]]; then enroll "$ca" "$org-gateway" client "$CRYPTO/$org/gateway" "" tls; fi
 }

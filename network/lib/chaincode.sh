@@ -15,20 +15,16 @@ servers_of() {
 
 package_dir() { echo "$RUNTIME/chaincode/$1/$2"; }
 
+# package_chaincode CC ORG PORT: ORG's package of CC, made by `npm run package`'s script with the
+# address of ORG's chaincode server and ORG's ccaas TLS root.
 package_chaincode() {
-  local cc=$1 org=$2 port=$3 dir
+  local cc=$1 org=$2 port=$3 dir label
   dir=$(package_dir "$cc" "$org")
   [[ -f $dir/package.tar.gz ]] && return 0
-  mkdir -p "$dir/src"
-  node -e '
-    const fs = require("fs");
-    const [address, rootCert, out] = process.argv.slice(1);
-    fs.writeFileSync(out, JSON.stringify({ address, dial_timeout: "10s", tls_required: true,
-      client_auth_required: false, root_cert: fs.readFileSync(rootCert, "utf8") }, null, 2));
-  ' "127.0.0.1:$port" "$CRYPTO/$org/ccaas/tls/tlscacerts/ca.pem" "$dir/src/connection.json"
-  printf '{"type":"ccaas","label":"%s_%s_%s"}\n' "${cc//-/_}" "$CHAINCODE_VERSION" "$org" >"$dir/src/metadata.json"
-  tar -C "$dir/src" -czf "$dir/src/code.tar.gz" connection.json
-  tar -C "$dir/src" -czf "$dir/package.tar.gz" metadata.json code.tar.gz
+  label="${cc//-/_}_${CHAINCODE_VERSION}_$org"
+  "$REPO_DIR/scripts/package.sh" --address "$(org_host "$org"):$port" --label "$label" \
+    --tls-root-cert "$CRYPTO/$org/ccaas/tls/tlscacerts/ca.pem" --out "$dir/src" >/dev/null || die "packaging $cc for $org failed"
+  mv "$dir/src/$label.tar.gz" "$dir/package.tar.gz"
 }
 
 package_id() {
@@ -44,7 +40,7 @@ all_peer_args() {
   local row name org msp port rest
   for row in "${PEERS[@]}"; do
     read -r name org msp port rest <<<"$row"
-    printf '%s\n' --peerAddresses "127.0.0.1:$port" --tlsRootCertFiles "$CRYPTO/$org/msp/tlscacerts/ca.pem"
+    printf '%s\n' --peerAddresses "$(org_host "$org"):$port" --tlsRootCertFiles "$CRYPTO/$org/msp/tlscacerts/ca.pem"
   done
 }
 
@@ -97,10 +93,10 @@ start_chaincode_server() {
     local tls=$CRYPTO/$org/ccaas/tls
     # fabric-shim's own server mode loads the contracts from the module's package.json main.
     start_process "$process" "$port" -- "$REPO_DIR/node_modules/.bin/fabric-chaincode-node" server \
-      --chaincode-address "127.0.0.1:$port" --chaincode-id "$(package_id "$cc" "$org")" \
+      --chaincode-address "$(org_address "$org"):$port" --chaincode-id "$(package_id "$cc" "$org")" \
       --chaincode-tls-cert-file "$tls/signcerts/cert.pem" --chaincode-tls-key-file "$tls/keystore/key.pem" \
       --module-path "$REPO_DIR/$module"
-    wait_until "$process listening" 30 "$process" port_in_use "$port"
+    wait_until "$process listening" 30 "$process" port_in_use "$port" "$org"
   done
 }
 

@@ -3,6 +3,20 @@
 
 CHANNEL_BLOCK=$RUNTIME/channel/$CHANNEL.block
 
+# network/config/configtx.yaml with this topology's hostnames in place of @ORDERER_HOST@,
+# @ORG1_HOST@, @ORG2_HOST@, the ports that reach each orderer (its proxy's with the wan topology)
+# and its crypto paths made absolute, for configtxgen.
+render_configtx() {
+  mkdir -p "$CONFIG/configtx"
+  local row port ports=()
+  for row in "${ORDERERS[@]}"; do
+    read -r _ _ port _ <<<"$row"
+    ports+=(-e "s#@ORDERER_HOST@:$port\"#@ORDERER_HOST@:$(orderer_dial_port "$port")\"#" -e "s#Port: $port\$#Port: $(orderer_dial_port "$port")#")
+  done
+  sed "${ports[@]}" -e "s#@ORDERER_HOST@#$(org_host orderer)#g" -e "s#@ORG1_HOST@#$(org_host org1)#g" -e "s#@ORG2_HOST@#$(org_host org2)#g" \
+    -e "s#\.\./runtime/crypto/#$CRYPTO/#g" "$NETWORK_DIR/config/configtx.yaml" >"$CONFIG/configtx/configtx.yaml"
+}
+
 # peer_cli ORG ARGS...: the peer CLI as ORG's admin, talking to ORG's first peer.
 peer_cli() {
   local want=$1 row name org msp port rest
@@ -14,23 +28,23 @@ peer_cli() {
   FABRIC_CFG_PATH=$CONFIG/peer FABRIC_LOGGING_SPEC=WARN \
     CORE_PEER_LOCALMSPID=$msp \
     CORE_PEER_MSPCONFIGPATH=$CRYPTO/$org/users/admin/msp \
-    CORE_PEER_ADDRESS=127.0.0.1:$port \
+    CORE_PEER_ADDRESS="$(org_host "$org"):$port" \
     CORE_PEER_TLS_ENABLED=true \
     CORE_PEER_TLS_ROOTCERT_FILE=$CRYPTO/$org/msp/tlscacerts/ca.pem \
-    "$FABRIC_BIN/peer" "$@"
+    in_org "$org" "$FABRIC_BIN/peer" "$@"
 }
 
 # Arguments that send a peer CLI transaction to an orderer.
 orderer_args() {
   local port
   read -r _ _ port _ <<<"${ORDERERS[0]}"
-  printf '%s\n' -o "127.0.0.1:$port" --tls --cafile "$CRYPTO/orderer-org/msp/tlscacerts/ca.pem"
+  printf '%s\n' -o "$(org_host orderer):$(orderer_dial_port "$port")" --tls --cafile "$CRYPTO/orderer-org/msp/tlscacerts/ca.pem"
 }
 
 osnadmin_cli() {
   local admin=$1; shift
   local tls=$CRYPTO/orderer-org/admin/tls
-  "$FABRIC_BIN/osnadmin" channel "$@" -o "127.0.0.1:$admin" --ca-file "$tls/tlscacerts/ca.pem" \
+  in_org orderer "$FABRIC_BIN/osnadmin" channel "$@" -o "$(org_host orderer):$admin" --ca-file "$tls/tlscacerts/ca.pem" \
     --client-cert "$tls/signcerts/cert.pem" --client-key "$tls/keystore/key.pem"
 }
 
@@ -39,7 +53,8 @@ osnadmin_answers() { osnadmin_cli "$1" list 2>/dev/null | grep -q '^Status: '; }
 create_channel() {
   if [[ ! -f $CHANNEL_BLOCK ]]; then
     mkdir -p "$(dirname "$CHANNEL_BLOCK")"
-    "$FABRIC_BIN/configtxgen" -configPath "$NETWORK_DIR/config" -profile IotChannel \
+    render_configtx
+    "$FABRIC_BIN/configtxgen" -configPath "$CONFIG/configtx" -profile IotChannel \
       -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >>"$LOGS/configtxgen.log" 2>&1 \
       || die "configtxgen failed (log: $LOGS/configtxgen.log)"
   fi
@@ -78,7 +93,7 @@ bft_orderers() {
   local row name id port admin ops metrics height leader
   for row in "${ORDERERS[@]}"; do
     read -r name id port admin ops <<<"$row"
-    if metrics=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/metrics"); then
+    if metrics=$(curl -fs --max-time 2 "$(ops_url "$name")/metrics"); then
       height=$(sed -n "s/^ledger_blockchain_height{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p" <<<"$metrics")
       leader=$(sed -n "s/^consensus_BFT_leader_id{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p" <<<"$metrics")
       echo "$name ${height:--} $(orderer_with_id "${leader:--}")"
@@ -111,7 +126,7 @@ gossip_converged() {
   local row name org msp port cc ops known
   for row in "${PEERS[@]}"; do
     read -r name org msp port cc ops <<<"$row"
-    known=$(curl -fs --max-time 2 "http://127.0.0.1:$ops/metrics" \
+    known=$(curl -fs --max-time 2 "$(ops_url "$name")/metrics" \
       | sed -n "s/^gossip_membership_total_peers_known{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p")
     [[ ${known:-0} -ge $((${#PEERS[@]} - 1)) ]] || return 1
   done

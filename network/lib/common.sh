@@ -17,7 +17,8 @@ write_private() {
   mv "$1.new" "$1"
 }
 
-port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+# port_in_use PORT [ORG]: something listens on PORT on ORG's host (this host's network by default).
+port_in_use() { in_org "${2:-}" ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 pid_of() { local f=$PIDS/$1.pid; [[ -f $f ]] && cat "$f"; }
 
@@ -27,19 +28,22 @@ is_running() {
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
 }
 
-# start_process NAME PORT... -- COMMAND...: runs COMMAND in the background with its own log and PID
-# file, after checking that none of its ports is taken by something else.
+# start_process NAME PORT... -- COMMAND...: runs COMMAND in the background on the host of NAME's
+# organisation (topology.sh), with its own log and PID file, after checking that none of its ports
+# is taken by something else.
 start_process() {
-  local name=$1; shift
+  local name=$1 org; shift
+  org=$(org_of "$name")
   local ports=()
   while [[ $1 != -- ]]; do ports+=("$1"); shift; done
   shift
   if is_running "$name"; then log "$name already running (pid $(pid_of "$name"))"; return 0; fi
   for port in "${ports[@]}"; do
-    port_in_use "$port" && die "$name: port $port is already in use (see: ss -ltnp 'sport = :$port')"
+    port_in_use "$port" "$org" && die "$name: port $port is already in use (see: ss -ltnp 'sport = :$port')"
   done
   mkdir -p "$LOGS" "$PIDS"
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # `ip netns exec` and setsid exec the command: the PID recorded is the process's own.
+  setsid $(in_org_prefix "$org") "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$PIDS/$name.pid"
 }
 

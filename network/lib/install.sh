@@ -105,6 +105,30 @@ install_fabric_ca() {
     die "go install of Fabric CA failed (module pins: network/tools/fabric-ca/go.mod)"
 }
 
+# configtxlator, only for channel configuration updates (`add-org`): built from the same checked
+# source archive into the same folder, beside a cache made before it was needed.
+install_configtxlator() {
+  [[ -x $FABRIC_BIN/configtxlator ]] && return 0
+  local archive work sum
+  archive=$(fabric_src_archive)
+  if [[ -n ${FABRIC_BIN_DIR:-} && -x $FABRIC_BIN_DIR/configtxlator ]]; then
+    ln -sf "$(cd "$FABRIC_BIN_DIR" && pwd)/configtxlator" "$FABRIC_BIN/configtxlator"
+    return 0
+  fi
+  [[ -f $archive ]] || die "configtxlator $FABRIC_VERSION is needed for channel updates: put it in $FABRIC_BIN, or provide the source archive ($archive)"
+  sum=$(sha256sum "$archive" | cut -d' ' -f1)
+  [[ $sum == "$FABRIC_SRC_SHA256" ]] || die "$archive has SHA-256 $sum, expected $FABRIC_SRC_SHA256"
+  log "building configtxlator $FABRIC_VERSION from $archive (first channel update only)"
+  work=$(mktemp -d "$FABRIC_HOME/src.XXXXXX")
+  tar xzf "$archive" -C "$work" --strip-components=1
+  (cd "$work" && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+    -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION" \
+    -o "$work/configtxlator" ./cmd/configtxlator) || die "building configtxlator failed"
+  # Moved in whole: another checkout sharing this cache never sees half a binary.
+  mv "$work/configtxlator" "$FABRIC_BIN/configtxlator"
+  rm -rf "$work"
+}
+
 install_binaries() {
   install_fabric
   install_fabric_ca

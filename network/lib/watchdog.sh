@@ -33,7 +33,7 @@ watchdog_loop() {
       fi
       if ((now - since[$name] >= WATCHDOG_WEDGED_SECONDS && highest - highest_then[$name] >= WATCHDOG_MIN_BLOCKS)); then
         log "$(date -u +%FT%TZ) $name wedged at height $h for $((now - since[$name]))s while the others reached $highest: saving its stacks, restarting it"
-        curl -fs --max-time 10 "http://127.0.0.1:$(orderer_profile_port "$name")/debug/pprof/goroutine?debug=2" \
+        curl -fs --max-time 10 "$(orderer_profile_url "$name")/debug/pprof/goroutine?debug=2" \
           >"$LOGS/$name.stacks-$(date -u +%Y%m%dT%H%M%SZ).txt" || true
         stop_process "$name" KILL
         (restart_orderer "$name") || log "$(date -u +%FT%TZ) $name did not come back healthy (log: $LOGS/$name.log)"
