@@ -174,8 +174,8 @@ case $command in
   components) components ;;
   add-org) add_org "${2:-}" ;;
   wan) wan_profile "${2:-show}" ;;
-  cut) known_component "${2:-}"; cut "$2" "${3:-}" ;;
-  heal) known_component "${2:-}"; heal "$2" ;;
+  cut) known_component "${2:-}"; cut_link "$2" "${3:-}" ;;
+  heal) known_component "${2:-}"; heal_link "$2" ;;
   watchdog-loop) watchdog_loop ;;   # run by `up` as the bft-watchdog component
   baseline) log "chaincode $BASELINE_NAME"; deploy_chaincode "$BASELINE_NAME"; start_chaincode_servers "$BASELINE_NAME" ;;
   -h|--help|help) usage ;;

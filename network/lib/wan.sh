@@ -134,7 +134,7 @@ wan_profile() {
 }
 
 # cut NAME [one-way], heal NAME: see the top of this file. Closing a proxy drops its connections.
-cut() {
+cut_link() {
   wan || die "cut needs the wan topology"
   local name=$1 mode=${2:-} proxy proxies
   case $name in
@@ -153,7 +153,7 @@ cut() {
   done
 }
 
-heal() {
+heal_link() {
   wan || die "heal needs the wan topology"
   local proxies proxy
   case $1 in
