@@ -5,6 +5,9 @@ import { client, Org, orgsInSync } from './network';
 
 const ready = new Set<string>();
 
+/** A write repeated once a second for up to a minute. */
+const SETTLE_RETRIES = 60;
+
 /**
  * Registers each family (by `owner`'s vendor, any key, threshold 1) unless this run or an earlier
  * one did, then waits until every org's peer holds it: registrations are endorsed by all peers.
@@ -15,7 +18,9 @@ export async function ensureFamilies(families: string[], owner: Org = 'Org1MSP')
   for (const family of families) {
     if (ready.has(family)) continue;
     const request = { family, vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 };
-    const registered = await vendor.call('registerFamily', request).then(
+    // Repeated (same Idempotency-Key) while the ledger answers 503: a test file may start while the
+    // orderers still settle after the previous file's faults.
+    const registered = await vendor.call('registerFamily', request, { retries: SETTLE_RETRIES }).then(
       () => true,
       (err: unknown) => {
         if (err instanceof ApiError && err.status === 409) return false; // an earlier run registered it
