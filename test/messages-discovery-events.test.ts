@@ -1,7 +1,7 @@
 /** Authenticated messages, discovery, sealed device-to-device messages and the event stream. */
 import { createHash } from 'node:crypto';
 import { ApiError, DeviceClient, inBatch, MessageBatch, SealError } from '@iotreg/device';
-import { clients, clientsFile, uid } from './support/network';
+import { clients, clientsFile, orgsInSync, uid } from './support/network';
 import { newDevice, registeredDevice, rotation, signed, TestDevice } from './support/devices';
 import { readEvents, SseEvent } from './support/sse';
 import { ensureFamilies } from './support/families';
@@ -161,10 +161,14 @@ describe('sealed device-to-device messages', () => {
     expect(envelope.recipientKeyId).toBe(bob.keyId);
     expect((await bobClient.openFrom(envelope)).toString()).toBe('close valve 3');
 
+    // A device reads through its own org's gateway, whose peer and read model apply the other
+    // org's block on their own time: wait for them, as a device would retry.
     await org2.admin.call('revokeDevice', { deviceId: bob.id, reason: 'keyCompromise' });
+    await orgsInSync();
     await expect(aliceClient.sealTo(bob.id, 'again')).rejects.toBeInstanceOf(SealError);
 
     await org1.admin.call('suspendDevice', { deviceId: alice.id });
+    await orgsInSync();
     const carol = await registered(org2.admin);
     await expect(new DeviceClient(gateway('Org2MSP'), carol.id, carol.identity).openFrom(envelope)).rejects.toThrow();
   });
