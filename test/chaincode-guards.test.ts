@@ -10,7 +10,7 @@ import { connect, Contract, Gateway, Signer, signers } from '@hyperledger/fabric
 import { common, gateway as gatewayProtos, peer } from '@hyperledger/fabric-protos';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { OPERATIONS } from '@iotreg/common';
-import { REPO, uid } from './support/network';
+import { orgsInSync, REPO, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
 import { ensureFamilies } from './support/families';
 
@@ -111,6 +111,8 @@ test('a vendor or auditor identity cannot register a device, even submitting dir
 test("another org's admin cannot revoke a device, even submitting directly", async () => {
   const device = newDevice(uid('guard'));
   await contractAs('org1', 'admin').submitTransaction(OPERATIONS.registerDevice.tx, JSON.stringify(registration(device, 'guard-v1')));
+  // The submit waited for Org1's peer only; Org2's peer endorses the revocation, so it must hold the device too.
+  await orgsInSync();
   const code = await refusal(() =>
     contractAs('org2', 'admin').submitTransaction(OPERATIONS.revokeDevice.tx, JSON.stringify({ deviceId: device.id, reason: 'other' })),
   );
