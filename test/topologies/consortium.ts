@@ -8,6 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { DeviceIdentity } from '@iotreg/device';
+import { newDevice, registration } from '../support/devices';
+import { eventually, uid } from '../support/network';
+
+export { eventually, sleep, uid } from '../support/network';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const RUNTIME = process.env.IOTREG_RUNTIME ?? path.join(REPO, 'network/runtime');
@@ -97,18 +102,6 @@ export function netnsOf(pid: number): string {
   return execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }).trim();
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `probe` holds or `timeoutMs` passes. */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 /** Until every listed org's peer holds every block any of them holds. */
 export async function inSync(msps: string[], timeoutMs = 30_000): Promise<void> {
   const height = async (msp: string) => (await orgClient(msp).get<{ height: number }>('/readyz')).body.height;
@@ -116,9 +109,23 @@ export async function inSync(msps: string[], timeoutMs = 30_000): Promise<void> 
   for (const msp of msps) await eventually(async () => (await height(msp)) >= target, timeoutMs, `${msp} at height ${target}`);
 }
 
-const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-let counter = 0;
-export function uid(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${RUN}-${counter}`;
+/**
+ * A family made by Org1's vendor and a device registered by Org1's admin, then read through Org2's
+ * auditor once both peers hold the blocks: the consortium works across whatever separates them.
+ */
+export async function registerAndReadAcross(prefix: string, attributes?: Record<string, string>) {
+  const family = uid(`${prefix}-fam`);
+  const made = await orgClient('Org1MSP', 'vendor').post('/v1/families', {
+    family,
+    vendorKeyPem: DeviceIdentity.generate().publicKeyPem,
+    approvalThreshold: 1,
+  });
+  expect(made.status).toBe(201);
+  await inSync(['Org1MSP', 'Org2MSP']);
+  const device = newDevice(uid(`${prefix}-dev`));
+  const registered = await orgClient('Org1MSP', 'admin').post('/v1/devices', registration(device, family, attributes, 'Org1MSP'));
+  expect(registered.status).toBe(201);
+  await inSync(['Org1MSP', 'Org2MSP']);
+  const read = await orgClient('Org2MSP', 'auditor').get(`/v1/devices/${device.id}`);
+  return { family, device, read };
 }

@@ -4,9 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DeviceIdentity } from '@iotreg/device';
-import { newDevice, registration } from '../support/devices';
-import { clientsFile, inSync, OrgClient, orgClient, RUNTIME, uid } from './consortium';
+import { clientsFile, OrgClient, orgClient, registerAndReadAcross, RUNTIME } from './consortium';
 
 test('the gateways configured from the guide serve channel deploy', async () => {
   expect(clientsFile().channel).toBe('deploy');
@@ -14,19 +12,7 @@ test('the gateways configured from the guide serve channel deploy', async () => 
 });
 
 test("a device registered through Org1's deploy gateway is read through Org2's, and is not on channel iot", async () => {
-  const family = uid('deploy-fam');
-  const made = await orgClient('Org1MSP', 'vendor').post('/v1/families', {
-    family,
-    vendorKeyPem: DeviceIdentity.generate().publicKeyPem,
-    approvalThreshold: 1,
-  });
-  expect(made.status).toBe(201);
-  await inSync(['Org1MSP', 'Org2MSP']);
-  const device = newDevice(uid('deploy-dev'));
-  const registered = await orgClient('Org1MSP', 'admin').post('/v1/devices', registration(device, family, undefined, 'Org1MSP'));
-  expect(registered.status).toBe(201);
-  await inSync(['Org1MSP', 'Org2MSP']);
-  const read = await orgClient('Org2MSP', 'auditor').get(`/v1/devices/${device.id}`);
+  const { device, read } = await registerAndReadAcross('deploy');
   expect([read.status, read.body.ownerMsp]).toEqual([200, 'Org1MSP']);
 
   const iot = JSON.parse(readFileSync(path.join(RUNTIME, 'clients.json'), 'utf8')).orgs.Org2MSP;

@@ -2,9 +2,7 @@
  * `./test-network.sh up --topology hosts`: each organisation on its own host (network namespace,
  * address, hostname), and the consortium still works across them. Run by scripts/test-topologies.sh.
  */
-import { DeviceIdentity } from '@iotreg/device';
-import { newDevice, registration } from '../support/devices';
-import { clientsFile, inSync, netnsOf, network, orgClient, pidOf, uid } from './consortium';
+import { clientsFile, netnsOf, network, pidOf, registerAndReadAcross } from './consortium';
 
 const HOSTS: Record<string, string[]> = {
   orderer: ['ca-orderer', 'orderer0', 'orderer1', 'orderer2', 'orderer3'],
@@ -41,21 +39,7 @@ test('the channel names the orderers by hostname, and the gateways serve HTTPS o
 });
 
 test("a device registered through Org1's gateway is read through Org2's, across hosts", async () => {
-  const family = uid('hosts-fam');
-  const made = await orgClient('Org1MSP', 'vendor').post('/v1/families', {
-    family,
-    vendorKeyPem: DeviceIdentity.generate().publicKeyPem,
-    approvalThreshold: 1,
-  });
-  expect(made.status).toBe(201);
-  await inSync(['Org1MSP', 'Org2MSP']);
-
-  const device = newDevice(uid('hosts-dev'));
-  const registered = await orgClient('Org1MSP', 'admin').post('/v1/devices', registration(device, family, { site: 'far' }, 'Org1MSP'));
-  expect(registered.status).toBe(201);
-  await inSync(['Org1MSP', 'Org2MSP']);
-
-  const read = await orgClient('Org2MSP', 'auditor').get(`/v1/devices/${device.id}`);
+  const { family, device, read } = await registerAndReadAcross('hosts', { site: 'far' });
   expect(read.status).toBe(200);
   expect(read.body).toMatchObject({ deviceId: device.id, ownerMsp: 'Org1MSP', family, publicKeyPem: device.publicKeyPem });
 });

@@ -220,7 +220,11 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     try {
       const outcome = await deps.registry.committedResult(as, txId, transaction ? Buffer.from(transaction, 'base64') : undefined);
       if (outcome.kind === 'valid') return { status: spec.success.status, body: committedAnswer(outcome.committed) };
-      if (outcome.kind === 'invalid') return undefined;
+      if (outcome.kind === 'invalid') {
+        // Nothing of the first attempt was written: the request runs anew.
+        log.warn({ txId, validationCode: outcome.validationCode }, 'the first attempt of a keyed write committed invalid; writing anew');
+        return undefined;
+      }
       throw new RegistryError(
         'OUTCOME_UNKNOWN',
         `transaction ${txId} of the first attempt has not committed yet; retry later with the same Idempotency-Key`,
