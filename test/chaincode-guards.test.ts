@@ -10,7 +10,7 @@ import { connect, Contract, Gateway, Signer, signers } from '@hyperledger/fabric
 import { common, gateway as gatewayProtos, peer } from '@hyperledger/fabric-protos';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { OPERATIONS } from '@iotreg/common';
-import { orgsInSync, REPO, uid } from './support/network';
+import { orgsInSync, RUNTIME, uid } from './support/network';
 import { newDevice, registration } from './support/devices';
 import { ensureFamilies } from './support/families';
 
@@ -32,7 +32,7 @@ function contractAs(org: 'org1' | 'org2', role: string): Contract {
 }
 
 function connectAs(org: 'org1' | 'org2', role: string): { gateway: Gateway; contract: Contract; signer: Signer } {
-  const config = JSON.parse(readFileSync(path.join(REPO, `network/runtime/gateway-${org}/config.json`), 'utf8')) as GatewayConfig;
+  const config = JSON.parse(readFileSync(path.join(RUNTIME, `gateway-${org}/config.json`), 'utf8')) as GatewayConfig;
   const identity = config.identities.find((i) => i.role === role)!;
   const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
     'grpc.ssl_target_name_override': config.peer.hostAlias,

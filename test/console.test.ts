@@ -12,11 +12,11 @@ import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { newDevice, registration, rotation } from './support/devices';
-import { clients, clientsFile, network, Org, orgsInSync, REPO, Role, sleep, uid } from './support/network';
+import { clients, clientsFile, network, Org, orgsInSync, RUNTIME, Role, sleep, uid } from './support/network';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(REPO, 'network/runtime/screenshots');
-const CONFIG_BLOCK = path.join(REPO, 'network/runtime/channel/iot.block');
+const SHOTS = path.join(RUNTIME, 'screenshots');
+const CONFIG_BLOCK = path.join(RUNTIME, 'channel/iot.block');
 const as = clients();
 const { Org1MSP: org1, Org2MSP: org2 } = as;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');

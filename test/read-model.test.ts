@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { newDevice, registeredDevice, registration } from './support/devices';
 import { ensureFamilies } from './support/families';
-import { client, eventually, network, REPO, sleep, uid } from './support/network';
+import { client, eventually, network, REPO, RUNTIME, sleep, uid } from './support/network';
 
 const FAMILY = 'rm-v1';
 const admin1 = client('Org1MSP', 'admin');
@@ -64,7 +64,7 @@ const run = promisify(execFile);
 const rebuild = (...args: string[]) =>
   run('node', [path.join(REPO, 'gateway-app/dist/readmodel/rebuild.js'), ...args], {
     cwd: REPO,
-    env: { ...process.env, IOTREG_GATEWAY_CONFIG: path.join(REPO, 'network/runtime/gateway-org1/config.json'), LOG_LEVEL: 'error' },
+    env: { ...process.env, IOTREG_GATEWAY_CONFIG: path.join(RUNTIME, 'gateway-org1/config.json'), LOG_LEVEL: 'error' },
   });
 
 test('reads come from the model with their height; a write is in the next read; answers equal the peer’s', async () => {

@@ -6,9 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from './support/network';
-
-const RUNTIME = path.join(REPO, 'network/runtime');
+import { RUNTIME } from './support/network';
 
 function* walk(dir: string): Generator<string> {
   yield dir;

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { client, network, orderers, orderersSettled, Org, ORGS, REPO, sleep, uid } from '../support/network';
+import { client, network, orderers, orderersSettled, Org, ORGS, RUNTIME, sleep, uid } from '../support/network';
 import { startLoad, LoadReport } from '../support/load';
 import { newDevice, registration } from '../support/devices';
 import { ensureFamilies } from '../support/families';
@@ -83,7 +83,7 @@ async function expectSettled() {
   throw new Error(`the orderers did not settle within 90 s under load: ${JSON.stringify(now)}; stacks: ${stacks.join(', ').trim()}`);
 }
 
-const WATCHDOG_LOG = path.join(REPO, 'network/runtime/logs/bft-watchdog.log');
+const WATCHDOG_LOG = path.join(RUNTIME, 'logs/bft-watchdog.log');
 /** The watchdog's log lines so far. */
 function watchdogLog(): string[] {
   return existsSync(WATCHDOG_LOG)

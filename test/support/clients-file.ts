@@ -14,9 +14,9 @@ export interface ClientsFile {
   orgs: Record<Org, { gateway: string; tokens: Record<Role, string> }>;
 }
 
-/** The file as the network that is up wrote it; `repo` is the repository's root. */
-export function readClientsFile(repo: string): ClientsFile {
-  const file = ClientsFileSchema.parse(JSON.parse(readFileSync(path.join(repo, CLIENTS_FILE), 'utf8')));
+/** The file as the network that is up wrote it, in its runtime folder. */
+export function readClientsFile(runtime: string): ClientsFile {
+  const file = ClientsFileSchema.parse(JSON.parse(readFileSync(path.join(runtime, path.basename(CLIENTS_FILE)), 'utf8')));
   for (const org of ORGS) {
     const tokens = file.orgs[org]?.tokens ?? {};
     if (!ROLES.every((role) => tokens[role] !== undefined)) throw new Error(`${CLIENTS_FILE}: ${org} lacks a token of some role`);

@@ -22,9 +22,11 @@ export { ORGS };
 export type { Org, Role };
 
 export const REPO = path.resolve(__dirname, '../..');
+/** The network's runtime folder: the default network's, or the one IOTREG_RUNTIME names (a topology's). */
+export const RUNTIME = process.env.IOTREG_RUNTIME ?? path.join(REPO, 'network/runtime');
 
 export function clientsFile(): ClientsFile {
-  return readClientsFile(REPO);
+  return readClientsFile(RUNTIME);
 }
 
 export interface Answer<T = any> {

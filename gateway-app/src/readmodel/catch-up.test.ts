@@ -1,7 +1,7 @@
 /**
  * Catching up: a model far behind applies blocks of registrations (each the eight writes a
- * registration makes) quickly, from decoding to commit, in a SQLite file as a gateway keeps it.
- * Prints the rate; fails below a floor far under it, so only a gross slowdown fails.
+ * registration makes), from decoding to commit, in a SQLite file as a gateway keeps it, and
+ * prints the rate. Speed is the benchmark's to judge: the test bounds only a stall (two minutes).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,6 @@ import { composite } from './state-keys';
 
 const TRANSACTIONS = 5_000;
 const PER_BLOCK = 100;
-const FLOOR_PER_SECOND = 1_000;
 
 function registration(i: number) {
   const deviceId = `dev-${i.toString().padStart(8, '0')}`;
@@ -53,7 +52,7 @@ function registration(i: number) {
   };
 }
 
-test(`a model ${TRANSACTIONS} registrations behind catches up at over ${FLOOR_PER_SECOND} transactions/s`, async () => {
+test(`a model ${TRANSACTIONS} registrations behind catches up, every registration applied`, async () => {
   const chain = new TestChain();
   for (let i = 0; i < TRANSACTIONS; i += PER_BLOCK) {
     chain.append(Array.from({ length: PER_BLOCK }, (_, j) => registration(i + j)));
@@ -71,7 +70,6 @@ test(`a model ${TRANSACTIONS} registrations behind catches up at over ${FLOOR_PE
     await follower.stop();
     const rate = Math.round(TRANSACTIONS / seconds);
     console.log(`catch-up: ${TRANSACTIONS} registrations (${TRANSACTIONS * 8} writes) in ${seconds.toFixed(2)} s: ${rate} transactions/s`);
-    expect(rate).toBeGreaterThan(FLOOR_PER_SECOND);
     const devices = await db.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM model_devices'));
     expect(Number(devices?.n)).toBe(TRANSACTIONS);
   } finally {
