@@ -56,16 +56,37 @@ deploy_chaincode() {
   done < <(servers_of "$cc")
   chaincode_committed "$cc" && return 0
   while read -r process _ module org port; do
-    peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$cc" \
-      -v "$CHAINCODE_VERSION" --sequence 1 --package-id "$(package_id "$cc" "$org")" $(orderer_args) \
-      >>"$LOGS/peer-cli.log" 2>&1 || die "$org could not approve $cc (log: $LOGS/peer-cli.log)"
+    approve_chaincode "$org" "$cc" 1 "$(package_id "$cc" "$org")"
   done < <(servers_of "$cc")
   # Approvals reach the peers through blocks; commit once both orgs' approvals are visible.
-  wait_until "approvals of $cc" 30 "" commit_ready "$cc"
+  wait_until "approvals of $cc" 60 "" commit_ready "$cc"
   peer_cli org1 lifecycle chaincode commit -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-    --sequence 1 $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
-    || die "commit of $cc failed (log: $LOGS/peer-cli.log)"
-  wait_until "commit of $cc" 30 "" chaincode_committed "$cc"
+    --sequence 1 --waitForEventTimeout "$LIFECYCLE_WAIT" $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
+    || chaincode_committed "$cc" || die "commit of $cc failed (log: $LOGS/peer-cli.log)"
+  wait_until "commit of $cc" 60 "" chaincode_committed "$cc"
+}
+
+# How long the peer CLI waits for a lifecycle transaction to commit. On a loaded machine the
+# orderers of a new channel may still be electing their first leader when the approvals come.
+LIFECYCLE_WAIT=90s
+
+# approve_chaincode ORG CC SEQUENCE PACKAGE_ID: ORG's approval, sent again (at most three times)
+# while the peer does not show it; a timed-out wait may still have committed, so look first.
+approve_chaincode() {
+  local org=$1 cc=$2 sequence=$3 id=$4 attempt
+  for attempt in 1 2 3; do
+    approved "$org" "$cc" "$sequence" && return 0
+    peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
+      --sequence "$sequence" --package-id "$id" --waitForEventTimeout "$LIFECYCLE_WAIT" $(orderer_args) \
+      >>"$LOGS/peer-cli.log" 2>&1 && return 0
+    log "approval of $cc by $org not confirmed (attempt $attempt); looking again"
+    sleep 5
+  done
+  approved "$org" "$cc" "$sequence" || die "$org could not approve $cc (log: $LOGS/peer-cli.log)"
+}
+
+approved() {
+  peer_cli "$1" lifecycle chaincode queryapproved -C "$CHANNEL" -n "$2" --sequence "$3" >/dev/null 2>&1
 }
 
 commit_ready() {

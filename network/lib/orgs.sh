@@ -169,11 +169,7 @@ join_chaincode() {
       die "install of $cc on $org failed (log: $LOGS/peer-cli.log)"
   fi
   sequence=$(peer_cli "$org" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$cc" -O json | jq -r .sequence)
-  if ! peer_cli "$org" lifecycle chaincode queryapproved -C "$CHANNEL" -n "$cc" --sequence "$sequence" >/dev/null 2>&1; then
-    peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-      --sequence "$sequence" --package-id "$id" $(orderer_args) >>"$LOGS/peer-cli.log" 2>&1 ||
-      die "$org could not approve $cc (log: $LOGS/peer-cli.log)"
-  fi
+  approve_chaincode "$org" "$cc" "$sequence" "$id"
   wait_until "$org's approval of $cc" 30 "" approved_by "$org"
 }
 
