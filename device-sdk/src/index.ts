@@ -11,5 +11,7 @@ export { DeviceIdentity } from './identity';
 export type { DeviceKeyType } from './identity';
 export { registrationProof, rotationProofs } from './proofs';
 export type { RegistrationTarget, RotationBody } from './proofs';
+export { commitmentTo, committedRegistration, committedRotation, preRotation } from './pre-rotation';
+export type { PreRotationBody } from './pre-rotation';
 export { assertEnvelope, open, seal, SealError } from './seal';
 export type { LocalDevice, PeerDevice, SealedEnvelope, SealErrorCode } from './seal';

@@ -1,5 +1,6 @@
 /** iotreg family …: firmware families (vendor key, approval threshold, minimum version). */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { PRE_ROTATION_POLICIES, type PreRotationPolicy } from '@iotreg/common';
 import { CommandContext, Io } from '../context';
 import { readPublicKey } from '../key-files';
 import { integer } from './options';
@@ -41,6 +42,20 @@ export function familyCommands(io: Io): Command {
     .action(async (name: string, options: { minVersion: string }, command: Command) => {
       const c = ctx(command);
       c.record(await c.client.call('setFamilyPolicy', { family: name, minVersion: options.minVersion }));
+    });
+
+  family
+    .command('identity-policy')
+    .description("set what a family demands of its devices' identities (family owner's admin)")
+    .argument('<family>')
+    .addOption(
+      new Option('--pre-rotation <policy>', 'required: every registration and rotation commits to the next key')
+        .choices(PRE_ROTATION_POLICIES)
+        .makeOptionMandatory(),
+    )
+    .action(async (name: string, options: { preRotation: PreRotationPolicy }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('setFamilyIdentityPolicy', { family: name, preRotation: options.preRotation }));
     });
 
   return family;

@@ -48,6 +48,8 @@ const EXTENSIONS = [
   'GET /v1/discovery/endpoints',
   'GET /v1/members',
   'GET /v1/whoami',
+  'PUT /v1/families/{family}/identity-policy',
+  'POST /v1/devices/{deviceId}/pre-rotation',
 ];
 
 type Operation = {

@@ -11,6 +11,7 @@ export const EVENTS = {
   familyRegistered: 'family.registered',
   familyPolicySet: 'family.policy_set',
   familyPolicyProposed: 'family.policy_proposed',
+  familyIdentityPolicySet: 'family.identity_policy_set',
   firmwarePublished: 'firmware.published',
   firmwareApproved: 'firmware.approved',
   firmwareTrusted: 'firmware.trusted',

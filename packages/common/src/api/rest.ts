@@ -390,6 +390,33 @@ export const REST_ROUTES = {
     summary: "The consortium's member orgs (the n of k-of-n), and a pending change with who signed it so far",
     answers: 'the member list',
   }),
+
+  // Identity (issue 22)
+  setFamilyIdentityPolicy: route('setFamilyIdentityPolicy', {
+    method: 'put',
+    path: '/v1/families/{family}/identity-policy',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "Set what a family demands of its devices' identities (pre-rotation required or optional)",
+    description:
+      'Only the family owner\'s admin (another org: 403 FORBIDDEN). "required" applies to registrations and rotations ' +
+      'from then on: each must carry nextKeyDigest (else 422 RULE_VIOLATION); devices registered before keep their key.',
+    answers: 'the family, with its identityPolicy',
+  }),
+  preRotateKey: route('preRotateKey', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/pre-rotation',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "Rotate to the device's pre-committed next key (signed by that key alone) and commit to the one after",
+    description:
+      "The owner's admin reveals the key whose digest the device committed to (its nextKeyDigest); that key signs. The " +
+      'current key is not asked: a thief holding it can neither rotate nor stop this rotation. A key whose digest is not ' +
+      'the commitment, or a device without one, gets 422 RULE_VIOLATION; a proof that does not verify, 422 BAD_SIGNATURE.',
+    answers: 'the device, with its new keyId and nextKeyDigest',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;
