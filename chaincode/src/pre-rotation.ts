@@ -32,7 +32,7 @@ export function requireCommitmentIfDemanded(
  */
 export async function requireFreshCommitment(ctx: RegistryContext, digest: string | undefined, inUse: string[]): Promise<void> {
   if (digest === undefined) return;
-  if (inUse.includes(digest)) throw new RegistryError('INVALID_ARGUMENT', 'nextKeyDigest must commit to a key other than the current one');
+  if (inUse.includes(digest)) throw new RegistryError('RULE_VIOLATION', 'nextKeyDigest must commit to a key other than the current one');
   if (await ctx.store.exists(keys.publicKey(digest))) {
     throw new RegistryError('RULE_VIOLATION', `nextKeyDigest ${digest} is a key already registered; commit to a new key`);
   }

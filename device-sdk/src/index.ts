@@ -13,5 +13,7 @@ export { registrationProof, rotationProofs } from './proofs';
 export type { RegistrationTarget, RotationBody } from './proofs';
 export { commitmentTo, committedRegistration, committedRotation, preRotation } from './pre-rotation';
 export type { PreRotationBody } from './pre-rotation';
+export { birthCertificate } from './attestation';
+export type { ManufacturedDevice } from './attestation';
 export { assertEnvelope, open, seal, SealError } from './seal';
 export type { LocalDevice, PeerDevice, SealedEnvelope, SealErrorCode } from './seal';

@@ -888,6 +888,16 @@ describe('answers', () => {
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toMatchObject({ nextKeyDigest: next.keyId });
     const rotation = { deviceId: 'p1', ...preRotation('p1', key.keyId, next, after) };
     expect(await call(ledger, ADMIN1, (c, r) => identity.PreRotateKey(c, r), rotation)).toMatchObject({ keyId: next.keyId });
+    const maker = { maker: 'acme', manufacturingKeyPem: FAMILY_KEY.publicKeyPem };
+    expect(await call(ledger, VENDOR1, (c, r) => identity.RegisterMaker(c, r), maker)).toMatchObject({ orgMsp: 'Org1MSP' });
+    expect(await call(ledger, AUDITOR2, (c, r) => identity.GetMaker(c, r), { maker: 'acme' })).toMatchObject({ maker: 'acme' });
+    const offer = { deviceId: 'p1', toMsp: 'Org2MSP' };
+    expect(await call(ledger, ADMIN1, (c, r) => identity.OfferTransfer(c, r), offer)).toMatchObject({
+      transferOffer: { toMsp: 'Org2MSP' },
+    });
+    expect(await call(ledger, ADMIN2, (c, r) => identity.AcceptTransfer(c, r), { deviceId: 'p1', fromMsp: 'Org1MSP' })).toMatchObject({
+      ownerMsp: 'Org2MSP',
+    });
   });
 
   test('every catalogue operation answered in these tests, each as its answer schema says (see afterEach)', () => {

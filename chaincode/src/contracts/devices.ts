@@ -18,6 +18,7 @@ import {
   statements,
   verifyStatement,
 } from '@iotreg/common';
+import { checkBirthCertificate } from '../attestation';
 import { RegistryContext } from '../context';
 import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
 import { DeviceIndexField, keys } from '../ledger/keys';
@@ -234,8 +235,10 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
   if (!(await ctx.store.exists(keys.family(family)))) {
     throw new RegistryError('UNKNOWN_FAMILY', `family ${family} is not registered; a vendor registers it first (POST /v1/families)`);
   }
-  requireCommitmentIfDemanded(await identityPolicyOf(ctx, family), family, nextKeyDigest, 'a registration');
+  const policy = await identityPolicyOf(ctx, family);
+  requireCommitmentIfDemanded(policy, family, nextKeyDigest, 'a registration');
   await requireFreshCommitment(ctx, nextKeyDigest, [key.keyId]);
+  const birth = await checkBirthCertificate(ctx, policy, family, deviceId, key, registration.birthCertificate);
   startCounters(ctx, deviceId);
   const now = ctx.now;
   const device: Device = {
@@ -250,6 +253,7 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
     updatedAt: now,
     seq: 0,
     ...(nextKeyDigest === undefined ? {} : { nextKeyDigest }),
+    ...(birth === undefined ? {} : { birth }),
   };
   await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
   await saveDevice(ctx, device, 'register');

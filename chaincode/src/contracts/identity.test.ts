@@ -1,6 +1,14 @@
 /** Pre-rotation (issue 22) on the in-memory ledger: commitments, the thief's and the owner's rotations, family policy. */
 import { statements } from '@iotreg/common';
-import { committedRegistration, committedRotation, DeviceIdentity, preRotation, registrationProof, rotationProofs } from '@iotreg/device';
+import {
+  birthCertificate,
+  committedRegistration,
+  committedRotation,
+  DeviceIdentity,
+  preRotation,
+  registrationProof,
+  rotationProofs,
+} from '@iotreg/device';
 import type { RegistryContext } from '../context';
 import { FakeLedger } from '../testing/fake-ledger';
 import { DevicesContract } from './devices';
@@ -113,7 +121,7 @@ describe('pre-rotation', () => {
     };
     expect(await call(ledger, ADMIN1, registerTx, unsigned)).toMatchObject({ refused: 'BAD_SIGNATURE' });
     const self = { deviceId: 'd2', publicKeyPem: key.publicKeyPem, family: 'fam', ...committedRegistration(key, target('d2'), key) };
-    expect(await call(ledger, ADMIN1, registerTx, self)).toMatchObject({ refused: 'INVALID_ARGUMENT' });
+    expect(await call(ledger, ADMIN1, registerTx, self)).toMatchObject({ refused: 'RULE_VIOLATION' });
     const { current } = await committed(ledger, 'd3');
     const taken = { deviceId: 'd2', publicKeyPem: key.publicKeyPem, family: 'fam', ...committedRegistration(key, target('d2'), current) };
     expect(await call(ledger, ADMIN1, registerTx, taken)).toMatchObject({ refused: 'RULE_VIOLATION' });
@@ -183,5 +191,98 @@ describe('pre-rotation', () => {
     const later = DeviceIdentity.generate();
     const plainLater = { deviceId: 'd7', publicKeyPem: later.publicKeyPem, family: 'fam', proof: registrationProof(later, target('d7')) };
     expect(await call(ledger, ADMIN1, registerTx, plainLater)).toMatchObject({ deviceId: 'd7' });
+  });
+});
+
+describe('manufacturer attestation and ownership transfer', () => {
+  const VENDOR1: [string, string] = ['Org1MSP', 'vendor'];
+  const VENDOR2: [string, string] = ['Org2MSP', 'vendor'];
+  const makerTx: Tx = (c, r) => identity.RegisterMaker(c, r);
+
+  test('a family that requires birth certificates registers only devices one of its makers signed', async () => {
+    const ledger = await ledgerWithFamily();
+    const factory = DeviceIdentity.generate();
+    const rogue = DeviceIdentity.generate();
+    expect(await call(ledger, ADMIN2, makerTx, { maker: 'acme', manufacturingKeyPem: factory.publicKeyPem })).toMatchObject({
+      refused: 'FORBIDDEN',
+    });
+    expect(await call(ledger, VENDOR2, makerTx, { maker: 'acme', manufacturingKeyPem: factory.publicKeyPem })).toMatchObject({
+      maker: 'acme',
+      orgMsp: 'Org2MSP',
+      manufacturingKeyId: factory.keyId,
+    });
+    expect(await call(ledger, VENDOR1, makerTx, { maker: 'acme', manufacturingKeyPem: rogue.publicKeyPem })).toMatchObject({
+      refused: 'ALREADY_EXISTS',
+    });
+    await call(ledger, VENDOR1, makerTx, { maker: 'other', manufacturingKeyPem: rogue.publicKeyPem });
+
+    expect(await call(ledger, ADMIN1, policyTx, { family: 'fam', birthCertificate: 'required' })).toMatchObject({
+      refused: 'RULE_VIOLATION',
+    });
+    expect(await call(ledger, ADMIN1, policyTx, { family: 'fam', makers: ['ghost'] })).toMatchObject({ refused: 'NOT_FOUND' });
+    expect(await call(ledger, ADMIN1, policyTx, { family: 'fam', makers: ['acme'], birthCertificate: 'required' })).toMatchObject({
+      identityPolicy: { preRotation: 'optional', makers: ['acme'], birthCertificate: 'required' },
+    });
+
+    const key = DeviceIdentity.generate();
+    const base = { deviceId: 'b1', publicKeyPem: key.publicKeyPem, family: 'fam', proof: registrationProof(key, target('b1')) };
+    const made = { deviceId: 'b1', family: 'fam', keyId: key.keyId };
+    expect(await call(ledger, ADMIN1, registerTx, base)).toMatchObject({ refused: 'RULE_VIOLATION' });
+    const forged = { ...base, birthCertificate: birthCertificate(rogue, 'acme', made) };
+    expect(await call(ledger, ADMIN1, registerTx, forged)).toMatchObject({ refused: 'BAD_SIGNATURE' });
+    const otherMaker = { ...base, birthCertificate: birthCertificate(rogue, 'other', made) };
+    expect(await call(ledger, ADMIN1, registerTx, otherMaker)).toMatchObject({ refused: 'RULE_VIOLATION' });
+    const otherDevice = { ...base, birthCertificate: birthCertificate(factory, 'acme', { ...made, deviceId: 'b2' }) };
+    expect(await call(ledger, ADMIN1, registerTx, otherDevice)).toMatchObject({ refused: 'BAD_SIGNATURE' });
+    const genuine = { ...base, birthCertificate: birthCertificate(factory, 'acme', made) };
+    expect(await call(ledger, ADMIN1, registerTx, genuine)).toMatchObject({
+      deviceId: 'b1',
+      birth: { maker: 'acme', makerMsp: 'Org2MSP', manufacturingKeyId: factory.keyId },
+    });
+  });
+
+  test('the owner offers, only the offered org accepts, and the history shows both', async () => {
+    const ledger = await ledgerWithFamily();
+    const key = DeviceIdentity.generate();
+    await call(ledger, ADMIN1, registerTx, {
+      deviceId: 't1',
+      publicKeyPem: key.publicKeyPem,
+      family: 'fam',
+      proof: registrationProof(key, target('t1')),
+    });
+    const offerTx: Tx = (c, r) => identity.OfferTransfer(c, r);
+    const acceptTx: Tx = (c, r) => identity.AcceptTransfer(c, r);
+    expect(await call(ledger, ADMIN2, acceptTx, { deviceId: 't1', fromMsp: 'Org1MSP' })).toMatchObject({ refused: 'STATE_CONFLICT' });
+    expect(await call(ledger, ADMIN2, offerTx, { deviceId: 't1', toMsp: 'Org2MSP' })).toMatchObject({ refused: 'FORBIDDEN' });
+    expect(await call(ledger, ADMIN1, offerTx, { deviceId: 't1', toMsp: 'Org1MSP' })).toMatchObject({ refused: 'RULE_VIOLATION' });
+    expect(await call(ledger, ADMIN1, offerTx, { deviceId: 't1', toMsp: 'Org9MSP' })).toMatchObject({ refused: 'RULE_VIOLATION' });
+    expect(await call(ledger, ADMIN1, offerTx, { deviceId: 't1', toMsp: 'Org2MSP' })).toMatchObject({
+      ownerMsp: 'Org1MSP',
+      transferOffer: { toMsp: 'Org2MSP' },
+    });
+    expect(await call(ledger, ADMIN1, acceptTx, { deviceId: 't1', fromMsp: 'Org1MSP' })).toMatchObject({ refused: 'FORBIDDEN' });
+    // The acceptor names the owner it takes the device from: another name is not the offer it saw.
+    expect(await call(ledger, ADMIN2, acceptTx, { deviceId: 't1', fromMsp: 'Org9MSP' })).toMatchObject({ refused: 'STATE_CONFLICT' });
+    expect(await call(ledger, AUDITOR2, acceptTx, { deviceId: 't1', fromMsp: 'Org1MSP' })).toMatchObject({ refused: 'FORBIDDEN' });
+    const accepted = await call(ledger, ADMIN2, acceptTx, { deviceId: 't1', fromMsp: 'Org1MSP' });
+    expect(accepted).toMatchObject({ ownerMsp: 'Org2MSP' });
+    expect(accepted.transferOffer).toBeUndefined();
+    // The new owner manages it; the old one no longer can.
+    expect(await call(ledger, ADMIN1, (c, r) => devices.SetDeviceStatus(c, r), { deviceId: 't1', status: 'suspended' })).toMatchObject({
+      refused: 'FORBIDDEN',
+    });
+    expect(await call(ledger, ADMIN2, (c, r) => devices.SetDeviceStatus(c, r), { deviceId: 't1', status: 'suspended' })).toMatchObject({
+      ownerMsp: 'Org2MSP',
+      status: 'suspended',
+    });
+    const byOwner = await call(ledger, AUDITOR2, (c, r) => devices.ListDevices(c, r), { owner: 'Org2MSP' });
+    expect(byOwner.items.map((d: { deviceId: string }) => d.deviceId)).toEqual(['t1']);
+    const history = await call(ledger, AUDITOR2, (c, r) => devices.GetDeviceHistory(c, r), { deviceId: 't1' });
+    expect(history.items.map((e: { action: string; submitterMsp: string }) => [e.action, e.submitterMsp])).toEqual([
+      ['register', 'Org1MSP'],
+      ['offer-transfer', 'Org1MSP'],
+      ['accept-transfer', 'Org2MSP'],
+      ['suspend', 'Org2MSP'],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 /** iotreg device …: keys, registration, reads, rotation, status, bulk import. */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { BATCH_MAX, DEVICE_STATUSES, type DeviceStatus, REVOCATION_REASONS, type RevocationReason } from '@iotreg/common';
 import { committedRegistration, committedRotation, DeviceIdentity, preRotation, registrationProof, rotationProofs } from '@iotreg/device';
@@ -26,6 +27,15 @@ function ownerOf(c: CommandContext, given: string | undefined): string {
   return owner;
 }
 
+/** A birth certificate file as `iotreg maker certify` writes it; the registry checks its form and signature. */
+function readCertificate(file: string): { maker: string; signature: string } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { maker: string; signature: string };
+  } catch {
+    throw invalidArgument(`${file} is not a birth certificate (JSON from iotreg maker certify)`);
+  }
+}
+
 export function deviceCommands(io: Io): Command {
   const device = new Command('device').description('devices: keys, registration, status, history');
   const ctx = (command: Command) => CommandContext.of(io, command);
@@ -48,9 +58,18 @@ export function deviceCommands(io: Io): Command {
     .option('--attr <key=value>', 'an attribute (repeatable)', keyValue)
     .option('--owner <msp>', OWNER_HELP)
     .option('--next-key <file>', NEXT_KEY_HELP)
+    .option('--birth-certificate <file>', "the maker's birth certificate (JSON, from iotreg maker certify)")
     .action(
       async (
-        options: { id: string; family: string; key: string; attr?: Record<string, string>; owner?: string; nextKey?: string },
+        options: {
+          id: string;
+          family: string;
+          key: string;
+          attr?: Record<string, string>;
+          owner?: string;
+          nextKey?: string;
+          birthCertificate?: string;
+        },
         command: Command,
       ) => {
         const c = ctx(command);
@@ -64,6 +83,7 @@ export function deviceCommands(io: Io): Command {
           ...(options.nextKey
             ? committedRegistration(identity, target, readPublicKey(options.nextKey).pem)
             : { proof: registrationProof(identity, target) }),
+          ...(options.birthCertificate ? { birthCertificate: readCertificate(options.birthCertificate) } : {}),
         };
         c.record(await c.client.call('registerDevice', body));
       },
@@ -147,6 +167,26 @@ export function deviceCommands(io: Io): Command {
       const { keyId } = await c.client.call('getDevice', { deviceId: options.id });
       const body = preRotation(options.id, keyId, readIdentity(options.key), readPublicKey(options.nextKey).pem);
       c.record(await c.client.call('preRotateKey', { deviceId: options.id, ...body }));
+    });
+
+  const transfer = device.command('transfer').description('ownership transfer between orgs: the owner offers, the new owner accepts');
+  transfer
+    .command('offer')
+    .description("offer a device to another org (the owner's admin)")
+    .argument('<deviceId>')
+    .requiredOption('--to <msp>', 'MSP ID of the org offered the device')
+    .action(async (id: string, options: { to: string }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('offerTransfer', { deviceId: id, toMsp: options.to }));
+    });
+  transfer
+    .command('accept')
+    .description('accept a device offered to your org (its admin)')
+    .argument('<deviceId>')
+    .requiredOption('--from <msp>', 'MSP ID of the current owner, as the offer shows it')
+    .action(async (id: string, options: { from: string }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('acceptTransfer', { deviceId: id, fromMsp: options.from }));
     });
 
   device

@@ -212,6 +212,27 @@ const OPERATIONS: Record<string, Operation> = {
     tx: (c, r) => contracts.Identity.PreRotateKey(c, r),
     valid: { publicKeyPem: newcomers[0]!.publicKeyPem, nextKeyDigest: sha('next'), proof: 'AAAA' },
   },
+  registerMaker: {
+    fromPath: {},
+    params: {},
+    who: VENDOR,
+    tx: (c, r) => contracts.Identity.RegisterMaker(c, r),
+    valid: { maker: 'acme', manufacturingKeyPem: newcomers[0]!.publicKeyPem },
+  },
+  offerTransfer: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Identity.OfferTransfer(c, r),
+    valid: { toMsp: 'Org2MSP' },
+  },
+  acceptTransfer: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN2,
+    tx: (c, r) => contracts.Identity.AcceptTransfer(c, r),
+    valid: { fromMsp: 'Org1MSP' },
+  },
   setFamilyPolicy: {
     fromPath: { family: 'fam' },
     params: { family: 'fam' },

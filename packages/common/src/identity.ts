@@ -17,4 +17,11 @@ export function nextKeyDigest(publicKeyPem: string): string {
   return parsePublicKey(publicKeyPem).keyId;
 }
 
+/** Whether a family demands something of a registration (a birth certificate). */
+export const REQUIREMENTS = ['optional', 'required'] as const;
+export type Requirement = (typeof REQUIREMENTS)[number];
+
+/** Makers one family may name. */
+export const MAKERS_MAX = 32;
+
 export const NEXT_KEY_DIGEST_FORM = "lowercase hex SHA-256 of the next public key's DER SubjectPublicKeyInfo (the keyId it will have)";

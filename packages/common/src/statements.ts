@@ -81,6 +81,17 @@ export const statements = {
     nextKeyDigest,
     toKeyId,
   }),
+  /**
+   * A device's birth certificate: its maker's manufacturing key signs the device's ID, family and
+   * key at manufacture, before any org owns it (so no owner is named).
+   */
+  manufacture: (deviceId: string, family: string, keyId: string, maker: string): Statement => ({
+    action: 'manufacture',
+    deviceId,
+    family,
+    keyId,
+    maker,
+  }),
   firmware: (family: string, version: string, sha256: string): Statement => ({
     action: 'firmware',
     family,

@@ -67,6 +67,10 @@ export const OPERATIONS = {
 
   setFamilyIdentityPolicy: submit('Identity:SetFamilyIdentityPolicy', I.FamilyIdentityPolicyRequest, R.Family),
   preRotateKey: submit('Identity:PreRotateKey', I.PreRotateKeyRequest, R.Device),
+  registerMaker: submit('Identity:RegisterMaker', I.RegisterMakerRequest, I.Maker),
+  getMaker: evaluate('Identity:GetMaker', I.MakerRef, I.Maker),
+  offerTransfer: submit('Identity:OfferTransfer', I.OfferTransferRequest, R.Device),
+  acceptTransfer: submit('Identity:AcceptTransfer', I.AcceptTransferRequest, R.Device),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

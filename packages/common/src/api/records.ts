@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEVICE_STATUSES, ENDPOINT_KINDS, FIRMWARE_STATUSES, REVOCATION_REASONS } from '../formats';
 import { Id, Msp, Sha256Hex, Timestamp, TxId, Version } from './fields';
-import { IdentityPolicy } from './identity';
+import { Birth, IdentityPolicy, TransferOffer } from './identity';
 
 export const FIRMWARE_VERDICTS = [...FIRMWARE_STATUSES, 'unknown'] as const;
 export const KEY_STATUSES = ['current', 'rotated', 'revoked'] as const;
@@ -60,6 +60,8 @@ export const Device = z
     nextKeyDigest: Sha256Hex.optional().meta({
       description: 'pre-rotation commitment: the keyId of the only key that can replace the current one (see IdentityPolicy)',
     }),
+    birth: Birth.optional().meta({ description: 'the maker whose birth certificate the registration carried' }),
+    transferOffer: TransferOffer.optional().meta({ description: 'an ownership transfer the owner offered, not yet accepted' }),
   })
   .meta({ id: 'Device' });
 

@@ -26,7 +26,7 @@ import {
   Uri,
   Version,
 } from './fields';
-import { NextKeyDigest } from './identity';
+import { BirthCertificate, NextKeyDigest } from './identity';
 
 export const DeviceRef = z.strictObject({ deviceId: Id });
 export const FamilyRef = z.strictObject({ family: Id });
@@ -43,6 +43,9 @@ export const RegisterDeviceRequest = z
     attributes: Attributes.optional(),
     nextKeyDigest: NextKeyDigest.optional().meta({
       description: 'pre-rotation: with it, proof signs {"action":"register","deviceId","family","keyId","nextKeyDigest","ownerMsp"}',
+    }),
+    birthCertificate: BirthCertificate.optional().meta({
+      description: "the maker's signature over the device's key (required when the family's identity policy says so)",
     }),
     proof: Signature.meta({
       description:

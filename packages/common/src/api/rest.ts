@@ -417,6 +417,43 @@ export const REST_ROUTES = {
       'the commitment, or a device without one, gets 422 RULE_VIOLATION; a proof that does not verify, 422 BAD_SIGNATURE.',
     answers: 'the device, with its new keyId and nextKeyDigest',
   }),
+  registerMaker: route('registerMaker', {
+    method: 'post',
+    path: '/v1/makers',
+    access: vendor,
+    status: 201,
+    tag: 'Identity',
+    summary: "Register a device maker: the vendor's org and its manufacturing key, which signs devices' birth certificates",
+    answers: 'the maker',
+  }),
+  getMaker: route('getMaker', {
+    method: 'get',
+    path: '/v1/makers/{maker}',
+    access: anyToken,
+    status: 200,
+    tag: 'Identity',
+    summary: 'Read a device maker',
+    answers: 'the maker',
+  }),
+  offerTransfer: route('offerTransfer', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/transfer',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "The owner's admin offers the device to another member org (a new offer replaces the last)",
+    answers: 'the device, with its transferOffer',
+  }),
+  acceptTransfer: route('acceptTransfer', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/transfer/accept',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "The offered org's admin accepts: the device is its own from this transaction on",
+    description: 'Only an admin of the org the offer names (another: 403 FORBIDDEN); without an offer, 409 STATE_CONFLICT.',
+    answers: 'the device, with its new ownerMsp',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;
