@@ -165,6 +165,7 @@ describe('pre-rotation', () => {
       refused: 'FORBIDDEN',
     });
     expect(await call(ledger, ADMIN1, policyTx, { family: 'nope', preRotation: 'required' })).toMatchObject({ refused: 'NOT_FOUND' });
+    expect(await call(ledger, ADMIN1, policyTx, { family: 'fam' })).toMatchObject({ refused: 'RULE_VIOLATION' });
     expect(await call(ledger, ADMIN1, policyTx, { family: 'fam', preRotation: 'required' })).toMatchObject({
       family: 'fam',
       identityPolicy: { preRotation: 'required' },

@@ -36,6 +36,9 @@ export class IdentityContract extends RegistryContract {
       if (before.ownerMsp !== ctx.msp) {
         throw new RegistryError('FORBIDDEN', `only ${before.ownerMsp}, the family owner, may set the identity policy of ${familyId}`);
       }
+      if (preRotation === undefined && makers === undefined && birthCertificate === undefined) {
+        throw new RegistryError('RULE_VIOLATION', 'nothing to change: give preRotation, makers or birthCertificate');
+      }
       const current = before.identityPolicy;
       const policy: IdentityPolicy = { preRotation: preRotation ?? current?.preRotation ?? 'optional' };
       const named = makers ?? current?.makers;

@@ -40,7 +40,10 @@ export const FamilyIdentityPolicyRequest = z
       .meta({ description: 'replaces the list of makers; each must be registered' }),
     birthCertificate: z.enum(REQUIREMENTS).optional(),
   })
-  .meta({ id: 'FamilyIdentityPolicyRequest', description: 'fields left out keep their current value' });
+  .meta({
+    id: 'FamilyIdentityPolicyRequest',
+    description: 'fields left out keep their current value; a request that gives none is refused (422 RULE_VIOLATION)',
+  });
 
 /** A device maker's manufacturing key, registered by a vendor of its org. */
 export const RegisterMakerRequest = z.strictObject({ maker: Id, manufacturingKeyPem: PublicKeyPem }).meta({ id: 'RegisterMakerRequest' });
