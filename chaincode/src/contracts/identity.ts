@@ -36,22 +36,7 @@ export class IdentityContract extends RegistryContract {
       if (before.ownerMsp !== ctx.msp) {
         throw new RegistryError('FORBIDDEN', `only ${before.ownerMsp}, the family owner, may set the identity policy of ${familyId}`);
       }
-      if (preRotation === undefined && makers === undefined && birthCertificate === undefined) {
-        throw new RegistryError('RULE_VIOLATION', 'nothing to change: give preRotation, makers or birthCertificate');
-      }
-      const current = before.identityPolicy;
-      const policy: IdentityPolicy = { preRotation: preRotation ?? current?.preRotation ?? 'optional' };
-      const named = makers ?? current?.makers;
-      if (named !== undefined) {
-        if (new Set(named).size !== named.length) throw new RegistryError('INVALID_ARGUMENT', 'makers must not repeat a maker');
-        await requireMakers(ctx, named);
-        policy.makers = named;
-      }
-      const birth = birthCertificate ?? current?.birthCertificate;
-      if (birth !== undefined) policy.birthCertificate = birth;
-      if (policy.birthCertificate === 'required' && (policy.makers ?? []).length === 0) {
-        throw new RegistryError('RULE_VIOLATION', 'a family that requires birth certificates must name at least one maker');
-      }
+      const policy = await changedPolicy(ctx, before.identityPolicy, { preRotation, makers, birthCertificate });
       const family: Family = { ...before, identityPolicy: policy };
       ctx.store.put(keys.family(familyId), family);
       const members = await consortium(ctx);
@@ -165,4 +150,25 @@ export class IdentityContract extends RegistryContract {
       return present(ctx, device);
     });
   }
+}
+
+/** The identity policy `current` becomes with `change` (fields left out kept), checked. */
+async function changedPolicy(
+  ctx: RegistryContext,
+  current: IdentityPolicy | undefined,
+  change: Partial<IdentityPolicy>,
+): Promise<IdentityPolicy> {
+  if (Object.values(change).every((value) => value === undefined)) {
+    throw new RegistryError('RULE_VIOLATION', 'nothing to change: give preRotation, makers or birthCertificate');
+  }
+  const merged: Partial<IdentityPolicy> = { ...current };
+  for (const [name, value] of Object.entries(change)) if (value !== undefined) Object.assign(merged, { [name]: value });
+  const policy: IdentityPolicy = { ...merged, preRotation: merged.preRotation ?? 'optional' };
+  const makers = policy.makers ?? [];
+  if (new Set(makers).size !== makers.length) throw new RegistryError('RULE_VIOLATION', 'makers must not repeat a maker');
+  if (change.makers !== undefined) await requireMakers(ctx, makers);
+  if (policy.birthCertificate === 'required' && makers.length === 0) {
+    throw new RegistryError('RULE_VIOLATION', 'a family that requires birth certificates must name at least one maker');
+  }
+  return policy;
 }
