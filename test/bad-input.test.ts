@@ -35,6 +35,11 @@ const writes = (id: string): Array<[string, string]> => [
   ['POST', '/v1/firmware/verify'],
   ['POST', '/v1/messages/verify'],
   ['POST', '/v1/discovery/endpoints'],
+  ['PUT', '/v1/families/bad-v1/identity-policy'],
+  ['POST', `/v1/devices/${id}/pre-rotation`],
+  ['POST', '/v1/makers'],
+  ['POST', `/v1/devices/${id}/transfer`],
+  ['POST', `/v1/devices/${id}/transfer/accept`],
 ];
 
 /** JSON-ish values with the nasty parts: NULs, control and astral characters, huge numbers, nesting. */

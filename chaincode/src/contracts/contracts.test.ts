@@ -11,7 +11,7 @@ import {
   REQUEST_MAX_BYTES,
   statements,
 } from '@iotreg/common';
-import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import { committedRegistration, DeviceIdentity, preRotation, registrationProof, rotationProofs } from '@iotreg/device';
 import type { RegistryContext } from '../context';
 import { answerMisfit } from '../testing/answers';
 import { FakeLedger } from '../testing/fake-ledger';
@@ -21,6 +21,7 @@ import { DevicesContract } from './devices';
 import { DiscoveryContract } from './discovery';
 import { FirmwareContract } from './firmware';
 import { GovernanceContract } from './governance';
+import { IdentityContract } from './identity';
 import { MessagesContract } from './messages';
 
 const devices = new DevicesContract();
@@ -873,6 +874,30 @@ describe('answers', () => {
       bookmark: expect.any(String),
     });
     expect(await call(ledger, AUDITOR2, (c, r) => governance.GetMembers(c, r), {})).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
+  });
+
+  test('identity (issue 22): a family identity policy and a pre-committed rotation, as their schemas say', async () => {
+    const ledger = await ledgerWithMembers();
+    const identity = new IdentityContract();
+    expect(
+      await call(ledger, ADMIN1, (c, r) => identity.SetFamilyIdentityPolicy(c, r), { family: 'fam', preRotation: 'required' }),
+    ).toMatchObject({ identityPolicy: { preRotation: 'required' } });
+    const [key, next, after] = [DeviceIdentity.generate(), DeviceIdentity.generate(), DeviceIdentity.generate()];
+    const target = { deviceId: 'p1', ownerMsp: 'Org1MSP', family: 'fam' };
+    const body = { deviceId: 'p1', publicKeyPem: key.publicKeyPem, family: 'fam', ...committedRegistration(key, target, next) };
+    expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toMatchObject({ nextKeyDigest: next.keyId });
+    const rotation = { deviceId: 'p1', ...preRotation('p1', key.keyId, next, after) };
+    expect(await call(ledger, ADMIN1, (c, r) => identity.PreRotateKey(c, r), rotation)).toMatchObject({ keyId: next.keyId });
+    const maker = { maker: 'acme', manufacturingKeyPem: FAMILY_KEY.publicKeyPem };
+    expect(await call(ledger, VENDOR1, (c, r) => identity.RegisterMaker(c, r), maker)).toMatchObject({ orgMsp: 'Org1MSP' });
+    expect(await call(ledger, AUDITOR2, (c, r) => identity.GetMaker(c, r), { maker: 'acme' })).toMatchObject({ maker: 'acme' });
+    const offer = { deviceId: 'p1', toMsp: 'Org2MSP' };
+    expect(await call(ledger, ADMIN1, (c, r) => identity.OfferTransfer(c, r), offer)).toMatchObject({
+      transferOffer: { toMsp: 'Org2MSP' },
+    });
+    expect(await call(ledger, ADMIN2, (c, r) => identity.AcceptTransfer(c, r), { deviceId: 'p1', fromMsp: 'Org1MSP' })).toMatchObject({
+      ownerMsp: 'Org2MSP',
+    });
   });
 
   test('every catalogue operation answered in these tests, each as its answer schema says (see afterEach)', () => {

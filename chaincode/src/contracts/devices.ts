@@ -18,9 +18,11 @@ import {
   statements,
   verifyStatement,
 } from '@iotreg/common';
+import { checkBirthCertificate } from '../attestation';
 import { RegistryContext } from '../context';
 import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
 import { DeviceIndexField, keys } from '../ledger/keys';
+import { identityPolicyOf, refusePlainRotationOfCommitted, requireCommitmentIfDemanded, requireFreshCommitment } from '../pre-rotation';
 import { pageRequest } from '../request';
 import { RegistryContract } from './base';
 
@@ -106,19 +108,26 @@ export class DevicesContract extends RegistryContract {
   @Transaction()
   @Returns('string')
   async RotateKey(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, 'rotateKey', request, async ({ deviceId, publicKeyPem, proofOld, proofNew }) => {
+    return this.answer(ctx, 'rotateKey', request, async ({ deviceId, publicKeyPem, proofOld, proofNew, nextKeyDigest }) => {
       const before = await findDevice(ctx, deviceId);
       ctx.requireOwnerAdmin(before.ownerMsp, `device ${before.deviceId}`);
       if (before.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${before.deviceId} is revoked`);
+      refusePlainRotationOfCommitted(before.deviceId, before.nextKeyDigest);
+      requireCommitmentIfDemanded(await identityPolicyOf(ctx, before.family), before.family, nextKeyDigest, 'a rotation');
       const next = parsePublicKey(publicKeyPem);
       if (next.keyId === before.keyId) throw new RegistryError('INVALID_ARGUMENT', 'the new key is the current key');
-      const statement = statements.rotate(before.deviceId, before.keyId, next.keyId);
+      const statement =
+        nextKeyDigest === undefined
+          ? statements.rotate(before.deviceId, before.keyId, next.keyId)
+          : statements.rotateCommitted(before.deviceId, before.keyId, next.keyId, nextKeyDigest);
       requireSignature(parsePublicKey(before.publicKeyPem), statement, proofOld, 'proofOld');
       requireSignature(next, statement, proofNew, 'proofNew');
+      await requireFreshCommitment(ctx, nextKeyDigest, [before.keyId, next.keyId]);
       const now = ctx.now;
       await closeKey(ctx, before.keyId, { validTo: now });
       await addKey(ctx, { keyId: next.keyId, deviceId: before.deviceId, publicKeyPem: next.pem, validFrom: now });
       const device: Device = { ...before, publicKeyPem: next.pem, keyId: next.keyId, updatedAt: now };
+      if (nextKeyDigest !== undefined) device.nextKeyDigest = nextKeyDigest;
       await saveDevice(ctx, device, 'rotate-key', before);
       ctx.emit(EVENTS.deviceKeyRotated, { ...device, previousKeyId: before.keyId });
       return present(ctx, device);
@@ -216,7 +225,8 @@ export class DevicesContract extends RegistryContract {
 async function register(ctx: RegistryContext, registration: Registration): Promise<Device> {
   const { deviceId, family } = registration;
   const key = parsePublicKey(registration.publicKeyPem);
-  requireRegistrationProof(ctx, deviceId, family, key, registration.proof);
+  const { nextKeyDigest } = registration;
+  requireRegistrationProof(ctx, deviceId, family, key, registration.proof, nextKeyDigest);
   // Revoked devices stay on the ledger, so an ID is never handed out twice.
   if (await ctx.store.exists(keys.device(deviceId))) {
     throw new RegistryError('ALREADY_EXISTS', `device ${deviceId} exists (device IDs are never reused)`);
@@ -225,6 +235,10 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
   if (!(await ctx.store.exists(keys.family(family)))) {
     throw new RegistryError('UNKNOWN_FAMILY', `family ${family} is not registered; a vendor registers it first (POST /v1/families)`);
   }
+  const policy = await identityPolicyOf(ctx, family);
+  requireCommitmentIfDemanded(policy, family, nextKeyDigest, 'a registration');
+  await requireFreshCommitment(ctx, nextKeyDigest, [key.keyId]);
+  const birth = await checkBirthCertificate(ctx, policy, family, deviceId, key, registration.birthCertificate);
   startCounters(ctx, deviceId);
   const now = ctx.now;
   const device: Device = {
@@ -238,6 +252,8 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
     createdAt: now,
     updatedAt: now,
     seq: 0,
+    ...(nextKeyDigest === undefined ? {} : { nextKeyDigest }),
+    ...(birth === undefined ? {} : { birth }),
   };
   await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
   await saveDevice(ctx, device, 'register');
@@ -248,8 +264,22 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
  * The proof signs the registering org and the family with the device ID and key, so another org
  * that sees the proposal (its peer endorses it) cannot submit the same proof as its own.
  */
-function requireRegistrationProof(ctx: RegistryContext, deviceId: string, family: string, key: PublicKeyInfo, proof: string): void {
-  if (verifyStatement(key, statements.register(deviceId, key.keyId, ctx.msp, family), proof)) return;
+function requireRegistrationProof(
+  ctx: RegistryContext,
+  deviceId: string,
+  family: string,
+  key: PublicKeyInfo,
+  proof: string,
+  nextKeyDigest?: string,
+): void {
+  const statement =
+    nextKeyDigest === undefined
+      ? statements.register(deviceId, key.keyId, ctx.msp, family)
+      : statements.registerCommitted(deviceId, key.keyId, ctx.msp, family, nextKeyDigest);
+  if (verifyStatement(key, statement, proof)) return;
+  if (nextKeyDigest !== undefined) {
+    throw new RegistryError('BAD_SIGNATURE', `proof does not verify with key ${key.keyId}: with nextKeyDigest it must sign it too`);
+  }
   // A proof over the first form, {action, deviceId, keyId}, gets told what it must sign now.
   const legacy = verifyStatement(key, { action: 'register', deviceId, keyId: key.keyId }, proof);
   throw new RegistryError(

@@ -41,4 +41,5 @@ export const keys = {
   message: (deviceId: string, seq?: number) => (seq === undefined ? key('message', deviceId) : key('message', deviceId, sortable(seq))),
   endpoint: (id?: string) => (id === undefined ? key('endpoint') : key('endpoint', id)),
   members: () => key('governance', 'members'),
+  maker: (maker: string) => key('maker', maker),
 };

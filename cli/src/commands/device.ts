@@ -1,14 +1,17 @@
 /** iotreg device …: keys, registration, reads, rotation, status, bulk import. */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { BATCH_MAX, DEVICE_STATUSES, type DeviceStatus, REVOCATION_REASONS, type RevocationReason } from '@iotreg/common';
-import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import { committedRegistration, committedRotation, DeviceIdentity, preRotation, registrationProof, rotationProofs } from '@iotreg/device';
 import { CommandContext, Io } from '../context';
 import { CliError, invalidArgument } from '../errors';
 import { runImport } from '../import/run-import';
-import { readIdentity, writeKeyPair } from '../key-files';
+import { readIdentity, readPublicKey, writeKeyPair } from '../key-files';
 import { fetchPage, integer, keyValue, PagingOptions, withPaging } from './options';
 
 const DEVICE_COLUMNS = ['deviceId', 'family', 'ownerMsp', 'status', 'keyId', 'updatedAt'];
+
+const NEXT_KEY_HELP = "pre-rotation: the next key's public key PEM (or its private key; only its digest is sent): commits the device to it";
 
 const OWNER_HELP =
   "MSP ID of the registering org, which the proof signs (default: the connection's org, from --org or the profile's mspId)";
@@ -22,6 +25,15 @@ function ownerOf(c: CommandContext, given: string | undefined): string {
     );
   }
   return owner;
+}
+
+/** A birth certificate file as `iotreg maker certify` writes it; the registry checks its form and signature. */
+function readCertificate(file: string): { maker: string; signature: string } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { maker: string; signature: string };
+  } catch {
+    throw invalidArgument(`${file} is not a birth certificate (JSON from iotreg maker certify)`);
+  }
 }
 
 export function deviceCommands(io: Io): Command {
@@ -45,17 +57,33 @@ export function deviceCommands(io: Io): Command {
     .requiredOption('--key <file>', "the device's private key PEM (signs the proof; only the public key is sent)")
     .option('--attr <key=value>', 'an attribute (repeatable)', keyValue)
     .option('--owner <msp>', OWNER_HELP)
+    .option('--next-key <file>', NEXT_KEY_HELP)
+    .option('--birth-certificate <file>', "the maker's birth certificate (JSON, from iotreg maker certify)")
     .action(
-      async (options: { id: string; family: string; key: string; attr?: Record<string, string>; owner?: string }, command: Command) => {
+      async (
+        options: {
+          id: string;
+          family: string;
+          key: string;
+          attr?: Record<string, string>;
+          owner?: string;
+          nextKey?: string;
+          birthCertificate?: string;
+        },
+        command: Command,
+      ) => {
         const c = ctx(command);
         const identity = readIdentity(options.key);
-        const ownerMsp = ownerOf(c, options.owner);
+        const target = { deviceId: options.id, ownerMsp: ownerOf(c, options.owner), family: options.family };
         const body = {
           deviceId: options.id,
           publicKeyPem: identity.publicKeyPem,
           family: options.family,
           ...(options.attr ? { attributes: options.attr } : {}),
-          proof: registrationProof(identity, { deviceId: options.id, ownerMsp, family: options.family }),
+          ...(options.nextKey
+            ? committedRegistration(identity, target, readPublicKey(options.nextKey).pem)
+            : { proof: registrationProof(identity, target) }),
+          ...(options.birthCertificate ? { birthCertificate: readCertificate(options.birthCertificate) } : {}),
         };
         c.record(await c.client.call('registerDevice', body));
       },
@@ -118,10 +146,55 @@ export function deviceCommands(io: Io): Command {
     .requiredOption('--id <deviceId>', 'device ID')
     .requiredOption('--old-key <file>', 'the current private key PEM')
     .requiredOption('--new-key <file>', 'the new private key PEM')
-    .action(async (options: { id: string; oldKey: string; newKey: string }, command: Command) => {
+    .option('--next-key <file>', NEXT_KEY_HELP.replace('the next key', 'the key after the new one'))
+    .action(async (options: { id: string; oldKey: string; newKey: string; nextKey?: string }, command: Command) => {
       const c = ctx(command);
-      const body = rotationProofs(options.id, readIdentity(options.oldKey), readIdentity(options.newKey));
+      const [current, next] = [readIdentity(options.oldKey), readIdentity(options.newKey)];
+      const body = options.nextKey
+        ? committedRotation(options.id, current, next, readPublicKey(options.nextKey).pem)
+        : rotationProofs(options.id, current, next);
       c.record(await c.client.call('rotateDeviceKey', { deviceId: options.id, ...body }));
+    });
+
+  device
+    .command('pre-rotate')
+    .description("rotate to the device's pre-committed next key, which alone signs, and commit to the one after")
+    .requiredOption('--id <deviceId>', 'device ID')
+    .requiredOption('--key <file>', 'the committed next private key PEM (revealed now)')
+    .requiredOption('--next-key <file>', NEXT_KEY_HELP.replace('the next key', 'the key after it'))
+    .action(async (options: { id: string; key: string; nextKey: string }, command: Command) => {
+      const c = ctx(command);
+      const { keyId } = await c.client.call('getDevice', { deviceId: options.id });
+      const body = preRotation(options.id, keyId, readIdentity(options.key), readPublicKey(options.nextKey).pem);
+      c.record(await c.client.call('preRotateKey', { deviceId: options.id, ...body }));
+    });
+
+  const transfer = device.command('transfer').description('ownership transfer between orgs: the owner offers, the new owner accepts');
+  transfer
+    .command('offer')
+    .description("offer a device to another org (the owner's admin)")
+    .argument('<deviceId>')
+    .requiredOption('--to <msp>', 'MSP ID of the org offered the device')
+    .action(async (id: string, options: { to: string }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('offerTransfer', { deviceId: id, toMsp: options.to }));
+    });
+  transfer
+    .command('accept')
+    .description('accept a device offered to your org (its admin)')
+    .argument('<deviceId>')
+    .requiredOption('--from <msp>', 'MSP ID of the current owner, as the offer shows it')
+    .action(async (id: string, options: { from: string }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('acceptTransfer', { deviceId: id, fromMsp: options.from }));
+    });
+
+  device
+    .command('key-digest')
+    .description('the pre-rotation commitment (nextKeyDigest) to a key: SHA-256 of its DER SubjectPublicKeyInfo')
+    .argument('<file>', 'public key PEM (or its private key)')
+    .action((file: string, _options: unknown, command: Command) => {
+      ctx(command).record({ nextKeyDigest: readPublicKey(file).keyId });
     });
 
   for (const [name, route, description] of [

@@ -1,8 +1,11 @@
 /** iotreg family …: firmware families (vendor key, approval threshold, minimum version). */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { PRE_ROTATION_POLICIES, type PreRotationPolicy, REQUIREMENTS, type Requirement } from '@iotreg/common';
 import { CommandContext, Io } from '../context';
 import { readPublicKey } from '../key-files';
 import { integer } from './options';
+
+const list = (value: string) => value.split(',').filter((item) => item !== '');
 
 export function familyCommands(io: Io): Command {
   const family = new Command('family').description('firmware families');
@@ -42,6 +45,36 @@ export function familyCommands(io: Io): Command {
       const c = ctx(command);
       c.record(await c.client.call('setFamilyPolicy', { family: name, minVersion: options.minVersion }));
     });
+
+  family
+    .command('identity-policy')
+    .description("set what a family demands of its devices' identities (family owner's admin)")
+    .argument('<family>')
+    .addOption(
+      new Option('--pre-rotation <policy>', 'required: every registration and rotation commits to the next key').choices(
+        PRE_ROTATION_POLICIES,
+      ),
+    )
+    .option('--makers <ids>', 'comma-separated makers (iotreg maker register) whose birth certificates the family accepts', list)
+    .addOption(
+      new Option('--birth-certificate <policy>', "required: registrations carry a maker's birth certificate").choices(REQUIREMENTS),
+    )
+    .action(
+      async (
+        name: string,
+        options: { preRotation?: PreRotationPolicy; makers?: string[]; birthCertificate?: Requirement },
+        command: Command,
+      ) => {
+        const c = ctx(command);
+        const body = {
+          family: name,
+          ...(options.preRotation ? { preRotation: options.preRotation } : {}),
+          ...(options.makers ? { makers: options.makers } : {}),
+          ...(options.birthCertificate ? { birthCertificate: options.birthCertificate } : {}),
+        };
+        c.record(await c.client.call('setFamilyIdentityPolicy', body));
+      },
+    );
 
   return family;
 }

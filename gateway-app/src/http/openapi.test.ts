@@ -48,6 +48,12 @@ const EXTENSIONS = [
   'GET /v1/discovery/endpoints',
   'GET /v1/members',
   'GET /v1/whoami',
+  'PUT /v1/families/{family}/identity-policy',
+  'POST /v1/devices/{deviceId}/pre-rotation',
+  'POST /v1/makers',
+  'GET /v1/makers/{maker}',
+  'POST /v1/devices/{deviceId}/transfer',
+  'POST /v1/devices/{deviceId}/transfer/accept',
 ];
 
 type Operation = {

@@ -27,6 +27,7 @@ import { DevicesContract } from '../../../chaincode/src/contracts/devices';
 import { DiscoveryContract } from '../../../chaincode/src/contracts/discovery';
 import { FirmwareContract } from '../../../chaincode/src/contracts/firmware';
 import { GovernanceContract } from '../../../chaincode/src/contracts/governance';
+import { IdentityContract } from '../../../chaincode/src/contracts/identity';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
 import { catalogueRoutes } from '../routes/catalogue';
@@ -43,6 +44,7 @@ const contracts = {
   Firmware: new FirmwareContract(),
   Messages: new MessagesContract(),
   Discovery: new DiscoveryContract(),
+  Identity: new IdentityContract(),
 };
 const ADMIN: Who = ['Org1MSP', 'admin'];
 const VENDOR: Who = ['Org1MSP', 'vendor'];
@@ -195,6 +197,41 @@ const OPERATIONS: Record<string, Operation> = {
     who: VENDOR,
     tx: (c, r) => contracts.Firmware.RegisterFamily(c, r),
     valid: { family: 'fam2', vendorKeyPem: vendor.publicKeyPem, approvalThreshold: 2 },
+  },
+  setFamilyIdentityPolicy: {
+    fromPath: { family: 'fam' },
+    params: { family: 'fam' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Identity.SetFamilyIdentityPolicy(c, r),
+    valid: { preRotation: 'optional' },
+  },
+  preRotateKey: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Identity.PreRotateKey(c, r),
+    valid: { publicKeyPem: newcomers[0]!.publicKeyPem, nextKeyDigest: sha('next'), proof: 'AAAA' },
+  },
+  registerMaker: {
+    fromPath: {},
+    params: {},
+    who: VENDOR,
+    tx: (c, r) => contracts.Identity.RegisterMaker(c, r),
+    valid: { maker: 'acme', manufacturingKeyPem: newcomers[0]!.publicKeyPem },
+  },
+  offerTransfer: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Identity.OfferTransfer(c, r),
+    valid: { toMsp: 'Org2MSP' },
+  },
+  acceptTransfer: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN2,
+    tx: (c, r) => contracts.Identity.AcceptTransfer(c, r),
+    valid: { fromMsp: 'Org1MSP' },
   },
   setFamilyPolicy: {
     fromPath: { family: 'fam' },

@@ -53,6 +53,45 @@ export const statements = {
     fromKeyId,
     toKeyId,
   }),
+  /** Registration that also commits to the next key (pre-rotation): the device signs its commitment. */
+  registerCommitted: (deviceId: string, keyId: string, ownerMsp: string, family: string, nextKeyDigest: string): Statement => ({
+    action: 'register',
+    deviceId,
+    family,
+    keyId,
+    nextKeyDigest,
+    ownerMsp,
+  }),
+  /** A plain rotation (old and new key sign) that also commits to the key after the new one. */
+  rotateCommitted: (deviceId: string, fromKeyId: string, toKeyId: string, nextKeyDigest: string): Statement => ({
+    action: 'rotate',
+    deviceId,
+    fromKeyId,
+    nextKeyDigest,
+    toKeyId,
+  }),
+  /**
+   * A pre-committed rotation: signed by the revealed key alone (toKeyId, whose digest the device
+   * committed to), naming the key it replaces and committing to the next one.
+   */
+  preRotate: (deviceId: string, fromKeyId: string, toKeyId: string, nextKeyDigest: string): Statement => ({
+    action: 'pre-rotate',
+    deviceId,
+    fromKeyId,
+    nextKeyDigest,
+    toKeyId,
+  }),
+  /**
+   * A device's birth certificate: its maker's manufacturing key signs the device's ID, family and
+   * key at manufacture, before any org owns it (so no owner is named).
+   */
+  manufacture: (deviceId: string, family: string, keyId: string, maker: string): Statement => ({
+    action: 'manufacture',
+    deviceId,
+    family,
+    keyId,
+    maker,
+  }),
   firmware: (family: string, version: string, sha256: string): Statement => ({
     action: 'firmware',
     family,

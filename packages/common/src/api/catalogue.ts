@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import * as R from './records';
 import * as Q from './requests';
+import * as I from './identity';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -63,6 +64,13 @@ export const OPERATIONS = {
   /** The consortium's member orgs: recorded by ./test-network.sh after the chaincode commit, as each org's admin. */
   setMembers: submit('Governance:SetMembers', Q.SetMembersRequest, R.Members),
   getMembers: evaluate('Governance:GetMembers', Q.NoFields, R.Members),
+
+  setFamilyIdentityPolicy: submit('Identity:SetFamilyIdentityPolicy', I.FamilyIdentityPolicyRequest, R.Family),
+  preRotateKey: submit('Identity:PreRotateKey', I.PreRotateKeyRequest, R.Device),
+  registerMaker: submit('Identity:RegisterMaker', I.RegisterMakerRequest, I.Maker),
+  getMaker: evaluate('Identity:GetMaker', I.MakerRef, I.Maker),
+  offerTransfer: submit('Identity:OfferTransfer', I.OfferTransferRequest, R.Device),
+  acceptTransfer: submit('Identity:AcceptTransfer', I.AcceptTransferRequest, R.Device),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEVICE_STATUSES, ENDPOINT_KINDS, FIRMWARE_STATUSES, REVOCATION_REASONS } from '../formats';
 import { Id, Msp, Sha256Hex, Timestamp, TxId, Version } from './fields';
+import { Birth, IdentityPolicy, TransferOffer } from './identity';
 
 export const FIRMWARE_VERDICTS = [...FIRMWARE_STATUSES, 'unknown'] as const;
 export const KEY_STATUSES = ['current', 'rotated', 'revoked'] as const;
@@ -56,6 +57,11 @@ export const Device = z
     statusReason: z.string().optional().meta({ description: 'reason given with the last suspension or reactivation' }),
     revokedAt: Timestamp.optional(),
     revocationReason: z.enum(REVOCATION_REASONS).optional(),
+    nextKeyDigest: Sha256Hex.optional().meta({
+      description: 'pre-rotation commitment: the keyId of the only key that can replace the current one (see IdentityPolicy)',
+    }),
+    birth: Birth.optional().meta({ description: 'the maker whose birth certificate the registration carried' }),
+    transferOffer: TransferOffer.optional().meta({ description: 'an ownership transfer the owner offered, not yet accepted' }),
   })
   .meta({ id: 'Device' });
 
@@ -132,6 +138,7 @@ export const FamilyRecord = z.object({
     .meta({ description: 'a lower minimum proposed and not yet approved by enough orgs' }),
   latestVersion: Version.optional().meta({ description: 'the newest trusted release' }),
   createdAt: Timestamp,
+  identityPolicy: IdentityPolicy.optional().meta({ description: "what the family demands of its devices' identities (absent: nothing)" }),
 });
 
 /** A family as answered: `approvalsRequired` is k now, from the family and the current members. */

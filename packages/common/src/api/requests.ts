@@ -26,6 +26,7 @@ import {
   Uri,
   Version,
 } from './fields';
+import { BirthCertificate, NextKeyDigest } from './identity';
 
 export const DeviceRef = z.strictObject({ deviceId: Id });
 export const FamilyRef = z.strictObject({ family: Id });
@@ -40,6 +41,12 @@ export const RegisterDeviceRequest = z
     publicKeyPem: PublicKeyPem,
     family: Id,
     attributes: Attributes.optional(),
+    nextKeyDigest: NextKeyDigest.optional().meta({
+      description: 'pre-rotation: with it, proof signs {"action":"register","deviceId","family","keyId","nextKeyDigest","ownerMsp"}',
+    }),
+    birthCertificate: BirthCertificate.optional().meta({
+      description: "the maker's signature over the device's key (required when the family's identity policy says so)",
+    }),
     proof: Signature.meta({
       description:
         'signature by the device key over {"action":"register","deviceId","family","keyId","ownerMsp"}, ownerMsp being the ' +
@@ -71,6 +78,9 @@ export const RotateKeyRequest = z
     publicKeyPem: PublicKeyPem,
     proofOld: Signature.meta({ description: 'signature by the current key over {"action":"rotate","deviceId","fromKeyId","toKeyId"}' }),
     proofNew: Signature.meta({ description: 'signature by the new key over the same statement' }),
+    nextKeyDigest: NextKeyDigest.optional().meta({
+      description: 'pre-rotation: commits to the key after the new one; both proofs then sign the statement with nextKeyDigest added',
+    }),
   })
   .meta({ id: 'RotateKeyRequest' });
 

@@ -390,6 +390,70 @@ export const REST_ROUTES = {
     summary: "The consortium's member orgs (the n of k-of-n), and a pending change with who signed it so far",
     answers: 'the member list',
   }),
+
+  // Identity (issue 22)
+  setFamilyIdentityPolicy: route('setFamilyIdentityPolicy', {
+    method: 'put',
+    path: '/v1/families/{family}/identity-policy',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "Set what a family demands of its devices' identities (pre-rotation required or optional)",
+    description:
+      'Only the family owner\'s admin (another org: 403 FORBIDDEN). "required" applies to registrations and rotations ' +
+      'from then on: each must carry nextKeyDigest (else 422 RULE_VIOLATION); devices registered before keep their key.',
+    answers: 'the family, with its identityPolicy',
+  }),
+  preRotateKey: route('preRotateKey', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/pre-rotation',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "Rotate to the device's pre-committed next key (signed by that key alone) and commit to the one after",
+    description:
+      "The owner's admin reveals the key whose digest the device committed to (its nextKeyDigest); that key signs. The " +
+      'current key is not asked: a thief holding it can neither rotate nor stop this rotation. A key whose digest is not ' +
+      'the commitment, or a device without one, gets 422 RULE_VIOLATION; a proof that does not verify, 422 BAD_SIGNATURE.',
+    answers: 'the device, with its new keyId and nextKeyDigest',
+  }),
+  registerMaker: route('registerMaker', {
+    method: 'post',
+    path: '/v1/makers',
+    access: vendor,
+    status: 201,
+    tag: 'Identity',
+    summary: "Register a device maker: the vendor's org and its manufacturing key, which signs devices' birth certificates",
+    answers: 'the maker',
+  }),
+  getMaker: route('getMaker', {
+    method: 'get',
+    path: '/v1/makers/{maker}',
+    access: anyToken,
+    status: 200,
+    tag: 'Identity',
+    summary: 'Read a device maker',
+    answers: 'the maker',
+  }),
+  offerTransfer: route('offerTransfer', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/transfer',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "The owner's admin offers the device to another member org (a new offer replaces the last)",
+    answers: 'the device, with its transferOffer',
+  }),
+  acceptTransfer: route('acceptTransfer', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/transfer/accept',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "The offered org's admin accepts: the device is its own from this transaction on",
+    description: 'Only an admin of the org the offer names (another: 403 FORBIDDEN); without an offer, 409 STATE_CONFLICT.',
+    answers: 'the device, with its new ownerMsp',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;
