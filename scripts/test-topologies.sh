@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The topology tests: the chaincode package (`npm run package`, no network), then a network of its own in network/runtime-topologies (the default network's
 # ledger is left alone), started from clean with one network namespace per organisation
-# (`up --topology hosts`), the cross-host test and the network suite (all but the fault tests), then Org3MSP joins the running consortium
+# (`up --topology hosts`), the cross-host test, then Org3MSP joins the running consortium
 # (`add-org`) and the new member's test; the network is brought down, its namespaces removed,
 # whatever happened. About 3 minutes on 2 cores. Run it where no other test network runs
 # (it uses the same ports inside its namespaces, and the same CPU).
@@ -16,15 +16,6 @@ npx jest --runInBand test/topologies/package.test.ts --selectProjects topologies
 echo "topologies: up --topology hosts (log: $log)"
 ./test-network.sh up --topology hosts >"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
 npx jest --runInBand test/topologies/hosts.test.ts --selectProjects topologies
-
-# The network suite across the hosts: the tests trust the orgs' CAs (the gateways serve HTTPS there).
-# The fault tests (test/faults: processes killed under load) ran on the default network already;
-# what they test does not depend on where the processes run, and they take as long as the rest.
-echo "topologies: the network suite on the hosts topology (all but test/faults)"
-cas=$IOTREG_RUNTIME/clients-cas.pem
-node -e 'const f=require(process.argv[1]); const fs=require("fs"); fs.writeFileSync(process.argv[2], Object.values(f.orgs).map((o)=>fs.readFileSync(o.ca,"utf8")).join(""), {mode: 0o600})' \
-  "$IOTREG_RUNTIME/clients.json" "$cas"
-NODE_EXTRA_CA_CERTS=$cas npx jest --selectProjects network --runInBand --testPathIgnorePatterns /node_modules/ /test/faults/ /test/topologies/
 
 echo "topologies: add-org Org3MSP"
 ./test-network.sh add-org Org3MSP >>"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
