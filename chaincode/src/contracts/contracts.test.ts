@@ -22,12 +22,14 @@ import { DiscoveryContract } from './discovery';
 import { FirmwareContract } from './firmware';
 import { GovernanceContract } from './governance';
 import { MessagesContract } from './messages';
+import { QuarantineContract } from './quarantine';
 
 const devices = new DevicesContract();
 const firmware = new FirmwareContract();
 const messages = new MessagesContract();
 const config = new ConfigContract();
 const discovery = new DiscoveryContract();
+const quarantine = new QuarantineContract();
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
 type Tx = (ctx: RegistryContext, request: string) => Promise<string>;
@@ -458,6 +460,70 @@ describe('firmware', () => {
       expect([uri, await publish('1.0.0', undefined, { uri })]).toEqual([uri, { refused: 'INVALID_ARGUMENT' }]);
     }
     expect(await publish('1.0.0', undefined, { uri: 'https://fw.example/a.bin' })).toMatchObject({ uri: 'https://fw.example/a.bin' });
+  });
+});
+
+describe('quarantine', () => {
+  test('a family that requires compliance refuses anchors of non-compliant devices until a compliant report; auditors list them', async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    const { publish, vote } = await firmwareLedger(ledger);
+    for (const version of ['1.0.0', '2.0.0']) {
+      await publish(version);
+      await vote(ADMIN2, version);
+    }
+    const { identity } = await register(ledger, 'd1');
+    let seq = 0;
+    const signedBy = (fields: Record<string, string>, action: string) => {
+      const payload = { action, deviceId: 'd1', seq: (seq += 1), ...fields };
+      return { payload, signature: identity.sign(payload) };
+    };
+    const anchor = () => call(ledger, AUDITOR2, (c, r) => messages.AnchorMessage(c, r), signedBy({ digest: sha(`m${seq}`) }, 'anchor'));
+    const report = (version: string) =>
+      call(
+        ledger,
+        AUDITOR2,
+        (c, r) => firmware.ReportFirmware(c, r),
+        signedBy({ family: 'fam', version, sha256: sha(version) }, 'firmware-report'),
+      );
+    const policy = (who: [string, string], body: Record<string, unknown>) =>
+      call(ledger, who, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', ...body });
+    const list = (who: [string, string] = AUDITOR2) => call(ledger, who, (c, r) => quarantine.ListQuarantined(c, r), { family: 'fam' });
+
+    expect(await anchor()).toMatchObject({ deviceId: 'd1' });
+    // Only the owner turns the requirement on; a device that reported nothing is then out.
+    expect(await policy(ADMIN2, { minVersion: '1.0.0', requireCompliance: true })).toEqual({ refused: 'FORBIDDEN' });
+    expect(await policy(ADMIN1, { minVersion: '1.0.0', requireCompliance: true })).toMatchObject({ requireCompliance: true });
+    expect(await anchor()).toEqual({ refused: 'QUARANTINED' });
+    expect(await list()).toEqual({
+      items: [expect.objectContaining({ deviceId: 'd1', reason: 'it has reported no firmware' })],
+      bookmark: '',
+    });
+    expect(await report('1.0.0')).toMatchObject({ firmware: { compliant: true } });
+    expect(await anchor()).toMatchObject({ deviceId: 'd1' });
+    // A raised minimum quarantines it again, with a message naming the requirement.
+    await policy(ADMIN1, { minVersion: '2.0.0' });
+    await expect(
+      ledger.run('Org2MSP', 'auditor', (c) => messages.AnchorMessage(c, JSON.stringify(signedBy({ digest: sha('x') }, 'anchor')))),
+    ).rejects.toThrow(
+      /QUARANTINED: device d1 is quarantined: family fam requires compliant firmware .* at or above 2\.0\.0.*runs 1\.0\.0, below the minimum 2\.0\.0/,
+    );
+    expect((await list()).items).toEqual([
+      expect.objectContaining({ deviceId: 'd1', minVersion: '2.0.0', firmware: expect.objectContaining({ version: '1.0.0' }) }),
+    ]);
+    expect(await list(VENDOR1)).toEqual({ refused: 'FORBIDDEN' });
+    // A revoked release quarantines too; a compliant report releases.
+    await report('2.0.0');
+    expect((await list()).items).toEqual([]);
+    await call(ledger, VENDOR1, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version: '2.0.0', reason: 'CVE' });
+    expect((await list()).items).toEqual([expect.objectContaining({ reason: 'it runs 2.0.0, a revoked release' })]);
+    expect(await anchor()).toEqual({ refused: 'QUARANTINED' });
+    // Turning the requirement off is a family decision, like lowering the minimum.
+    expect(await policy(ADMIN1, { minVersion: '2.0.0', requireCompliance: false })).toMatchObject({
+      requireCompliance: true,
+      minVersionProposal: { minVersion: '2.0.0', requireCompliance: false },
+    });
+    expect(await policy(ADMIN2, { minVersion: '2.0.0', requireCompliance: false })).toMatchObject({ requireCompliance: false });
+    expect(await anchor()).toMatchObject({ deviceId: 'd1' });
   });
 });
 

@@ -48,6 +48,7 @@ const EXTENSIONS = [
   'GET /v1/discovery/endpoints',
   'GET /v1/members',
   'GET /v1/whoami',
+  'GET /v1/quarantine',
 ];
 
 type Operation = {

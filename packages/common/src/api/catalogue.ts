@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import * as R from './records';
 import * as Q from './requests';
+import * as QZ from './quarantine';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -63,6 +64,12 @@ export const OPERATIONS = {
   /** The consortium's member orgs: recorded by ./test-network.sh after the chaincode commit, as each org's admin. */
   setMembers: submit('Governance:SetMembers', Q.SetMembersRequest, R.Members),
   getMembers: evaluate('Governance:GetMembers', Q.NoFields, R.Members),
+
+  listQuarantined: evaluate(
+    'Quarantine:ListQuarantined',
+    QZ.ListQuarantinedRequest,
+    R.pageOf(QZ.QuarantinedDevice, 'QuarantinedDevicePage'),
+  ),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

@@ -39,6 +39,8 @@ export interface RestRoute<N extends OperationName = OperationName, F extends Pa
   answers: string;
   /** A larger body limit than the contract's 64 KiB (bytes). */
   bodyLimit?: number;
+  /** Errors this route answers beyond those every route of its kind has (status → what), for the document. */
+  errors?: Record<number, string>;
 }
 
 const route = <N extends OperationName, const F extends Partial<RequestOf<N>> = Record<never, never>>(
@@ -54,6 +56,10 @@ const deviceSigned = { kind: 'device-signed' } as const;
 
 /** The largest body the gateway reads for a batch of registrations: one transaction's request. */
 export const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** What a step by a quarantined device answers (see ../quarantine.ts). */
+export const QUARANTINED_ERROR =
+  "QUARANTINED: the device's family requires compliant firmware to take part and the device's is not; the message names the requirement";
 
 export const REST_ROUTES = {
   // Devices
@@ -340,6 +346,7 @@ export const REST_ROUTES = {
     tag: 'Messages',
     summary: 'A device anchors the digest of a message or the Merkle root of a batch (device-signed)',
     answers: 'the anchor',
+    errors: { 422: QUARANTINED_ERROR },
   }),
   listMessages: route('listMessages', {
     method: 'get',
@@ -389,6 +396,20 @@ export const REST_ROUTES = {
     tag: 'Governance',
     summary: "The consortium's member orgs (the n of k-of-n), and a pending change with who signed it so far",
     answers: 'the member list',
+  }),
+
+  // Quarantine
+  listQuarantined: route('listQuarantined', {
+    method: 'get',
+    path: '/v1/quarantine',
+    access: { kind: 'token', roles: ['auditor', 'admin'] },
+    status: 200,
+    tag: 'Firmware',
+    summary: 'Devices quarantined now: their family requires compliance and their firmware is not compliant',
+    description:
+      "Judged on read against each family's policy (PUT /v1/families/{family}/policy with requireCompliance). A page reads " +
+      'a bounded number of devices, so it may hold fewer items than pageSize (even none) and a bookmark to go on.',
+    answers: 'a page of quarantined devices, each with the requirement it does not meet',
   }),
 } as const;
 
