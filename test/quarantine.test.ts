@@ -37,6 +37,7 @@ describe('quarantine', () => {
     // The device talks to Org2's gateway through the device library.
     const client = new DeviceClient(clientsFile().orgs.Org2MSP.gateway, device.id, device.identity);
     await client.sendFirmwareReport(family, '1.0.0', image('1.0.0'));
+    await orgsInSync();
     expect((await org1.admin.put(`/v1/families/${family}/policy`, { minVersion: '1.0.0', requireCompliance: true })).body).toMatchObject({
       minVersion: '1.0.0',
       requireCompliance: true,
@@ -78,6 +79,7 @@ describe('quarantine', () => {
 
     // A compliant report releases it at once.
     await client.sendFirmwareReport(family, '2.0.0', image('2.0.0'));
+    await orgsInSync();
     expect((await client.anchor(sha('released'))).deviceId).toBe(device.id);
     expect((await org2.auditor.get(`/v1/quarantine?family=${family}`)).body.items).toEqual([]);
 

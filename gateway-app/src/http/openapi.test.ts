@@ -49,6 +49,14 @@ const EXTENSIONS = [
   'GET /v1/members',
   'GET /v1/whoami',
   'GET /v1/quarantine',
+  'PUT /v1/devices/{deviceId}/config/sealed',
+  'GET /v1/devices/{deviceId}/config/sealed',
+  'POST /v1/devices/{deviceId}/agreements',
+  'POST /v1/devices/{deviceId}/agreements/accept',
+  'POST /v1/devices/{deviceId}/agreements/usage',
+  'POST /v1/devices/{deviceId}/agreements/settle',
+  'GET /v1/agreements/{agreementId}',
+  'GET /v1/agreements/{agreementId}/usage',
 ];
 
 type Operation = {

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import * as R from './records';
 import * as Q from './requests';
 import * as QZ from './quarantine';
+import * as SC from './sealed-config';
+import * as AG from './agreements';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -70,6 +72,16 @@ export const OPERATIONS = {
     QZ.ListQuarantinedRequest,
     R.pageOf(QZ.QuarantinedDevice, 'QuarantinedDevicePage'),
   ),
+
+  publishSealedConfig: submit('SealedConfig:PublishSealedConfig', SC.PublishSealedConfigRequest, SC.SealedConfig),
+  getSealedConfig: evaluate('SealedConfig:GetSealedConfig', Q.DeviceRef, SC.SealedConfig),
+
+  offerAgreement: submit('Agreements:OfferAgreement', AG.OfferAgreementRequest, AG.Agreement),
+  acceptAgreement: submit('Agreements:AcceptAgreement', AG.AcceptAgreementRequest, AG.Agreement),
+  recordUsage: submit('Agreements:RecordUsage', AG.RecordUsageRequest, AG.UsageRecord),
+  settleAgreement: submit('Agreements:SettleAgreement', AG.SettleAgreementRequest, AG.Agreement),
+  getAgreement: evaluate('Agreements:GetAgreement', AG.AgreementRef, AG.Agreement),
+  listUsage: evaluate('Agreements:ListUsage', AG.ListUsageRequest, R.pageOf(AG.UsageRecord, 'UsageRecordPage')),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

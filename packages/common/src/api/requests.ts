@@ -102,7 +102,7 @@ export const VerifyConfigRequest = z.strictObject({ deviceId: Id, sha256: Sha256
 
 // Device-signed requests: the statement ("payload") and the device's signature over its canonical form.
 
-function signed<T extends z.ZodRawShape>(id: string, action: string, fields: T) {
+export function signed<T extends z.ZodRawShape>(id: string, action: string, fields: T) {
   return z
     .strictObject({
       payload: z.strictObject({ action: z.literal(action), deviceId: Id, seq: Seq, ...fields }),
