@@ -1,3 +1,4 @@
+import { AgreementsContract } from './contracts/agreements';
 import { ConfigContract } from './contracts/config';
 import { DevicesContract } from './contracts/devices';
 import { DiscoveryContract } from './contracts/discovery';
@@ -5,6 +6,8 @@ import { FirmwareContract } from './contracts/firmware';
 import { GovernanceContract } from './contracts/governance';
 import { IdentityContract } from './contracts/identity';
 import { MessagesContract } from './contracts/messages';
+import { QuarantineContract } from './contracts/quarantine';
+import { SealedConfigContract } from './contracts/sealed-config';
 
 /** The device-registry chaincode: one contract per aggregate, named as in the operation catalogue of @iotreg/common (OPERATIONS[name].tx is "Contract:Method"). */
 export const contracts = [
@@ -15,4 +18,7 @@ export const contracts = [
   DiscoveryContract,
   GovernanceContract,
   IdentityContract,
+  QuarantineContract,
+  SealedConfigContract,
+  AgreementsContract,
 ];

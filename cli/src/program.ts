@@ -1,5 +1,6 @@
 /** The iotreg command tree, and running it: parse, act, map every failure to its code and an exit status. */
 import { Command, CommanderError } from 'commander';
+import { agreementCommands } from './commands/agreement';
 import { auditCommands } from './commands/audit';
 import { configCommands } from './commands/config';
 import { deviceCommands } from './commands/device';
@@ -22,7 +23,7 @@ export function buildProgram(io: Io): Command {
     .option('--role <role>', 'with --org: admin, vendor or auditor (default admin)')
     .option('--json', 'machine output: JSON (errors too, on stderr)')
     .showHelpAfterError();
-  for (const group of [deviceCommands, familyCommands, firmwareCommands, configCommands, auditCommands, makerCommands]) {
+  for (const group of [deviceCommands, familyCommands, firmwareCommands, configCommands, auditCommands, makerCommands, agreementCommands]) {
     program.addCommand(group(io));
   }
   configure(program, io);

@@ -1,4 +1,4 @@
-import { DeviceAction, ID_PATTERN, RegistryError, SHA256_PATTERN, SignedPayload, VERSION_PATTERN } from '@iotreg/common';
+import { AGREEMENT_UNITS, DeviceAction, ID_PATTERN, RegistryError, SHA256_PATTERN, SignedPayload, VERSION_PATTERN } from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
 
 /**
@@ -35,11 +35,32 @@ function checkedSeq(seq: number): number {
   return seq;
 }
 
+type AgreementUnit = (typeof AGREEMENT_UNITS)[number];
+
 type ActionPayload<A extends DeviceAction, F> = { action: A; deviceId: string; seq: number } & F;
 
 export type ConfigReportPayload = ActionPayload<'config-report', { sha256: string }>;
 export type FirmwareReportPayload = ActionPayload<'firmware-report', { family: string; version: string; sha256: string }>;
 export type AnchorPayload = ActionPayload<'anchor', { digest: string }>;
+
+/** What a provider offers (see AGREEMENT_TERMS in @iotreg/common): integers in minor currency units, expiresAt as the ledger writes times. */
+export type OfferTerms = {
+  agreementId: string;
+  consumerId: string;
+  resource: string;
+  unit: AgreementUnit;
+  maxQuantity: number;
+  pricePerUnit: number;
+  currency: string;
+  expiresAt: string;
+  minQuantity: number;
+  penaltyPerUnit: number;
+};
+export type AgreementOfferPayload = ActionPayload<'agreement-offer', OfferTerms>;
+export type AgreementAcceptPayload = ActionPayload<'agreement-accept', { agreementId: string; termsSha256: string }>;
+export type AgreementUsagePayload = ActionPayload<'agreement-usage', { agreementId: string; quantity: number }>;
+export type AgreementSettlePayload = ActionPayload<'agreement-settle', { agreementId: string }>;
+type AgreementPayload = AgreementOfferPayload | AgreementAcceptPayload | AgreementUsagePayload | AgreementSettlePayload;
 
 /**
  * The bodies of the device-signed writes, exactly as the REST contract has them:
@@ -75,7 +96,34 @@ export class SignedActions {
     return this.#signed({ action: 'anchor', deviceId: this.deviceId, seq: this.seq.next(), digest });
   }
 
-  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload>(payload: P): SignedPayload<P> {
+  /** Body of POST /v1/devices/{id}/agreements: this device offers `terms` to terms.consumerId. */
+  agreementOffer(terms: OfferTerms): SignedPayload<AgreementOfferPayload> {
+    assertFormat(ID_PATTERN, terms.agreementId, 'agreementId');
+    assertFormat(ID_PATTERN, terms.consumerId, 'consumerId');
+    return this.#signed({ action: 'agreement-offer', deviceId: this.deviceId, seq: this.seq.next(), ...terms });
+  }
+
+  /** Body of POST /v1/devices/{id}/agreements/accept: this device accepts the terms whose hash is `termsSha256`. */
+  agreementAccept(agreementId: string, termsSha256: string): SignedPayload<AgreementAcceptPayload> {
+    assertFormat(ID_PATTERN, agreementId, 'agreementId');
+    assertFormat(SHA256_PATTERN, termsSha256, 'termsSha256');
+    return this.#signed({ action: 'agreement-accept', deviceId: this.deviceId, seq: this.seq.next(), agreementId, termsSha256 });
+  }
+
+  /** Body of POST /v1/devices/{id}/agreements/usage: this device (the consumer) used `quantity`. */
+  agreementUsage(agreementId: string, quantity: number): SignedPayload<AgreementUsagePayload> {
+    assertFormat(ID_PATTERN, agreementId, 'agreementId');
+    if (!Number.isSafeInteger(quantity) || quantity < 1) throw new RegistryError('INVALID_ARGUMENT', 'quantity must be a positive integer');
+    return this.#signed({ action: 'agreement-usage', deviceId: this.deviceId, seq: this.seq.next(), agreementId, quantity });
+  }
+
+  /** Body of POST /v1/devices/{id}/agreements/settle. */
+  agreementSettle(agreementId: string): SignedPayload<AgreementSettlePayload> {
+    assertFormat(ID_PATTERN, agreementId, 'agreementId');
+    return this.#signed({ action: 'agreement-settle', deviceId: this.deviceId, seq: this.seq.next(), agreementId });
+  }
+
+  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload | AgreementPayload>(payload: P): SignedPayload<P> {
     return { payload, signature: this.identity.sign(payload) };
   }
 }

@@ -1,7 +1,20 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, Device, KeyValidity, parsePublicKey, RegistryError, SignedPayload, verifyStatement } from '@iotreg/common';
+import {
+  ApiError,
+  Device,
+  KeyValidity,
+  parsePublicKey,
+  RegistryError,
+  SealedConfig,
+  sealedConfigBytes,
+  sealedConfigSha256,
+  SignedPayload,
+  verifyStatement,
+} from '@iotreg/common';
+import { createHash } from 'node:crypto';
+import { sealConfig } from './config-seal';
 import { authenticateDevice, parseAuthorization, SeenSignatures } from '../../gateway-app/src/auth';
 import { SeqCounter } from './actions';
 import { DeviceClient } from './client';
@@ -16,6 +29,8 @@ import { seal, SealError, SealErrorCode } from './seal';
 class FakeGateway {
   readonly devices = new Map<string, Device>();
   readonly keys = new Map<string, KeyValidity>();
+  /** Sealed configurations by device, as GET /v1/devices/{id}/config/sealed answers them. */
+  readonly sealed = new Map<string, SealedConfig>();
   readonly requests: string[] = [];
   readonly seen = new SeenSignatures();
   readonly writes: { path: string; idempotencyKey: string | undefined; body: SignedPayload }[] = [];
@@ -72,7 +87,8 @@ class FakeGateway {
         return this.#json(res, 200, {
           endpoints: [{ id: 'gw1', org: 'Org1MSP', kind: 'gateway', url: 'http://gw1', tlsCertSha256: '', registeredAt: 'now' }],
         });
-      if (segments[2] === 'devices') return this.#json(res, 200, device(segments[3]));
+      if (segments[2] === 'devices')
+        return this.#json(res, 200, segments[4] === 'config' ? this.#sealedOf(segments[3]) : device(segments[3]));
       const key = this.keys.get(segments[3] ?? '');
       if (!key) throw new RegistryError('NOT_FOUND', 'key is not registered');
       return this.#json(res, 200, key);
@@ -93,6 +109,12 @@ class FakeGateway {
     if (seq <= signer.seq) throw new RegistryError('REPLAYED_SEQ', `seq ${seq} is not above ${signer.seq}`);
     signer.seq = seq;
     this.#json(res, 201, writeAnswer(signer, body.payload, seq));
+  }
+
+  #sealedOf(deviceId: string | undefined): SealedConfig {
+    const record = this.sealed.get(deviceId ?? '');
+    if (!record) throw new RegistryError('NOT_FOUND', 'no sealed configuration');
+    return record;
   }
 
   #json(res: ServerResponse, status: number, body: unknown): void {
@@ -126,6 +148,7 @@ beforeEach(() => {
   gateway.requests.length = 0;
   gateway.writes.length = 0;
   gateway.scripted.length = 0;
+  gateway.sealed.clear();
   gateway.add('site:alice', alice);
   gateway.add('bob', bob);
 });
@@ -258,5 +281,65 @@ describe('sealing through the ledger', () => {
   test('openFrom refuses a malformed envelope before asking the gateway', async () => {
     expect(await sealFailure(new DeviceClient(url, 'bob', bob).openFrom({ ...aliceToBob(), v: 2 }))).toBe('MALFORMED_ENVELOPE');
     expect(gateway.requests).toEqual([]);
+  });
+});
+
+describe('sealed configuration', () => {
+  const config = 'broker=mqtts://10.0.4.2\n';
+  const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+  const record = (overrides: Partial<SealedConfig> = {}): SealedConfig => {
+    const envelope = sealConfig({ deviceId: 'bob', publicKeyPem: bob.publicKeyPem }, 2, config);
+    return {
+      deviceId: 'bob',
+      version: 2,
+      sha256: sha(config),
+      keyId: bob.keyId,
+      envelopeSha256: sealedConfigSha256(envelope),
+      envelopeBytes: sealedConfigBytes(envelope).length,
+      envelope,
+      publishedAt: '2024-01-02T00:00:00.000Z',
+      publisherMsp: 'Org1MSP',
+      txId: 'a'.repeat(64),
+      ...overrides,
+    };
+  };
+
+  test('at boot the device fetches, opens, checks, applies and reports its configuration', async () => {
+    gateway.sealed.set('bob', record());
+    const applied: string[] = [];
+    const ack = await new DeviceClient(url, 'bob', bob).bootConfig(({ config: bytes, version }) => {
+      applied.push(`${version}:${bytes.toString()}`);
+    });
+    expect(applied).toEqual([`2:${config}`]);
+    expect(ack).toMatchObject({ deviceId: 'bob', sha256: sha(config) });
+    expect(gateway.writes.map((w) => w.body.payload)).toEqual([expect.objectContaining({ action: 'config-report', sha256: sha(config) })]);
+  });
+
+  test('a configuration that is not the one the ledger names is refused, and nothing is reported', async () => {
+    gateway.sealed.set('bob', record({ sha256: sha('other') }));
+    expect(await sealFailure(new DeviceClient(url, 'bob', bob).bootConfig(() => undefined))).toBe('HASH_MISMATCH');
+    gateway.sealed.set('site:alice', record()); // sealed to bob, served to alice
+    expect(await sealFailure(new DeviceClient(url, 'site:alice', alice).fetchConfig())).toBe('WRONG_RECIPIENT');
+    expect(gateway.writes).toEqual([]);
+  });
+
+  test('off-chain: downloaded at most the size the ledger names, checked against its hash', async () => {
+    const large = 'route=10.1.0.0/16\n'.repeat(2000); // beyond what the ledger holds inline
+    const sealedLarge = sealConfig({ deviceId: 'bob', publicKeyPem: bob.publicKeyPem }, 2, large);
+    const { envelope, ...rest } = record({
+      sha256: sha(large),
+      envelope: sealedLarge,
+      envelopeSha256: sealedConfigSha256(sealedLarge),
+      envelopeBytes: sealedConfigBytes(sealedLarge).length,
+    });
+    const offChain = { ...rest, uri: 'https://cfg.example/bob/2.json' };
+    gateway.sealed.set('bob', offChain);
+    const asked: Array<[string, number]> = [];
+    const serving = (bytes: Buffer) => async (uri: string, maxBytes: number) => (asked.push([uri, maxBytes]), bytes);
+    const good = new DeviceClient(url, 'bob', bob, { download: serving(sealedConfigBytes(envelope!)) });
+    expect((await good.fetchConfig()).config.toString()).toBe(large);
+    expect(asked).toEqual([[offChain.uri, offChain.envelopeBytes]]);
+    const other = sealedConfigBytes(sealConfig({ deviceId: 'bob', publicKeyPem: bob.publicKeyPem }, 2, large));
+    expect(await sealFailure(new DeviceClient(url, 'bob', bob, { download: serving(other) }).fetchConfig())).toBe('HASH_MISMATCH');
   });
 });

@@ -1,6 +1,17 @@
-import type { DeviceStatus, KeyValidity, RouteAnswer } from '@iotreg/common';
-import { ApiError, parsePublicKey, RegistryClient } from '@iotreg/common';
-import { SeqCounter, SignedActions } from './actions';
+import type { Agreement, DeviceStatus, KeyValidity, RouteAnswer, SealedConfig } from '@iotreg/common';
+import {
+  agreementTermsSha256,
+  ApiError,
+  OffChainSealedConfigEnvelope,
+  parsePublicKey,
+  RegistryError,
+  parseWith,
+  RegistryClient,
+  SEALED_CONFIG_MAX_BYTES,
+  type SealedConfigEnvelope,
+} from '@iotreg/common';
+import { openConfig, sha256Hex } from './config-seal';
+import { type OfferTerms, SeqCounter, SignedActions } from './actions';
 import { deviceAuthorization } from './device-auth';
 import type { DeviceIdentity } from './identity';
 import { assertEnvelope, open, seal, SealedEnvelope, SealError } from './seal';
@@ -30,6 +41,15 @@ export interface DeviceClientOptions {
   retries?: number;
   /** Pause before a resend (default 1 s). */
   retryDelayMs?: number;
+  /** Downloads an off-chain sealed configuration (at most `maxBytes`); fetch() by default. */
+  download?: (uri: string, maxBytes: number) => Promise<Buffer>;
+}
+
+/** A configuration as the device opened it: its version, its clear bytes and their sha256 (the ledger's). */
+export interface OpenedConfig {
+  version: number;
+  sha256: string;
+  config: Buffer;
 }
 
 /**
@@ -41,6 +61,7 @@ export class DeviceClient {
   readonly actions: SignedActions;
   readonly #client: RegistryClient;
   readonly #retries: number | undefined;
+  readonly #download: (uri: string, maxBytes: number) => Promise<Buffer>;
 
   constructor(
     gatewayUrl: string,
@@ -56,6 +77,7 @@ export class DeviceClient {
       ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     });
     this.#retries = options.retries;
+    this.#download = options.download ?? download;
     this.actions = new SignedActions(deviceId, identity, options.seq);
   }
 
@@ -139,7 +161,105 @@ export class DeviceClient {
     return open({ deviceId: this.deviceId, identity: this.identity }, envelope, sender.publicKeyPem);
   }
 
+  /**
+   * At boot: fetches this device's sealed configuration (a device-signed read), downloads it if it
+   * is stored off-chain and checks it against the hash and size the ledger holds, opens it with the
+   * device's key and checks the clear configuration against the ledger's sha256. Throws ApiError
+   * when the ledger refuses (409 RESEAL_REQUIRED after a key rotation, 422 QUARANTINED), SealError
+   * when what arrived is not what the ledger names.
+   */
+  async fetchConfig(): Promise<OpenedConfig> {
+    const record = await this.#client.call('getSealedConfig', { deviceId: this.deviceId });
+    const envelope = record.envelope ?? (await this.#offChain(record));
+    if (envelope.version !== record.version) {
+      throw new SealError('HASH_MISMATCH', `the envelope is version ${envelope.version}, the ledger's is ${record.version}`);
+    }
+    const config = openConfig({ deviceId: this.deviceId, identity: this.identity }, envelope);
+    const sha256 = sha256Hex(config);
+    if (sha256 !== record.sha256) {
+      throw new SealError('HASH_MISMATCH', `the opened configuration's sha256 ${sha256} is not the ledger's ${record.sha256}`);
+    }
+    return { version: record.version, sha256, config };
+  }
+
+  /** fetchConfig, then `apply` it, then report to the ledger what the device now runs (its sha256). */
+  async bootConfig(apply: (opened: OpenedConfig) => Promise<void> | void): Promise<ConfigReportAck> {
+    const opened = await this.fetchConfig();
+    await apply(opened);
+    return this.sendConfigReport(opened.sha256);
+  }
+
+  /** Offers `terms` to terms.consumerId as the provider; answers the agreement with the termsSha256 to accept. */
+  offerAgreement(terms: OfferTerms) {
+    return this.#client.call('offerAgreement', this.actions.agreementOffer(terms), this.#writeOptions());
+  }
+
+  /**
+   * Accepts an offer made to this device: reads it, lets `check` refuse terms the device does not
+   * want, and signs the hash of the terms as this device computed them (never the hash the answer
+   * states), so a gateway cannot make it accept other terms.
+   */
+  async acceptAgreement(agreementId: string, check: (offer: Agreement) => boolean = () => true) {
+    const offer = await this.getAgreement(agreementId);
+    if (offer.consumerId !== this.deviceId)
+      throw new RegistryError('RULE_VIOLATION', `agreement ${agreementId} is offered to ${offer.consumerId}`);
+    if (!check(offer)) throw new RegistryError('RULE_VIOLATION', `the terms of agreement ${agreementId} were refused by this device`);
+    const termsSha256 = agreementTermsSha256(offer);
+    return this.#client.call('acceptAgreement', this.actions.agreementAccept(agreementId, termsSha256), this.#writeOptions());
+  }
+
+  /** Records `quantity` used under an active agreement, as its consumer. */
+  recordUsage(agreementId: string, quantity: number) {
+    return this.#client.call('recordUsage', this.actions.agreementUsage(agreementId, quantity), this.#writeOptions());
+  }
+
+  /** Settles an agreement this device is party to, once it expired or its maximum is used. */
+  settleAgreement(agreementId: string) {
+    return this.#client.call('settleAgreement', this.actions.agreementSettle(agreementId), this.#writeOptions());
+  }
+
+  getAgreement(agreementId: string) {
+    return this.#client.call('getAgreement', { agreementId });
+  }
+
+  listUsage(agreementId: string, bookmark?: string) {
+    return this.#client.call('listUsage', bookmark === undefined ? { agreementId } : { agreementId, bookmark });
+  }
+
+  async #offChain(record: SealedConfig): Promise<SealedConfigEnvelope> {
+    if (record.uri === undefined) throw new SealError('MALFORMED_ENVELOPE', 'the ledger holds neither the envelope nor its uri');
+    const bytes = await this.#download(record.uri, Math.min(record.envelopeBytes, SEALED_CONFIG_MAX_BYTES));
+    if (bytes.length !== record.envelopeBytes || sha256Hex(bytes) !== record.envelopeSha256) {
+      throw new SealError(
+        'HASH_MISMATCH',
+        `the envelope at ${record.uri} is not the one the ledger names (sha256 ${record.envelopeSha256})`,
+      );
+    }
+    try {
+      return parseWith(OffChainSealedConfigEnvelope, JSON.parse(bytes.toString('utf8')), 'envelope') as SealedConfigEnvelope;
+    } catch {
+      throw new SealError('MALFORMED_ENVELOPE', `the envelope at ${record.uri} is not a sealed configuration`);
+    }
+  }
+
   #writeOptions() {
     return this.#retries === undefined ? {} : { retries: this.#retries };
   }
+}
+
+/** GET `uri`, refusing more than `maxBytes`. */
+async function download(uri: string, maxBytes: number): Promise<Buffer> {
+  let response: Response;
+  try {
+    response = await fetch(uri, { redirect: 'error', signal: AbortSignal.timeout(60_000) });
+  } catch (err) {
+    throw new SealError('DOWNLOAD_FAILED', `could not download ${uri}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!response.ok) throw new SealError('DOWNLOAD_FAILED', `${uri} answered ${response.status}`);
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBytes)
+    throw new SealError('DOWNLOAD_FAILED', `${uri} is ${declared} bytes, more than the ${maxBytes} the ledger names`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length > maxBytes) throw new SealError('DOWNLOAD_FAILED', `${uri} sent more than the ${maxBytes} bytes the ledger names`);
+  return bytes;
 }

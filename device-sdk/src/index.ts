@@ -1,9 +1,19 @@
 export { SeqCounter, SignedActions } from './actions';
-export type { AnchorPayload, ConfigReportPayload, FirmwareReportPayload } from './actions';
+export type {
+  AgreementAcceptPayload,
+  AgreementOfferPayload,
+  AgreementSettlePayload,
+  AgreementUsagePayload,
+  AnchorPayload,
+  ConfigReportPayload,
+  FirmwareReportPayload,
+  OfferTerms,
+} from './actions';
 export { inBatch, MessageBatch, messageDigest } from './batch';
 export type { BatchMembership, Message } from './batch';
 export { DeviceClient } from './client';
-export type { ConfigReportAck, DeviceClientOptions, DeviceKeyInfo, FirmwareReportAck } from './client';
+export type { ConfigReportAck, DeviceClientOptions, DeviceKeyInfo, FirmwareReportAck, OpenedConfig } from './client';
+export { fitsInline, openConfig, sealConfig } from './config-seal';
 /** The gateway's refusals, as every client of the registry reports them. */
 export { ApiError } from '@iotreg/common';
 export { deviceAuthorization } from './device-auth';

@@ -7,6 +7,7 @@ import {
   PublicKeyInfo,
   RegistryError,
   SHA256_PATTERN,
+  type Statement,
   verifyStatement,
 } from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
@@ -48,7 +49,9 @@ export type SealErrorCode =
   | 'BAD_SIGNATURE'
   | 'DECRYPTION_FAILED'
   | 'RECIPIENT_NOT_ACTIVE'
-  | 'SENDER_NOT_VALID';
+  | 'SENDER_NOT_VALID'
+  | 'HASH_MISMATCH'
+  | 'DOWNLOAD_FAILED';
 
 /** Why a message could not be sealed or opened; callers decide by `code`. */
 export class SealError extends Error {
@@ -187,14 +190,16 @@ export function assertEnvelope(value: unknown): asserts value is SealedEnvelope 
   text('signature', BASE64);
 }
 
-function p256(key: PublicKeyInfo, whose: string): PublicKeyInfo {
+/** The key, if ECDH can use it (P-256); shared with config-seal.ts. */
+export function p256(key: PublicKeyInfo, whose: string): PublicKeyInfo {
   if (key.algorithm !== 'ecdsa-p256') {
     throw new SealError('UNSUITABLE_KEY', `${whose} has an ${key.algorithm} key: sealing needs ECDH, so a P-256 key`);
   }
   return key;
 }
 
-function ephemeralKey(pem: string): KeyObject {
+/** The envelope's ephemeral key, if it is a P-256 public key. */
+export function ephemeralKey(pem: string): KeyObject {
   let key: PublicKeyInfo;
   try {
     key = parsePublicKey(pem, 'ephemeralPublicKeyPem');
@@ -205,6 +210,7 @@ function ephemeralKey(pem: string): KeyObject {
   return key.key;
 }
 
-function contentKey(secret: Buffer, header: Header): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, canonicalStatement(header), 32));
+/** The AES-256 key of an envelope: HKDF-SHA256 of the ECDH secret, bound to the canonical header (`salt` names the kind of envelope). */
+export function contentKey(secret: Buffer, header: Statement, salt: Buffer = HKDF_SALT): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, salt, canonicalStatement(header), 32));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  agreementTermsSha256,
   auditPath,
   merkleRoot,
   OPERATION_NAMES,
@@ -8,10 +9,19 @@ import {
   parseWith,
   refusedItems,
   RegistryError,
+  sealedConfigSha256,
   REQUEST_MAX_BYTES,
   statements,
 } from '@iotreg/common';
-import { committedRegistration, DeviceIdentity, preRotation, registrationProof, rotationProofs } from '@iotreg/device';
+import {
+  committedRegistration,
+  DeviceIdentity,
+  openConfig,
+  preRotation,
+  registrationProof,
+  rotationProofs,
+  sealConfig,
+} from '@iotreg/device';
 import type { RegistryContext } from '../context';
 import { answerMisfit } from '../testing/answers';
 import { FakeLedger } from '../testing/fake-ledger';
@@ -23,12 +33,18 @@ import { FirmwareContract } from './firmware';
 import { GovernanceContract } from './governance';
 import { IdentityContract } from './identity';
 import { MessagesContract } from './messages';
+import { QuarantineContract } from './quarantine';
+import { SealedConfigContract } from './sealed-config';
+import { AgreementsContract } from './agreements';
 
 const devices = new DevicesContract();
 const firmware = new FirmwareContract();
 const messages = new MessagesContract();
 const config = new ConfigContract();
 const discovery = new DiscoveryContract();
+const quarantine = new QuarantineContract();
+const sealedConfig = new SealedConfigContract();
+const agreements = new AgreementsContract();
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
 type Tx = (ctx: RegistryContext, request: string) => Promise<string>;
@@ -459,6 +475,223 @@ describe('firmware', () => {
       expect([uri, await publish('1.0.0', undefined, { uri })]).toEqual([uri, { refused: 'INVALID_ARGUMENT' }]);
     }
     expect(await publish('1.0.0', undefined, { uri: 'https://fw.example/a.bin' })).toMatchObject({ uri: 'https://fw.example/a.bin' });
+  });
+});
+
+describe('quarantine', () => {
+  test('a family that requires compliance refuses anchors of non-compliant devices until a compliant report; auditors list them', async () => {
+    const ledger = await ledgerWithMembers({ family: false });
+    const { publish, vote } = await firmwareLedger(ledger);
+    for (const version of ['1.0.0', '2.0.0']) {
+      await publish(version);
+      await vote(ADMIN2, version);
+    }
+    const { identity } = await register(ledger, 'd1');
+    let seq = 0;
+    const signedBy = (fields: Record<string, string>, action: string) => {
+      const payload = { action, deviceId: 'd1', seq: (seq += 1), ...fields };
+      return { payload, signature: identity.sign(payload) };
+    };
+    const anchor = () => call(ledger, AUDITOR2, (c, r) => messages.AnchorMessage(c, r), signedBy({ digest: sha(`m${seq}`) }, 'anchor'));
+    const report = (version: string) =>
+      call(
+        ledger,
+        AUDITOR2,
+        (c, r) => firmware.ReportFirmware(c, r),
+        signedBy({ family: 'fam', version, sha256: sha(version) }, 'firmware-report'),
+      );
+    const policy = (who: [string, string], body: Record<string, unknown>) =>
+      call(ledger, who, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', ...body });
+    const list = (who: [string, string] = AUDITOR2) => call(ledger, who, (c, r) => quarantine.ListQuarantined(c, r), { family: 'fam' });
+
+    expect(await anchor()).toMatchObject({ deviceId: 'd1' });
+    // Only the owner turns the requirement on; a device that reported nothing is then out.
+    expect(await policy(ADMIN2, { minVersion: '1.0.0', requireCompliance: true })).toEqual({ refused: 'FORBIDDEN' });
+    expect(await policy(ADMIN1, { minVersion: '1.0.0', requireCompliance: true })).toMatchObject({ requireCompliance: true });
+    expect(await anchor()).toEqual({ refused: 'QUARANTINED' });
+    expect(await list()).toEqual({
+      items: [expect.objectContaining({ deviceId: 'd1', reason: 'it has reported no firmware' })],
+      bookmark: '',
+    });
+    expect(await report('1.0.0')).toMatchObject({ firmware: { compliant: true } });
+    expect(await anchor()).toMatchObject({ deviceId: 'd1' });
+    // A raised minimum quarantines it again, with a message naming the requirement.
+    await policy(ADMIN1, { minVersion: '2.0.0' });
+    await expect(
+      ledger.run('Org2MSP', 'auditor', (c) => messages.AnchorMessage(c, JSON.stringify(signedBy({ digest: sha('x') }, 'anchor')))),
+    ).rejects.toThrow(
+      /QUARANTINED: device d1 is quarantined: family fam requires compliant firmware .* at or above 2\.0\.0.*runs 1\.0\.0, below the minimum 2\.0\.0/,
+    );
+    expect((await list()).items).toEqual([
+      expect.objectContaining({ deviceId: 'd1', minVersion: '2.0.0', firmware: expect.objectContaining({ version: '1.0.0' }) }),
+    ]);
+    expect(await list(VENDOR1)).toEqual({ refused: 'FORBIDDEN' });
+    // A revoked release quarantines too; a compliant report releases.
+    await report('2.0.0');
+    expect((await list()).items).toEqual([]);
+    await call(ledger, VENDOR1, (c, r) => firmware.RevokeFirmware(c, r), { family: 'fam', version: '2.0.0', reason: 'CVE' });
+    expect((await list()).items).toEqual([expect.objectContaining({ reason: 'it runs 2.0.0, a revoked release' })]);
+    expect(await anchor()).toEqual({ refused: 'QUARANTINED' });
+    // Turning the requirement off is a family decision, like lowering the minimum.
+    expect(await policy(ADMIN1, { minVersion: '2.0.0', requireCompliance: false })).toMatchObject({
+      requireCompliance: true,
+      minVersionProposal: { minVersion: '2.0.0', requireCompliance: false },
+    });
+    expect(await policy(ADMIN2, { minVersion: '2.0.0', requireCompliance: false })).toMatchObject({ requireCompliance: false });
+    expect(await anchor()).toMatchObject({ deviceId: 'd1' });
+  });
+});
+
+describe('sealed configuration', () => {
+  test("only the owner's admin publishes it, sealed to the current key; a rotation needs a re-seal; a revoked device gets nothing", async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity } = await register(ledger, 'd1');
+    const d1 = { deviceId: 'd1', publicKeyPem: identity.publicKeyPem };
+    const text = 'broker=mqtts://10.0.4.2';
+    const publish = (who: [string, string], body: Record<string, unknown>) =>
+      call(ledger, who, (c, r) => sealedConfig.PublishSealedConfig(c, r), { deviceId: 'd1', version: 1, sha256: sha(text), ...body });
+    const fetch = () => call(ledger, AUDITOR2, (c, r) => sealedConfig.GetSealedConfig(c, r), { deviceId: 'd1' });
+    const envelope = sealConfig(d1, 1, text);
+
+    expect(await fetch()).toEqual({ refused: 'NOT_FOUND' });
+    expect(await publish(ADMIN2, { sealed: envelope })).toEqual({ refused: 'FORBIDDEN' });
+    expect(await publish(ADMIN1, { sealed: sealConfig({ ...d1, publicKeyPem: DeviceIdentity.generate().publicKeyPem }, 1, text) })).toEqual(
+      {
+        refused: 'RULE_VIOLATION',
+      },
+    );
+    expect(await publish(ADMIN1, { sealed: envelope, version: 2 })).toEqual({ refused: 'RULE_VIOLATION' });
+    const published = await publish(ADMIN1, { sealed: envelope });
+    expect(published).toMatchObject({ version: 1, keyId: identity.keyId, envelope, envelopeSha256: sealedConfigSha256(envelope) });
+    expect(ledger.events.at(-1)?.name).toBe('config.sealed');
+    expect(JSON.stringify(ledger.events.at(-1)?.payload)).not.toContain(envelope.ciphertext);
+    // The ledger holds ciphertext; the device opens it and checks the clear hash the ledger holds.
+    const fetched = await fetch();
+    expect(openConfig({ deviceId: 'd1', identity }, fetched.envelope).toString()).toBe(text);
+    expect(await call(ledger, AUDITOR2, (c, r) => config.GetConfig(c, r), { deviceId: 'd1' })).toMatchObject({
+      version: 1,
+      sha256: sha(text),
+    });
+    expect(await publish(ADMIN1, { sealed: envelope })).toEqual({ refused: 'VERSION_NOT_NEWER' });
+
+    // A rotation leaves it sealed to a key the device no longer holds.
+    const next = DeviceIdentity.generate();
+    await call(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), { deviceId: 'd1', ...rotationProofs('d1', identity, next) });
+    expect(await fetch()).toEqual({ refused: 'RESEAL_REQUIRED' });
+    // Large: off-chain, by hash and URI.
+    const big = sealConfig({ deviceId: 'd1', publicKeyPem: next.publicKeyPem }, 2, 'x'.repeat(20_000));
+    expect(await publish(ADMIN1, { version: 2, sealed: big })).toEqual({ refused: 'INVALID_ARGUMENT' });
+    const reference = {
+      keyId: next.keyId,
+      uri: 'https://cfg.example/d1/2.json',
+      envelopeSha256: sealedConfigSha256(big),
+      envelopeBytes: 27_000,
+    };
+    const offChain = await publish(ADMIN1, { version: 2, sha256: sha('x'.repeat(20_000)), sealed: reference });
+    expect(offChain).toMatchObject({ version: 2, keyId: next.keyId, uri: reference.uri, envelopeSha256: reference.envelopeSha256 });
+    expect(offChain.envelope).toBeUndefined();
+    expect(await fetch()).toMatchObject({ version: 2, uri: reference.uri });
+    // A plain configuration published later is not served as sealed.
+    await call(ledger, ADMIN1, (c, r) => config.PublishConfig(c, r), { deviceId: 'd1', version: 3, sha256: sha('plain') });
+    expect(await fetch()).toEqual({ refused: 'NOT_FOUND' });
+
+    await call(ledger, ADMIN1, (c, r) => devices.RevokeDevice(c, r), { deviceId: 'd1', reason: 'keyCompromise' });
+    expect(await fetch()).toEqual({ refused: 'STATE_CONFLICT' });
+    expect(await publish(ADMIN1, { version: 4, sealed: { ...reference, uri: 'https://cfg.example/d1/4.json' } })).toEqual({
+      refused: 'STATE_CONFLICT',
+    });
+  });
+});
+
+describe('agreements', () => {
+  test('offered by one device, accepted by the other by signature; usage checked against the terms; settlement in integers', async () => {
+    const ledger = await ledgerWithMembers();
+    const { identity: meter } = await register(ledger, 'meter');
+    const { identity: car } = await register(ledger, 'car', undefined, ADMIN2);
+    const seqs: Record<string, number> = {};
+    const step = (deviceId: string, key: DeviceIdentity, action: string, fields: Record<string, string | number>, seq?: number) => {
+      const payload = { action, deviceId, seq: seq ?? (seqs[deviceId] = (seqs[deviceId] ?? 0) + 1), ...fields };
+      return { payload, signature: key.sign(payload) };
+    };
+    const terms = {
+      agreementId: 'ag1',
+      consumerId: 'car',
+      resource: 'ev-charging',
+      unit: 'Wh',
+      maxQuantity: 1000,
+      pricePerUnit: 3,
+      currency: 'EUR',
+      expiresAt: '2026-01-01T01:00:00.000Z',
+      minQuantity: 600,
+      penaltyPerUnit: 2,
+    };
+    const tx = (name: 'OfferAgreement' | 'AcceptAgreement' | 'RecordUsage' | 'SettleAgreement', body: unknown) =>
+      call(ledger, AUDITOR2, (c, r) => agreements[name](c, r), body);
+    const usage = (quantity: number, key = car, seq?: number) =>
+      tx('RecordUsage', step('car', key, 'agreement-usage', { agreementId: 'ag1', quantity }, seq));
+
+    expect(await tx('OfferAgreement', step('meter', meter, 'agreement-offer', { ...terms, minQuantity: 2000 }))).toEqual({
+      refused: 'RULE_VIOLATION',
+    });
+    expect(await tx('OfferAgreement', step('meter', meter, 'agreement-offer', { ...terms, consumerId: 'meter' }))).toEqual({
+      refused: 'RULE_VIOLATION',
+    });
+    expect(
+      await tx('OfferAgreement', step('meter', meter, 'agreement-offer', { ...terms, expiresAt: '2025-12-31T00:00:00.000Z' })),
+    ).toEqual({
+      refused: 'RULE_VIOLATION',
+    });
+    const offered = await tx('OfferAgreement', step('meter', meter, 'agreement-offer', terms));
+    expect(offered).toMatchObject({ status: 'offered', providerId: 'meter', providerMsp: 'Org1MSP', consumerMsp: 'Org2MSP' });
+    expect(offered.termsSha256).toBe(agreementTermsSha256({ ...terms, providerId: 'meter' }));
+    expect(await usage(10)).toEqual({ refused: 'STATE_CONFLICT' }); // not accepted yet
+    // Only the consumer accepts, and only the terms offered.
+    expect(
+      await tx('AcceptAgreement', step('meter', meter, 'agreement-accept', { agreementId: 'ag1', termsSha256: offered.termsSha256 })),
+    ).toEqual({
+      refused: 'FORBIDDEN',
+    });
+    expect(
+      await tx('AcceptAgreement', step('car', car, 'agreement-accept', { agreementId: 'ag1', termsSha256: sha('other terms') })),
+    ).toEqual({
+      refused: 'RULE_VIOLATION',
+    });
+    expect(
+      await tx('AcceptAgreement', step('car', car, 'agreement-accept', { agreementId: 'ag1', termsSha256: offered.termsSha256 })),
+    ).toMatchObject({
+      status: 'active',
+      acceptance: { payload: { deviceId: 'car', termsSha256: offered.termsSha256 } },
+    });
+    expect(await usage(400)).toMatchObject({ index: 1, quantity: 400, used: 400, amount: 1200 });
+    const accepted = seqs.car;
+    expect(await usage(601)).toEqual({ refused: 'RULE_VIOLATION' }); // over the limit
+    expect(await usage(5, meter)).toEqual({ refused: 'UNAUTHENTICATED' }); // not the consumer's key
+    expect(await tx('RecordUsage', step('meter', meter, 'agreement-usage', { agreementId: 'ag1', quantity: 5 }))).toEqual({
+      refused: 'FORBIDDEN',
+    });
+    expect(await usage(5, car, accepted)).toEqual({ refused: 'REPLAYED_SEQ' });
+    expect(await usage(100)).toMatchObject({ index: 2, used: 500 });
+    expect(await tx('SettleAgreement', step('meter', meter, 'agreement-settle', { agreementId: 'ag1' }))).toEqual({
+      refused: 'RULE_VIOLATION',
+    });
+    // Expired: no more usage; settlement by either party, with the penalty for the 100 Wh short of the minimum.
+    ledger.clock = Date.parse('2026-01-01T01:00:00Z') / 1000;
+    expect(await usage(1)).toEqual({ refused: 'RULE_VIOLATION' });
+    const settled = await tx('SettleAgreement', step('meter', meter, 'agreement-settle', { agreementId: 'ag1' }));
+    expect(settled).toMatchObject({
+      status: 'settled',
+      settlement: { used: 500, amount: 1500, shortfall: 100, penalty: 200, total: 1700, settledBy: 'meter' },
+    });
+    expect(await tx('SettleAgreement', step('car', car, 'agreement-settle', { agreementId: 'ag1' }))).toEqual({
+      refused: 'STATE_CONFLICT',
+    });
+    const trail = await call(ledger, AUDITOR2, (c, r) => agreements.ListUsage(c, r), { agreementId: 'ag1' });
+    expect(trail.items.map((r: { quantity: number }) => r.quantity)).toEqual([400, 100]);
+    expect(await call(ledger, AUDITOR2, (c, r) => agreements.GetAgreement(c, r), { agreementId: 'ag1' })).toEqual(settled);
+    // A quarantined device takes no step.
+    await call(ledger, ADMIN1, (c, r) => firmware.SetFamilyPolicy(c, r), { family: 'fam', minVersion: '1.0.0', requireCompliance: true });
+    const later = { ...terms, agreementId: 'ag2', expiresAt: '2026-01-02T00:00:00.000Z' };
+    expect(await tx('OfferAgreement', step('meter', meter, 'agreement-offer', later))).toEqual({ refused: 'QUARANTINED' });
   });
 });
 

@@ -69,39 +69,49 @@ export class FirmwareContract extends RegistryContract {
   }
 
   /**
-   * The minimum version devices of the family must run to be compliant. The family owner's admin
-   * raises it (or sets the first one) alone. Lowering it is a family decision: the first admin to
-   * ask proposes it, others ask for the same version to approve, and it applies once enough orgs
-   * agreed (see decide()). Asking for a different lower version replaces the proposal.
+   * The minimum version devices of the family must run to be compliant, and whether compliance is
+   * required to take part (quarantine). The family owner's admin raises the minimum (or sets the
+   * first one) and turns the requirement on alone. Lowering the minimum or turning the requirement
+   * off is a family decision: the first admin to ask proposes it, others ask for the same policy to
+   * approve, and it applies once enough orgs agreed (see decide()). Asking for a different
+   * loosening replaces the proposal.
    */
   @Transaction()
   @Returns('string')
   async SetFamilyPolicy(ctx: RegistryContext, request: string): Promise<string> {
-    return this.answer(ctx, 'setFamilyPolicy', request, async ({ family: familyId, minVersion }) => {
+    return this.answer(ctx, 'setFamilyPolicy', request, async ({ family: familyId, minVersion, requireCompliance }) => {
       ctx.requireRole('admin');
       const members = await requireMember(ctx);
       const family = await findFamily(ctx, familyId);
       const lowering = family.minVersion !== undefined && compareVersions(minVersion, family.minVersion) < 0;
-      if (!lowering) {
+      const loosening = family.requireCompliance === true && requireCompliance === false;
+      const applied = (base: Family, wanted: boolean | undefined): Family => {
+        const { minVersionProposal: _done, ...rest } = base;
+        return { ...rest, minVersion, ...(wanted === undefined ? {} : { requireCompliance: wanted }) };
+      };
+      if (!lowering && !loosening) {
         if (family.ownerMsp !== ctx.msp) {
           throw new RegistryError(
             'FORBIDDEN',
-            `only ${family.ownerMsp}, the family owner, may raise the minimum version of ${family.family}`,
+            `only ${family.ownerMsp}, the family owner, may raise the minimum version of ${family.family} or require compliance`,
           );
         }
-        const { minVersionProposal: _dropped, ...rest } = family;
-        const raised: Family = { ...rest, minVersion };
-        return setFamily(ctx, raised, members, EVENTS.familyPolicySet);
+        return setFamily(ctx, applied(family, requireCompliance), members, EVENTS.familyPolicySet);
       }
-      const current = family.minVersionProposal?.minVersion === minVersion ? family.minVersionProposal : undefined;
+      const pending = family.minVersionProposal;
+      const current = pending?.minVersion === minVersion && pending.requireCompliance === requireCompliance ? pending : undefined;
+      const what = `lowering the policy of ${family.family} to ${minVersion}${loosening ? ' without required compliance' : ''}`;
       const proposal = current
-        ? { ...current, approvals: addApproval(current.approvals, ctx, `lowering ${family.family} to ${minVersion}`) }
-        : { minVersion, proposedBy: ctx.msp, proposedAt: ctx.now, approvals: [approval(ctx)] };
+        ? { ...current, approvals: addApproval(current.approvals, ctx, what) }
+        : {
+            minVersion,
+            ...(requireCompliance === undefined ? {} : { requireCompliance }),
+            proposedBy: ctx.msp,
+            proposedAt: ctx.now,
+            approvals: [approval(ctx)],
+          };
       const outcome = familyDecision(members, family, proposal.proposedBy, proposal.approvals);
-      if (outcome === 'passed') {
-        const { minVersionProposal: _done, ...rest } = family;
-        return setFamily(ctx, { ...rest, minVersion }, members, EVENTS.familyPolicySet);
-      }
+      if (outcome === 'passed') return setFamily(ctx, applied(family, requireCompliance), members, EVENTS.familyPolicySet);
       return setFamily(ctx, { ...family, minVersionProposal: proposal }, members, EVENTS.familyPolicyProposed);
     });
   }

@@ -3,6 +3,7 @@ import { EVENTS, MessageAnchor, type ParsedRequestOf, rootFromAuditPath } from '
 import { RegistryContext } from '../context';
 import { acceptSigned, findDevice, saveDevice } from '../devices';
 import { keys } from '../ledger/keys';
+import { requireParticipation } from '../quarantine';
 import { pageRequest } from '../request';
 import { RegistryContract } from './base';
 
@@ -12,12 +13,13 @@ export class MessagesContract extends RegistryContract {
     super('Messages');
   }
 
-  /** The device signs the digest with its current key; `seq` makes each anchor usable once. */
+  /** The device signs the digest with its current key; `seq` makes each anchor usable once. A quarantined device may not anchor. */
   @Transaction()
   @Returns('string')
   async AnchorMessage(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, 'anchorMessage', request, async (signed) => {
       const device = await acceptSigned(ctx, signed);
+      await requireParticipation(ctx, device);
       const anchor: MessageAnchor = {
         deviceId: device.deviceId,
         seq: signed.payload.seq,

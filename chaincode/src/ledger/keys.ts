@@ -34,6 +34,8 @@ export const keys = {
     revision === undefined ? key('history', deviceId) : key('history', deviceId, sortable(revision)),
   config: (deviceId: string) => key('config', deviceId),
   configReport: (deviceId: string) => key('config-report', deviceId),
+  /** A device's sealed configuration (ciphertext, or its off-chain hash and URI). */
+  sealedConfig: (deviceId: string) => key('sealed-config', deviceId),
   family: (family: string) => key('family', family),
   firmware: (family: string, version?: string) =>
     version === undefined ? key('firmware', family) : key('firmware', family, sortableVersion(version)),
@@ -42,4 +44,7 @@ export const keys = {
   endpoint: (id?: string) => (id === undefined ? key('endpoint') : key('endpoint', id)),
   members: () => key('governance', 'members'),
   maker: (maker: string) => key('maker', maker),
+  agreement: (agreementId: string) => key('agreement', agreementId),
+  agreementUsage: (agreementId: string, index?: number) =>
+    index === undefined ? key('agreement-usage', agreementId) : key('agreement-usage', agreementId, sortable(index)),
 };

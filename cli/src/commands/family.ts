@@ -41,9 +41,25 @@ export function familyCommands(io: Io): Command {
     .description('set the minimum compliant firmware version of a family')
     .argument('<family>')
     .requiredOption('--min-version <version>', 'MAJOR.MINOR.PATCH')
-    .action(async (name: string, options: { minVersion: string }, command: Command) => {
+    .option('--require-compliance', 'quarantine devices whose firmware is not compliant (their anchors, config fetches, agreements: 422)')
+    .option('--no-require-compliance', 'stop quarantining (a family decision, like lowering the minimum)')
+    .action(async (name: string, options: { minVersion: string; requireCompliance?: boolean }, command: Command) => {
       const c = ctx(command);
-      c.record(await c.client.call('setFamilyPolicy', { family: name, minVersion: options.minVersion }));
+      const request = {
+        family: name,
+        minVersion: options.minVersion,
+        ...(options.requireCompliance === undefined ? {} : { requireCompliance: options.requireCompliance }),
+      };
+      c.record(await c.client.call('setFamilyPolicy', request));
+    });
+
+  family
+    .command('quarantined')
+    .description('devices quarantined now (their family requires compliance, their firmware is not compliant); auditor or admin')
+    .option('--family <family>', 'only this family')
+    .action(async (options: { family?: string }, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('listQuarantined', options.family === undefined ? {} : { family: options.family }));
     });
 
   family

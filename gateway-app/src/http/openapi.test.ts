@@ -54,6 +54,15 @@ const EXTENSIONS = [
   'GET /v1/makers/{maker}',
   'POST /v1/devices/{deviceId}/transfer',
   'POST /v1/devices/{deviceId}/transfer/accept',
+  'GET /v1/quarantine',
+  'PUT /v1/devices/{deviceId}/config/sealed',
+  'GET /v1/devices/{deviceId}/config/sealed',
+  'POST /v1/devices/{deviceId}/agreements',
+  'POST /v1/devices/{deviceId}/agreements/accept',
+  'POST /v1/devices/{deviceId}/agreements/usage',
+  'POST /v1/devices/{deviceId}/agreements/settle',
+  'GET /v1/agreements/{agreementId}',
+  'GET /v1/agreements/{agreementId}/usage',
 ];
 
 type Operation = {

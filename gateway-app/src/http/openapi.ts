@@ -103,6 +103,9 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   KEY_NOT_VALID: "the key is not the device's valid key",
   RULE_VIOLATION: 'a registry rule refuses it',
   UNKNOWN_FAMILY: 'the device names a family nobody registered: register the family first',
+  RESEAL_REQUIRED: "the sealed configuration is sealed to a key the device no longer holds (rotated): its owner's admin must seal it again",
+  QUARANTINED:
+    "the device's family requires compliant firmware to take part and the device's is not (the message names the requirement); a compliant firmware report releases it",
   RATE_LIMITED: 'too many requests: see Retry-After',
   INTERNAL: 'unexpected gateway failure (details only in its log)',
   LEDGER_UNAVAILABLE: 'the ledger is unreachable; nothing was written',

@@ -20,8 +20,9 @@ import {
   TEXT_MAX,
   URI_MAX,
 } from '@iotreg/common';
-import { DeviceIdentity, registrationProof } from '@iotreg/device';
+import { DeviceIdentity, registrationProof, sealConfig } from '@iotreg/device';
 import type { RegistryContext } from '../../../chaincode/src/context';
+import { AgreementsContract } from '../../../chaincode/src/contracts/agreements';
 import { ConfigContract } from '../../../chaincode/src/contracts/config';
 import { DevicesContract } from '../../../chaincode/src/contracts/devices';
 import { DiscoveryContract } from '../../../chaincode/src/contracts/discovery';
@@ -29,6 +30,7 @@ import { FirmwareContract } from '../../../chaincode/src/contracts/firmware';
 import { GovernanceContract } from '../../../chaincode/src/contracts/governance';
 import { IdentityContract } from '../../../chaincode/src/contracts/identity';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
+import { SealedConfigContract } from '../../../chaincode/src/contracts/sealed-config';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
 import { catalogueRoutes } from '../routes/catalogue';
 import type { AnyRoute } from './route';
@@ -45,6 +47,8 @@ const contracts = {
   Messages: new MessagesContract(),
   Discovery: new DiscoveryContract(),
   Identity: new IdentityContract(),
+  SealedConfig: new SealedConfigContract(),
+  Agreements: new AgreementsContract(),
 };
 const ADMIN: Who = ['Org1MSP', 'admin'];
 const VENDOR: Who = ['Org1MSP', 'vendor'];
@@ -293,6 +297,66 @@ const OPERATIONS: Record<string, Operation> = {
     who: ADMIN,
     tx: (c, r) => contracts.Messages.VerifyMessage(c, r),
     valid: { deviceId: 'd1', seq: 1, leaf: sha('e'), proof: { index: 0, treeSize: 2, path: [sha('f')] } },
+  },
+  publishSealedConfig: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.SealedConfig.PublishSealedConfig(c, r),
+    valid: {
+      version: 1,
+      sha256: sha('b'),
+      sealed: sealConfig({ deviceId: 'd1', publicKeyPem: device.publicKeyPem }, 1, 'broker=10.0.0.1'),
+    },
+  },
+  offerAgreement: {
+    fromPath: {},
+    params: { deviceId: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Agreements.OfferAgreement(c, r),
+    signed: true,
+    valid: {
+      payload: {
+        action: 'agreement-offer',
+        deviceId: 'd1',
+        seq: 1,
+        agreementId: 'ag-1',
+        consumerId: 'd2',
+        resource: 'ev-charging',
+        unit: 'Wh',
+        maxQuantity: 1000,
+        pricePerUnit: 3,
+        currency: 'EUR',
+        expiresAt: '2030-01-01T00:00:00.000Z',
+        minQuantity: 0,
+        penaltyPerUnit: 0,
+      },
+      signature: SIGN,
+    },
+  },
+  acceptAgreement: {
+    fromPath: {},
+    params: { deviceId: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Agreements.AcceptAgreement(c, r),
+    signed: true,
+    valid: { payload: { action: 'agreement-accept', deviceId: 'd1', seq: 1, agreementId: 'ag-1', termsSha256: sha('e') }, signature: SIGN },
+  },
+  recordUsage: {
+    fromPath: {},
+    params: { deviceId: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Agreements.RecordUsage(c, r),
+    signed: true,
+    valid: { payload: { action: 'agreement-usage', deviceId: 'd1', seq: 1, agreementId: 'ag-1', quantity: 5 }, signature: SIGN },
+  },
+  settleAgreement: {
+    fromPath: {},
+    params: { deviceId: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Agreements.SettleAgreement(c, r),
+    signed: true,
+    valid: { payload: { action: 'agreement-settle', deviceId: 'd1', seq: 1, agreementId: 'ag-1' }, signature: SIGN },
   },
   registerEndpoint: {
     fromPath: {},

@@ -89,6 +89,7 @@ export function catalogueRoute(name: RouteName): AnyRoute {
     operationId: name,
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
+    ...(route.errors ? { errors: route.errors } : {}),
     tag: route.tag,
     access: route.access,
     write: isWrite(route),

@@ -24,6 +24,10 @@ export const ERROR_STATUS = {
   RULE_VIOLATION: 422,
   /** A device names a family no vendor registered: the request is well-formed, the reference is not. */
   UNKNOWN_FAMILY: 422,
+  /** The device's family requires compliant firmware to take part, and the device's is not (see quarantine.ts). */
+  QUARANTINED: 422,
+  /** The device's sealed configuration is sealed to a key it no longer holds: the owner must seal it again. */
+  RESEAL_REQUIRED: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   LEDGER_UNAVAILABLE: 503,

@@ -8,6 +8,7 @@ export const EVENTS = {
   deviceRevoked: 'device.revoked',
   configPublished: 'config.published',
   configReported: 'config.reported',
+  configSealed: 'config.sealed',
   familyRegistered: 'family.registered',
   familyPolicySet: 'family.policy_set',
   familyPolicyProposed: 'family.policy_proposed',
@@ -23,6 +24,10 @@ export const EVENTS = {
   firmwareReported: 'firmware.reported',
   messageAnchored: 'message.anchored',
   endpointRegistered: 'endpoint.registered',
+  agreementOffered: 'agreement.offered',
+  agreementAccepted: 'agreement.accepted',
+  agreementUsageRecorded: 'agreement.usage_recorded',
+  agreementSettled: 'agreement.settled',
 } as const;
 
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

@@ -83,6 +83,25 @@ export const MEMBERS_MAX = 64;
  */
 export const BATCH_MAX = 500;
 
+/**
+ * A sealed configuration (see sealed-config.ts): at most SEALED_CONFIG_INLINE_MAX_BYTES of
+ * ciphertext travel in the ledger itself (its base64 fits the 64 KiB request body); a larger one is
+ * stored off-chain and the ledger holds its envelope's SHA-256, size and URI, up to
+ * SEALED_CONFIG_MAX_BYTES, which a device refuses to download beyond.
+ */
+export const SEALED_CONFIG_INLINE_MAX_BYTES = 16 * 1024;
+export const SEALED_CONFIG_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Machine-to-machine agreements (agreements.ts): quantities and prices are integers (a price in the
+ * currency's minor unit), bounded so that every product and sum the settlement computes stays a
+ * safe integer: AGREEMENT_QUANTITY_MAX × (AGREEMENT_PRICE_MAX + AGREEMENT_PRICE_MAX) < 2^53.
+ */
+export const AGREEMENT_QUANTITY_MAX = 1_000_000_000;
+export const AGREEMENT_PRICE_MAX = 1_000_000;
+/** The units a metered agreement counts in. */
+export const AGREEMENT_UNITS = ['Wh', 'kWh', 'MB', 'GB', 'second', 'message', 'litre', 'piece'] as const;
+
 /** Compares MAJOR.MINOR.PATCH numerically; both must match VERSION_PATTERN. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import * as R from './records';
 import * as Q from './requests';
 import * as I from './identity';
+import * as QZ from './quarantine';
+import * as SC from './sealed-config';
+import * as AG from './agreements';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -71,6 +74,21 @@ export const OPERATIONS = {
   getMaker: evaluate('Identity:GetMaker', I.MakerRef, I.Maker),
   offerTransfer: submit('Identity:OfferTransfer', I.OfferTransferRequest, R.Device),
   acceptTransfer: submit('Identity:AcceptTransfer', I.AcceptTransferRequest, R.Device),
+  listQuarantined: evaluate(
+    'Quarantine:ListQuarantined',
+    QZ.ListQuarantinedRequest,
+    R.pageOf(QZ.QuarantinedDevice, 'QuarantinedDevicePage'),
+  ),
+
+  publishSealedConfig: submit('SealedConfig:PublishSealedConfig', SC.PublishSealedConfigRequest, SC.SealedConfig),
+  getSealedConfig: evaluate('SealedConfig:GetSealedConfig', Q.DeviceRef, SC.SealedConfig),
+
+  offerAgreement: submit('Agreements:OfferAgreement', AG.OfferAgreementRequest, AG.Agreement),
+  acceptAgreement: submit('Agreements:AcceptAgreement', AG.AcceptAgreementRequest, AG.Agreement),
+  recordUsage: submit('Agreements:RecordUsage', AG.RecordUsageRequest, AG.UsageRecord),
+  settleAgreement: submit('Agreements:SettleAgreement', AG.SettleAgreementRequest, AG.Agreement),
+  getAgreement: evaluate('Agreements:GetAgreement', AG.AgreementRef, AG.Agreement),
+  listUsage: evaluate('Agreements:ListUsage', AG.ListUsageRequest, R.pageOf(AG.UsageRecord, 'UsageRecordPage')),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

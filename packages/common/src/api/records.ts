@@ -133,7 +133,8 @@ export const FamilyRecord = z.object({
   vendorKeyId: Sha256Hex,
   approvalThreshold: z.number().int(),
   minVersion: Version.optional(),
-  minVersionProposal: Proposal.extend({ minVersion: Version })
+  requireCompliance: z.boolean().optional().meta({ description: 'true: non-compliant devices of the family are quarantined' }),
+  minVersionProposal: Proposal.extend({ minVersion: Version, requireCompliance: z.boolean().optional() })
     .optional()
     .meta({ description: 'a lower minimum proposed and not yet approved by enough orgs' }),
   latestVersion: Version.optional().meta({ description: 'the newest trusted release' }),

@@ -112,7 +112,7 @@ export const VerifyConfigRequest = z.strictObject({ deviceId: Id, sha256: Sha256
 
 // Device-signed requests: the statement ("payload") and the device's signature over its canonical form.
 
-function signed<T extends z.ZodRawShape>(id: string, action: string, fields: T) {
+export function signed<T extends z.ZodRawShape>(id: string, action: string, fields: T) {
   return z
     .strictObject({
       payload: z.strictObject({ action: z.literal(action), deviceId: Id, seq: Seq, ...fields }),
@@ -153,6 +153,15 @@ export const FamilyPolicyRequest = z
         'pending proposal of the same version; it applies once approvalsRequired orgs other than the owner and one org ' +
         'besides the proposer agreed.',
     }),
+    requireCompliance: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'true: devices of the family whose firmware is not compliant are quarantined (their anchors, sealed configuration ' +
+          "fetches and agreement steps answer 422 QUARANTINED). Turning it on is the owner admin's alone, like raising; " +
+          'turning it off is a family decision, like lowering. Absent: unchanged.',
+      }),
   })
   .meta({ id: 'FamilyPolicyRequest' });
 

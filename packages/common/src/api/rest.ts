@@ -5,7 +5,7 @@
  * documents them (OpenAPI) from this table; the REST client (client.ts) calls them from it.
  */
 import type { Role } from '../formats';
-import { BATCH_MAX } from '../formats';
+import { BATCH_MAX, SEALED_CONFIG_INLINE_MAX_BYTES } from '../formats';
 import { OPERATIONS, type OperationName, type RequestOf } from './catalogue';
 
 export type Access =
@@ -39,6 +39,8 @@ export interface RestRoute<N extends OperationName = OperationName, F extends Pa
   answers: string;
   /** A larger body limit than the contract's 64 KiB (bytes). */
   bodyLimit?: number;
+  /** Errors this route answers beyond those every route of its kind has (status → what), for the document. */
+  errors?: Record<number, string>;
 }
 
 const route = <N extends OperationName, const F extends Partial<RequestOf<N>> = Record<never, never>>(
@@ -54,6 +56,10 @@ const deviceSigned = { kind: 'device-signed' } as const;
 
 /** The largest body the gateway reads for a batch of registrations: one transaction's request. */
 export const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** What a step by a quarantined device answers (see ../quarantine.ts). */
+export const QUARANTINED_ERROR =
+  "QUARANTINED: the device's family requires compliant firmware to take part and the device's is not; the message names the requirement";
 
 export const REST_ROUTES = {
   // Devices
@@ -340,6 +346,7 @@ export const REST_ROUTES = {
     tag: 'Messages',
     summary: 'A device anchors the digest of a message or the Merkle root of a batch (device-signed)',
     answers: 'the anchor',
+    errors: { 422: QUARANTINED_ERROR },
   }),
   listMessages: route('listMessages', {
     method: 'get',
@@ -453,6 +460,120 @@ export const REST_ROUTES = {
     summary: "The offered org's admin accepts: the device is its own from this transaction on",
     description: 'Only an admin of the org the offer names (another: 403 FORBIDDEN); without an offer, 409 STATE_CONFLICT.',
     answers: 'the device, with its new ownerMsp',
+  }),
+
+  // Quarantine
+  listQuarantined: route('listQuarantined', {
+    method: 'get',
+    path: '/v1/quarantine',
+    access: { kind: 'token', roles: ['auditor', 'admin'] },
+    status: 200,
+    tag: 'Firmware',
+    summary: 'Devices quarantined now: their family requires compliance and their firmware is not compliant',
+    description:
+      "Judged on read against each family's policy (PUT /v1/families/{family}/policy with requireCompliance). A page reads " +
+      'a bounded number of devices, so it may hold fewer items than pageSize (even none) and a bookmark to go on.',
+    answers: 'a page of quarantined devices, each with the requirement it does not meet',
+  }),
+
+  // Sealed configuration
+  publishSealedConfig: route('publishSealedConfig', {
+    method: 'put',
+    path: '/v1/devices/{deviceId}/config/sealed',
+    access: admin,
+    status: 201,
+    tag: 'Configuration',
+    summary: "Publish a configuration sealed to the device's registered key (inline, or off-chain by hash and URI)",
+    description:
+      "The owner's admin seals the configuration to the device's current key (the device library's sealConfig, or " +
+      '`iotreg config seal`) and publishes the envelope: the ledger and the other orgs see only ciphertext and hashes. ' +
+      `Envelopes over ${SEALED_CONFIG_INLINE_MAX_BYTES} bytes of ciphertext are stored off-chain and published by reference. ` +
+      'It becomes the expected configuration (version and clear sha256), as PUT /v1/devices/{deviceId}/config does.',
+    answers: 'the sealed configuration record',
+  }),
+  getSealedConfig: route('getSealedConfig', {
+    method: 'get',
+    path: '/v1/devices/{deviceId}/config/sealed',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Configuration',
+    summary: 'The sealed configuration, for the device to open at boot (bearer token, or Device credentials)',
+    description:
+      'Nothing for a device that is not active (409 STATE_CONFLICT) or quarantined (422 QUARANTINED); 409 RESEAL_REQUIRED ' +
+      "when it is sealed to a key the device no longer holds: after a key rotation the owner's admin seals it again.",
+    answers: 'the sealed configuration record',
+    errors: {
+      409: 'STATE_CONFLICT: the device is not active; RESEAL_REQUIRED: sealed to a key the device no longer holds',
+      422: QUARANTINED_ERROR,
+    },
+  }),
+
+  // Agreements between devices: every step signed by the acting device
+  offerAgreement: route('offerAgreement', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/agreements',
+    access: deviceSigned,
+    status: 201,
+    tag: 'Agreements',
+    summary: 'A device (the provider) offers metered terms to another device (device-signed)',
+    description:
+      'The terms: resource and unit, maxQuantity, pricePerUnit (integer, minor currency unit), currency, expiresAt, and the ' +
+      'penalty rule (minQuantity, penaltyPerUnit). The consumer must be an active registered device.',
+    answers: 'the agreement, offered, with the termsSha256 the consumer signs to accept',
+    errors: { 422: QUARANTINED_ERROR },
+  }),
+  acceptAgreement: route('acceptAgreement', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/agreements/accept',
+    access: deviceSigned,
+    status: 201,
+    tag: 'Agreements',
+    summary: "The consumer device accepts an offer by signing its terms' hash (device-signed)",
+    answers: 'the agreement, active',
+    errors: { 422: QUARANTINED_ERROR },
+  }),
+  recordUsage: route('recordUsage', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/agreements/usage',
+    access: deviceSigned,
+    status: 201,
+    tag: 'Agreements',
+    summary: 'The consumer device records a usage under an active agreement (device-signed)',
+    description:
+      'Refused (422 RULE_VIOLATION) beyond maxQuantity or from expiresAt on; a replayed seq answers 422 REPLAYED_SEQ and an ' +
+      'unsigned or forged record 401.',
+    answers: 'the usage record, with the cumulative quantity',
+    errors: { 422: QUARANTINED_ERROR },
+  }),
+  settleAgreement: route('settleAgreement', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/agreements/settle',
+    access: deviceSigned,
+    status: 201,
+    tag: 'Agreements',
+    summary: 'Either party settles an agreement once it expired or its maxQuantity is used (device-signed)',
+    description:
+      'The chaincode computes, in integers: amount = used × pricePerUnit, penalty = max(0, minQuantity − used) × penaltyPerUnit, total.',
+    answers: 'the agreement, settled, with its settlement',
+    errors: { 422: QUARANTINED_ERROR },
+  }),
+  getAgreement: route('getAgreement', {
+    method: 'get',
+    path: '/v1/agreements/{agreementId}',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Agreements',
+    summary: 'An agreement with every signed step (bearer token, or Device credentials)',
+    answers: 'the agreement',
+  }),
+  listUsage: route('listUsage', {
+    method: 'get',
+    path: '/v1/agreements/{agreementId}/usage',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Agreements',
+    summary: "An agreement's usage records, oldest first, each with the consumer's signed statement",
+    answers: 'a page of usage records',
   }),
 } as const;
 
