@@ -17,7 +17,7 @@ import {
   type FirmwareRelease,
   type FirmwareVerdict,
   type HistoryEntry,
-  type KeyValidity,
+  keyValidity,
   type MessageAnchor,
   type Members,
   type OperationName,
@@ -59,15 +59,7 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     const at = asked ?? now;
     const key = await getRecord<DeviceKey>(q, stateKeys.publicKey(keyId));
     if (!key) throw new RegistryError('NOT_FOUND', `key ${keyId} is not registered`);
-    const end = key.revokedAt ?? key.validTo;
-    const validity: KeyValidity = {
-      keyId,
-      deviceId: key.deviceId,
-      at,
-      validAt: key.validFrom <= at && (end === undefined || at < end),
-      status: key.revokedAt ? 'revoked' : key.validTo ? 'rotated' : 'current',
-    };
-    return validity;
+    return keyValidity(key, at);
   },
   listRevocations: async ({ q }, request) =>
     page<Revocation>(

@@ -14,3 +14,5 @@ export * from './api/rest';
 export * from './api/validate';
 export * from './api/client';
 export * from './api/clients-file';
+export * from './ledger/state-keys';
+export * from './ledger/key-validity';
