@@ -48,6 +48,8 @@ const EXTENSIONS = [
   'GET /v1/discovery/endpoints',
   'GET /v1/members',
   'GET /v1/whoami',
+  'GET /v1/fleet/devices',
+  'GET /v1/fleet/counts',
 ];
 
 type Operation = {

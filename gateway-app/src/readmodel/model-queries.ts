@@ -28,6 +28,7 @@ import {
   type Revocation,
   type Role,
 } from '@iotreg/common';
+import { COMPLIANT_FIRMWARE, fleetCounts, fleetPage } from './fleet-queries';
 import { getRecord, getRecords, recordsUnder } from './model-store';
 import type { Param, SqlExec } from './sql';
 import { type DeviceIndexField, splitComposite, stateKeys, toDbKey } from './state-keys';
@@ -117,6 +118,15 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     if (!record) throw new RegistryError('NOT_FOUND', 'no member list is recorded or proposed yet');
     return record;
   },
+  // Model-only (fleet-queries.ts): the chaincode keeps no index for these.
+  queryDevices: async ({ q }, request) => {
+    const { devices, bookmark } = await fleetPage(q, request);
+    const lookup = await pageLookup(q, devices);
+    const items: Device[] = [];
+    for (const device of devices) items.push(await present(lookup, device));
+    return { items, bookmark };
+  },
+  countDevices: async ({ q }, request) => fleetCounts(q, request),
 };
 
 // The chaincode's lookups and rules, over the model's records
@@ -252,11 +262,4 @@ async function listDevices({ q }: QueryContext, request: ParsedRequestOf<'listDe
   return { items, bookmark: next ? encodeBookmark(prefix + next.device_id + '\u0000') : '' };
 }
 
-/**
- * present()'s compliance, in SQL: a device that reported firmware is compliant when the release
- * of that version has its hash and is trusted, and the version is not below the family's minimum.
- */
-const NONCOMPLIANT =
-  'd.fw_family IS NOT NULL AND NOT EXISTS (SELECT 1 FROM model_firmware f WHERE f.family = d.fw_family ' +
-  "AND f.version_key = d.fw_version AND f.sha256 = d.fw_sha256 AND f.status = 'trusted' AND NOT EXISTS " +
-  '(SELECT 1 FROM model_families m WHERE m.family = d.fw_family AND m.min_version_key IS NOT NULL AND m.min_version_key > d.fw_version))';
+const NONCOMPLIANT = `d.fw_family IS NOT NULL AND NOT ${COMPLIANT_FIRMWARE}`;

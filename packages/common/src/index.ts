@@ -16,3 +16,4 @@ export * from './api/client';
 export * from './api/clients-file';
 export * from './ledger/state-keys';
 export * from './ledger/key-validity';
+export * from './api/fleet';

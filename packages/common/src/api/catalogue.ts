@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import * as R from './records';
 import * as Q from './requests';
+import * as F from './fleet';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -63,6 +64,10 @@ export const OPERATIONS = {
   /** The consortium's member orgs: recorded by ./test-network.sh after the chaincode commit, as each org's admin. */
   setMembers: submit('Governance:SetMembers', Q.SetMembersRequest, R.Members),
   getMembers: evaluate('Governance:GetMembers', Q.NoFields, R.Members),
+
+  /** Model-only (fleet.ts): the chaincode refuses them; a gateway's read model answers. */
+  queryDevices: evaluate('Fleet:QueryDevices', F.QueryDevicesRequest, F.FleetDevicePage),
+  countDevices: evaluate('Fleet:CountDevices', F.CountDevicesRequest, F.FleetCounts),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;
