@@ -50,6 +50,7 @@ const EXTENSIONS = [
   'GET /v1/whoami',
   'GET /v1/fleet/devices',
   'GET /v1/fleet/counts',
+  'GET /v1/devices/{deviceId}/config/report',
 ];
 
 type Operation = {

@@ -10,6 +10,7 @@ import {
   approvalsRequired,
   compareVersions,
   type ConfigRecord,
+  type ConfigReport,
   type Device,
   type DeviceKey,
   type Endpoint,
@@ -82,6 +83,17 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     const device = await findDevice(q, deviceId);
     const current = await getRecord<ConfigRecord>(q, stateKeys.config(device.deviceId));
     return { match: current?.sha256 === sha256, version: current?.version ?? null };
+  },
+  getConfigReport: async ({ q }, { deviceId }) => {
+    const device = await findDevice(q, deviceId);
+    const report = await mustGet<Omit<ConfigReport, 'configDrift'>>(
+      q,
+      stateKeys.configReport(device.deviceId),
+      `configuration report of device ${device.deviceId}`,
+    );
+    const expected = await getRecord<ConfigRecord>(q, stateKeys.config(device.deviceId));
+    const answer: ConfigReport = { ...report, configDrift: expected?.sha256 !== report.sha256 };
+    return answer;
   },
   getFamily: async ({ q }, { family }) => {
     const record = await findFamily(q, family);

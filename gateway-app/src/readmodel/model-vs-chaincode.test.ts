@@ -209,6 +209,7 @@ function reads(oldKey: string): Array<[OperationName, string, Record<string, unk
     list.push(['getDeviceHistory', 'auditor2', { deviceId }]);
     list.push(['listMessages', 'auditor2', { deviceId }]);
     list.push(['getConfig', 'auditor2', { deviceId }]);
+    list.push(['getConfigReport', 'auditor2', { deviceId }]);
     list.push(['verifyConfig', 'auditor2', { deviceId, sha256: sha('cfg1') }]);
   }
   list.push(['getDeviceHistory', 'vendor1', { deviceId: 'd1' }]);
@@ -344,6 +345,7 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     const noncompliant = (await model.call('listDevices', 'auditor2', { compliance: 'noncompliant' })).items.map((d) => d.deviceId);
     expect(noncompliant).toEqual(['d2', 'd5', 'e1']);
     expect((await model.call('getDevice', 'auditor2', { deviceId: 'd1' })).configDrift).toBe(true);
+    expect(await model.call('getConfigReport', 'auditor2', { deviceId: 'd1' })).toMatchObject({ sha256: sha('cfg0'), configDrift: true });
   });
 
   test('fleet queries and counts: every filter keeps exactly the devices the chaincode shows matching it', async () => {

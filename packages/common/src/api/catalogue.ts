@@ -68,6 +68,8 @@ export const OPERATIONS = {
   /** Model-only (fleet.ts): the chaincode refuses them; a gateway's read model answers. */
   queryDevices: evaluate('Fleet:QueryDevices', F.QueryDevicesRequest, F.FleetDevicePage),
   countDevices: evaluate('Fleet:CountDevices', F.CountDevicesRequest, F.FleetCounts),
+  /** The device's latest configuration report against the published configuration (drift). */
+  getConfigReport: evaluate('Config:GetConfigReport', Q.DeviceRef, R.ConfigReport),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

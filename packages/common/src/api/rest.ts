@@ -414,6 +414,16 @@ export const REST_ROUTES = {
     description: 'Takes the filters of GET /v1/fleet/devices. Read model only, as that route.',
     answers: 'the counts',
   }),
+  getConfigReport: route('getConfigReport', {
+    method: 'get',
+    path: '/v1/devices/{deviceId}/config/report',
+    access: anyToken,
+    status: 200,
+    tag: 'Configuration',
+    summary: "The device's latest configuration report, and whether it drifts from the published configuration",
+    description: '404 when the device never reported its configuration.',
+    answers: 'the latest report, with configDrift judged now',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;
