@@ -93,6 +93,12 @@ test.each([...API_MD, ...EXTENSIONS])('documents %s', (endpoint) => {
   expect(doc.paths[path]?.[method.toLowerCase()]).toBeDefined();
 });
 
+test('every route is under a tag of the document, so the reference (docs/api.md) lists it', () => {
+  const tags = ((doc as unknown as { tags: { name: string }[] }).tags ?? []).map((t) => t.name);
+  const untagged = operations().filter(([, op]) => !tags.includes((op as { tags?: string[] }).tags?.[0] ?? ''));
+  expect(untagged.map(([endpoint]) => endpoint)).toEqual([]);
+});
+
 test('documents exactly the routes it serves', () => {
   const served = ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
   expect(
