@@ -23,9 +23,9 @@ export function barChart(title: string, bars: Bar[], testId: string): HTMLElemen
   const max = Math.max(1, ...bars.map((b) => b.count));
   const width = LABEL_WIDTH + BAR_WIDTH + COUNT_WIDTH;
   const height = Math.max(1, bars.length) * ROW + 4;
-  const titleId = `chart-${testId}`;
-  const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': titleId });
-  chart.appendChild(svg('title', { id: titleId }, `${title}: ${bars.map((b) => `${b.label} ${b.count}`).join(', ') || 'none'}`));
+  // Named by <title> children (SVG's own way), not aria-label: the form fields keep the only labels on the page.
+  const chart = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  chart.appendChild(svg('title', {}, `${title}: ${bars.map((b) => `${b.label} ${b.count}`).join(', ') || 'none'}`));
   bars.forEach((bar, i) => {
     const y = i * ROW + 2;
     const length = Math.max(2, Math.round((bar.count / max) * BAR_WIDTH));
@@ -36,7 +36,7 @@ export function barChart(title: string, bars: Bar[], testId: string): HTMLElemen
       svg('rect', { x: LABEL_WIDTH, y: y + 3, width: length, height: ROW - 8, rx: 2 }),
       svg('text', { x: LABEL_WIDTH + length + 6, y: y + 16, class: 'label' }, String(bar.count)),
     );
-    chart.appendChild(bar.href ? svg('a', { href: bar.href, 'aria-label': `${title}: ${bar.label}, ${bar.count}` }, row) : row);
+    chart.appendChild(bar.href ? svg('a', { href: bar.href }, svg('title', {}, `${title}: ${bar.label}, ${bar.count}`), row) : row);
   });
   return h(
     'figure',
