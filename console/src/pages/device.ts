@@ -241,12 +241,13 @@ function notFound(err: unknown): undefined {
 export const devicePage: Page = async (session, main, path) => {
   const deviceId = path[0] ?? '';
   const { api } = session;
-  const [device, keys, config, report] = await Promise.all([
+  const [device, keys, config] = await Promise.all([
     api.get<Device>(`/v1/devices/${seg(deviceId)}`),
     api.get<DeviceKey[]>(`/v1/devices/${seg(deviceId)}/keys`),
     api.get<ConfigRecord>(`/v1/devices/${seg(deviceId)}/config`).catch(notFound),
-    api.call('getConfigReport', { deviceId }).catch(notFound),
   ]);
+  // A device that never reported its configuration has no configDrift: no report to ask for.
+  const report = device.configDrift === undefined ? undefined : await api.call('getConfigReport', { deviceId }).catch(notFound);
   const refresh = () => void devicePage(session, main, path, new URLSearchParams());
   replace(
     main,
