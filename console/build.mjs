@@ -27,7 +27,13 @@ await build({
   platform: 'browser',
   chunkNames: 'chunks/[name]-[hash]',
   // The verifier (cli/src/audit, compiled) is Node code: these give it what it uses in a browser.
-  alias: { 'node:crypto': shim('node-crypto.ts'), '@grpc/grpc-js': shim('grpc.ts') },
+  // @iotreg/common from its ES sources (its dist is CommonJS, which esbuild cannot tree-shake):
+  // the console's REST client is common's RegistryClient.
+  alias: {
+    '@iotreg/common': path.join(here, '../packages/common/src/index.ts'),
+    'node:crypto': shim('node-crypto.ts'),
+    '@grpc/grpc-js': shim('grpc.ts'),
+  },
   inject: [shim('buffer.ts')],
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',

@@ -3,6 +3,7 @@ import { ConfigContract } from './contracts/config';
 import { DevicesContract } from './contracts/devices';
 import { DiscoveryContract } from './contracts/discovery';
 import { FirmwareContract } from './contracts/firmware';
+import { FleetContract } from './contracts/fleet';
 import { GovernanceContract } from './contracts/governance';
 import { IdentityContract } from './contracts/identity';
 import { MessagesContract } from './contracts/messages';
@@ -21,4 +22,5 @@ export const contracts = [
   QuarantineContract,
   SealedConfigContract,
   AgreementsContract,
+  FleetContract,
 ];

@@ -6,6 +6,7 @@ import { configCommands } from './commands/config';
 import { deviceCommands } from './commands/device';
 import { familyCommands } from './commands/family';
 import { firmwareCommands } from './commands/firmware';
+import { fleetCommands } from './commands/fleet';
 import { makerCommands } from './commands/maker';
 import type { Io } from './context';
 import { CliError } from './errors';
@@ -23,7 +24,16 @@ export function buildProgram(io: Io): Command {
     .option('--role <role>', 'with --org: admin, vendor or auditor (default admin)')
     .option('--json', 'machine output: JSON (errors too, on stderr)')
     .showHelpAfterError();
-  for (const group of [deviceCommands, familyCommands, firmwareCommands, configCommands, auditCommands, makerCommands, agreementCommands]) {
+  for (const group of [
+    deviceCommands,
+    familyCommands,
+    firmwareCommands,
+    configCommands,
+    auditCommands,
+    makerCommands,
+    agreementCommands,
+    fleetCommands,
+  ]) {
     program.addCommand(group(io));
   }
   configure(program, io);

@@ -1,17 +1,17 @@
 /**
  * The console's only way to the ledger: the gateway's public REST API, same origin, with the
- * signed-in bearer token. Errors keep the API's {"error": {"code", "message"}}.
+ * signed-in bearer token, through the registry's one REST client (RegistryClient of
+ * @iotreg/common): `call` speaks the catalogue (typed requests, answers checked against the
+ * contract's schemas), `get`/`post`/`put` are plain requests for the pages that build their own.
+ * Refusals are the client's ApiError, with the API's {"error": {"code", "message"}}.
+ *
+ * In the browser bundle, node:crypto is the shim of src/shims (build.mjs): the client's module
+ * graph reaches it only through the request schemas' public-key check, which the client never
+ * runs (it checks answers, not requests).
  */
+import { ApiError, bearer, RegistryClient, type RouteAnswer, type RouteInput, type RouteName } from '@iotreg/common';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export interface Page<T> {
   items: T[];
@@ -37,34 +37,32 @@ export function withQuery(path: string, query: Query = {}): string {
 /** A path segment, encoded. */
 export const seg = (value: string) => encodeURIComponent(value);
 
-export class Api {
-  constructor(readonly token: string) {}
+/** Same origin, nothing cached, never a cookie. */
+const browserFetch: typeof fetch = (input, init) => fetch(input, { ...init, cache: 'no-store', credentials: 'omit' });
 
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    // Every write carries its own Idempotency-Key, so a retry after a lost answer is safe.
-    if (method !== 'GET') headers['idempotency-key'] = crypto.randomUUID();
-    const init: RequestInit = { method, headers, cache: 'no-store', credentials: 'omit' };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    if (signal) init.signal = signal;
-    const res = await fetch(path, init);
-    const text = await res.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      // not JSON: reported below
-    }
-    if (!res.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(res.status, error?.code ?? 'HTTP', error?.message ?? `${res.status} ${res.statusText}`);
-    }
-    return parsed as T;
+export class Api {
+  readonly client: RegistryClient;
+
+  constructor(readonly token: string) {
+    this.client = new RegistryClient({ baseUrl: location.origin, authorization: bearer(token), fetch: browserFetch });
   }
 
-  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
-    return this.request<T>('GET', withQuery(path, query), undefined, signal);
+  /** An operation of the catalogue by its route name, typed and checked (a write gets a fresh Idempotency-Key). */
+  call<R extends RouteName>(name: R, input: RouteInput<R>): Promise<RouteAnswer<R>> {
+    return this.client.call(name, input);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    // Every write carries its own Idempotency-Key, so a retry after a lost answer is safe.
+    const headers: Record<string, string> = method === 'GET' ? {} : { 'idempotency-key': crypto.randomUUID() };
+    const answer = await this.client.send(method, path, { ...(body === undefined ? {} : { body }), headers });
+    if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(answer.status, error?.code ?? `HTTP_${answer.status}`, error?.message ?? `HTTP ${answer.status}`);
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', withQuery(path, query));
   }
 
   post<T>(path: string, body: unknown = {}): Promise<T> {

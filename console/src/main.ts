@@ -1,4 +1,5 @@
 /** The console's shell: sign-in, the header (who you are, what you may open) and a hash router. */
+import './zod-config';
 import { describe } from './api';
 import { h, replace, status } from './dom';
 import { can, resume, Session, signIn, signOut } from './session';

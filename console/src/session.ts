@@ -42,6 +42,8 @@ export const can = {
   readHistory: (who: Whoami) => who.role === 'auditor' || who.role === 'admin',
   /** Votes on another org's firmware release. */
   vote: (who: Whoami, familyOwner: string) => who.role === 'admin' && who.mspId !== familyOwner,
+  /** Publishes releases of its own org's families (signed by the family's vendor key, outside the console). */
+  publish: (who: Whoami, familyOwner: string) => who.role === 'vendor' && who.mspId === familyOwner,
   /** Suspends, reactivates and revokes its own org's devices. */
   manageDevice: (who: Whoami, owner: string) => who.role === 'admin' && who.mspId === owner,
 };

@@ -51,6 +51,22 @@ export class ConfigContract extends RegistryContract {
     });
   }
 
+  /** The device's latest report, and its drift from the configuration published now. */
+  @Transaction(false)
+  @Returns('string')
+  async GetConfigReport(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(ctx, 'getConfigReport', request, async ({ deviceId }) => {
+      const device = await findDevice(ctx, deviceId);
+      const report = await ctx.store.mustGet<ConfigReportRecord>(
+        keys.configReport(device.deviceId),
+        `configuration report of device ${device.deviceId}`,
+      );
+      const shown = await present(ctx, device);
+      const answer: ConfigReport = { ...report, configDrift: shown.configDrift ?? false };
+      return answer;
+    });
+  }
+
   /** The device itself reports what it runs; drift is judged against the expected config on read. */
   @Transaction()
   @Returns('string')

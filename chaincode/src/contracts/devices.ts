@@ -6,7 +6,7 @@ import {
   DevicesRegistered,
   EVENTS,
   HistoryEntry,
-  KeyValidity,
+  keyValidity,
   type ParsedRequestOf,
   parsePublicKey,
   PublicKeyInfo,
@@ -150,15 +150,7 @@ export class DevicesContract extends RegistryContract {
     return this.answer(ctx, 'getKeyValidity', request, async ({ keyId, at = ctx.now }) => {
       const key = await ctx.store.get<DeviceKey>(keys.publicKey(keyId));
       if (!key) throw new RegistryError('NOT_FOUND', `key ${keyId} is not registered`);
-      const end = key.revokedAt ?? key.validTo;
-      const validity: KeyValidity = {
-        keyId,
-        deviceId: key.deviceId,
-        at,
-        validAt: key.validFrom <= at && (end === undefined || at < end),
-        status: key.revokedAt ? 'revoked' : key.validTo ? 'rotated' : 'current',
-      };
-      return validity;
+      return keyValidity(key, at);
     });
   }
 

@@ -1,50 +1,5 @@
 /**
- * Every world-state key, built here and only here. Keys are composite (objectType + attributes),
- * so IDs can't collide across record kinds; numbers inside keys are zero-padded so that key order
- * is numeric order.
+ * Every world-state key, built in one place: packages/common (ledger/state-keys.ts), so that the
+ * gateways' read models read exactly the keys the chaincode writes.
  */
-export type StateKey = { objectType: string; attributes: string[] };
-
-const key = (objectType: string, ...attributes: string[]): StateKey => ({ objectType, attributes });
-
-/** Zero-padded to 16 digits: sorts like the number for every safe integer. */
-export const sortable = (n: number): string => n.toString().padStart(16, '0');
-
-/** MAJOR.MINOR.PATCH as a string that sorts like the version. */
-export const sortableVersion = (version: string): string =>
-  version
-    .split('.')
-    .map((part) => part.padStart(9, '0'))
-    .join('.');
-
-export type DeviceIndexField = 'owner' | 'family' | 'status';
-
-export const keys = {
-  device: (deviceId?: string) => (deviceId === undefined ? key('device') : key('device', deviceId)),
-  /** Bookkeeping per device: revision counter of its history, number of keys it has had. */
-  deviceMeta: (deviceId: string) => key('device-meta', deviceId),
-  devicesBy: (field: DeviceIndexField, value: string, deviceId?: string) =>
-    deviceId === undefined ? key('device-by', field, value) : key('device-by', field, value, deviceId),
-  publicKey: (keyId: string) => key('key', keyId),
-  deviceKey: (deviceId: string, index?: number) =>
-    index === undefined ? key('device-key', deviceId) : key('device-key', deviceId, sortable(index)),
-  revocation: (revokedAt?: string, deviceId?: string) =>
-    revokedAt === undefined || deviceId === undefined ? key('revocation') : key('revocation', revokedAt, deviceId),
-  history: (deviceId: string, revision?: number) =>
-    revision === undefined ? key('history', deviceId) : key('history', deviceId, sortable(revision)),
-  config: (deviceId: string) => key('config', deviceId),
-  configReport: (deviceId: string) => key('config-report', deviceId),
-  /** A device's sealed configuration (ciphertext, or its off-chain hash and URI). */
-  sealedConfig: (deviceId: string) => key('sealed-config', deviceId),
-  family: (family: string) => key('family', family),
-  firmware: (family: string, version?: string) =>
-    version === undefined ? key('firmware', family) : key('firmware', family, sortableVersion(version)),
-  firmwareByHash: (family: string, sha256: string) => key('firmware-hash', family, sha256),
-  message: (deviceId: string, seq?: number) => (seq === undefined ? key('message', deviceId) : key('message', deviceId, sortable(seq))),
-  endpoint: (id?: string) => (id === undefined ? key('endpoint') : key('endpoint', id)),
-  members: () => key('governance', 'members'),
-  maker: (maker: string) => key('maker', maker),
-  agreement: (agreementId: string) => key('agreement', agreementId),
-  agreementUsage: (agreementId: string, index?: number) =>
-    index === undefined ? key('agreement-usage', agreementId) : key('agreement-usage', agreementId, sortable(index)),
-};
+export { type DeviceIndexField, keys, sortable, sortableVersion, type StateKey } from '@iotreg/common';

@@ -104,5 +104,14 @@ export function configCommands(io: Io): Command {
       }
     });
 
+  config
+    .command('report')
+    .description("the device's latest configuration report, and whether it drifts from the published configuration")
+    .argument('<deviceId>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const c = ctx(command);
+      c.record(await c.client.call('getConfigReport', { deviceId: id }));
+    });
+
   return config;
 }

@@ -2,7 +2,7 @@
  * Device: identity, keys on a time axis, "was this key valid at …?", configuration, and the
  * history as a timeline (who, what, when, txId). Admins of the owner org get its status actions.
  */
-import type { ConfigRecord, Device, DeviceKey, HistoryEntry, KeyValidity, MessageAnchor } from '@iotreg/common';
+import type { ConfigRecord, ConfigReport, Device, DeviceKey, HistoryEntry, KeyValidity, MessageAnchor } from '@iotreg/common';
 import type { Page as ApiPage } from '../api';
 import { ApiError, Api, describe, seg } from '../api';
 import { field, h, hex, replace, status, svg, table, time } from '../dom';
@@ -150,19 +150,38 @@ function historySection(session: Session, deviceId: string): HTMLElement {
   return h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'History'), list, note, more);
 }
 
-function configSection(config: ConfigRecord | undefined): HTMLElement {
+function configSection(config: ConfigRecord | undefined, report: ConfigReport | undefined): HTMLElement {
+  const verdict = !report
+    ? h('p', { 'data-testid': 'drift-verdict' }, 'The device has not reported its configuration.')
+    : h(
+        'p',
+        { 'data-testid': 'drift-verdict' },
+        report.configDrift ? h('span', { class: 'badge suspended' }, 'drift') : h('span', { class: 'badge active' }, 'matches'),
+        report.configDrift
+          ? config
+            ? ' the configuration the device reported differs from the one published.'
+            : ' the device reported a configuration, and none is published.'
+          : ' the device runs the published configuration.',
+      );
   return h(
     'section',
     { 'aria-labelledby': 'config-title' },
-    h('h2', { id: 'config-title' }, 'Expected configuration'),
-    config
-      ? definition([
-          ['Version', String(config.version)],
-          ['SHA-256', hex(config.sha256, 64)],
-          ['URI', config.uri || '—'],
-          ['Published', time(config.publishedAt)],
-        ])
-      : h('p', {}, 'None published.'),
+    h('h2', { id: 'config-title' }, 'Configuration and drift'),
+    verdict,
+    table(
+      'Published configuration against the latest report',
+      ['', 'SHA-256', 'Version', 'When'],
+      [
+        config
+          ? ['Published (expected)', hex(config.sha256, 64), String(config.version), time(config.publishedAt)]
+          : ['Published (expected)', 'none published', '—', '—'],
+        report
+          ? ['Reported by the device', hex(report.sha256, 64), `seq ${report.seq}`, time(report.reportedAt)]
+          : ['Reported by the device', 'no report', '—', '—'],
+      ],
+      'drift',
+    ),
+    config?.uri ? h('p', {}, 'Configuration URI: ', config.uri) : null,
   );
 }
 
@@ -213,17 +232,22 @@ function actions(session: Session, device: Device, refresh: () => void): HTMLEle
   );
 }
 
+/** A record that does not exist (404) is shown as absent; any other failure is the page's. */
+function notFound(err: unknown): undefined {
+  if (err instanceof ApiError && err.status === 404) return undefined;
+  throw err;
+}
+
 export const devicePage: Page = async (session, main, path) => {
   const deviceId = path[0] ?? '';
   const { api } = session;
   const [device, keys, config] = await Promise.all([
     api.get<Device>(`/v1/devices/${seg(deviceId)}`),
     api.get<DeviceKey[]>(`/v1/devices/${seg(deviceId)}/keys`),
-    api.get<ConfigRecord>(`/v1/devices/${seg(deviceId)}/config`).catch((err: unknown) => {
-      if (err instanceof ApiError && err.status === 404) return undefined;
-      throw err;
-    }),
+    api.get<ConfigRecord>(`/v1/devices/${seg(deviceId)}/config`).catch(notFound),
   ]);
+  // A device that never reported its configuration has no configDrift: no report to ask for.
+  const report = device.configDrift === undefined ? undefined : await api.call('getConfigReport', { deviceId }).catch(notFound);
   const refresh = () => void devicePage(session, main, path, new URLSearchParams());
   replace(
     main,
@@ -231,7 +255,7 @@ export const devicePage: Page = async (session, main, path) => {
     identity(device),
     actions(session, device, refresh),
     keySection(api, keys),
-    configSection(config),
+    configSection(config, report),
     anchorsSection(session, deviceId),
     can.readHistory(session.who)
       ? historySection(session, deviceId)

@@ -3,7 +3,7 @@
  * progress. Admins of orgs other than the family owner approve or reject pending releases here.
  * The API has no list of families: the page offers those of the fleet's first devices, and any name.
  */
-import type { Device, FamilyView, FirmwareRelease } from '@iotreg/common';
+import { canonicalStatement, type Device, type FamilyView, type FirmwareRelease, statements } from '@iotreg/common';
 import type { Page as ApiPage } from '../api';
 import { describe, seg } from '../api';
 import { field, h, hex, replace, status, table, time } from '../dom';
@@ -58,6 +58,74 @@ function voteButtons(session: Session, family: FamilyView, release: FirmwareRele
   return h('span', { class: 'actions' }, vote('approve'), ' ', vote('reject'), note);
 }
 
+/** Lowercase hex SHA-256 of a file, by WebCrypto. */
+async function fileSha256(file: File): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A vendor publishes a release of its family. The release must be signed by the family's vendor
+ * key, which the console never holds: the form shows the exact statement to sign, and takes the
+ * base64 signature made with that key elsewhere (`iotreg firmware publish` signs and publishes
+ * in one step from a key file).
+ */
+function publishForm(session: Session, family: FamilyView, redraw: () => void): HTMLElement {
+  const version = h('input', { name: 'version', required: true, autocomplete: 'off', placeholder: 'MAJOR.MINOR.PATCH' });
+  const image = h('input', { name: 'image', type: 'file' });
+  const sha256 = h('input', { name: 'sha256', required: true, autocomplete: 'off', spellcheck: 'false', size: 66 });
+  const uri = h('input', { name: 'uri', type: 'url', autocomplete: 'off', placeholder: 'https://…' });
+  const signature = h('textarea', { name: 'signature', required: true, rows: 3, spellcheck: 'false' });
+  const statement = h('code', { 'data-testid': 'statement-to-sign' }, '—');
+  const note = h('div', { 'aria-live': 'polite' });
+  const showStatement = () => {
+    const [v, digest] = [version.value.trim(), sha256.value.trim().toLowerCase()];
+    try {
+      statement.textContent = v && digest ? canonicalStatement(statements.firmware(family.family, v, digest)).toString() : '—';
+    } catch {
+      statement.textContent = '— (the version or hash is not complete yet)';
+    }
+  };
+  version.addEventListener('input', showStatement);
+  sha256.addEventListener('input', showStatement);
+  image.addEventListener('change', () => {
+    const file = image.files?.[0];
+    if (file) void fileSha256(file).then((digest) => ((sha256.value = digest), showStatement()));
+  });
+  const form = h(
+    'form',
+    { class: 'publish', 'aria-labelledby': 'publish-title' },
+    h('h3', { id: 'publish-title' }, `Publish a release of ${family.family}`),
+    field('Version', version),
+    field('Image file (hashed in this browser, not uploaded)', image),
+    field('Image SHA-256 (hex)', sha256),
+    field('Download URI (https, optional)', uri),
+    h('p', {}, "Statement to sign with the family's vendor key: ", statement),
+    field(
+      'Vendor signature (base64)',
+      signature,
+      'ECDSA P-256 (DER) or Ed25519 signature of the statement above by the vendor key; the console never holds that key.',
+    ),
+    h('button', { type: 'submit' }, 'Publish release'),
+    note,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const body = {
+      family: family.family,
+      version: version.value.trim(),
+      sha256: sha256.value.trim().toLowerCase(),
+      signature: signature.value.replace(/\s+/g, ''),
+      ...(uri.value.trim() ? { uri: uri.value.trim() } : {}),
+    };
+    session.api
+      .call('publishFirmware', body)
+      .then(redraw)
+      .catch((err: unknown) => replace(note, status(describe(err), 'error')));
+  });
+  return form;
+}
+
 async function familyView(session: Session, name: string, out: HTMLElement): Promise<void> {
   const { api } = session;
   const family = await api.get<FamilyView>(`/v1/families/${seg(name)}`);
@@ -104,6 +172,7 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
       'releases',
     ),
     releases.length === 0 ? status('No releases published yet.') : null,
+    can.publish(session.who, family.ownerMsp) ? publishForm(session, family, redraw) : null,
   );
 }
 

@@ -127,3 +127,14 @@ export class X509Certificate {
     return false;
   }
 }
+
+/**
+ * @iotreg/common's key parsing (keys.ts: device and vendor PEM keys in request schemas) is Node
+ * code; the console never parses a request schema with a key (RegistryClient checks answers
+ * only), so these are here for the import to resolve, and refuse if ever called.
+ */
+export function createPublicKey(): never {
+  throw new Error('public keys are not parsed in the browser console');
+}
+
+export class KeyObject {}

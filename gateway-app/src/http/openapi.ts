@@ -244,6 +244,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       { name: 'Discovery' },
       { name: 'Governance' },
       { name: 'Identity' },
+      { name: 'Fleet' },
       { name: 'Events and operations' },
     ],
   }) as unknown as Record<string, unknown>;

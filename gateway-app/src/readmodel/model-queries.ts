@@ -10,6 +10,7 @@ import {
   approvalsRequired,
   compareVersions,
   type ConfigRecord,
+  type ConfigReport,
   type Device,
   type DeviceKey,
   type Endpoint,
@@ -17,7 +18,7 @@ import {
   type FirmwareRelease,
   type FirmwareVerdict,
   type HistoryEntry,
-  type KeyValidity,
+  keyValidity,
   type MessageAnchor,
   type Members,
   type OperationName,
@@ -28,6 +29,7 @@ import {
   type Revocation,
   type Role,
 } from '@iotreg/common';
+import { COMPLIANT_FIRMWARE, fleetCounts, fleetPage } from './fleet-queries';
 import { getRecord, getRecords, recordsUnder } from './model-store';
 import type { Param, SqlExec } from './sql';
 import { type DeviceIndexField, splitComposite, stateKeys, toDbKey } from './state-keys';
@@ -59,15 +61,7 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     const at = asked ?? now;
     const key = await getRecord<DeviceKey>(q, stateKeys.publicKey(keyId));
     if (!key) throw new RegistryError('NOT_FOUND', `key ${keyId} is not registered`);
-    const end = key.revokedAt ?? key.validTo;
-    const validity: KeyValidity = {
-      keyId,
-      deviceId: key.deviceId,
-      at,
-      validAt: key.validFrom <= at && (end === undefined || at < end),
-      status: key.revokedAt ? 'revoked' : key.validTo ? 'rotated' : 'current',
-    };
-    return validity;
+    return keyValidity(key, at);
   },
   listRevocations: async ({ q }, request) =>
     page<Revocation>(
@@ -89,6 +83,17 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     const device = await findDevice(q, deviceId);
     const current = await getRecord<ConfigRecord>(q, stateKeys.config(device.deviceId));
     return { match: current?.sha256 === sha256, version: current?.version ?? null };
+  },
+  getConfigReport: async ({ q }, { deviceId }) => {
+    const device = await findDevice(q, deviceId);
+    const report = await mustGet<Omit<ConfigReport, 'configDrift'>>(
+      q,
+      stateKeys.configReport(device.deviceId),
+      `configuration report of device ${device.deviceId}`,
+    );
+    const expected = await getRecord<ConfigRecord>(q, stateKeys.config(device.deviceId));
+    const answer: ConfigReport = { ...report, configDrift: expected?.sha256 !== report.sha256 };
+    return answer;
   },
   getFamily: async ({ q }, { family }) => {
     const record = await findFamily(q, family);
@@ -125,6 +130,15 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     if (!record) throw new RegistryError('NOT_FOUND', 'no member list is recorded or proposed yet');
     return record;
   },
+  // Model-only (fleet-queries.ts): the chaincode keeps no index for these.
+  queryDevices: async ({ q }, request) => {
+    const { devices, bookmark } = await fleetPage(q, request);
+    const lookup = await pageLookup(q, devices);
+    const items: Device[] = [];
+    for (const device of devices) items.push(await present(lookup, device));
+    return { items, bookmark };
+  },
+  countDevices: async ({ q }, request) => fleetCounts(q, request),
 };
 
 // The chaincode's lookups and rules, over the model's records
@@ -260,11 +274,4 @@ async function listDevices({ q }: QueryContext, request: ParsedRequestOf<'listDe
   return { items, bookmark: next ? encodeBookmark(prefix + next.device_id + '\u0000') : '' };
 }
 
-/**
- * present()'s compliance, in SQL: a device that reported firmware is compliant when the release
- * of that version has its hash and is trusted, and the version is not below the family's minimum.
- */
-const NONCOMPLIANT =
-  'd.fw_family IS NOT NULL AND NOT EXISTS (SELECT 1 FROM model_firmware f WHERE f.family = d.fw_family ' +
-  "AND f.version_key = d.fw_version AND f.sha256 = d.fw_sha256 AND f.status = 'trusted' AND NOT EXISTS " +
-  '(SELECT 1 FROM model_families m WHERE m.family = d.fw_family AND m.min_version_key IS NOT NULL AND m.min_version_key > d.fw_version))';
+const NONCOMPLIANT = `d.fw_family IS NOT NULL AND NOT ${COMPLIANT_FIRMWARE}`;

@@ -7,7 +7,7 @@
  * and model_families hold the columns that fleet filters need, kept in step with model_state.
  */
 import { BlockIntegrityError, type DecodedBlock, type StateWrite } from './blocks';
-import { migrate } from './schema';
+import { migrate, writeDeviceAttributes } from './schema';
 import type { SqlDatabase, SqlExec } from './sql';
 import { fromDbKey, prefixEnd, sortableVersion, splitComposite, toDbKey } from './state-keys';
 
@@ -31,6 +31,7 @@ interface DeviceRow {
   status: string;
   createdAt: string;
   updatedAt: string;
+  attributes?: Record<string, string>;
   firmware?: { family: string; version: string; sha256: string };
 }
 
@@ -106,7 +107,7 @@ export class ModelStore {
   /** Empties the model (rebuild from block 0); the schema stays. */
   async reset(): Promise<void> {
     await this.db.write(async (q) => {
-      for (const table of ['model_state', 'model_devices', 'model_firmware', 'model_families', 'model_blocks']) {
+      for (const table of ['model_state', 'model_devices', 'model_device_attributes', 'model_firmware', 'model_families', 'model_blocks']) {
         await q.run(`DELETE FROM ${table}`);
       }
       await q.run("UPDATE model_checkpoint SET height = 0, last_hash = '' WHERE id = 1");
@@ -164,9 +165,11 @@ async function applyWrites(q: SqlExec, block: DecodedBlock): Promise<number> {
 async function applyDevice(q: SqlExec, deviceId: string, value: string | undefined): Promise<void> {
   if (value === undefined) {
     await q.run('DELETE FROM model_devices WHERE device_id = ?', [deviceId]);
+    await writeDeviceAttributes(q, deviceId, undefined);
     return;
   }
   const d = JSON.parse(value) as DeviceRow;
+  await writeDeviceAttributes(q, deviceId, d.attributes);
   await q.run(
     'INSERT INTO model_devices (device_id, family, owner_msp, status, fw_family, fw_version, fw_sha256, created_at, updated_at) ' +
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET family = excluded.family, ' +

@@ -11,7 +11,17 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OPERATIONS, type OperationName, RegistryError, type Role, statements } from '@iotreg/common';
+import {
+  compareVersions,
+  type Device,
+  type FleetCounts,
+  OPERATIONS,
+  type OperationName,
+  type QueryDevicesRequest,
+  RegistryError,
+  type Role,
+  statements,
+} from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
 import pino from 'pino';
 import type { RegistryContext } from '../../../chaincode/src/context';
@@ -19,6 +29,7 @@ import { ConfigContract } from '../../../chaincode/src/contracts/config';
 import { DevicesContract } from '../../../chaincode/src/contracts/devices';
 import { DiscoveryContract } from '../../../chaincode/src/contracts/discovery';
 import { FirmwareContract } from '../../../chaincode/src/contracts/firmware';
+import { FleetContract } from '../../../chaincode/src/contracts/fleet';
 import { GovernanceContract } from '../../../chaincode/src/contracts/governance';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
@@ -37,6 +48,7 @@ const CONTRACTS: Record<string, object> = {
   Config: new ConfigContract(),
   Discovery: new DiscoveryContract(),
   Governance: new GovernanceContract(),
+  Fleet: new FleetContract(),
 };
 const IDENTITIES: Record<string, [string, Role]> = {
   admin1: ['Org1MSP', 'admin'],
@@ -197,6 +209,7 @@ function reads(oldKey: string): Array<[OperationName, string, Record<string, unk
     list.push(['getDeviceHistory', 'auditor2', { deviceId }]);
     list.push(['listMessages', 'auditor2', { deviceId }]);
     list.push(['getConfig', 'auditor2', { deviceId }]);
+    list.push(['getConfigReport', 'auditor2', { deviceId }]);
     list.push(['verifyConfig', 'auditor2', { deviceId, sha256: sha('cfg1') }]);
   }
   list.push(['getDeviceHistory', 'vendor1', { deviceId: 'd1' }]);
@@ -232,6 +245,48 @@ function reads(oldKey: string): Array<[OperationName, string, Record<string, unk
   list.push(['listEndpoints', 'auditor2', {}]);
   list.push(['getMembers', 'auditor2', {}]);
   return list;
+}
+
+/** Whether a device as the chaincode shows it matches a fleet filter: the oracle of the fleet queries. */
+function matches(d: Device, f: QueryDevicesRequest): boolean {
+  const compliance = d.firmware ? (d.firmware.compliant ? 'compliant' : 'noncompliant') : 'unreported';
+  const equal: Array<[unknown, unknown]> = [
+    [f.owner, d.ownerMsp],
+    [f.family, d.family],
+    [f.status, d.status],
+    [f.firmwareVersion, d.firmware?.version],
+    [f.compliance, compliance],
+    [f.attributeValue, f.attributeName === undefined ? undefined : d.attributes[f.attributeName]],
+  ];
+  const within = (time: string, from: string | undefined, to: string | undefined) =>
+    (from === undefined || time >= from) && (to === undefined || time < to);
+  return (
+    equal.every(([wanted, value]) => wanted === undefined || wanted === value) &&
+    within(d.createdAt, f.createdFrom, f.createdTo) &&
+    within(d.updatedAt, f.changedFrom, f.changedTo)
+  );
+}
+
+/** The counts countDevices must answer for these devices. */
+function tally(devices: Device[]): FleetCounts {
+  const count = (values: string[]) =>
+    [...new Set(values)].sort().map((value) => ({ value, count: values.filter((v) => v === value).length }));
+  const firmware = devices.flatMap((d) => (d.firmware ? [`${d.firmware.family} ${d.firmware.version}`] : []));
+  return {
+    total: devices.length,
+    byStatus: count(devices.map((d) => d.status)) as FleetCounts['byStatus'],
+    byFamily: count(devices.map((d) => d.family)),
+    byCompliance: count(
+      devices.map((d) => (d.firmware ? (d.firmware.compliant ? 'compliant' : 'noncompliant') : 'unreported')),
+    ) as FleetCounts['byCompliance'],
+    // Versions in version order (1.2.0 before 1.10.0), not text order.
+    byFirmware: count(firmware)
+      .map(({ value, count: n }) => {
+        const [family, version] = value.split(' ') as [string, string];
+        return { family, version, count: n };
+      })
+      .sort((a, b) => (a.family !== b.family ? (a.family < b.family ? -1 : 1) : compareVersions(a.version, b.version))),
+  };
 }
 
 const outcome = (promise: Promise<unknown>) =>
@@ -290,6 +345,107 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     const noncompliant = (await model.call('listDevices', 'auditor2', { compliance: 'noncompliant' })).items.map((d) => d.deviceId);
     expect(noncompliant).toEqual(['d2', 'd5', 'e1']);
     expect((await model.call('getDevice', 'auditor2', { deviceId: 'd1' })).configDrift).toBe(true);
+    expect(await model.call('getConfigReport', 'auditor2', { deviceId: 'd1' })).toMatchObject({ sha256: sha('cfg0'), configDrift: true });
+  });
+
+  test('fleet queries and counts: every filter keeps exactly the devices the chaincode shows matching it', async () => {
+    await populate(cc);
+    await follower.start();
+    expect(await follower.waitFor(cc.chain.blocks.length, 5_000)).toBe(true);
+    const ids = ['d1', 'd2', 'd3', 'd4', 'd5', 'e1', 'e2'];
+    const all: Device[] = [];
+    for (const deviceId of ids) all.push(await model.call('getDevice', 'auditor2', { deviceId }, { source: 'ledger' }));
+    const times = [...new Set(all.map((d) => d.createdAt))].sort();
+    expect(times.length).toBeGreaterThan(1);
+    const filters: Array<QueryDevicesRequest> = [
+      {},
+      { status: 'active' },
+      { owner: 'Org2MSP' },
+      { family: 'fam', status: 'revoked' },
+      { firmwareVersion: '1.0.0' },
+      { compliance: 'compliant' },
+      { compliance: 'noncompliant', owner: 'Org1MSP' },
+      { compliance: 'unreported' },
+      { createdFrom: times[1]! },
+      { createdTo: times[1]! },
+      { changedFrom: times.at(-1)! },
+      { attributeName: 'site', attributeValue: 'south' },
+      { attributeName: 'site', attributeValue: 'south', status: 'active' },
+      { attributeName: 'floor', attributeValue: 'north' },
+    ];
+    for (const filter of filters) {
+      const expected = all.filter((d) => matches(d, filter));
+      const pages: Device[] = [];
+      let bookmark = '';
+      do {
+        const page = await model.call('queryDevices', 'auditor2', { ...filter, pageSize: 2, ...(bookmark ? { bookmark } : {}) });
+        expect(page.items.length).toBe(page.bookmark ? 2 : page.items.length);
+        pages.push(...page.items);
+        bookmark = page.bookmark;
+      } while (bookmark);
+      expect({ filter, devices: pages }).toEqual({ filter, devices: expected });
+      const counts = await model.call('countDevices', 'auditor2', filter);
+      expect({ filter, counts }).toEqual({ filter, counts: tally(expected) });
+    }
+    // The fixture reaches every compliance state and more than one version.
+    expect((await model.call('countDevices', 'auditor2', {})).byCompliance.map((c) => c.value)).toEqual([
+      'compliant',
+      'noncompliant',
+      'unreported',
+    ]);
+  });
+
+  test('fleet queries: the ledger refuses them clearly, a model catching up answers 503, bad filters 400', async () => {
+    await populate(cc);
+    await follower.start();
+    await follower.waitFor(cc.chain.blocks.length, 5_000);
+    const refusal = {
+      refused: 'INVALID_ARGUMENT',
+      message:
+        "queryDevices is answered by a gateway's read model only: the chaincode keeps no index for it; ask a gateway whose read model is enabled, without source=ledger",
+    };
+    expect(await outcome(model.call('queryDevices', 'auditor2', {}, { source: 'ledger' }))).toEqual(refusal);
+    // The chaincode, asked directly (a gateway without a read model), gives the same refusal.
+    expect(await outcome(cc.registry().call('queryDevices', 'auditor2', {}))).toEqual(refusal);
+    expect(await outcome(cc.registry().call('countDevices', 'auditor2', {}))).toMatchObject({ refused: 'INVALID_ARGUMENT' });
+    for (const bad of [
+      { attributeName: 'site' },
+      { createdFrom: '2026-01-02T00:00:00Z', createdTo: '2026-01-01T00:00:00Z' },
+      { compliance: 'maybe' },
+      { firmwareVersion: '1.0' },
+      { bookmark: 'AAAA' },
+    ]) {
+      expect(await outcome(model.call('queryDevices', 'auditor2', bad as never))).toMatchObject({ refused: 'INVALID_ARGUMENT' });
+    }
+    const behind = new ModelFollower({ store, source: cc.chain.source, logger: quiet, retryDelayMs: 5, chainHeight: async () => 99 });
+    const catchingUp = new ReadModelRegistry({
+      ledger: cc.registry(),
+      store,
+      follower: behind,
+      roleOf: (as) => IDENTITIES[as]?.[1],
+      logger: quiet,
+      minHeightWaitMs: 100,
+    });
+    await behind.start();
+    await behind.waitFor(cc.chain.blocks.length, 5_000);
+    expect(await outcome(catchingUp.call('countDevices', 'auditor2', {}))).toMatchObject({ refused: 'LEDGER_UNAVAILABLE' });
+    await behind.stop();
+  });
+
+  test('the fleet migration fills the attributes of the devices a model held before it', async () => {
+    await populate(cc);
+    await follower.start();
+    await follower.waitFor(cc.chain.blocks.length, 5_000);
+    const south = { attributeName: 'site', attributeValue: 'south' };
+    const before = await model.call('queryDevices', 'auditor2', south);
+    expect(before.items.map((d) => d.deviceId)).toEqual(['e1', 'e2']);
+    await follower.stop();
+    await db.script(
+      'DROP TABLE model_device_attributes; DROP INDEX model_devices_firmware; DROP INDEX model_devices_created; ' +
+        'DROP INDEX model_devices_updated; DELETE FROM model_migrations WHERE version = 2',
+    );
+    await store.open();
+    expect(await model.call('queryDevices', 'auditor2', south)).toEqual(before);
   });
 
   test("pages: the model's bookmarks are the chaincode's, so a list goes on from either source", async () => {

@@ -9,7 +9,16 @@
  * gateway is in its next read; when the model cannot reach those blocks in time the read goes to
  * the peer instead. `source: 'ledger'` always asks the peer.
  */
-import { type OperationName, OPERATIONS, parseWith, RegistryError, type RequestOf, type Role } from '@iotreg/common';
+import {
+  MODEL_ONLY_OPERATIONS,
+  modelOnlyMessage,
+  type OperationName,
+  OPERATIONS,
+  parseWith,
+  RegistryError,
+  type RequestOf,
+  type Role,
+} from '@iotreg/common';
 import type { Logger } from 'pino';
 import type { ModelFollower } from './follower';
 import { MODEL_QUERIES, type QueryContext } from './model-queries';
@@ -51,6 +60,7 @@ export class ReadModelRegistry implements Registry {
       return committed as Outcome<N>;
     }
     const status = this.#follower.status();
+    checkModelOnly(operation, request, read, status);
     // A model still catching up after a start would answer from the past: the peer answers meanwhile.
     if (!MODEL_QUERIES[operation] || read?.source === 'ledger' || status.state === 'starting') {
       return this.#fromLedger(operation, as, request, read);
@@ -127,6 +137,24 @@ export class ReadModelRegistry implements Registry {
 
   #reveal(blockNumber: number): void {
     this.#revealed = Math.max(this.#revealed, blockNumber + 1);
+  }
+}
+
+/** No peer answers a model-only operation: refuse the ledger at once, and tell a caller of a model not there yet to retry. */
+function checkModelOnly(
+  operation: OperationName,
+  request: unknown,
+  read: ReadOptions | undefined,
+  status: Omit<ReadModelStatus, 'lag'>,
+): void {
+  if (!(MODEL_ONLY_OPERATIONS as readonly string[]).includes(operation)) return;
+  parseWith(OPERATIONS[operation].request, request);
+  if (read?.source === 'ledger') throw new RegistryError('INVALID_ARGUMENT', modelOnlyMessage(operation));
+  if (status.state === 'starting') {
+    throw new RegistryError(
+      'LEDGER_UNAVAILABLE',
+      `the read model is catching up (${status.height} of ${status.ledgerHeight} blocks); ${operation} is answered by the read model only`,
+    );
   }
 }
 

@@ -22,7 +22,7 @@ import { ModelStore } from './model-store';
 import { openModelDatabase, peerBlocks } from './read-model';
 import { openSqlite, type SqlDatabase } from './sql';
 
-const TABLES = ['model_state', 'model_devices', 'model_firmware', 'model_families', 'model_blocks'] as const;
+const TABLES = ['model_state', 'model_devices', 'model_device_attributes', 'model_firmware', 'model_families', 'model_blocks'] as const;
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');

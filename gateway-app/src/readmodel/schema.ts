@@ -6,12 +6,15 @@
  * cannot hold NUL); both sort the same way, byte by byte (COLLATE "C" in PostgreSQL), as the
  * peer's state database does, so a page of the model ends where the chaincode's would.
  */
-import type { Dialect, SqlDatabase } from './sql';
+import type { Dialect, SqlDatabase, SqlExec } from './sql';
+import { fromDbKey, prefixEnd, splitComposite, stateKeys, toDbKey } from './state-keys';
 
 interface Migration {
   version: number;
   description: string;
   sql: (dialect: Dialect) => string;
+  /** Fills what the statements added from the rows already there, in the same transaction. */
+  backfill?: (q: SqlExec) => Promise<void>;
 }
 
 const keyType = (dialect: Dialect) => (dialect === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT');
@@ -67,7 +70,44 @@ export const MIGRATIONS: readonly Migration[] = [
         min_version_key TEXT
       );`,
   },
+  {
+    version: 2,
+    description: 'fleet queries: device attributes, indexes on firmware version and creation and change times',
+    sql: (d) => `
+      CREATE TABLE model_device_attributes (
+        device_id ${keyType(d)} NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (device_id, name)
+      );
+      CREATE INDEX model_device_attributes_value ON model_device_attributes (name, value, device_id);
+      CREATE INDEX model_devices_firmware ON model_devices (fw_version, device_id);
+      CREATE INDEX model_devices_created ON model_devices (created_at, device_id);
+      CREATE INDEX model_devices_updated ON model_devices (updated_at, device_id);`,
+    backfill: async (q) => {
+      const prefix = stateKeys.device();
+      const rows = await q.all<{ key: string; value: string }>('SELECT key, value FROM model_state WHERE key >= ? AND key < ?', [
+        toDbKey(prefix),
+        toDbKey(prefixEnd(prefix)),
+      ]);
+      for (const row of rows) {
+        const deviceId = splitComposite(fromDbKey(row.key)).attributes[0]!;
+        await writeDeviceAttributes(q, deviceId, (JSON.parse(row.value) as { attributes?: Record<string, string> }).attributes);
+      }
+    },
+  },
 ];
+
+/** A device's attributes as rows of model_device_attributes, replacing those it had. */
+export async function writeDeviceAttributes(q: SqlExec, deviceId: string, attributes: Record<string, string> | undefined): Promise<void> {
+  await q.run('DELETE FROM model_device_attributes WHERE device_id = ?', [deviceId]);
+  const entries = Object.entries(attributes ?? {});
+  if (entries.length === 0) return;
+  await q.run(
+    `INSERT INTO model_device_attributes (device_id, name, value) VALUES ${entries.map(() => '(?, ?, ?)').join(', ')}`,
+    entries.flatMap(([name, value]) => [deviceId, name, value]),
+  );
+}
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
@@ -82,6 +122,7 @@ export async function migrate(db: SqlDatabase): Promise<number> {
   for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
     await db.write(async (q) => {
       for (const statement of splitStatements(migration.sql(db.dialect))) await q.run(statement);
+      await migration.backfill?.(q);
       await q.run('INSERT INTO model_migrations (version, description) VALUES (?, ?)', [migration.version, migration.description]);
     });
   }

@@ -1,22 +1,17 @@
 /**
- * The chaincode's world-state keys as the read model reads them. The formats are the chaincode's
- * (chaincode/src/ledger/keys.ts, where they are built): composite keys "\0type\0attr\0...\0",
- * numbers zero-padded to 16 digits, versions padded per part to 9. The model-vs-chaincode test
- * (model-vs-chaincode.test.ts) runs the chaincode itself, so a change there that this file does
- * not follow fails it.
+ * The chaincode's world-state keys as the read model reads them: the one definition is
+ * packages/common (ledger/state-keys.ts), which the chaincode writes with; here they are joined
+ * as Fabric stores them ("\0type\0attr\0...\0") and as the model's database holds them.
  */
+import { compositeKey, keys, type StateKey } from '@iotreg/common';
+
+export { type DeviceIndexField, sortableVersion, splitCompositeKey as splitComposite } from '@iotreg/common';
+
 const NUL = '\u0000';
 /** The delimiter as the model's database stores it. */
 const DB_DELIMITER = '\u0001';
 
-export const composite = (objectType: string, ...attributes: string[]): string =>
-  NUL + objectType + NUL + attributes.map((a) => a + NUL).join('');
-
-/** The last attribute of a composite key under `prefix` (a page bookmark names its next key). */
-export function splitComposite(key: string): { objectType: string; attributes: string[] } {
-  const parts = key.slice(1, -1).split(NUL);
-  return { objectType: parts[0] ?? '', attributes: parts.slice(1) };
-}
+export const composite = (objectType: string, ...attributes: string[]): string => compositeKey({ objectType, attributes });
 
 export const toDbKey = (key: string): string => key.replaceAll(NUL, DB_DELIMITER);
 export const fromDbKey = (key: string): string => key.replaceAll(DB_DELIMITER, NUL);
@@ -24,31 +19,25 @@ export const fromDbKey = (key: string): string => key.replaceAll(DB_DELIMITER, N
 /** The first key after every key that starts with `prefix` (Fabric's partial-key range end). */
 export const prefixEnd = (prefix: string): string => prefix + '\u{10FFFF}';
 
-export const sortableVersion = (version: string): string =>
-  version
-    .split('.')
-    .map((part) => part.padStart(9, '0'))
-    .join('.');
+const c = (key: StateKey): string => compositeKey(key);
 
-export type DeviceIndexField = 'owner' | 'family' | 'status';
-
+/** The keys (and key-range prefixes) the model's queries read, built by the chaincode's builders. */
 export const stateKeys = {
-  device: (deviceId?: string) => (deviceId === undefined ? composite('device') : composite('device', deviceId)),
-  devicesBy: (field: DeviceIndexField, value: string, deviceId?: string) =>
-    deviceId === undefined ? composite('device-by', field, value) : composite('device-by', field, value, deviceId),
-  publicKey: (keyId: string) => composite('key', keyId),
-  deviceKeys: (deviceId: string) => composite('device-key', deviceId),
-  revocations: () => composite('revocation'),
-  revocationsSince: (since: string) => NUL + 'revocation' + NUL + since,
-  history: (deviceId: string) => composite('history', deviceId),
-  config: (deviceId: string) => composite('config', deviceId),
-  configReport: (deviceId: string) => composite('config-report', deviceId),
-  family: (family: string) => composite('family', family),
-  firmware: (family: string, version?: string) =>
-    version === undefined ? composite('firmware', family) : composite('firmware', family, sortableVersion(version)),
-  firmwareByHash: (family: string, sha256: string) => composite('firmware-hash', family, sha256),
-  messages: (deviceId: string) => composite('message', deviceId),
-  message: (deviceId: string, seq: number) => composite('message', deviceId, seq.toString().padStart(16, '0')),
-  endpoints: () => composite('endpoint'),
-  members: () => composite('governance', 'members'),
+  device: (deviceId?: string) => c(keys.device(deviceId)),
+  devicesBy: (field: Parameters<typeof keys.devicesBy>[0], value: string, deviceId?: string) => c(keys.devicesBy(field, value, deviceId)),
+  publicKey: (keyId: string) => c(keys.publicKey(keyId)),
+  deviceKeys: (deviceId: string) => c(keys.deviceKey(deviceId)),
+  revocations: () => c(keys.revocation()),
+  /** Revocations from time `since` on: the prefix of the revocation keys at that time (not closed by a delimiter). */
+  revocationsSince: (since: string) => c(keys.revocation()) + since,
+  history: (deviceId: string) => c(keys.history(deviceId)),
+  config: (deviceId: string) => c(keys.config(deviceId)),
+  configReport: (deviceId: string) => c(keys.configReport(deviceId)),
+  family: (family: string) => c(keys.family(family)),
+  firmware: (family: string, version?: string) => c(keys.firmware(family, version)),
+  firmwareByHash: (family: string, sha256: string) => c(keys.firmwareByHash(family, sha256)),
+  messages: (deviceId: string) => c(keys.message(deviceId)),
+  message: (deviceId: string, seq: number) => c(keys.message(deviceId, seq)),
+  endpoints: () => c(keys.endpoint()),
+  members: () => c(keys.members()),
 };

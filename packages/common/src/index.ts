@@ -22,3 +22,6 @@ export * from './api/identity';
 export * from './api/quarantine';
 export * from './api/sealed-config';
 export * from './api/agreements';
+export * from './ledger/state-keys';
+export * from './ledger/key-validity';
+export * from './api/fleet';

@@ -11,6 +11,7 @@ import * as I from './identity';
 import * as QZ from './quarantine';
 import * as SC from './sealed-config';
 import * as AG from './agreements';
+import * as F from './fleet';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -89,6 +90,11 @@ export const OPERATIONS = {
   settleAgreement: submit('Agreements:SettleAgreement', AG.SettleAgreementRequest, AG.Agreement),
   getAgreement: evaluate('Agreements:GetAgreement', AG.AgreementRef, AG.Agreement),
   listUsage: evaluate('Agreements:ListUsage', AG.ListUsageRequest, R.pageOf(AG.UsageRecord, 'UsageRecordPage')),
+  /** Model-only (fleet.ts): the chaincode refuses them; a gateway's read model answers. */
+  queryDevices: evaluate('Fleet:QueryDevices', F.QueryDevicesRequest, F.FleetDevicePage),
+  countDevices: evaluate('Fleet:CountDevices', F.CountDevicesRequest, F.FleetCounts),
+  /** The device's latest configuration report against the published configuration (drift). */
+  getConfigReport: evaluate('Config:GetConfigReport', Q.DeviceRef, R.ConfigReport),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

@@ -575,6 +575,40 @@ export const REST_ROUTES = {
     summary: "An agreement's usage records, oldest first, each with the consumer's signed statement",
     answers: 'a page of usage records',
   }),
+
+  // Fleet (read model only)
+  queryDevices: route('queryDevices', {
+    method: 'get',
+    path: '/v1/fleet/devices',
+    access: anyToken,
+    status: 200,
+    tag: 'Fleet',
+    summary: 'Devices by family, owner, status, firmware version, compliance, time range and attribute (read model only)',
+    description:
+      "Answered by the gateway's read model, in device ID order, pages always full. The chaincode keeps no index for these " +
+      'filters: with source=ledger the answer is 400 INVALID_ARGUMENT, and while the read model is catching up after a start 503.',
+    answers: 'a page of devices',
+  }),
+  countDevices: route('countDevices', {
+    method: 'get',
+    path: '/v1/fleet/counts',
+    access: anyToken,
+    status: 200,
+    tag: 'Fleet',
+    summary: 'Counts of the matching devices per status, family, compliance and firmware version (read model only)',
+    description: 'Takes the filters of GET /v1/fleet/devices. Read model only, as that route.',
+    answers: 'the counts',
+  }),
+  getConfigReport: route('getConfigReport', {
+    method: 'get',
+    path: '/v1/devices/{deviceId}/config/report',
+    access: anyToken,
+    status: 200,
+    tag: 'Configuration',
+    summary: "The device's latest configuration report, and whether it drifts from the published configuration",
+    description: '404 when the device never reported its configuration.',
+    answers: 'the latest report, with configDrift judged now',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;

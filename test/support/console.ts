@@ -1,0 +1,60 @@
+/** The web console in Debian's Chromium (playwright-core), as the console tests drive it: sign-in per role, screenshots. */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { clientsFile, Org, REPO, Role } from './network';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where every console test saves its screenshots (private, like everything under network/runtime). */
+export const SHOTS = path.join(REPO, 'network/runtime/screenshots');
+
+export interface ConsoleSession {
+  page: Page;
+  /** Console errors and page errors seen so far. */
+  errors: string[];
+}
+
+export class ConsoleBrowser {
+  #browser: Browser | undefined;
+  readonly #contexts: BrowserContext[] = [];
+
+  async launch(): Promise<void> {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test-all.sh does), or set CHROMIUM_PATH`);
+    mkdirSync(SHOTS, { recursive: true, mode: 0o700 });
+    chmodSync(SHOTS, 0o700);
+    this.#browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }
+
+  /** Signs in at `org`'s gateway with its `role` token; the header must then show that org and role. */
+  async signIn(org: Org, role: Role, viewport = { width: 1280, height: 900 }): Promise<ConsoleSession> {
+    const entry = clientsFile().orgs[org];
+    const context = await this.#browser!.newContext({ viewport });
+    this.#contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${entry.gateway}/console/`);
+    await page.getByLabel('Bearer token').fill(entry.tokens[role]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('who-role').textContent()).resolves.toBe(role);
+    return { page, errors };
+  }
+
+  async close(): Promise<void> {
+    for (const context of this.#contexts) await context.close();
+    await this.#browser?.close();
+  }
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  const file = path.join(SHOTS, `${name}.png`);
+  writeFileSync(file, await page.screenshot({ fullPage: true }), { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** The console's address of `hash` at `org`'s gateway. */
+export const consoleUrl = (org: Org, hash: string) => `${clientsFile().orgs[org].gateway}/console/${hash}`;
