@@ -98,7 +98,7 @@ export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promis
 }
 
 /** A device-signed request as its schema reads it: the statement, and the signature over its canonical form. */
-export type SignedRequest = ParsedRequestOf<'reportConfig' | 'reportFirmware' | 'anchorMessage'>;
+export type SignedRequest = ParsedRequestOf<'reportConfig' | 'reportFirmware' | 'anchorMessage' | 'reportRollout'>;
 
 /**
  * A statement the device signed itself (its form and action checked by the request's schema),

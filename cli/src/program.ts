@@ -5,6 +5,7 @@ import { configCommands } from './commands/config';
 import { deviceCommands } from './commands/device';
 import { familyCommands } from './commands/family';
 import { firmwareCommands } from './commands/firmware';
+import { rolloutCommands } from './commands/rollout';
 import type { Io } from './context';
 import { CliError } from './errors';
 
@@ -21,7 +22,7 @@ export function buildProgram(io: Io): Command {
     .option('--role <role>', 'with --org: admin, vendor or auditor (default admin)')
     .option('--json', 'machine output: JSON (errors too, on stderr)')
     .showHelpAfterError();
-  for (const group of [deviceCommands, familyCommands, firmwareCommands, configCommands, auditCommands]) {
+  for (const group of [deviceCommands, familyCommands, firmwareCommands, configCommands, auditCommands, rolloutCommands]) {
     program.addCommand(group(io));
   }
   configure(program, io);

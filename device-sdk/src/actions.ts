@@ -1,4 +1,4 @@
-import { DeviceAction, ID_PATTERN, RegistryError, SHA256_PATTERN, SignedPayload, VERSION_PATTERN } from '@iotreg/common';
+import { DeviceAction, ID_PATTERN, RegistryError, SHA256_PATTERN, SignedPayload, TEXT_MAX, VERSION_PATTERN } from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
 
 /**
@@ -40,6 +40,10 @@ type ActionPayload<A extends DeviceAction, F> = { action: A; deviceId: string; s
 export type ConfigReportPayload = ActionPayload<'config-report', { sha256: string }>;
 export type FirmwareReportPayload = ActionPayload<'firmware-report', { family: string; version: string; sha256: string }>;
 export type AnchorPayload = ActionPayload<'anchor', { digest: string }>;
+export type RolloutReportPayload = ActionPayload<
+  'rollout-report',
+  { rolloutId: string } & ({ outcome: 'installed'; sha256: string } | { outcome: 'failed'; reason: string })
+>;
 
 /**
  * The bodies of the device-signed writes, exactly as the REST contract has them:
@@ -75,7 +79,29 @@ export class SignedActions {
     return this.#signed({ action: 'anchor', deviceId: this.deviceId, seq: this.seq.next(), digest });
   }
 
-  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload>(payload: P): SignedPayload<P> {
+  /** Body of POST /v1/devices/{id}/rollout-reports: installed, with the SHA-256 the device measured of the image it installed. */
+  rolloutInstalled(rolloutId: string, sha256: string): SignedPayload<RolloutReportPayload> {
+    assertFormat(ID_PATTERN, rolloutId, 'rolloutId');
+    assertFormat(SHA256_PATTERN, sha256, 'sha256');
+    return this.#signed({
+      action: 'rollout-report',
+      deviceId: this.deviceId,
+      seq: this.seq.next(),
+      rolloutId,
+      outcome: 'installed',
+      sha256,
+    });
+  }
+
+  /** Body of POST /v1/devices/{id}/rollout-reports: the install failed, and why. */
+  rolloutFailed(rolloutId: string, reason: string): SignedPayload<RolloutReportPayload> {
+    assertFormat(ID_PATTERN, rolloutId, 'rolloutId');
+    if (reason.length < 1 || reason.length > TEXT_MAX)
+      throw new RegistryError('INVALID_ARGUMENT', `reason must be 1 to ${TEXT_MAX} characters`);
+    return this.#signed({ action: 'rollout-report', deviceId: this.deviceId, seq: this.seq.next(), rolloutId, outcome: 'failed', reason });
+  }
+
+  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload | RolloutReportPayload>(payload: P): SignedPayload<P> {
     return { payload, signature: this.identity.sign(payload) };
   }
 }

@@ -105,6 +105,21 @@ export class DeviceClient {
     return this.#client.call('anchorMessage', this.actions.anchor(digest), this.#writeOptions());
   }
 
+  /** This device's place in a rollout: its wave, and whether it may install now (a device-signed read). */
+  rolloutPlace(rolloutId: string) {
+    return this.#client.call('getRolloutDevice', { rolloutId, deviceId: this.deviceId });
+  }
+
+  /** Reports a finished install with the SHA-256 the device measured of the image; the ledger checks it against the release. */
+  reportInstalled(rolloutId: string, sha256: string) {
+    return this.#client.call('reportRollout', this.actions.rolloutInstalled(rolloutId, sha256), this.#writeOptions());
+  }
+
+  /** Reports a failed install; enough failures in a wave halt the rollout in the same transaction. */
+  reportInstallFailed(rolloutId: string, reason: string) {
+    return this.#client.call('reportRollout', this.actions.rolloutFailed(rolloutId, reason), this.#writeOptions());
+  }
+
   /** Seals to the recipient's current key on the ledger; refuses a recipient that is not active. */
   async sealTo(recipientDeviceId: string, plaintext: Buffer | string): Promise<SealedEnvelope> {
     const recipient = await this.getDeviceKey(recipientDeviceId);

@@ -1,5 +1,5 @@
 export { SeqCounter, SignedActions } from './actions';
-export type { AnchorPayload, ConfigReportPayload, FirmwareReportPayload } from './actions';
+export type { AnchorPayload, ConfigReportPayload, FirmwareReportPayload, RolloutReportPayload } from './actions';
 export { inBatch, MessageBatch, messageDigest } from './batch';
 export type { BatchMembership, Message } from './batch';
 export { DeviceClient } from './client';

@@ -22,6 +22,7 @@ import { DiscoveryContract } from './discovery';
 import { FirmwareContract } from './firmware';
 import { GovernanceContract } from './governance';
 import { MessagesContract } from './messages';
+import { everyRolloutOperation } from '../testing/rollouts';
 
 const devices = new DevicesContract();
 const firmware = new FirmwareContract();
@@ -873,6 +874,11 @@ describe('answers', () => {
       bookmark: expect.any(String),
     });
     expect(await call(ledger, AUDITOR2, (c, r) => governance.GetMembers(c, r), {})).toMatchObject({ members: ['Org1MSP', 'Org2MSP'] });
+  });
+
+  test('rollouts: every operation answers (their rules: rollouts.test.ts)', async () => {
+    const answers = await everyRolloutOperation(call);
+    expect(answers.filter((a) => (a as { refused?: string }).refused)).toEqual([]);
   });
 
   test('every catalogue operation answered in these tests, each as its answer schema says (see afterEach)', () => {

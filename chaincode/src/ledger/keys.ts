@@ -41,4 +41,10 @@ export const keys = {
   message: (deviceId: string, seq?: number) => (seq === undefined ? key('message', deviceId) : key('message', deviceId, sortable(seq))),
   endpoint: (id?: string) => (id === undefined ? key('endpoint') : key('endpoint', id)),
   members: () => key('governance', 'members'),
+  rollout: (rolloutId: string) => key('rollout', rolloutId),
+  /** A device's last install report in a rollout. */
+  rolloutDevice: (rolloutId: string, deviceId: string) => key('rollout-device', rolloutId, deviceId),
+  /** An org's standing consent policy for its devices of a family. */
+  consentPolicy: (family: string, msp: string) => key('consent-policy', family, msp),
+  rollback: (family: string, version: string) => key('rollback', family, sortableVersion(version)),
 };

@@ -240,6 +240,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       { name: 'Messages' },
       { name: 'Discovery' },
       { name: 'Governance' },
+      { name: 'Rollouts' },
       { name: 'Events and operations' },
     ],
   }) as unknown as Record<string, unknown>;

@@ -19,6 +19,14 @@ export const EVENTS = {
   firmwareReported: 'firmware.reported',
   messageAnchored: 'message.anchored',
   endpointRegistered: 'endpoint.registered',
+  rolloutCreated: 'rollout.created',
+  rolloutStateChanged: 'rollout.state_changed',
+  rolloutReported: 'rollout.reported',
+  rolloutHalted: 'rollout.halted',
+  rolloutConsent: 'rollout.consent',
+  consentPolicySet: 'rollout.consent_policy_set',
+  rollbackProposed: 'firmware.rollback_proposed',
+  rollbackApproved: 'firmware.rollback_approved',
 } as const;
 
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

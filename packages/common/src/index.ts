@@ -6,6 +6,8 @@ export * from './keys';
 export * from './merkle';
 export * from './statements';
 export * from './governance';
+export * from './rollouts';
+export * from './api/rollouts';
 export * from './api/fields';
 export * from './api/records';
 export * from './api/requests';

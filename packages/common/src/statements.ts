@@ -74,5 +74,5 @@ export interface SignedPayload<P extends Statement = Statement> {
 }
 
 /** Actions a device signs itself, each carrying deviceId and seq. */
-export const DEVICE_ACTIONS = ['config-report', 'firmware-report', 'anchor', 'read'] as const;
+export const DEVICE_ACTIONS = ['config-report', 'firmware-report', 'anchor', 'read', 'rollout-report'] as const;
 export type DeviceAction = (typeof DEVICE_ACTIONS)[number];

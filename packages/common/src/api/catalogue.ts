@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import * as R from './records';
 import * as Q from './requests';
+import * as RO from './rollouts';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -63,6 +64,16 @@ export const OPERATIONS = {
   /** The consortium's member orgs: recorded by ./test-network.sh after the chaincode commit, as each org's admin. */
   setMembers: submit('Governance:SetMembers', Q.SetMembersRequest, R.Members),
   getMembers: evaluate('Governance:GetMembers', Q.NoFields, R.Members),
+
+  createRollout: submit('Rollouts:CreateRollout', RO.CreateRolloutRequest, RO.Rollout),
+  getRollout: evaluate('Rollouts:GetRollout', RO.RolloutRef, RO.Rollout),
+  setRolloutState: submit('Rollouts:SetRolloutState', RO.SetRolloutStateRequest, RO.Rollout),
+  getRolloutDevice: evaluate('Rollouts:GetRolloutDevice', RO.RolloutDeviceRef, RO.RolloutDeviceStatus),
+  reportRollout: submit('Rollouts:ReportRollout', RO.RolloutReportRequest, RO.RolloutReport),
+  consentRollout: submit('Rollouts:ConsentRollout', RO.RolloutConsentRequest, RO.Rollout),
+  setConsentPolicy: submit('Rollouts:SetConsentPolicy', RO.ConsentPolicyRequest, RO.ConsentPolicy),
+  proposeRollback: submit('Rollouts:ProposeRollback', RO.RollbackRequest, RO.RollbackDecision),
+  getRollback: evaluate('Rollouts:GetRollback', Q.ReleaseRef, RO.RollbackDecision),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;
