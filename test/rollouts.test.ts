@@ -6,12 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { rolloutWave, statements } from '@iotreg/common';
-import { DeviceClient, DeviceIdentity } from '@iotreg/device';
+import { DeviceClient, DeviceIdentity, FreshnessError, verifyFreshness } from '@iotreg/device';
 import { clients, clientsFile, orgsInSync, REPO, sleep, uid } from './support/network';
 import { newDevice, registration, TestDevice } from './support/devices';
 
@@ -45,6 +45,8 @@ interface FleetDevice extends TestDevice {
 const fleet: FleetDevice[] = [];
 /** A device that installed 2.0.0 in the first rollout (and moves down in the rollback). */
 let movedUp: FleetDevice;
+/** The rollback's rollout, which the freshness answer must name. */
+let rollbackRollout: string;
 const gatewayOf = (org: 'Org1MSP' | 'Org2MSP') => clientsFile().orgs[org].gateway;
 const ofOrg = (org: string) => fleet.filter((d) => d.owner === org);
 const wavesOf = (rolloutId: string, percents: number[], devices: FleetDevice[]) =>
@@ -266,6 +268,7 @@ describe('authorized rollback', () => {
     expect((await org2.auditor.get(`/v1/devices/${movedUp.id}`)).body.firmware).toMatchObject({ version: '2.0.0', compliant: false });
 
     const rolloutId = uid('ro-b');
+    rollbackRollout = rolloutId;
     const created = await org1.admin.post('/v1/rollouts', { ...back, rolloutId });
     expect(created.body).toMatchObject({ status: 'active', rollback: true, version: '1.0.0' });
     expect(await movedUp.lib.rolloutPlace(rolloutId)).toMatchObject({ mayInstall: true, version: '1.0.0' });
@@ -274,5 +277,73 @@ describe('authorized rollback', () => {
     await orgsInSync();
     const device = await org2.auditor.get(`/v1/devices/${movedUp.id}`);
     expect(device.body.firmware).toMatchObject({ version: '1.0.0', verdict: 'trusted', compliant: true });
+  });
+});
+
+describe('freshness', () => {
+  /** What devices are provisioned with: the four consenters' signing certificates. */
+  const consenters = [0, 1, 2, 3].map((i) =>
+    readFileSync(path.join(REPO, `network/runtime/crypto/orderer-org/orderer${i}/msp/signcerts/cert.pem`), 'utf8'),
+  );
+  const policy = (maxAgeMs: number) => ({ trust: { consenters }, maxAgeMs });
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+      return 'accepted';
+    } catch (err) {
+      return err instanceof FreshnessError ? err.code : String(err);
+    }
+  };
+
+  test('a fresh answer is accepted by the device library through either gateway; a stale, forged or foreign one is refused', async () => {
+    const org1Device = movedUp;
+    const org2Device = ofOrg('Org2MSP')[1]!;
+    const none = await org1Device.lib.whatShouldIRun(family, { ownerMsp: 'Org1MSP' }, policy(60_000)).catch((e: unknown) => e);
+    expect(none).toMatchObject({ status: 404 });
+
+    // A consortium member (here Org2's auditor, through the CLI) refreshes the family's status: a transaction.
+    const refreshed = await iotreg('--org', 'Org2MSP', '--role', 'auditor', 'rollout', 'refresh', family);
+    expect(refreshed.json).toMatchObject({ family, refreshedBy: 'Org2MSP', rollouts: [{ rolloutId: rollbackRollout, version: '1.0.0' }] });
+    await orgsInSync();
+
+    const fresh = await org1Device.lib.whatShouldIRun(family, { ownerMsp: 'Org1MSP' }, policy(60_000));
+    expect(fresh).toMatchObject({ txId: refreshed.json.txId, target: { version: '1.0.0', rolloutId: rollbackRollout, rollback: true } });
+    // Org2's device, through Org2's gateway: the same proven status; no running rollout reaches it.
+    const other = await org2Device.lib.whatShouldIRun(family, { ownerMsp: 'Org2MSP' }, policy(60_000));
+    expect(other).toMatchObject({ txId: refreshed.json.txId, target: undefined });
+
+    const old = (await org1.auditor.get(`/v1/families/${family}/freshness`)).body;
+    expect(refusal(() => verifyFreshness(old, family, policy(60_000)))).toBe('accepted');
+    // The gateway's own copy of the status counts for nothing: the device reads the proven transaction.
+    const lying = { ...old, status: { ...old.status, rollouts: [] } };
+    expect(verifyFreshness(lying, family, policy(60_000)).status.rollouts).toHaveLength(1);
+    // A tampered block, consenters the device does not trust, another family, another transaction: refused.
+    const block = Buffer.from(old.proof.block, 'base64');
+    block[block.length - 300] = block[block.length - 300]! ^ 1;
+    expect(refusal(() => verifyFreshness({ proof: { ...old.proof, block: block.toString('base64') } }, family, policy(60_000)))).toBe(
+      'BAD_PROOF',
+    );
+    expect(refusal(() => verifyFreshness(old, family, { trust: { consenters: consenters.slice(0, 2) }, maxAgeMs: 60_000 }))).toBe(
+      'BAD_PROOF',
+    );
+    expect(refusal(() => verifyFreshness(old, uid('other'), policy(60_000)))).toBe('WRONG_FAMILY');
+    const rollbackTx = (await org1.admin.get(`/v1/families/${family}/rollback/1.0.0`)).body;
+    expect(rollbackTx.status).toBe('approved');
+    const rolloutTx = (await org1.auditor.get(`/v1/rollouts/${rollbackRollout}`)).body.txId;
+    const otherProof = (await org1.auditor.get(`/v1/audit/tx/${rolloutTx}`)).body;
+    expect(refusal(() => verifyFreshness({ proof: otherProof }, family, policy(60_000)))).toBe('NOT_A_REFRESH');
+
+    // Replayed after the device's expiry, the old answer is refused; a new refresh answers again.
+    await sleep(5_500);
+    expect(refusal(() => verifyFreshness(old, family, policy(5_000)))).toBe('STALE');
+    const stale = await org2Device.lib.whatShouldIRun(family, { ownerMsp: 'Org2MSP' }, policy(5_000)).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(FreshnessError);
+    expect((stale as FreshnessError).code).toBe('STALE');
+    const again = await org1.admin.post('/v1/status-refreshes', { family });
+    expect(again.status).toBe(201);
+    await orgsInSync();
+    const renewed = await org2Device.lib.whatShouldIRun(family, { ownerMsp: 'Org2MSP' }, policy(5_000));
+    expect(renewed.txId).toBe(again.body.txId);
+    expect(renewed.ageMs).toBeLessThan(5_000);
   });
 });

@@ -1,4 +1,5 @@
-import type { DeviceStatus, KeyValidity, RouteAnswer } from '@iotreg/common';
+import type { DeviceStatus, KeyValidity, RouteAnswer, TransactionProof } from '@iotreg/common';
+import { DeviceFacts, FreshnessPolicy, runTarget, verifyFreshness } from './freshness';
 import { ApiError, parsePublicKey, RegistryClient } from '@iotreg/common';
 import { SeqCounter, SignedActions } from './actions';
 import { deviceAuthorization } from './device-auth';
@@ -118,6 +119,20 @@ export class DeviceClient {
   /** Reports a failed install; enough failures in a wave halt the rollout in the same transaction. */
   reportInstallFailed(rolloutId: string, reason: string) {
     return this.#client.call('reportRollout', this.actions.rolloutFailed(rolloutId, reason), this.#writeOptions());
+  }
+
+  /**
+   * What this device should run, believed only from a proven, fresh RefreshFamilyStatus
+   * transaction (see freshness.ts); throws FreshnessError for a forged, foreign or stale answer.
+   */
+  async whatShouldIRun(family: string, facts: Omit<DeviceFacts, 'deviceId'>, policy: FreshnessPolicy) {
+    const answer = await this.#client.send('GET', `/v1/families/${encodeURIComponent(family)}/freshness`);
+    if (answer.status !== 200) {
+      const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(answer.status, error?.code ?? 'UNKNOWN', error?.message ?? `the gateway answered ${answer.status}`);
+    }
+    const verified = verifyFreshness(answer.body as { proof: TransactionProof }, family, policy);
+    return { ...verified, target: runTarget(verified.status, { ...facts, deviceId: this.deviceId }) };
   }
 
   /** Seals to the recipient's current key on the ledger; refuses a recipient that is not active. */

@@ -13,3 +13,7 @@ export { registrationProof, rotationProofs } from './proofs';
 export type { RegistrationTarget, RotationBody } from './proofs';
 export { assertEnvelope, open, seal, SealError } from './seal';
 export type { LocalDevice, PeerDevice, SealedEnvelope, SealErrorCode } from './seal';
+export { FRESHNESS_TRANSACTION, FreshnessError, runTarget, verifyFreshness } from './freshness';
+export type { DeviceFacts, FreshnessErrorCode, FreshnessPolicy, RunTarget, VerifiedStatus } from './freshness';
+export { verifyProof } from './audit/verify-proof';
+export type { ProofTrust, ProofVerification } from './audit/verify-proof';

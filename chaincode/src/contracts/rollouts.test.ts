@@ -245,3 +245,26 @@ describe('authorized rollback', () => {
     expect(await call(ledger, VENDOR1, (c, r) => rollouts.ProposeRollback(c, r), proposal)).toMatchObject({ refused: 'FORBIDDEN' });
   });
 });
+
+describe('family status', () => {
+  test('any member refreshes it; it states the running rollouts with their open waves at its time, and the minimum', async () => {
+    const { ledger } = await rolloutLedger({ Org1MSP: 4, Org2MSP: 0 });
+    await create(ledger, { rolloutId: 'live' });
+    await create(ledger, { rolloutId: 'gone' });
+    await call(ledger, ADMIN1, (c, r) => rollouts.SetRolloutState(c, r), { rolloutId: 'gone', state: 'cancelled' });
+    expect(await call(ledger, ADMIN1, (c, r) => rollouts.GetFamilyStatus(c, r), { family: 'fam' })).toMatchObject({ refused: 'NOT_FOUND' });
+    expect(await call(ledger, ['Org3MSP', 'admin'], (c, r) => rollouts.RefreshFamilyStatus(c, r), { family: 'fam' })).toMatchObject({
+      refused: 'FORBIDDEN',
+    });
+    const status = await call(ledger, ['Org2MSP', 'auditor'], (c, r) => rollouts.RefreshFamilyStatus(c, r), { family: 'fam' });
+    expect(status).toMatchObject({
+      family: 'fam',
+      latest: { version: '2.0.0', sha256: image('2.0.0') },
+      rollouts: [{ rolloutId: 'live', status: 'active', percents: [50, 100], openWaves: 1, waitingOrgs: [] }],
+      refreshedBy: 'Org2MSP',
+    });
+    expect(status.rollouts).toHaveLength(1);
+    const stored = await call(ledger, ADMIN1, (c, r) => rollouts.GetFamilyStatus(c, r), { family: 'fam' });
+    expect(stored).toEqual({ ...status, txId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+});

@@ -5,6 +5,9 @@ import {
   Device,
   DeviceFirmware,
   EVENTS,
+  FamilyStatus,
+  FamilyStatusRecord,
+  StatusRollout,
   Family,
   FirmwareRelease,
   RegistryError,
@@ -84,6 +87,7 @@ export class RolloutsContract extends RegistryContract {
           updatedAt: ctx.now,
           txId: ctx.txId,
         });
+        ctx.store.put(keys.rolloutOf(family.family, rolloutId), rolloutId);
         return saveRollout(ctx, advance(record, ctx.now), EVENTS.rolloutCreated);
       },
     );
@@ -277,6 +281,31 @@ export class RolloutsContract extends RegistryContract {
     });
   }
 
+  /**
+   * Any member org restates what the family's devices should run, now: the answer of this
+   * transaction is what a device verifies (its block's BFT signatures) and dates (its timestamp).
+   */
+  @Transaction()
+  @Returns('string')
+  async RefreshFamilyStatus(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(ctx, 'refreshFamilyStatus', request, async ({ family: familyId }) => {
+      await requireMember(ctx);
+      const family = await findFamily(ctx, familyId);
+      const status = await familyStatus(ctx, family);
+      ctx.store.put(keys.familyStatus(family.family), { ...status, txId: ctx.txId });
+      ctx.emit(EVENTS.familyStatusRefreshed, status);
+      return status;
+    });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetFamilyStatus(ctx: RegistryContext, request: string): Promise<string> {
+    return this.answer(ctx, 'getFamilyStatus', request, async ({ family }) =>
+      ctx.store.mustGet<FamilyStatusRecord>(keys.familyStatus(family), `a refreshed status of family ${family}`),
+    );
+  }
+
   @Transaction(false)
   @Returns('string')
   async GetRollback(ctx: RegistryContext, request: string): Promise<string> {
@@ -284,6 +313,41 @@ export class RolloutsContract extends RegistryContract {
       ctx.store.mustGet<RollbackDecision>(keys.rollback(family, version), `rollback of ${family} to ${version}`),
     );
   }
+}
+
+/** The family's policy, newest trusted release and running rollouts, as of this transaction. */
+async function familyStatus(ctx: RegistryContext, family: Family): Promise<FamilyStatus> {
+  const releases = await ctx.store.all<FirmwareRelease>(keys.firmware(family.family));
+  const latest = releases.filter((r) => r.status === 'trusted').pop();
+  const running: StatusRollout[] = [];
+  for await (const attributes of ctx.store.keysUnder(keys.rolloutOf(family.family))) {
+    const rollout = advance(await findRollout(ctx, attributes[attributes.length - 1]!), ctx.now);
+    if (rollout.status !== 'active' && rollout.status !== 'paused') continue;
+    // A rollout of a release revoked since (a rollback, a revocation) points nowhere.
+    if ((await ctx.store.get<FirmwareRelease>(keys.firmware(rollout.family, rollout.version)))?.status !== 'trusted') continue;
+    running.push({
+      rolloutId: rollout.rolloutId,
+      version: rollout.version,
+      sha256: rollout.sha256,
+      uri: rollout.uri,
+      status: rollout.status,
+      rollback: rollout.rollback,
+      percents: rollout.waves.map((w) => w.percent),
+      openWaves: openWaves(rollout),
+      target: rollout.target,
+      createdAt: rollout.createdAt,
+      waitingOrgs: rollout.orgs.filter((o) => !admitted(o)).map((o) => o.msp),
+    });
+  }
+  running.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  return {
+    family: family.family,
+    ...(family.minVersion === undefined ? {} : { minVersion: family.minVersion }),
+    ...(latest ? { latest: { version: latest.version, sha256: latest.sha256, uri: latest.uri } } : {}),
+    rollouts: running,
+    refreshedAt: ctx.now,
+    refreshedBy: ctx.msp,
+  };
 }
 
 async function findRollout(ctx: RegistryContext, rolloutId: string): Promise<RolloutRecord> {

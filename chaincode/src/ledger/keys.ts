@@ -47,4 +47,8 @@ export const keys = {
   /** An org's standing consent policy for its devices of a family. */
   consentPolicy: (family: string, msp: string) => key('consent-policy', family, msp),
   rollback: (family: string, version: string) => key('rollback', family, sortableVersion(version)),
+  /** The rollouts of a family, by ID: the family status lists the running ones. */
+  rolloutOf: (family: string, rolloutId?: string) =>
+    rolloutId === undefined ? key('rollout-of', family) : key('rollout-of', family, rolloutId),
+  familyStatus: (family: string) => key('family-status', family),
 };

@@ -117,5 +117,7 @@ export async function everyRolloutOperation(
     await run(ledger, ADMIN1, (c, r) => rollouts.SetRolloutState(c, r), { rolloutId: 'r1', state: 'paused', reason: 'night' }),
     await run(ledger, ADMIN1, (c, r) => rollouts.ProposeRollback(c, r), { family: 'fam', version: '1.0.0', reason: 'bricks' }),
     await run(ledger, ADMIN2, (c, r) => rollouts.GetRollback(c, r), { family: 'fam', version: '1.0.0' }),
+    await run(ledger, ADMIN2, (c, r) => rollouts.RefreshFamilyStatus(c, r), { family: 'fam' }),
+    await run(ledger, ADMIN1, (c, r) => rollouts.GetFamilyStatus(c, r), { family: 'fam' }),
   ];
 }

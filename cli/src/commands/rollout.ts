@@ -144,6 +144,22 @@ export function rolloutCommands(io: Io): Command {
     });
 
   rollout
+    .command('refresh')
+    .description("restate a family's status in a transaction (any member org): the fresh, provable answer devices check")
+    .argument('<family>')
+    .action(async (family: string, _o: unknown, command: Command) => {
+      ctx(command).record(await ctx(command).client.call('refreshFamilyStatus', { family }));
+    });
+
+  rollout
+    .command('status')
+    .description("a family's last refreshed status, with the transaction that wrote it")
+    .argument('<family>')
+    .action(async (family: string, _o: unknown, command: Command) => {
+      ctx(command).record(await ctx(command).client.call('getFamilyStatus', { family }));
+    });
+
+  rollout
     .command('report')
     .description("a device's install report, signed with its key (needs no token): --installed IMAGE, or --failed REASON")
     .argument('<rolloutId>')

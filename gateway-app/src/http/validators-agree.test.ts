@@ -336,6 +336,13 @@ const OPERATIONS: Record<string, Operation> = {
     tx: (c, r) => contracts.Rollouts.ProposeRollback(c, r),
     valid: { version: '1.0.0', reason: 'bricks devices' },
   },
+  refreshFamilyStatus: {
+    fromPath: {},
+    params: {},
+    who: ADMIN2,
+    tx: (c, r) => contracts.Rollouts.RefreshFamilyStatus(c, r),
+    valid: { family: 'fam' },
+  },
 };
 
 /** Signs a device-signed body's payload with d1's key, when the payload is a statement at all. */

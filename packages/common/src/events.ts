@@ -27,6 +27,7 @@ export const EVENTS = {
   consentPolicySet: 'rollout.consent_policy_set',
   rollbackProposed: 'firmware.rollback_proposed',
   rollbackApproved: 'firmware.rollback_approved',
+  familyStatusRefreshed: 'family.status_refreshed',
 } as const;
 
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

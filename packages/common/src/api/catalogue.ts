@@ -74,6 +74,8 @@ export const OPERATIONS = {
   setConsentPolicy: submit('Rollouts:SetConsentPolicy', RO.ConsentPolicyRequest, RO.ConsentPolicy),
   proposeRollback: submit('Rollouts:ProposeRollback', RO.RollbackRequest, RO.RollbackDecision),
   getRollback: evaluate('Rollouts:GetRollback', Q.ReleaseRef, RO.RollbackDecision),
+  refreshFamilyStatus: submit('Rollouts:RefreshFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatus),
+  getFamilyStatus: evaluate('Rollouts:GetFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatusRecord),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

@@ -510,6 +510,29 @@ export const REST_ROUTES = {
     summary: 'A rollback decision and its approvals',
     answers: 'the rollback decision',
   }),
+  refreshFamilyStatus: route('refreshFamilyStatus', {
+    method: 'post',
+    path: '/v1/status-refreshes',
+    access: anyToken,
+    status: 201,
+    tag: 'Rollouts',
+    summary: 'Refresh a family\'s status (any role of a member org): a fresh, provable answer to "what should I run?"',
+    description:
+      "A transaction whose answer, signed by the endorsers and held in a block the orderers signed, states the family's " +
+      'minimum version, newest trusted release and running rollouts at its timestamp (body: {"family"}). Devices check it with ' +
+      'GET /v1/families/{family}/freshness and refuse it once older than their expiry, so run this more often than that ' +
+      '(e.g. from cron) and after every change.',
+    answers: 'the status',
+  }),
+  getFamilyStatus: route('getFamilyStatus', {
+    method: 'get',
+    path: '/v1/families/{family}/status',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Rollouts',
+    summary: "A family's last refreshed status, with the transaction that wrote it",
+    answers: 'the status',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;

@@ -109,6 +109,8 @@ export const RollbackRequest = z
   })
   .meta({ id: 'RollbackRequest' });
 
+export const FamilyStatusRef = z.strictObject({ family: Id });
+
 // Answers
 
 export const RolloutWave = RolloutWaveSpec.extend({
@@ -200,6 +202,49 @@ export const RollbackDecision = Proposal.extend({
   revoked: z.array(Version).optional().meta({ description: 'the releases above version that the approved rollback revoked' }),
 }).meta({ id: 'RollbackDecision' });
 
+/** One rollout as the family status states it: all a device needs to recompute its wave and whether it is open. */
+export const StatusRollout = z
+  .object({
+    rolloutId: Id,
+    version: Version,
+    sha256: Sha256Hex,
+    uri: z.string(),
+    status: z.enum(ROLLOUT_STATUSES),
+    rollback: z.boolean(),
+    percents: z.array(z.number().int()).meta({ description: "the waves' cumulative percentages" }),
+    openWaves: z.number().int().meta({ description: 'waves open at refreshedAt' }),
+    target: z.object({ owners: z.array(Msp).optional(), attributes: z.record(z.string(), z.string()).optional() }),
+    createdAt: Timestamp.meta({ description: 'devices registered after this are not in the rollout' }),
+    waitingOrgs: z.array(Msp).meta({ description: 'orgs whose devices stay out until their admin consents' }),
+  })
+  .meta({ id: 'StatusRollout' });
+
+/**
+ * What a family's devices should run, as of one transaction (RefreshFamilyStatus): its answer,
+ * which the endorsers signed and a block holds, is what a device checks, not the gateway's word.
+ */
+export const FamilyStatus = z
+  .object({
+    family: Id,
+    minVersion: Version.optional(),
+    latest: z
+      .object({ version: Version, sha256: Sha256Hex, uri: z.string() })
+      .optional()
+      .meta({ description: 'the newest trusted release' }),
+    rollouts: z.array(StatusRollout).meta({ description: 'rollouts that are active or paused, oldest first' }),
+    refreshedAt: Timestamp.meta({ description: "the refreshing transaction's timestamp" }),
+    refreshedBy: Msp,
+  })
+  .meta({ id: 'FamilyStatus' });
+
+/** The stored status, with the transaction that wrote it (a device fetches that transaction's proof). */
+export const FamilyStatusRecord = FamilyStatus.extend({
+  txId: z.string().meta({ description: 'the RefreshFamilyStatus transaction that wrote this status' }),
+}).meta({ id: 'FamilyStatusRecord' });
+
+export type StatusRollout = z.output<typeof StatusRollout>;
+export type FamilyStatus = z.output<typeof FamilyStatus>;
+export type FamilyStatusRecord = z.output<typeof FamilyStatusRecord>;
 export type RolloutWaveSpec = z.output<typeof RolloutWaveSpec>;
 export type RolloutWave = z.output<typeof RolloutWave>;
 export type RolloutOrg = z.output<typeof RolloutOrg>;
