@@ -99,7 +99,14 @@ export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promis
 
 /** A device-signed request as its schema reads it: the statement, and the signature over its canonical form. */
 export type SignedRequest = ParsedRequestOf<
-  'reportConfig' | 'reportFirmware' | 'anchorMessage' | 'offerAgreement' | 'acceptAgreement' | 'recordUsage' | 'settleAgreement'
+  | 'reportConfig'
+  | 'reportFirmware'
+  | 'anchorMessage'
+  | 'offerAgreement'
+  | 'acceptAgreement'
+  | 'recordUsage'
+  | 'settleAgreement'
+  | 'reportRollout'
 >;
 
 /**

@@ -9,6 +9,7 @@ import { IdentityContract } from './contracts/identity';
 import { MessagesContract } from './contracts/messages';
 import { QuarantineContract } from './contracts/quarantine';
 import { SealedConfigContract } from './contracts/sealed-config';
+import { RolloutsContract } from './contracts/rollouts';
 
 /** The device-registry chaincode: one contract per aggregate, named as in the operation catalogue of @iotreg/common (OPERATIONS[name].tx is "Contract:Method"). */
 export const contracts = [
@@ -23,4 +24,5 @@ export const contracts = [
   SealedConfigContract,
   AgreementsContract,
   FleetContract,
+  RolloutsContract,
 ];

@@ -8,6 +8,7 @@ import { familyCommands } from './commands/family';
 import { firmwareCommands } from './commands/firmware';
 import { fleetCommands } from './commands/fleet';
 import { makerCommands } from './commands/maker';
+import { rolloutCommands } from './commands/rollout';
 import type { Io } from './context';
 import { CliError } from './errors';
 
@@ -33,6 +34,7 @@ export function buildProgram(io: Io): Command {
     makerCommands,
     agreementCommands,
     fleetCommands,
+    rolloutCommands,
   ]) {
     program.addCommand(group(io));
   }

@@ -1,4 +1,13 @@
-import { AGREEMENT_UNITS, DeviceAction, ID_PATTERN, RegistryError, SHA256_PATTERN, SignedPayload, VERSION_PATTERN } from '@iotreg/common';
+import {
+  AGREEMENT_UNITS,
+  DeviceAction,
+  ID_PATTERN,
+  RegistryError,
+  SHA256_PATTERN,
+  SignedPayload,
+  TEXT_MAX,
+  VERSION_PATTERN,
+} from '@iotreg/common';
 import type { DeviceIdentity } from './identity';
 
 /**
@@ -42,6 +51,10 @@ type ActionPayload<A extends DeviceAction, F> = { action: A; deviceId: string; s
 export type ConfigReportPayload = ActionPayload<'config-report', { sha256: string }>;
 export type FirmwareReportPayload = ActionPayload<'firmware-report', { family: string; version: string; sha256: string }>;
 export type AnchorPayload = ActionPayload<'anchor', { digest: string }>;
+export type RolloutReportPayload = ActionPayload<
+  'rollout-report',
+  { rolloutId: string } & ({ outcome: 'installed'; sha256: string } | { outcome: 'failed'; reason: string })
+>;
 
 /** What a provider offers (see AGREEMENT_TERMS in @iotreg/common): integers in minor currency units, expiresAt as the ledger writes times. */
 export type OfferTerms = {
@@ -123,7 +136,31 @@ export class SignedActions {
     return this.#signed({ action: 'agreement-settle', deviceId: this.deviceId, seq: this.seq.next(), agreementId });
   }
 
-  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload | AgreementPayload>(payload: P): SignedPayload<P> {
+  /** Body of POST /v1/devices/{id}/rollout-reports: installed, with the SHA-256 the device measured of the image it installed. */
+  rolloutInstalled(rolloutId: string, sha256: string): SignedPayload<RolloutReportPayload> {
+    assertFormat(ID_PATTERN, rolloutId, 'rolloutId');
+    assertFormat(SHA256_PATTERN, sha256, 'sha256');
+    return this.#signed({
+      action: 'rollout-report',
+      deviceId: this.deviceId,
+      seq: this.seq.next(),
+      rolloutId,
+      outcome: 'installed',
+      sha256,
+    });
+  }
+
+  /** Body of POST /v1/devices/{id}/rollout-reports: the install failed, and why. */
+  rolloutFailed(rolloutId: string, reason: string): SignedPayload<RolloutReportPayload> {
+    assertFormat(ID_PATTERN, rolloutId, 'rolloutId');
+    if (reason.length < 1 || reason.length > TEXT_MAX)
+      throw new RegistryError('INVALID_ARGUMENT', `reason must be 1 to ${TEXT_MAX} characters`);
+    return this.#signed({ action: 'rollout-report', deviceId: this.deviceId, seq: this.seq.next(), rolloutId, outcome: 'failed', reason });
+  }
+
+  #signed<P extends ConfigReportPayload | FirmwareReportPayload | AnchorPayload | AgreementPayload | RolloutReportPayload>(
+    payload: P,
+  ): SignedPayload<P> {
     return { payload, signature: this.identity.sign(payload) };
   }
 }

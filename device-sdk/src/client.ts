@@ -1,4 +1,4 @@
-import type { Agreement, DeviceStatus, KeyValidity, RouteAnswer, SealedConfig } from '@iotreg/common';
+import type { Agreement, DeviceStatus, KeyValidity, RouteAnswer, SealedConfig, TransactionProof } from '@iotreg/common';
 import {
   agreementTermsSha256,
   ApiError,
@@ -12,6 +12,7 @@ import {
 } from '@iotreg/common';
 import { openConfig, sha256Hex } from './config-seal';
 import { type OfferTerms, SeqCounter, SignedActions } from './actions';
+import { DeviceFacts, FreshnessPolicy, runTarget, verifyFreshness } from './freshness';
 import { deviceAuthorization } from './device-auth';
 import type { DeviceIdentity } from './identity';
 import { assertEnvelope, open, seal, SealedEnvelope, SealError } from './seal';
@@ -125,6 +126,35 @@ export class DeviceClient {
   /** `digest`: SHA-256 of one message, or MessageBatch.root. */
   anchor(digest: string) {
     return this.#client.call('anchorMessage', this.actions.anchor(digest), this.#writeOptions());
+  }
+
+  /** This device's place in a rollout: its wave, and whether it may install now (a device-signed read). */
+  rolloutPlace(rolloutId: string) {
+    return this.#client.call('getRolloutDevice', { rolloutId, deviceId: this.deviceId });
+  }
+
+  /** Reports a finished install with the SHA-256 the device measured of the image; the ledger checks it against the release. */
+  reportInstalled(rolloutId: string, sha256: string) {
+    return this.#client.call('reportRollout', this.actions.rolloutInstalled(rolloutId, sha256), this.#writeOptions());
+  }
+
+  /** Reports a failed install; enough failures in a wave halt the rollout in the same transaction. */
+  reportInstallFailed(rolloutId: string, reason: string) {
+    return this.#client.call('reportRollout', this.actions.rolloutFailed(rolloutId, reason), this.#writeOptions());
+  }
+
+  /**
+   * What this device should run, believed only from a proven, fresh RefreshFamilyStatus
+   * transaction (see freshness.ts); throws FreshnessError for a forged, foreign or stale answer.
+   */
+  async whatShouldIRun(family: string, facts: Omit<DeviceFacts, 'deviceId'>, policy: FreshnessPolicy) {
+    const answer = await this.#client.send('GET', `/v1/families/${encodeURIComponent(family)}/freshness`);
+    if (answer.status !== 200) {
+      const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(answer.status, error?.code ?? 'UNKNOWN', error?.message ?? `the gateway answered ${answer.status}`);
+    }
+    const verified = verifyFreshness(answer.body as { proof: TransactionProof }, family, policy);
+    return { ...verified, target: runTarget(verified.status, { ...facts, deviceId: this.deviceId }) };
   }
 
   /** Seals to the recipient's current key on the ledger; refuses a recipient that is not active. */

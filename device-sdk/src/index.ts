@@ -8,6 +8,7 @@ export type {
   ConfigReportPayload,
   FirmwareReportPayload,
   OfferTerms,
+  RolloutReportPayload,
 } from './actions';
 export { inBatch, MessageBatch, messageDigest } from './batch';
 export type { BatchMembership, Message } from './batch';
@@ -27,3 +28,7 @@ export { birthCertificate } from './attestation';
 export type { ManufacturedDevice } from './attestation';
 export { assertEnvelope, open, seal, SealError } from './seal';
 export type { LocalDevice, PeerDevice, SealedEnvelope, SealErrorCode } from './seal';
+export { FRESHNESS_TRANSACTION, FreshnessError, runTarget, verifyFreshness } from './freshness';
+export type { DeviceFacts, FreshnessErrorCode, FreshnessPolicy, RunTarget, VerifiedStatus } from './freshness';
+export { verifyProof } from './audit/verify-proof';
+export type { ProofTrust, ProofVerification } from './audit/verify-proof';

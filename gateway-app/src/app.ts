@@ -19,13 +19,20 @@ import { catalogueRoutes } from './routes/catalogue';
 import { consoleFiles, consoleRoutes, MSP_ID_SETTING } from './routes/console';
 import { discoveryRoutes } from './routes/discovery';
 import { operationRoutes } from './routes/operations';
+import { freshnessRoutes } from './routes/freshness';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const HEARTBEAT_MS = 15_000;
 export const API_VERSION = '1.0.0';
 
 /** Every route the gateway serves, in matching order (".../latest" before ".../{version}"). */
-export const ROUTES: readonly AnyRoute[] = [...catalogueRoutes, ...discoveryRoutes, ...operationRoutes, ...consoleRoutes];
+export const ROUTES: readonly AnyRoute[] = [
+  ...catalogueRoutes,
+  ...discoveryRoutes,
+  ...operationRoutes,
+  ...freshnessRoutes,
+  ...consoleRoutes,
+];
 
 export interface AppDeps {
   registry: Registry;

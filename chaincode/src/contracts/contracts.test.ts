@@ -38,6 +38,7 @@ import { MessagesContract } from './messages';
 import { QuarantineContract } from './quarantine';
 import { SealedConfigContract } from './sealed-config';
 import { AgreementsContract } from './agreements';
+import { everyRolloutOperation } from '../testing/rollouts';
 
 const devices = new DevicesContract();
 const firmware = new FirmwareContract();
@@ -1142,6 +1143,11 @@ describe('answers', () => {
     const fleet = new FleetContract();
     expect(await call(ledger, AUDITOR2, (c, r) => fleet.QueryDevices(c, r), { family: 'fam' })).toEqual({ refused: 'INVALID_ARGUMENT' });
     expect(await call(ledger, AUDITOR2, (c, r) => fleet.CountDevices(c, r), {})).toEqual({ refused: 'INVALID_ARGUMENT' });
+  });
+
+  test('rollouts: every operation answers (their rules: rollouts.test.ts)', async () => {
+    const answers = await everyRolloutOperation(call);
+    expect(answers.filter((a) => (a as { refused?: string }).refused)).toEqual([]);
   });
 
   test('every catalogue operation answered in these tests, each as its answer schema says (see afterEach)', () => {

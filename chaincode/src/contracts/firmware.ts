@@ -277,13 +277,13 @@ export class FirmwareContract extends RegistryContract {
 }
 
 /** The submitter's org must be a consortium member; answers the members. */
-async function requireMember(ctx: RegistryContext): Promise<string[]> {
+export async function requireMember(ctx: RegistryContext): Promise<string[]> {
   const members = await consortium(ctx);
   if (!members.includes(ctx.msp)) throw new RegistryError('FORBIDDEN', `${ctx.msp} is not a consortium member`);
   return members;
 }
 
-const approval = (ctx: RegistryContext, comment?: string): Approval => ({
+export const approval = (ctx: RegistryContext, comment?: string): Approval => ({
   msp: ctx.msp,
   decision: 'approve',
   ...(comment === undefined ? {} : { comment }),
@@ -291,7 +291,7 @@ const approval = (ctx: RegistryContext, comment?: string): Approval => ({
 });
 
 /** One approval per org on a proposal. */
-function addApproval(approvals: Approval[], ctx: RegistryContext, what: string, comment?: string): Approval[] {
+export function addApproval(approvals: Approval[], ctx: RegistryContext, what: string, comment?: string): Approval[] {
   if (approvals.some((a) => a.msp === ctx.msp)) throw new RegistryError('DUPLICATE_VOTE', `${ctx.msp} already approved ${what}`);
   return [...approvals, approval(ctx, comment)];
 }
@@ -314,15 +314,15 @@ function saveRelease(ctx: RegistryContext, release: FirmwareRelease, event: stri
   return release;
 }
 
-async function findFamily(ctx: RegistryContext, familyId: string): Promise<Family> {
+export async function findFamily(ctx: RegistryContext, familyId: string): Promise<Family> {
   return ctx.store.mustGet<Family>(keys.family(familyId), `family ${familyId}`);
 }
 
-async function findRelease(ctx: RegistryContext, familyId: string, releaseVersion: string): Promise<FirmwareRelease> {
+export async function findRelease(ctx: RegistryContext, familyId: string, releaseVersion: string): Promise<FirmwareRelease> {
   return ctx.store.mustGet<FirmwareRelease>(keys.firmware(familyId, releaseVersion), `release ${familyId} ${releaseVersion}`);
 }
 
 /** The k-of-n verdict on a decision about `family` that `proposerMsp` proposed, with its `votes` so far. */
-function familyDecision(members: string[], family: Family, proposerMsp: string, votes: Approval[]) {
+export function familyDecision(members: string[], family: Family, proposerMsp: string, votes: Approval[]) {
   return decide({ members, ownerMsp: family.ownerMsp, proposerMsp, approvalThreshold: family.approvalThreshold, votes });
 }

@@ -66,6 +66,21 @@ const EXTENSIONS = [
   'GET /v1/fleet/devices',
   'GET /v1/fleet/counts',
   'GET /v1/devices/{deviceId}/config/report',
+  // Rollouts (docs/rollouts.md)
+  'POST /v1/rollouts',
+  'GET /v1/rollouts/{rolloutId}',
+  'POST /v1/rollouts/{rolloutId}/pause',
+  'POST /v1/rollouts/{rolloutId}/resume',
+  'POST /v1/rollouts/{rolloutId}/cancel',
+  'GET /v1/rollouts/{rolloutId}/devices/{deviceId}',
+  'POST /v1/devices/{deviceId}/rollout-reports',
+  'POST /v1/rollouts/{rolloutId}/consent',
+  'PUT /v1/families/{family}/consent-policy',
+  'POST /v1/families/{family}/rollback',
+  'GET /v1/families/{family}/rollback/{version}',
+  'POST /v1/status-refreshes',
+  'GET /v1/families/{family}/status',
+  'GET /v1/families/{family}/freshness',
 ];
 
 type Operation = {

@@ -245,6 +245,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
       { name: 'Governance' },
       { name: 'Identity' },
       { name: 'Fleet' },
+      { name: 'Rollouts' },
+      { name: 'Agreements' },
       { name: 'Events and operations' },
     ],
   }) as unknown as Record<string, unknown>;

@@ -31,6 +31,7 @@ import { GovernanceContract } from '../../../chaincode/src/contracts/governance'
 import { IdentityContract } from '../../../chaincode/src/contracts/identity';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
 import { SealedConfigContract } from '../../../chaincode/src/contracts/sealed-config';
+import { RolloutsContract } from '../../../chaincode/src/contracts/rollouts';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
 import { catalogueRoutes } from '../routes/catalogue';
 import type { AnyRoute } from './route';
@@ -49,6 +50,7 @@ const contracts = {
   Identity: new IdentityContract(),
   SealedConfig: new SealedConfigContract(),
   Agreements: new AgreementsContract(),
+  Rollouts: new RolloutsContract(),
 };
 const ADMIN: Who = ['Org1MSP', 'admin'];
 const VENDOR: Who = ['Org1MSP', 'vendor'];
@@ -364,6 +366,83 @@ const OPERATIONS: Record<string, Operation> = {
     who: ADMIN,
     tx: (c, r) => contracts.Discovery.RegisterEndpoint(c, r),
     valid: { id: 'gw-1', kind: 'gateway', url: 'https://gw1.example.com:8443', tlsCertSha256: sha('0') },
+  },
+  createRollout: {
+    fromPath: {},
+    params: {},
+    who: ADMIN,
+    tx: (c, r) => contracts.Rollouts.CreateRollout(c, r),
+    valid: {
+      rolloutId: 'r1',
+      family: 'fam',
+      version: '1.0.0',
+      target: { owners: ['Org1MSP'], attributes: { site: 'plant-3' } },
+      waves: [
+        { percent: 10, soakSeconds: 60, successPercent: 90, maxFailurePercent: 5 },
+        { percent: 100, soakSeconds: 0, successPercent: 0, maxFailurePercent: 10 },
+      ],
+      requireConsent: true,
+    },
+  },
+  pauseRollout: {
+    fromPath: { rolloutId: 'r1', state: 'paused' },
+    params: { rolloutId: 'r1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Rollouts.SetRolloutState(c, r),
+    valid: { reason: 'night' },
+  },
+  resumeRollout: {
+    fromPath: { rolloutId: 'r1', state: 'active' },
+    params: { rolloutId: 'r1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Rollouts.SetRolloutState(c, r),
+    valid: { reason: 'morning' },
+  },
+  cancelRollout: {
+    fromPath: { rolloutId: 'r1', state: 'cancelled' },
+    params: { rolloutId: 'r1' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Rollouts.SetRolloutState(c, r),
+    valid: { reason: 'superseded' },
+  },
+  reportRollout: {
+    fromPath: {},
+    params: { deviceId: 'd1' },
+    who: ['Org1MSP', 'relay'],
+    tx: (c, r) => contracts.Rollouts.ReportRollout(c, r),
+    signed: true,
+    valid: {
+      payload: { action: 'rollout-report', deviceId: 'd1', seq: 1, rolloutId: 'r1', outcome: 'failed', reason: 'boot loop' },
+      signature: SIGN,
+    },
+  },
+  consentRollout: {
+    fromPath: { rolloutId: 'r1' },
+    params: { rolloutId: 'r1' },
+    who: ADMIN2,
+    tx: (c, r) => contracts.Rollouts.ConsentRollout(c, r),
+    valid: { decision: 'grant', comment: 'tested in our lab' },
+  },
+  setConsentPolicy: {
+    fromPath: { family: 'fam' },
+    params: { family: 'fam' },
+    who: ADMIN2,
+    tx: (c, r) => contracts.Rollouts.SetConsentPolicy(c, r),
+    valid: { requireConsent: true },
+  },
+  proposeRollback: {
+    fromPath: { family: 'fam' },
+    params: { family: 'fam' },
+    who: ADMIN,
+    tx: (c, r) => contracts.Rollouts.ProposeRollback(c, r),
+    valid: { version: '1.0.0', reason: 'bricks devices' },
+  },
+  refreshFamilyStatus: {
+    fromPath: {},
+    params: {},
+    who: ADMIN2,
+    tx: (c, r) => contracts.Rollouts.RefreshFamilyStatus(c, r),
+    valid: { family: 'fam' },
   },
 };
 

@@ -28,6 +28,15 @@ export const EVENTS = {
   agreementAccepted: 'agreement.accepted',
   agreementUsageRecorded: 'agreement.usage_recorded',
   agreementSettled: 'agreement.settled',
+  rolloutCreated: 'rollout.created',
+  rolloutStateChanged: 'rollout.state_changed',
+  rolloutReported: 'rollout.reported',
+  rolloutHalted: 'rollout.halted',
+  rolloutConsent: 'rollout.consent',
+  consentPolicySet: 'rollout.consent_policy_set',
+  rollbackProposed: 'firmware.rollback_proposed',
+  rollbackApproved: 'firmware.rollback_approved',
+  familyStatusRefreshed: 'family.status_refreshed',
 } as const;
 
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

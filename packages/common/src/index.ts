@@ -10,6 +10,8 @@ export * from './identity';
 export * from './quarantine';
 export * from './sealed-config';
 export * from './agreements';
+export * from './rollouts';
+export * from './api/rollouts';
 export * from './api/fields';
 export * from './api/records';
 export * from './api/requests';

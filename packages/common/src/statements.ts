@@ -122,5 +122,6 @@ export const DEVICE_ACTIONS = [
   'agreement-accept',
   'agreement-usage',
   'agreement-settle',
+  'rollout-report',
 ] as const;
 export type DeviceAction = (typeof DEVICE_ACTIONS)[number];

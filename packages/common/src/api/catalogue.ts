@@ -12,6 +12,7 @@ import * as QZ from './quarantine';
 import * as SC from './sealed-config';
 import * as AG from './agreements';
 import * as F from './fleet';
+import * as RO from './rollouts';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -95,6 +96,17 @@ export const OPERATIONS = {
   countDevices: evaluate('Fleet:CountDevices', F.CountDevicesRequest, F.FleetCounts),
   /** The device's latest configuration report against the published configuration (drift). */
   getConfigReport: evaluate('Config:GetConfigReport', Q.DeviceRef, R.ConfigReport),
+  createRollout: submit('Rollouts:CreateRollout', RO.CreateRolloutRequest, RO.Rollout),
+  getRollout: evaluate('Rollouts:GetRollout', RO.RolloutRef, RO.Rollout),
+  setRolloutState: submit('Rollouts:SetRolloutState', RO.SetRolloutStateRequest, RO.Rollout),
+  getRolloutDevice: evaluate('Rollouts:GetRolloutDevice', RO.RolloutDeviceRef, RO.RolloutDeviceStatus),
+  reportRollout: submit('Rollouts:ReportRollout', RO.RolloutReportRequest, RO.RolloutReport),
+  consentRollout: submit('Rollouts:ConsentRollout', RO.RolloutConsentRequest, RO.Rollout),
+  setConsentPolicy: submit('Rollouts:SetConsentPolicy', RO.ConsentPolicyRequest, RO.ConsentPolicy),
+  proposeRollback: submit('Rollouts:ProposeRollback', RO.RollbackRequest, RO.RollbackDecision),
+  getRollback: evaluate('Rollouts:GetRollback', Q.ReleaseRef, RO.RollbackDecision),
+  refreshFamilyStatus: submit('Rollouts:RefreshFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatus),
+  getFamilyStatus: evaluate('Rollouts:GetFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatusRecord),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

@@ -609,6 +609,149 @@ export const REST_ROUTES = {
     description: '404 when the device never reported its configuration.',
     answers: 'the latest report, with configDrift judged now',
   }),
+
+  // Rollouts
+  createRollout: route('createRollout', {
+    method: 'post',
+    path: '/v1/rollouts',
+    access: admin,
+    status: 201,
+    tag: 'Rollouts',
+    summary: "Roll a trusted release out to a family in waves (the family owner's admin)",
+    description:
+      "The target is the family's devices registered now, narrowed by owner orgs and attribute values. Each device's " +
+      'wave is fixed by its bucket, SHA-256(rolloutId ‖ 0x00 ‖ deviceId) mod 10000 (first 4 bytes), against the ' +
+      "waves' cumulative percentages. Wave 0 opens at once; wave i+1 once wave i has soaked soakSeconds and reached " +
+      'successPercent. A version below a trusted release of the family needs an approved rollback first ' +
+      '(POST /v1/families/{family}/rollback).',
+    answers: 'the rollout',
+  }),
+  getRollout: route('getRollout', {
+    method: 'get',
+    path: '/v1/rollouts/{rolloutId}',
+    access: anyToken,
+    status: 200,
+    tag: 'Rollouts',
+    summary: 'A rollout: its waves, their counts, which are open now, and who waits for whom',
+    answers: 'the rollout',
+  }),
+  pauseRollout: route('setRolloutState', {
+    method: 'post',
+    path: '/v1/rollouts/{rolloutId}/pause',
+    fixed: { state: 'paused' },
+    access: admin,
+    status: 200,
+    tag: 'Rollouts',
+    summary: 'Pause a rollout (family owner): no device may install until it is resumed',
+    answers: 'the rollout',
+  }),
+  resumeRollout: route('setRolloutState', {
+    method: 'post',
+    path: '/v1/rollouts/{rolloutId}/resume',
+    fixed: { state: 'active' },
+    access: admin,
+    status: 200,
+    tag: 'Rollouts',
+    summary: 'Resume a paused or halted rollout (family owner)',
+    answers: 'the rollout',
+  }),
+  cancelRollout: route('setRolloutState', {
+    method: 'post',
+    path: '/v1/rollouts/{rolloutId}/cancel',
+    fixed: { state: 'cancelled' },
+    access: admin,
+    status: 200,
+    tag: 'Rollouts',
+    summary: 'Cancel a rollout for good (family owner)',
+    answers: 'the rollout',
+  }),
+  getRolloutDevice: route('getRolloutDevice', {
+    method: 'get',
+    path: '/v1/rollouts/{rolloutId}/devices/{deviceId}',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Rollouts',
+    summary: "Which wave is a device in, and may it install now? (bearer token, or the device's signed read)",
+    answers: "the device's place in the rollout",
+  }),
+  reportRollout: route('reportRollout', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/rollout-reports',
+    access: deviceSigned,
+    status: 201,
+    tag: 'Rollouts',
+    summary: 'A device reports its install: installed with the measured image hash, or failed with a reason (device-signed)',
+    description:
+      "installed is refused (422 RULE_VIOLATION) when the measured hash is not the release's. A failed report that takes " +
+      "its wave's failures above maxFailurePercent halts the rollout in the same transaction: the answer's " +
+      'rolloutStatus is halted and rolloutStatusReason says why.',
+    answers: "the report, and the rollout's status after it",
+  }),
+  consentRollout: route('consentRollout', {
+    method: 'post',
+    path: '/v1/rollouts/{rolloutId}/consent',
+    access: admin,
+    status: 200,
+    tag: 'Rollouts',
+    summary: "An org's admin grants (or withholds) consent for its devices in a rollout",
+    answers: 'the rollout',
+  }),
+  setConsentPolicy: route('setConsentPolicy', {
+    method: 'put',
+    path: '/v1/families/{family}/consent-policy',
+    access: admin,
+    status: 200,
+    tag: 'Rollouts',
+    summary: "An org's standing policy: its devices of the family enter a rollout only with its admin's consent",
+    description: 'Applies to rollouts created after it.',
+    answers: "the submitting org's policy",
+  }),
+  proposeRollback: route('proposeRollback', {
+    method: 'post',
+    path: '/v1/families/{family}/rollback',
+    access: admin,
+    status: 200,
+    tag: 'Rollouts',
+    summary: 'Propose, or approve, a rollback to an earlier trusted release (k-of-n, as a release)',
+    description:
+      "The first admin proposes; admins of other orgs approve by asking for the same version. It is approved once the family's " +
+      'approvalsRequired orgs other than the owner, and one org besides the proposer, agreed: then every release above ' +
+      "version is revoked and the family's minimum version is lowered to version if it was above, so compliance follows the " +
+      'new target, and the owner may roll version out.',
+    answers: 'the rollback decision',
+  }),
+  getRollback: route('getRollback', {
+    method: 'get',
+    path: '/v1/families/{family}/rollback/{version}',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Rollouts',
+    summary: 'A rollback decision and its approvals',
+    answers: 'the rollback decision',
+  }),
+  refreshFamilyStatus: route('refreshFamilyStatus', {
+    method: 'post',
+    path: '/v1/status-refreshes',
+    access: anyToken,
+    status: 201,
+    tag: 'Rollouts',
+    summary: 'Refresh a family\'s status (any role of a member org): a fresh, provable answer to "what should I run?"',
+    description:
+      "A transaction whose answer, signed by the endorsers and held in a block the orderers signed, states the family's " +
+      'minimum version, newest trusted release and running rollouts at its timestamp (body: {"family"}). Devices check it with ' +
+      'GET /v1/families/{family}/freshness and refuse it once older than their expiry, so run this more often than that ' +
+      '(e.g. from cron) and after every change.',
+    answers: 'the status',
+  }),
+  getFamilyStatus: route('getFamilyStatus', {
+    method: 'get',
+    path: '/v1/families/{family}/status',
+    access: tokenOrDevice,
+    status: 200,
+    tag: 'Rollouts',
+    summary: "A family's last refreshed status, with the transaction that wrote it",
+    answers: 'the status',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;

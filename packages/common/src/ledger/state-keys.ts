@@ -55,6 +55,16 @@ export const keys = {
   agreement: (agreementId: string) => key('agreement', agreementId),
   agreementUsage: (agreementId: string, index?: number) =>
     index === undefined ? key('agreement-usage', agreementId) : key('agreement-usage', agreementId, sortable(index)),
+  rollout: (rolloutId: string) => key('rollout', rolloutId),
+  /** A device's last install report in a rollout. */
+  rolloutDevice: (rolloutId: string, deviceId: string) => key('rollout-device', rolloutId, deviceId),
+  /** An org's standing consent policy for its devices of a family. */
+  consentPolicy: (family: string, msp: string) => key('consent-policy', family, msp),
+  rollback: (family: string, version: string) => key('rollback', family, sortableVersion(version)),
+  /** The rollouts of a family, by ID: the family status lists the running ones. */
+  rolloutOf: (family: string, rolloutId?: string) =>
+    rolloutId === undefined ? key('rollout-of', family) : key('rollout-of', family, rolloutId),
+  familyStatus: (family: string) => key('family-status', family),
 };
 
 const NUL = '\u0000';
