@@ -1,5 +1,6 @@
 import {
   AGREEMENT_UNITS,
+  type AgreementTerms,
   DeviceAction,
   ID_PATTERN,
   RegistryError,
@@ -57,18 +58,8 @@ export type RolloutReportPayload = ActionPayload<
 >;
 
 /** What a provider offers (see AGREEMENT_TERMS in @iotreg/common): integers in minor currency units, expiresAt as the ledger writes times. */
-export type OfferTerms = {
-  agreementId: string;
-  consumerId: string;
-  resource: string;
-  unit: AgreementUnit;
-  maxQuantity: number;
-  pricePerUnit: number;
-  currency: string;
-  expiresAt: string;
-  minQuantity: number;
-  penaltyPerUnit: number;
-};
+/** What a provider offers: the terms but its own ID, which the signed payload carries as deviceId. */
+export type OfferTerms = Omit<AgreementTerms, 'providerId' | 'unit'> & { unit: AgreementUnit };
 export type AgreementOfferPayload = ActionPayload<'agreement-offer', OfferTerms>;
 export type AgreementAcceptPayload = ActionPayload<'agreement-accept', { agreementId: string; termsSha256: string }>;
 export type AgreementUsagePayload = ActionPayload<'agreement-usage', { agreementId: string; quantity: number }>;

@@ -109,11 +109,8 @@ export async function inSync(msps: string[], timeoutMs = 30_000): Promise<void> 
   for (const msp of msps) await eventually(async () => (await height(msp)) >= target, timeoutMs, `${msp} at height ${target}`);
 }
 
-/**
- * A family made by Org1's vendor and a device registered by Org1's admin, then read through Org2's
- * auditor once both peers hold the blocks: the consortium works across whatever separates them.
- */
-export async function registerAndReadAcross(prefix: string, attributes?: Record<string, string>) {
+/** A new family of Org1's vendor (one approval), known to both orgs' peers when this resolves. */
+export async function familyOfOrg1(prefix: string): Promise<string> {
   const family = uid(`${prefix}-fam`);
   const made = await orgClient('Org1MSP', 'vendor').post('/v1/families', {
     family,
@@ -122,6 +119,15 @@ export async function registerAndReadAcross(prefix: string, attributes?: Record<
   });
   expect(made.status).toBe(201);
   await inSync(['Org1MSP', 'Org2MSP']);
+  return family;
+}
+
+/**
+ * A family made by Org1's vendor and a device registered by Org1's admin, then read through Org2's
+ * auditor once both peers hold the blocks: the consortium works across whatever separates them.
+ */
+export async function registerAndReadAcross(prefix: string, attributes?: Record<string, string>) {
+  const family = await familyOfOrg1(prefix);
   const device = newDevice(uid(`${prefix}-dev`));
   const registered = await orgClient('Org1MSP', 'admin').post('/v1/devices', registration(device, family, attributes, 'Org1MSP'));
   expect(registered.status).toBe(201);

@@ -4,9 +4,8 @@
  * run, then cuts the BFT leader off under load and heals it: every acknowledged write must be
  * readable through both orgs, every 503 must resolve, and the stall is reported.
  */
-import { DeviceIdentity } from '@iotreg/device';
 import { newDevice, registration } from '../support/devices';
-import { inSync, network, orgClient, sleep, uid } from './consortium';
+import { familyOfOrg1, inSync, network, orgClient, sleep, uid } from './consortium';
 
 jest.setTimeout(600_000);
 
@@ -76,14 +75,7 @@ async function expectResolved(writes: Write[]) {
 }
 
 beforeAll(async () => {
-  family = uid('wan-fam');
-  const made = await orgClient('Org1MSP', 'vendor').post('/v1/families', {
-    family,
-    vendorKeyPem: DeviceIdentity.generate().publicKeyPem,
-    approvalThreshold: 1,
-  });
-  expect(made.status).toBe(201);
-  await inSync(['Org1MSP', 'Org2MSP']);
+  family = await familyOfOrg1('wan');
 });
 
 afterAll(() => {

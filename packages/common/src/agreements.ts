@@ -6,48 +6,27 @@
 import { createHash } from 'node:crypto';
 import { canonicalStatement } from './statements';
 
-export interface AgreementTerms {
-  agreementId: string;
-  providerId: string;
-  consumerId: string;
-  resource: string;
-  unit: string;
-  maxQuantity: number;
-  pricePerUnit: number;
-  currency: string;
-  expiresAt: string;
-  minQuantity: number;
-  penaltyPerUnit: number;
-}
+/** The terms both devices sign, in the order they are hashed. */
+export const AGREEMENT_TERM_FIELDS = [
+  'agreementId',
+  'providerId',
+  'consumerId',
+  'resource',
+  'unit',
+  'maxQuantity',
+  'pricePerUnit',
+  'currency',
+  'expiresAt',
+  'minQuantity',
+  'penaltyPerUnit',
+] as const;
 
-/** SHA-256 of the canonical terms: both devices, and every term. */
+type NumericTerm = 'maxQuantity' | 'pricePerUnit' | 'minQuantity' | 'penaltyPerUnit';
+export type AgreementTerms = { [K in (typeof AGREEMENT_TERM_FIELDS)[number]]: K extends NumericTerm ? number : string };
+
+/** SHA-256 of the canonical terms: both devices, and every term (nothing else the record holds). */
 export function agreementTermsSha256(terms: AgreementTerms): string {
-  const {
-    agreementId,
-    providerId,
-    consumerId,
-    resource,
-    unit,
-    maxQuantity,
-    pricePerUnit,
-    currency,
-    expiresAt,
-    minQuantity,
-    penaltyPerUnit,
-  } = terms;
-  const statement = {
-    agreementId,
-    providerId,
-    consumerId,
-    resource,
-    unit,
-    maxQuantity,
-    pricePerUnit,
-    currency,
-    expiresAt,
-    minQuantity,
-    penaltyPerUnit,
-  };
+  const statement = Object.fromEntries(AGREEMENT_TERM_FIELDS.map((field) => [field, terms[field]]));
   return createHash('sha256').update(canonicalStatement(statement)).digest('hex');
 }
 
