@@ -3,40 +3,28 @@
  * registration, an offline proof of that registration, a bulk import with bad rows that
  * reports exactly those and resumes, and an import killed midway that a rerun completes.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import { common } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from '../cli/src/audit/block-hashing';
 import { client, orgsInSync, REPO, uid } from './support/network';
 import { ensureFamilies } from './support/families';
 import { newDevice, registration } from './support/devices';
+import { commandLine } from './support/cli';
 
 // Devices join only registered families.
 beforeAll(() => ensureFamilies(['cli-v1', 'import-v1']));
 
-const run = promisify(execFile);
 const CLI = path.join(REPO, 'cli/dist/main.js');
 const ORDERER_ORG = path.join(REPO, 'network/runtime/crypto/orderer-org');
 const ORDERER_CA = path.join(ORDERER_ORG, 'msp/cacerts/ca.pem');
 /** What an auditor pins: the four consenters' signing certificates, and the channel's genesis block. */
 const CONSENTER_CERTS = [0, 1, 2, 3].map((i) => path.join(ORDERER_ORG, `orderer${i}/msp/signcerts/cert.pem`));
 const GENESIS_BLOCK = path.join(REPO, 'network/runtime/channel/iot.block');
-const dir = mkdtempSync(path.join(tmpdir(), 'iotreg-cli-'));
-
-async function iotreg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [CLI, ...args], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const { dir, iotreg } = commandLine('cli');
 
 /** `device keygen` into `keyPrefix`, then `device register` as Org1's admin with that key: the register run. */
 async function keygenAndRegister(id: string, keyPrefix: string) {

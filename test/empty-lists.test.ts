@@ -8,24 +8,16 @@
  * answer 200; the filtered lists use names no other test uses, so they are empty on any ledger.
  */
 import { createHash } from 'node:crypto';
-import { DeviceIdentity } from '@iotreg/device';
 import { PAGE_SIZE_MAX } from '@iotreg/common';
 import { clients, Client, uid } from './support/network';
 import { newDevice, registration, signed, TestDevice } from './support/devices';
+import { newFamily } from './support/families';
 
 const as = clients();
 const org1 = as.Org1MSP;
 const EMPTY_PAGE = { items: [], bookmark: '' };
 const notFound = { error: { code: 'NOT_FOUND', message: expect.any(String) } };
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A registered family without releases (devices may join only registered families). */
-async function newFamily(): Promise<string> {
-  const family = uid('fam');
-  const vendorKeyPem = DeviceIdentity.generate().publicKeyPem;
-  expect((await org1.vendor.post('/v1/families', { family, vendorKeyPem, approvalThreshold: 1 })).status).toBe(201);
-  return family;
-}
 
 /**
  * Every item of a list, walking its pages of `pageSize`; checks each page's size and bookmark.

@@ -3,26 +3,13 @@
  * live network: a family that requires its makers' birth certificates, a forged one refused, a
  * device offered by Org1 and accepted by Org2 with the history of both; and the same by the CLI.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { birthCertificate, DeviceIdentity, registrationProof } from '@iotreg/device';
-import { client, clients, REPO, uid } from './support/network';
+import { clients, uid } from './support/network';
+import { commandLine } from './support/cli';
+import { newFamily } from './support/families';
 
 const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const errorCode = (code: string) => ({ error: { code, message: expect.any(String) } });
-
-async function newFamily(prefix: string): Promise<string> {
-  const family = uid(prefix);
-  await client('Org1MSP', 'vendor').call('registerFamily', {
-    family,
-    vendorKeyPem: DeviceIdentity.generate().publicKeyPem,
-    approvalThreshold: 1,
-  });
-  return family;
-}
 
 function registration(key: DeviceIdentity, deviceId: string, family: string, owner = 'Org1MSP') {
   return { deviceId, publicKeyPem: key.publicKeyPem, family, proof: registrationProof(key, { deviceId, ownerMsp: owner, family }) };
@@ -112,21 +99,11 @@ describe('ownership transfer', () => {
 });
 
 describe('the CLI', () => {
-  const run = promisify(execFile);
-  const dir = mkdtempSync(path.join(tmpdir(), 'iotreg-att-'));
-  const iotreg = async (...args: string[]) => {
-    try {
-      const { stdout } = await run('node', [path.join(REPO, 'cli/dist/main.js'), ...args], { cwd: dir });
-      return { code: 0, out: stdout };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, out: e.stdout + e.stderr };
-    }
-  };
+  const { iotreg } = commandLine('att');
   const json = async (...args: string[]) => {
     const result = await iotreg(...args);
-    expect([result.code, result.out]).toEqual([0, expect.any(String)]);
-    return JSON.parse(result.out);
+    expect([result.code, result.output]).toEqual([0, expect.any(String)]);
+    return result.json;
   };
 
   test('maker register and certify, a family requiring certificates, device register --birth-certificate, transfer offer and accept', async () => {
@@ -190,11 +167,11 @@ describe('the CLI', () => {
         certificate,
       );
     const forged = await register('forged.json');
-    expect([forged.code, forged.out]).toEqual([expect.any(Number), expect.stringMatching(/BAD_SIGNATURE/)]);
+    expect([forged.code, forged.output]).toEqual([expect.any(Number), expect.stringMatching(/BAD_SIGNATURE/)]);
     expect(forged.code).not.toBe(0);
     const registered = await register('birth.json');
     expect(registered.code).toBe(0);
-    expect(JSON.parse(registered.out).birth).toMatchObject({ maker, makerMsp: 'Org2MSP' });
+    expect(registered.json.birth).toMatchObject({ maker, makerMsp: 'Org2MSP' });
 
     expect(await json('--org', 'Org1MSP', '--json', 'device', 'transfer', 'offer', id, '--to', 'Org2MSP')).toMatchObject({
       transferOffer: { toMsp: 'Org2MSP' },

@@ -3,12 +3,7 @@
  * that the owner recovers from with the pre-committed key, a family that requires commitments,
  * and the same through the CLI.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   DeviceClient,
   DeviceIdentity,
@@ -18,23 +13,14 @@ import {
   registrationProof,
   rotationProofs,
 } from '@iotreg/device';
-import { client, clients, clientsFile, REPO, uid } from './support/network';
+import { clients, clientsFile, uid } from './support/network';
+import { commandLine } from './support/cli';
+import { newFamily } from './support/families';
 import { signed } from './support/devices';
 
 const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const errorCode = (code: string) => ({ error: { code, message: expect.any(String) } });
-
-/** A family of this run (its policy changes must not reach other tests' families), owned by Org1. */
-async function newFamily(prefix: string): Promise<string> {
-  const family = uid(prefix);
-  await client('Org1MSP', 'vendor').call('registerFamily', {
-    family,
-    vendorKeyPem: DeviceIdentity.generate().publicKeyPem,
-    approvalThreshold: 1,
-  });
-  return family;
-}
 
 /** Registers through Org1 a device that commits to `next`. */
 async function registerCommitted(family: string, current: DeviceIdentity, next: DeviceIdentity) {
@@ -177,25 +163,15 @@ describe('pre-rotation', () => {
 });
 
 describe('the CLI', () => {
-  const run = promisify(execFile);
-  const dir = mkdtempSync(path.join(tmpdir(), 'iotreg-pre-'));
-  const iotreg = async (...args: string[]) => {
-    try {
-      const { stdout } = await run('node', [path.join(REPO, 'cli/dist/main.js'), ...args], { cwd: dir });
-      return { code: 0, out: stdout };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, out: e.stdout + e.stderr };
-    }
-  };
+  const { iotreg } = commandLine('pre');
 
   test('identity-policy, register --next-key, a refused plain rotation, pre-rotate, key-digest', async () => {
     const family = await newFamily('pre-cli');
     const id = uid('pre-cli');
     for (const name of ['k0', 'k1', 'k2', 'thief']) expect((await iotreg('device', 'keygen', '--out', name)).code).toBe(0);
     const policy = await iotreg('--org', 'Org1MSP', '--json', 'family', 'identity-policy', family, '--pre-rotation', 'required');
-    expect([policy.code, JSON.parse(policy.out).identityPolicy]).toEqual([0, { preRotation: 'required' }]);
-    const digest = JSON.parse((await iotreg('--json', 'device', 'key-digest', 'k1.pub.pem')).out).nextKeyDigest;
+    expect([policy.code, policy.json.identityPolicy]).toEqual([0, { preRotation: 'required' }]);
+    const digest = (await iotreg('--json', 'device', 'key-digest', 'k1.pub.pem')).json.nextKeyDigest;
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
 
     const registered = await iotreg(
@@ -214,7 +190,7 @@ describe('the CLI', () => {
       'k1.pub.pem',
     );
     expect(registered.code).toBe(0);
-    expect(JSON.parse(registered.out).nextKeyDigest).toBe(digest);
+    expect(registered.json.nextKeyDigest).toBe(digest);
 
     const stolen = await iotreg(
       '--org',
@@ -232,7 +208,7 @@ describe('the CLI', () => {
       'k2.pub.pem',
     );
     expect(stolen.code).not.toBe(0);
-    expect(stolen.out).toMatch(/RULE_VIOLATION/);
+    expect(stolen.output).toMatch(/RULE_VIOLATION/);
 
     const rotated = await iotreg(
       '--org',
@@ -248,9 +224,9 @@ describe('the CLI', () => {
       'k2.pub.pem',
     );
     expect(rotated.code).toBe(0);
-    const device = JSON.parse(rotated.out);
+    const device = rotated.json;
     expect(device.keyId).toBe(digest);
-    const shown = JSON.parse((await iotreg('--org', 'Org2MSP', '--role', 'auditor', '--json', 'device', 'show', id)).out);
+    const shown = (await iotreg('--org', 'Org2MSP', '--role', 'auditor', '--json', 'device', 'show', id)).json;
     expect(shown).toMatchObject({ keyId: digest, nextKeyDigest: device.nextKeyDigest });
   });
 });

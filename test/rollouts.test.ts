@@ -4,33 +4,22 @@
  * transaction, an org whose devices stay out until its admin consents, and a rollback that one
  * org cannot authorize alone and k-of-n can.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { rolloutWave, statements } from '@iotreg/common';
 import { DeviceClient, DeviceIdentity, FreshnessError, verifyFreshness } from '@iotreg/device';
 import { clients, clientsFile, orgsInSync, REPO, sleep, uid } from './support/network';
 import { newDevice, registration, TestDevice } from './support/devices';
+import { commandLine } from './support/cli';
 
 const as = clients();
 const { Org1MSP: org1, Org2MSP: org2 } = as;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-const run = promisify(execFile);
-const CLI = path.join(REPO, 'cli/dist/main.js');
-const dir = mkdtempSync(path.join(tmpdir(), 'iotreg-rollouts-'));
 
-async function iotreg(...args: string[]): Promise<{ code: number; json: any; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [CLI, '--json', ...args], { cwd: dir });
-    return { code: 0, json: JSON.parse(stdout), stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, json: undefined, stderr: e.stderr };
-  }
-}
+const cli = commandLine('rollouts');
+/** `iotreg --json …`: every answer of these steps is read as JSON. */
+const iotreg = (...args: string[]) => cli.iotreg('--json', ...args);
 
 const family = uid('ro-fam');
 const vendor = DeviceIdentity.generate();
