@@ -6,23 +6,18 @@
  * of each page go to network/runtime/screenshots/.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ConsoleBrowser, shot } from './support/console';
 import { newDevice, registration, rotation } from './support/devices';
 import { clients, clientsFile, network, Org, orgsInSync, RUNTIME, Role, sleep, uid } from './support/network';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(RUNTIME, 'screenshots');
 const CONFIG_BLOCK = path.join(RUNTIME, 'channel/iot.block');
 const as = clients();
 const { Org1MSP: org1, Org2MSP: org2 } = as;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-let browser: Browser;
-const contexts: BrowserContext[] = [];
 
 /** What the test wrote: a family of Org1 with 30 devices, one rotated, one suspended, one release. */
 const family = uid('con-fam');
@@ -33,41 +28,8 @@ let registeredTx: string;
 let rotatedAt: string;
 let registeredAt: string;
 
-interface Session {
-  page: Page;
-  /** Console errors and page errors seen so far. */
-  errors: string[];
-}
-
-async function signIn(org: Org, role: Role, viewport = { width: 1280, height: 900 }): Promise<Session> {
-  const entry = clientsFile().orgs[org];
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  const answer = await page.goto(`${entry.gateway}/console/`);
-  expect(answer?.status()).toBe(200);
-  expect(answer?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
-  // Interactive within a second (the page and its scripts, from this gateway).
-  await page.getByLabel('Bearer token').waitFor();
-  expect(await page.evaluate<number>("performance.getEntriesByType('navigation')[0].domInteractive")).toBeLessThan(1000);
-  await page.getByLabel('Bearer token').fill(entry.tokens[role]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('who-org').textContent()).resolves.toBe(org);
-  await expect(page.getByTestId('who-role').textContent()).resolves.toBe(role);
-  return { page, errors };
-}
-
-/** Screenshots, private like everything under network/runtime (test/secrets.test.ts). */
-async function shot(page: Page, name: string): Promise<void> {
-  const file = path.join(SHOTS, `${name}.png`);
-  writeFileSync(file, await page.screenshot({ fullPage: true }), { mode: 0o600 });
-  chmodSync(file, 0o600);
-}
+const browser = new ConsoleBrowser();
+const signIn = (org: Org, role: Role, viewport?: { width: number; height: number }) => browser.signIn(org, role, viewport);
 
 /** A property of the focused element (the tests' types have no DOM: the expression runs in the page). */
 const focused = (page: Page, property: string) => page.evaluate<unknown>(`document.activeElement?.${property} ?? null`);
@@ -75,11 +37,7 @@ const focused = (page: Page, property: string) => page.evaluate<unknown>(`docume
 const navLinks = async (page: Page) => (await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).sort();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test-all.sh does), or set CHROMIUM_PATH`);
-  mkdirSync(SHOTS, { recursive: true, mode: 0o700 });
-  chmodSync(SHOTS, 0o700);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  await browser.launch();
 
   const vendorKey = DeviceIdentity.generate();
   const registered = await org1.vendor.post('/v1/families', { family, vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 });
@@ -105,10 +63,7 @@ beforeAll(async () => {
   await orgsInSync(30_000);
 });
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-});
+afterAll(() => browser.close());
 
 describe('sign-in', () => {
   it.each([
@@ -123,9 +78,7 @@ describe('sign-in', () => {
   });
 
   it('refuses a wrong token and keeps none', async () => {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
+    const page = await browser.newPage();
     await page.goto(`${clientsFile().orgs.Org1MSP.gateway}/console/`);
     await page.getByLabel('Bearer token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -2,11 +2,11 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { clientsFile, Org, REPO, Role } from './network';
+import { clientsFile, Org, Role, RUNTIME } from './network';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where every console test saves its screenshots (private, like everything under network/runtime). */
-export const SHOTS = path.join(REPO, 'network/runtime/screenshots');
+export const SHOTS = path.join(RUNTIME, 'screenshots');
 
 export interface ConsoleSession {
   page: Page;
@@ -26,10 +26,13 @@ export class ConsoleBrowser {
     this.#browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }
 
-  /** Signs in at `org`'s gateway with its `role` token; the header must then show that org and role. */
+  /**
+   * Signs in at `org`'s gateway with its `role` token: the page comes under the console's CSP and
+   * is interactive within a second, and the header then shows that org and role.
+   */
   async signIn(org: Org, role: Role, viewport = { width: 1280, height: 900 }): Promise<ConsoleSession> {
     const entry = clientsFile().orgs[org];
-    const context = await this.#browser!.newContext({ viewport });
+    const context = await this.#browser!.newContext({ viewport, acceptDownloads: true });
     this.#contexts.push(context);
     const page = await context.newPage();
     const errors: string[] = [];
@@ -37,11 +40,24 @@ export class ConsoleBrowser {
       if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
     });
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${entry.gateway}/console/`);
+    const answer = await page.goto(`${entry.gateway}/console/`);
+    expect(answer?.status()).toBe(200);
+    expect(answer?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
+    // Interactive within a second (the page and its scripts, from this gateway).
+    await page.getByLabel('Bearer token').waitFor();
+    expect(await page.evaluate<number>("performance.getEntriesByType('navigation')[0].domInteractive")).toBeLessThan(1000);
     await page.getByLabel('Bearer token').fill(entry.tokens[role]);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('who-org').textContent()).resolves.toBe(org);
     await expect(page.getByTestId('who-role').textContent()).resolves.toBe(role);
     return { page, errors };
+  }
+
+  /** A page of its own, signed in to nothing. */
+  async newPage(): Promise<Page> {
+    const context = await this.#browser!.newContext();
+    this.#contexts.push(context);
+    return context.newPage();
   }
 
   async close(): Promise<void> {
