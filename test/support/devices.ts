@@ -1,7 +1,7 @@
 /** Devices as the tests drive them, through the device library: a key and the bodies the contract wants. */
 import type { Statement } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
-import { type Client, uid } from './network';
+import { type Client, orgsInSync, uid } from './network';
 
 export interface TestDevice {
   id: string;
@@ -28,7 +28,8 @@ export function registration(device: TestDevice, family: string, attributes?: Re
 
 /**
  * Setup: a new device (ID from `prefix`) registered by `by`'s admin into `family`, its proof naming
- * `by`'s org. Throws the gateway's ApiError when refused: tests that look at refusals post themselves.
+ * `by`'s org, known to both orgs when this resolves. Throws the gateway's ApiError when refused:
+ * tests that look at refusals post themselves.
  */
 export async function registeredDevice(
   by: Client,
@@ -38,6 +39,8 @@ export async function registeredDevice(
 ): Promise<TestDevice> {
   const device = newDevice(uid(prefix));
   await by.call('registerDevice', registration(device, family, attributes, by.org));
+  // Its DeviceClient may talk to either org's gateway, and follows no writes: both must know it.
+  await orgsInSync();
   return device;
 }
 
