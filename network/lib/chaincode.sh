@@ -61,23 +61,21 @@ deploy_chaincode() {
   # Approvals reach the peers through blocks; commit once both orgs' approvals are visible.
   wait_until "approvals of $cc" 60 "" commit_ready "$cc"
   peer_cli org1 lifecycle chaincode commit -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-    --sequence 1 --waitForEventTimeout "$LIFECYCLE_WAIT" $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
+    --sequence 1 $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
     || chaincode_committed "$cc" || die "commit of $cc failed (log: $LOGS/peer-cli.log)"
   wait_until "commit of $cc" 60 "" chaincode_committed "$cc"
 }
 
-# How long the peer CLI waits for a lifecycle transaction to commit. On a loaded machine the
-# orderers of a new channel may still be electing their first leader when the approvals come.
-LIFECYCLE_WAIT=90s
-
 # approve_chaincode ORG CC SEQUENCE PACKAGE_ID: ORG's approval, sent again (at most three times)
-# while the peer does not show it; a timed-out wait may still have committed, so look first.
+# while the peer does not show it. The peer CLI waits about 30 s for the commit (the peer ends
+# its event stream then: too many keepalive pings), and the orderers of a new channel may still be
+# electing their first leader; a timed-out wait may still have committed, so look first.
 approve_chaincode() {
   local org=$1 cc=$2 sequence=$3 id=$4 attempt
   for attempt in 1 2 3; do
     approved "$org" "$cc" "$sequence" && return 0
     peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-      --sequence "$sequence" --package-id "$id" --waitForEventTimeout "$LIFECYCLE_WAIT" $(orderer_args) \
+      --sequence "$sequence" --package-id "$id" $(orderer_args) \
       >>"$LOGS/peer-cli.log" 2>&1 && return 0
     log "approval of $cc by $org not confirmed (attempt $attempt); looking again"
     sleep 5

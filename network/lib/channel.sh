@@ -58,15 +58,25 @@ create_channel() {
       -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >>"$LOGS/configtxgen.log" 2>&1 \
       || die "configtxgen failed (log: $LOGS/configtxgen.log)"
   fi
-  local row name id port admin ops
+  local row name id port admin ops joining=()
   for row in "${ORDERERS[@]}"; do
     read -r name id port admin ops <<<"$row"
     # A restarted orderer opens its admin port only after its BFT chain has synced.
     wait_until "$name's channel participation API" 60 "$name" osnadmin_answers "$admin"
     # osnadmin exits 0 whatever the HTTP status: a member answers 200.
-    osnadmin_cli "$admin" list --channelID "$CHANNEL" 2>/dev/null | grep -q '^Status: 200' && continue
-    osnadmin_cli "$admin" join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >>"$LOGS/osnadmin.log" 2>&1 \
-      || die "$name could not join $CHANNEL (log: $LOGS/osnadmin.log)"
+    osnadmin_cli "$admin" list --channelID "$CHANNEL" 2>/dev/null | grep -q '^Status: 200' || joining+=("$name $admin")
+  done
+  # Every orderer joins at once: one that joins seconds before the others starts complaining about
+  # a leader it cannot reach, and on a loaded host the views of a new channel then failed to converge.
+  local pids=() entry
+  for entry in "${joining[@]}"; do
+    read -r name admin <<<"$entry"
+    osnadmin_cli "$admin" join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >>"$LOGS/osnadmin.log" 2>&1 &
+    pids+=($!)
+  done
+  local i
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || die "${joining[$i]%% *} could not join $CHANNEL (log: $LOGS/osnadmin.log)"
   done
   local org
   for row in "${PEERS[@]}"; do
