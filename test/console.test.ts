@@ -265,15 +265,21 @@ describe('audit', () => {
   });
 });
 
+/** Org1's auditor on the live events page, connected to the stream. */
+async function liveEventsConnected() {
+  const session = await signIn('Org1MSP', 'auditor');
+  await session.page.getByRole('link', { name: 'Live events' }).click();
+  await session.page.getByRole('button', { name: 'Connect' }).click();
+  await session.page
+    .getByRole('status')
+    .getByText(/^connected/)
+    .waitFor();
+  return session;
+}
+
 describe('live events', () => {
   it("receive a write made through the other org's gateway, and replay from a block", async () => {
-    const { page, errors } = await signIn('Org1MSP', 'auditor');
-    await page.getByRole('link', { name: 'Live events' }).click();
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page
-      .getByRole('status')
-      .getByText(/^connected/)
-      .waitFor();
+    const { page, errors } = await liveEventsConnected();
     const other = newDevice(uid('con-ev'));
     expect((await org2.admin.post('/v1/devices', registration(other, family, undefined, 'Org2MSP'))).status).toBe(201);
     const live = page.locator('ol.events li[data-event="device.registered"]', { hasText: `deviceId=${other.id}` });
@@ -296,13 +302,7 @@ describe('live events', () => {
 
 describe('live events, resumed', () => {
   it('after the gateway restarts, the stream resumes after the last event: what was written meanwhile arrives once', async () => {
-    const { page, errors } = await signIn('Org1MSP', 'auditor');
-    await page.getByRole('link', { name: 'Live events' }).click();
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page
-      .getByRole('status')
-      .getByText(/^connected/)
-      .waitFor();
+    const { page, errors } = await liveEventsConnected();
     const before = newDevice(uid('con-ev'));
     expect((await org2.admin.post('/v1/devices', registration(before, family, undefined, 'Org2MSP'))).status).toBe(201);
     const event = (d: { id: string }) => page.locator('ol.events li', { hasText: `deviceId=${d.id} ` });
