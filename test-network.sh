@@ -22,7 +22,8 @@ usage: ./test-network.sh COMMAND
   clean                down, then remove all generated state (crypto, ledgers, logs, tokens)
   status               each process and its health, the live channel's consensus, the chaincode, the gateways
   leader               the orderer SmartBFT follows as leader now (as f+1 orderers report it)
-  orderers             each orderer's block height and the leader it follows ("down" if it does not answer)
+  orderers             each orderer's block height, the leader it follows and the requests waiting in its
+                       pool ("down" if it does not answer)
   restart COMPONENT    stop and start one process (e.g. orderer2, peer0.org1, chaincode-org1, gateway-org2)
   kill COMPONENT       kill -9 one process, as a crash would
   logs COMPONENT       follow one process's log
@@ -128,7 +129,9 @@ status() {
   channel_consensus || true
   local leader
   leader=$(bft_leader) && echo "  BFT leader: $leader" || echo "  BFT leader: unknown (fewer than f+1 orderers agree)"
-  bft_orderers | while read -r name height leader; do printf '    %-12s height %-8s follows %s\n' "$name" "$height" "$leader"; done
+  bft_orderers | while read -r name height leader pending; do
+    printf '    %-12s height %-8s follows %-10s pending %s\n' "$name" "$height" "$leader" "$pending"
+  done
   echo "chaincodes:"
   local cc
   for cc in "$CHAINCODE_NAME" "$BASELINE_NAME"; do

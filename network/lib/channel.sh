@@ -97,20 +97,27 @@ channel_consensus() {
   rm -rf "$tmp"
 }
 
-# One line per orderer: NAME HEIGHT LEADER, from its own metrics; "down -" when it does not
-# answer. A lagging orderer may still follow an earlier leader.
+# One line per orderer: NAME HEIGHT LEADER PENDING, from its own metrics (PENDING: requests in
+# its SmartBFT request pool, not yet ordered); "NAME down - -" when it does not answer. A lagging
+# orderer may still follow an earlier leader.
 bft_orderers() {
-  local row name id port admin ops metrics height leader
+  local row name id port admin ops metrics height leader pending
   for row in "${ORDERERS[@]}"; do
     read -r name id port admin ops <<<"$row"
     if metrics=$(curl -fs --max-time 2 "$(ops_url "$name")/metrics"); then
-      height=$(sed -n "s/^ledger_blockchain_height{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p" <<<"$metrics")
-      leader=$(sed -n "s/^consensus_BFT_leader_id{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p" <<<"$metrics")
-      echo "$name ${height:--} $(orderer_with_id "${leader:--}")"
+      height=$(channel_metric ledger_blockchain_height <<<"$metrics")
+      leader=$(channel_metric consensus_BFT_leader_id <<<"$metrics")
+      pending=$(channel_metric consensus_smartbft_pool_count_of_elements <<<"$metrics")
+      echo "$name ${height:--} $(orderer_with_id "${leader:--}") ${pending:--}"
     else
-      echo "$name down -"
+      echo "$name down - -"
     fi
   done
+}
+
+# The value of a channel's metric in a Prometheus text exposition read from stdin.
+channel_metric() {
+  sed -n "s/^$1{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p"
 }
 
 orderer_with_id() {
@@ -137,7 +144,7 @@ gossip_converged() {
   for row in "${PEERS[@]}"; do
     read -r name org msp port cc ops <<<"$row"
     known=$(curl -fs --max-time 2 "$(ops_url "$name")/metrics" \
-      | sed -n "s/^gossip_membership_total_peers_known{channel=\"$CHANNEL\"} \([0-9]*\)$/\1/p")
+      | channel_metric gossip_membership_total_peers_known)
     [[ ${known:-0} -ge $((${#PEERS[@]} - 1)) ]] || return 1
   done
 }
