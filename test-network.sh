@@ -29,6 +29,7 @@ usage: ./test-network.sh COMMAND
   logs COMPONENT       follow one process's log
   stacks ORDERER       write an orderer's goroutine stacks (Go pprof) to network/runtime/logs/ORDERER.stacks.txt
   components           list the component names
+  ops-url NODE         the operations endpoint (health, metrics, version) of an orderer or a peer
   wan on|off|show      (wan topology) put the WAN profile's latency and jitter on the orderer links, or remove it
   cut ORDERER          (wan topology) nobody reaches ORDERER any more (what it sends still arrives)
   cut PEER [one-way]   (wan topology) PEER's org reaches no orderer; one-way: its traffic arrives, none comes back
@@ -175,6 +176,9 @@ case $command in
       die "$2 does not answer on its profiling port"
     echo "$LOGS/$2.stacks.txt" ;;
   components) components ;;
+  ops-url)
+    [[ ${2:-} == orderer* || ${2:-} == peer* ]] && known_component "$2" || die "ops-url takes an orderer's or a peer's name"
+    ops_url "$2" ;;
   add-org) add_org "${2:-}" ;;
   wan) wan_profile "${2:-show}" ;;
   cut) known_component "${2:-}"; cut_link "$2" "${3:-}" ;;

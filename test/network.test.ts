@@ -1,10 +1,11 @@
 /** The running system as `./test-network.sh up` left it: processes, channel, gateways. */
-import { client, clientsFile, Client, network, ORGS } from './support/network';
+import { client, clientsFile, Client, network, ORGS, topology } from './support/network';
 
 test('status reads BFT with 4 consenters from the live channel configuration', async () => {
   const out = await network('status');
   expect(out).toMatch(/consensus: BFT \(STATE_NORMAL\), 4 consenters/);
-  for (const port of [7050, 7150, 7250, 7350]) expect(out).toContain(`127.0.0.1:${port}  OrdererMSP`);
+  const host = topology() === 'hosts' ? 'orderer.iotreg.test' : '127.0.0.1';
+  for (const port of [7050, 7150, 7250, 7350]) expect(out).toContain(`${host}:${port}  OrdererMSP`);
   expect(out).toMatch(/Version: 1\.0, Sequence: 1.*Approvals: \[Org1MSP: true, Org2MSP: true\]/);
   for (const name of ['orderer0', 'orderer3', 'peer0.org1', 'peer0.org2', 'chaincode-org1', 'gateway-org2']) {
     expect(out).toMatch(new RegExp(`^${name.replace('.', '\\.')}\\s+\\d+\\s+(healthy|running)`, 'm'));
@@ -19,7 +20,7 @@ test('clients.json names both orgs, their gateways and one token per role', () =
   expect(file.channel).toBe('iot');
   expect(file.chaincode).toBe('device-registry');
   for (const org of ORGS) {
-    expect(file.orgs[org].gateway).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(file.orgs[org].gateway).toMatch(topology() === 'hosts' ? /^https:\/\/(?!127\.)[\d.]+:\d+$/ : /^http:\/\/127\.0\.0\.1:\d+$/);
     expect(Object.keys(file.orgs[org].tokens).sort()).toEqual(['admin', 'auditor', 'vendor']);
   }
   expect(file.orgs.Org1MSP.tokens.admin).not.toBe(file.orgs.Org2MSP.tokens.admin);

@@ -23,7 +23,7 @@ import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, uid } from './support/network';
+import { clientsFile, REPO, RUNTIME, uid } from './support/network';
 
 export interface ReadmeCommand {
   command: string;
@@ -171,6 +171,21 @@ function fillPlaceholders(command: string, outputs: string[]): string {
   });
 }
 
+/**
+ * The README speaks of the default network (network/runtime, gateways on 127.0.0.1); on another
+ * (IOTREG_RUNTIME, e.g. the hosts topology) its commands run with that network's folder and
+ * gateway URLs, matched by port.
+ */
+function onThisNetwork(command: string): string {
+  const runtime = path.relative(REPO, RUNTIME);
+  if (runtime === 'network/runtime') return command;
+  let result = command.replaceAll('network/runtime/', `${runtime}/`);
+  for (const { gateway } of Object.values(clientsFile().orgs)) {
+    result = result.replaceAll(`http://127.0.0.1:${new URL(gateway).port}`, gateway);
+  }
+  return result;
+}
+
 /** One bash session: commands run in turn, sharing variables, in the repository's root. */
 class Session {
   readonly #bash: ChildProcessWithoutNullStreams;
@@ -210,7 +225,7 @@ const commands = readmeCommands(readFileSync(readmePath, 'utf8'));
 
 describe(`the README's commands (${path.relative(REPO, readmePath)})`, () => {
   const before = new Set(readdirSync(REPO));
-  const scratch = path.join(REPO, 'network/runtime', uid('readme-test'));
+  const scratch = path.join(RUNTIME, uid('readme-test'));
   const outputs: string[] = [];
   let session: Session;
   let failed: string | undefined;
@@ -240,7 +255,7 @@ describe(`the README's commands (${path.relative(REPO, readmePath)})`, () => {
   test.each(commands.map((c) => [c.command, c] as const))('%s', async (_name, { command, expect: shown }) => {
     if (SKIP.some((skip) => skip.test(command.trim()))) return;
     if (failed) throw new Error(`not run: an earlier command failed (${failed})`);
-    const literal = fillPlaceholders(command, outputs);
+    const literal = fillPlaceholders(onThisNetwork(command), outputs);
     const outcome = await session.run(literal);
     outputs.push(outcome.stdout + outcome.stderr);
     try {

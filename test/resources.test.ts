@@ -6,7 +6,7 @@
  * tested beside its code.
  */
 import { DeviceIdentity } from '@iotreg/device';
-import { client, clients, uid } from './support/network';
+import { client, clients, network, uid } from './support/network';
 import { newDevice, registration, signed, registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 
@@ -20,10 +20,10 @@ beforeAll(() => ensureFamilies([FAMILY]));
 /** Proposals each peer has received (Fabric's endorser_proposals_received), from its operations endpoint. */
 async function proposalsReceived(): Promise<number> {
   let total = 0;
-  for (const port of [9443, 9543]) {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  for (const peer of ['peer0.org1', 'peer0.org2']) {
+    const text = await (await fetch(`${(await network('ops-url', peer)).trim()}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('endorser_proposals_received '));
-    if (!line) throw new Error(`no endorser_proposals_received on peer port ${port}`);
+    if (!line) throw new Error(`no endorser_proposals_received on ${peer}`);
     total += Number(line.split(' ')[1]);
   }
   return total;

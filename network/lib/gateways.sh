@@ -23,9 +23,10 @@ write_gateway_config() {
     identities+=("$org-$role" "$role" "$dir/msp/signcerts/cert.pem" "$dir/msp/keystore/key.pem" "$(token_file "$org-$role")")
   done
   mkdir -p "$RUNTIME/gateway-$org"
-  local host alias tls=
-  host=$(org_host "$org")
-  alias=$host
+  # The peer is dialled by address, so that tools outside the org's namespace (rebuild, the tests)
+  # reach it too; TLS checks the name its certificate carries.
+  local alias tls=
+  alias=$(org_host "$org")
   [[ $(topology) == hosts ]] || alias=localhost
   [[ $(topology) != hosts ]] || tls="$CRYPTO/$org/gateway/tls/signcerts/cert.pem,$CRYPTO/$org/gateway/tls/keystore/key.pem"
   node -e '
@@ -46,7 +47,7 @@ write_gateway_config() {
       ...(postgres ? { readModel: { postgresUrl: `${postgres}_${stateDir.split("/").at(-2).replace("gateway-", "")}` } } : {}) };
     if (tls) config.tls = { certPath: tls.split(",")[0], keyPath: tls.split(",")[1] };
     process.stdout.write(JSON.stringify(config, null, 2));
-  ' "$msp" "$(org_address "$org")" "$port" "$host:$peer_port" "$alias" "$tls" "$CRYPTO/$org/msp/tlscacerts/ca.pem" \
+  ' "$msp" "$(org_address "$org")" "$port" "$(org_address "$org"):$peer_port" "$alias" "$tls" "$CRYPTO/$org/msp/tlscacerts/ca.pem" \
     "$RUNTIME/gateway-$org/state" "$CHANNEL" "$CHAINCODE_NAME" "$org-auditor" "${identities[@]}" |
     write_private "$RUNTIME/gateway-$org/config.json"
 }

@@ -11,7 +11,7 @@ export type { Role };
 export interface ClientsFile {
   channel: string;
   chaincode: string;
-  orgs: Record<Org, { gateway: string; tokens: Record<Role, string> }>;
+  orgs: Record<Org, { gateway: string; ca?: string; tokens: Record<Role, string> }>;
 }
 
 /** The file as the network that is up wrote it, in its runtime folder. */

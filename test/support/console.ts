@@ -1,5 +1,8 @@
 /** The web console in Debian's Chromium (playwright-core), as the console tests drive it: sign-in per role, screenshots. */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
 import path from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { clientsFile, Org, Role, RUNTIME } from './network';
@@ -23,7 +26,9 @@ export class ConsoleBrowser {
       throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test-all.sh does), or set CHROMIUM_PATH`);
     mkdirSync(SHOTS, { recursive: true, mode: 0o700 });
     chmodSync(SHOTS, 0o700);
-    this.#browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const trusted = await httpsGatewayKeys();
+    const pinned = trusted.length > 0 ? [`--ignore-certificate-errors-spki-list=${trusted.join(',')}`] : [];
+    this.#browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...pinned] });
   }
 
   /**
@@ -70,6 +75,24 @@ export async function shot(page: Page, name: string): Promise<void> {
   const file = path.join(SHOTS, `${name}.png`);
   writeFileSync(file, await page.screenshot({ fullPage: true }), { mode: 0o600 });
   chmodSync(file, 0o600);
+}
+
+/**
+ * The SHA-256 of each HTTPS gateway's public key (base64), its certificate checked here against its
+ * org's CA from clients.json: Chromium trusts those keys alone, not the CA, nor any other.
+ */
+async function httpsGatewayKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for (const { gateway, ca } of Object.values(clientsFile().orgs)) {
+    if (!ca) continue;
+    const url = new URL(gateway);
+    const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: readFileSync(ca) });
+    await once(socket, 'secureConnect');
+    const spki = socket.getPeerX509Certificate()!.publicKey.export({ type: 'spki', format: 'der' });
+    socket.end();
+    keys.push(createHash('sha256').update(spki).digest('base64'));
+  }
+  return keys;
 }
 
 /** The console's address of `hash` at `org`'s gateway. */

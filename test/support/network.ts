@@ -4,6 +4,7 @@
  * tests can share one long-lived ledger.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -24,6 +25,12 @@ export type { Org, Role };
 export const REPO = path.resolve(__dirname, '../..');
 /** The network's runtime folder: the default network's, or the one IOTREG_RUNTIME names (a topology's). */
 export const RUNTIME = process.env.IOTREG_RUNTIME ?? path.join(REPO, 'network/runtime');
+
+/** The topology the network in RUNTIME was brought up with (network/lib/topology.sh). */
+export function topology(): 'loopback' | 'hosts' | 'wan' {
+  const file = path.join(RUNTIME, 'topology');
+  return existsSync(file) ? (readFileSync(file, 'utf8').trim() as 'loopback' | 'hosts' | 'wan') : 'loopback';
+}
 
 export function clientsFile(): ClientsFile {
   return readClientsFile(RUNTIME);

@@ -11,6 +11,8 @@ export const CLIENTS_FILE = 'network/runtime/clients.json';
 
 export const OrgClients = z.object({
   gateway: z.string(),
+  /** The CA (a PEM file) that signed an HTTPS gateway's certificate, when no public root did. */
+  ca: z.string().optional(),
   /** An operator's copy may hold only some roles' tokens. */
   tokens: z.partialRecord(z.enum(ROLES), z.string()),
 });
