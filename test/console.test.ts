@@ -10,7 +10,7 @@ import path from 'node:path';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import type { Page } from 'playwright-core';
-import { ConsoleBrowser, shot } from './support/console';
+import { ConsoleBrowser, consoleUrl, shot } from './support/console';
 import { newDevice, registration, rotation } from './support/devices';
 import { clients, clientsFile, network, Org, orgsInSync, RUNTIME, Role, sleep, uid } from './support/network';
 
@@ -227,6 +227,53 @@ describe('firmware', () => {
       expect(await page.getByRole('button', { name: /Approve|Reject/ }).count()).toBe(0);
       expect(errors).toEqual([]);
     }
+  });
+
+  it('lists the families, narrowed by a name prefix and paged; one is opened from the keyboard', async () => {
+    for (const suffix of ['b', 'c']) {
+      const more = { family: `${family}-${suffix}`, vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 };
+      await org1.vendor.call('registerFamily', more);
+    }
+    await orgsInSync(30_000);
+    const { page, errors } = await signIn('Org2MSP', 'auditor');
+    const caption = (text: string) => page.locator('table.families caption', { hasText: text }).waitFor();
+    const names = () => page.locator('table.families tbody tr td:first-child').allTextContents();
+    await page.goto(consoleUrl('Org2MSP', '#/firmware'));
+    await caption('Families, page 1');
+    expect((await names()).length).toBeGreaterThan(0);
+    await shot(page, 'firmware-families');
+
+    await page.goto(consoleUrl('Org2MSP', '#/firmware?pageSize=2'));
+    await caption('Families, page 1');
+    await page.getByLabel('Name starts with').fill(family);
+    await page.getByLabel('Name starts with').press('Enter');
+    await caption(`Families whose name starts with "${family}", page 1`);
+    expect(await names()).toEqual([family, `${family}-b`]);
+    // Owner, k of n (the voting orgs), releases, latest trusted (approved in the first test), minimum.
+    const row = page.locator('table.families tbody tr', { has: page.getByRole('link', { name: family, exact: true }) });
+    expect(await row.locator('td').allTextContents()).toEqual([family, 'Org1MSP', '1 of 1 (Org2MSP)', '1', '1.0.0', '—']);
+    await page.getByRole('button', { name: 'Next families' }).click();
+    await caption('page 2');
+    expect(await names()).toEqual([`${family}-c`]);
+    expect(await page.getByRole('button', { name: 'Next families' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous families' }).click();
+    await caption('page 1');
+
+    // From the keyboard: the family's link, Enter; the list stays narrowed, the family marked current.
+    await page.getByRole('link', { name: family, exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Family ${family}` }).waitFor();
+    await page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor();
+    await expect(focused(page, 'textContent')).resolves.toBe('Firmware');
+    await caption(`Families whose name starts with "${family}", page 1`);
+    expect(await page.getByRole('link', { name: family, exact: true }).getAttribute('aria-current')).toBe('true');
+
+    for (const nothing of [`${family}-none`, 'no such/name']) {
+      await page.getByLabel('Name starts with').fill(nothing);
+      await page.getByRole('button', { name: 'Find families' }).click();
+      await page.getByText(`No family's name starts with "${nothing}"`).waitFor();
+    }
+    expect(errors).toEqual([]);
   });
 });
 

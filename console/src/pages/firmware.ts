@@ -1,14 +1,15 @@
 /**
  * Firmware: a family (owner, vendor key, k), its releases and each release's votes as k-of-n
  * progress. Admins of orgs other than the family owner approve or reject pending releases here.
- * The API has no list of families: the page offers those of the fleet's first devices, and any name.
+ * The family list (./families.ts) comes first; a family's name there, or any name typed, opens it.
  */
-import { canonicalStatement, type Device, type FamilyView, type FirmwareRelease, statements } from '@iotreg/common';
+import { canonicalStatement, type FamilyView, type FirmwareRelease, statements } from '@iotreg/common';
 import type { Page as ApiPage } from '../api';
 import { describe, seg } from '../api';
 import { field, h, hex, replace, status, table, time } from '../dom';
 import type { Page } from '../main';
 import { can, Session } from '../session';
+import { familyList } from './families';
 
 function progress(release: FirmwareRelease, k: number): HTMLElement {
   const approvals = release.approvals.filter((a) => a.decision === 'approve').length;
@@ -176,28 +177,21 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
   );
 }
 
-export const firmwarePage: Page = async (session, main, path) => {
+export const firmwarePage: Page = async (session, main, path, query) => {
   const name = path[0] ?? '';
-  const input = h('input', { name: 'family', value: name, required: true, autocomplete: 'off', list: 'known-families' });
-  const known = h('datalist', { id: 'known-families' });
+  const input = h('input', { name: 'family', value: name, required: true, autocomplete: 'off' });
   const form = h(
     'form',
     { class: 'inline', 'aria-label': 'Open a family' },
     field('Family', input),
     h('button', { type: 'submit' }, 'Show'),
-    known,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = `#/firmware/${seg(input.value.trim())}`;
   });
   const out = h('div', { 'aria-live': 'polite' });
-  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), form, out);
-  // Families of the fleet's first devices, as suggestions (the API lists no families).
-  void session.api
-    .get<ApiPage<Device>>('/v1/devices', { pageSize: 200 })
-    .then((page) => replace(known, ...[...new Set(page.items.map((d) => d.family))].sort().map((f) => h('option', { value: f }))))
-    .catch(() => undefined);
+  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), familyList(session, name, query), form, out);
   if (name) await familyView(session, name, out);
-  else replace(out, status('Name a family to see its releases and approvals.'));
+  else replace(out, status('Pick a family above, or name one, to see its releases and approvals.'));
 };
