@@ -35,7 +35,10 @@ export function familyCommands(io: Io): Command {
       .option('--prefix <text>', 'only families whose name starts with this'),
   ).action(async (options: PagingOptions & { prefix?: string }, command: Command) => {
     const c = ctx(command);
-    c.page(await fetchPage(c, 'listFamilies', { prefix: options.prefix }, options), FAMILY_COLUMNS);
+    const page = await fetchPage(c, 'listFamilies', { prefix: options.prefix }, options);
+    // The table shows the voting orgs as a list; --json keeps the answer as the API gave it.
+    const shown = c.json ? page : { ...page, items: page.items.map((f) => ({ ...f, voters: f.voters.join(',') || '-' })) };
+    c.page(shown, FAMILY_COLUMNS);
   });
 
   family
