@@ -265,6 +265,7 @@ describe('firmware', () => {
     await page.getByRole('heading', { name: `Family ${family}` }).waitFor();
     await page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor();
     await expect(focused(page, 'textContent')).resolves.toBe('Firmware');
+    await expect(page.getByTestId('latest-trusted').textContent()).resolves.toBe('1.0.0');
     await caption(`Families whose name starts with "${family}", page 1`);
     expect(await page.getByRole('link', { name: family, exact: true }).getAttribute('aria-current')).toBe('true');
 

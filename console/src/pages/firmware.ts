@@ -153,8 +153,11 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
       h('dd', {}, `${k} from orgs other than ${family.ownerMsp}`),
       h('dt', {}, 'Minimum version'),
       h('dd', {}, family.minVersion ?? '—'),
-      h('dt', {}, 'Latest trusted'),
+      h('dt', {}, 'Latest published'),
       h('dd', {}, family.latestVersion ?? '—'),
+      // The family's latestVersion is set when a release is published, before any approval.
+      h('dt', {}, 'Latest trusted'),
+      h('dd', { 'data-testid': 'latest-trusted' }, releases.filter((r) => r.status === 'trusted').at(-1)?.version ?? '—'),
       h('dt', {}, 'Registered'),
       h('dd', {}, time(family.createdAt)),
     ),
