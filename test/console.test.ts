@@ -207,13 +207,17 @@ describe('firmware', () => {
     expect(await owner.page.getByRole('button', { name: /Approve/ }).count()).toBe(0);
 
     const voter = await signIn('Org2MSP', 'admin');
-    await voter.page.goto(`${clientsFile().orgs.Org2MSP.gateway}/console/#/firmware/${family}`);
+    // The family list narrowed to this family (on a used ledger, earlier runs' families come first).
+    await voter.page.goto(`${clientsFile().orgs.Org2MSP.gateway}/console/#/firmware/${family}?prefix=${family}`);
     await voter.page.getByTestId('progress-1.0.0').getByText('0 of 1 approvals').waitFor();
     await shot(voter.page, 'firmware-pending');
     await voter.page.getByRole('button', { name: `Approve ${family} 1.0.0` }).click();
     await voter.page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor();
     await voter.page.locator('table.releases .badge.trusted').waitFor();
     expect(await voter.page.getByRole('button', { name: /Approve/ }).count()).toBe(0);
+    // The list above follows the vote: the release is its family's latest trusted.
+    const listed = voter.page.locator('table.families tbody tr', { has: voter.page.getByRole('link', { name: family, exact: true }) });
+    await listed.locator('td', { hasText: '1.0.0' }).waitFor();
     await shot(voter.page, 'firmware');
     expect((await org2.auditor.get(`/v1/firmware/${family}/1.0.0`)).body.status).toBe('trusted');
     expect([...owner.errors, ...voter.errors]).toEqual([]);

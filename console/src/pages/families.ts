@@ -46,8 +46,11 @@ function familyRow(family: FamilySummary, selected: string, list: URLSearchParam
   ];
 }
 
-/** The list, with `selected` (the family shown below it, if any) marked as current. */
-export function familyList(session: Session, selected: string, query: URLSearchParams): HTMLElement {
+/**
+ * The list, with `selected` (the family shown below it, if any) marked as current, and `reload`
+ * for when a vote or a release below changed what the page shown says.
+ */
+export function familyList(session: Session, selected: string, query: URLSearchParams): { element: HTMLElement; reload: () => void } {
   const asked = query.get('prefix')?.trim() ?? '';
   const list = listQuery(query);
   const size = Math.min(Math.max(Math.trunc(Number(query.get('pageSize'))) || PAGE_SIZE_DEFAULT, 1), PAGE_SIZE_MAX);
@@ -99,5 +102,13 @@ export function familyList(session: Session, selected: string, query: URLSearchP
     location.hash = firmwareHref(selected, listQuery(query, prefix.value.trim()));
   });
   run();
-  return h('section', { 'aria-labelledby': 'families-title' }, h('h2', { id: 'families-title' }, 'Families'), search, results, pager);
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'families-title' },
+    h('h2', { id: 'families-title' }, 'Families'),
+    search,
+    results,
+    pager,
+  );
+  return { element, reload: run };
 }

@@ -127,7 +127,7 @@ function publishForm(session: Session, family: FamilyView, redraw: () => void): 
   return form;
 }
 
-async function familyView(session: Session, name: string, out: HTMLElement): Promise<void> {
+async function familyView(session: Session, name: string, out: HTMLElement, changed: () => void): Promise<void> {
   const { api } = session;
   const family = await api.get<FamilyView>(`/v1/families/${seg(name)}`);
   const releases: FirmwareRelease[] = [];
@@ -137,7 +137,10 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
     releases.push(...page.items);
     bookmark = page.bookmark;
   } while (bookmark !== '' && releases.length < 1000);
-  const redraw = () => void familyView(session, name, out).catch((err: unknown) => replace(out, status(describe(err), 'error')));
+  const redraw = () => {
+    changed();
+    void familyView(session, name, out, changed).catch((err: unknown) => replace(out, status(describe(err), 'error')));
+  };
   const k = family.approvalsRequired;
   replace(
     out,
@@ -194,7 +197,8 @@ export const firmwarePage: Page = async (session, main, path, query) => {
     location.hash = `#/firmware/${seg(input.value.trim())}`;
   });
   const out = h('div', { 'aria-live': 'polite' });
-  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), familyList(session, name, query), form, out);
-  if (name) await familyView(session, name, out);
+  const families = familyList(session, name, query);
+  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), families.element, form, out);
+  if (name) await familyView(session, name, out, families.reload);
   else replace(out, status('Pick a family above, or name one, to see its releases and approvals.'));
 };
