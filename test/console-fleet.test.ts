@@ -106,6 +106,26 @@ describe('fleet dashboard', () => {
     await page.getByText('No devices on this page.').waitFor();
     expect(errors).toEqual([]);
   });
+
+  it('the family filter suggests the families whose name starts with what is typed (GET /v1/families)', async () => {
+    const { page, errors } = await browser.signIn('Org1MSP', 'auditor');
+    await page.goto(consoleUrl('Org1MSP', '#/fleet'));
+    const filter = page.getByLabel('Family', { exact: true });
+    const suggested = page.getByTestId('fleet-families').locator('option');
+    // Before anything is typed: the first families by name.
+    await suggested.first().waitFor({ state: 'attached' });
+    await filter.fill(family);
+    await page.getByTestId('fleet-families').locator(`option[value="${family}"]`).waitFor({ state: 'attached' });
+    await expect(suggested.evaluateAll((os) => os.map((o) => o.getAttribute('value')))).resolves.toEqual([family]);
+    await expect(suggested.first().textContent()).resolves.toBe(`${family} (Org1MSP)`);
+    await filter.fill(`${family}-none`);
+    await page.waitForFunction("document.getElementById('fleet-families').children.length === 0");
+    await filter.fill(family);
+    await filter.press('Enter');
+    await page.waitForURL(new RegExp(`family=${family}`));
+    await page.getByTestId('fleet-total').getByText('6 matching devices').waitFor();
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('device drift', () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import type { Page } from 'playwright-core';
-import { ConsoleBrowser, shot } from './support/console';
+import { ConsoleBrowser, consoleUrl, shot } from './support/console';
 import { newDevice, registration, rotation } from './support/devices';
 import { clients, clientsFile, network, Org, orgsInSync, RUNTIME, Role, sleep, uid } from './support/network';
 
@@ -207,13 +207,17 @@ describe('firmware', () => {
     expect(await owner.page.getByRole('button', { name: /Approve/ }).count()).toBe(0);
 
     const voter = await signIn('Org2MSP', 'admin');
-    await voter.page.goto(`${clientsFile().orgs.Org2MSP.gateway}/console/#/firmware/${family}`);
+    // The family list narrowed to this family (on a used ledger, earlier runs' families come first).
+    await voter.page.goto(`${clientsFile().orgs.Org2MSP.gateway}/console/#/firmware/${family}?prefix=${family}`);
     await voter.page.getByTestId('progress-1.0.0').getByText('0 of 1 approvals').waitFor();
     await shot(voter.page, 'firmware-pending');
     await voter.page.getByRole('button', { name: `Approve ${family} 1.0.0` }).click();
     await voter.page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor();
     await voter.page.locator('table.releases .badge.trusted').waitFor();
     expect(await voter.page.getByRole('button', { name: /Approve/ }).count()).toBe(0);
+    // The list above follows the vote: the release is its family's latest trusted.
+    const listed = voter.page.locator('table.families tbody tr', { has: voter.page.getByRole('link', { name: family, exact: true }) });
+    await listed.locator('td', { hasText: '1.0.0' }).waitFor();
     await shot(voter.page, 'firmware');
     expect((await org2.auditor.get(`/v1/firmware/${family}/1.0.0`)).body.status).toBe('trusted');
     expect([...owner.errors, ...voter.errors]).toEqual([]);
@@ -227,6 +231,54 @@ describe('firmware', () => {
       expect(await page.getByRole('button', { name: /Approve|Reject/ }).count()).toBe(0);
       expect(errors).toEqual([]);
     }
+  });
+
+  it('lists the families, narrowed by a name prefix and paged; one is opened from the keyboard', async () => {
+    for (const suffix of ['b', 'c']) {
+      const more = { family: `${family}-${suffix}`, vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 };
+      await org1.vendor.call('registerFamily', more);
+    }
+    await orgsInSync(30_000);
+    const { page, errors } = await signIn('Org2MSP', 'auditor');
+    const caption = (text: string) => page.locator('table.families caption', { hasText: text }).waitFor();
+    const names = () => page.locator('table.families tbody tr td:first-child').allTextContents();
+    await page.goto(consoleUrl('Org2MSP', '#/firmware'));
+    await caption('Families, page 1');
+    expect((await names()).length).toBeGreaterThan(0);
+    await shot(page, 'firmware-families');
+
+    await page.goto(consoleUrl('Org2MSP', '#/firmware?pageSize=2'));
+    await caption('Families, page 1');
+    await page.getByLabel('Name starts with').fill(family);
+    await page.getByLabel('Name starts with').press('Enter');
+    await caption(`Families whose name starts with "${family}", page 1`);
+    expect(await names()).toEqual([family, `${family}-b`]);
+    // Owner, k of n (the voting orgs), releases, latest trusted (approved in the first test), minimum.
+    const row = page.locator('table.families tbody tr', { has: page.getByRole('link', { name: family, exact: true }) });
+    expect(await row.locator('td').allTextContents()).toEqual([family, 'Org1MSP', '1 of 1 (Org2MSP)', '1', '1.0.0', '—']);
+    await page.getByRole('button', { name: 'Next families' }).click();
+    await caption('page 2');
+    expect(await names()).toEqual([`${family}-c`]);
+    expect(await page.getByRole('button', { name: 'Next families' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous families' }).click();
+    await caption('page 1');
+
+    // From the keyboard: the family's link, Enter; the list stays narrowed, the family marked current.
+    await page.getByRole('link', { name: family, exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Family ${family}` }).waitFor();
+    await page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor();
+    await expect(focused(page, 'textContent')).resolves.toBe('Firmware');
+    await expect(page.getByTestId('latest-trusted').textContent()).resolves.toBe('1.0.0');
+    await caption(`Families whose name starts with "${family}", page 1`);
+    expect(await page.getByRole('link', { name: family, exact: true }).getAttribute('aria-current')).toBe('true');
+
+    for (const nothing of [`${family}-none`, 'no such/name']) {
+      await page.getByLabel('Name starts with').fill(nothing);
+      await page.getByRole('button', { name: 'Find families' }).click();
+      await page.getByText(`No family's name starts with "${nothing}"`).waitFor();
+    }
+    expect(errors).toEqual([]);
   });
 });
 

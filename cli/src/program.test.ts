@@ -278,6 +278,26 @@ describe('families, firmware and configuration', () => {
   writeFileSync(image, 'firmware image bytes');
   const imageSha = createHash('sha256').update('firmware image bytes').digest('hex');
 
+  test('family list asks a page of families by name prefix and shows k of the voting orgs', async () => {
+    const summary = {
+      family: 'fam',
+      ownerMsp: 'Org1MSP',
+      createdAt: 't',
+      approvalThreshold: 1,
+      approvalsRequired: 1,
+      voters: ['Org2MSP'],
+      releases: 2,
+      latestTrustedVersion: '1.0.0',
+    };
+    gateway.handler = () => ({ status: 200, body: { items: [summary], bookmark: 'B2' } });
+    const result = await iotreg('family', 'list', '--prefix', 'fa', '--page-size', '5');
+    expect(last()).toMatchObject({ method: 'GET', path: '/v1/families?prefix=fa&pageSize=5' });
+    const [header, row] = result.out.split('\n');
+    expect(header).toMatch(/^FAMILY +OWNERMSP +APPROVALSREQUIRED +VOTERS +RELEASES +LATESTTRUSTEDVERSION$/);
+    expect(row).toMatch(/^fam +Org1MSP +1 +Org2MSP +2 +1\.0\.0$/);
+    expect(result.err).toContain('--bookmark B2');
+  });
+
   test('family register sends the public half of the vendor key', async () => {
     const vendor = keyFile('vendor-fam');
     await iotreg('family', 'register', '--family', 'fam', '--vendor-key', vendor.file, '--threshold', '2');

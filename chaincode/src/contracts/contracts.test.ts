@@ -38,6 +38,7 @@ import { MessagesContract } from './messages';
 import { QuarantineContract } from './quarantine';
 import { SealedConfigContract } from './sealed-config';
 import { AgreementsContract } from './agreements';
+import { FamiliesContract } from './families';
 import { everyRolloutOperation } from '../testing/rollouts';
 
 const devices = new DevicesContract();
@@ -1143,6 +1144,50 @@ describe('answers', () => {
     const fleet = new FleetContract();
     expect(await call(ledger, AUDITOR2, (c, r) => fleet.QueryDevices(c, r), { family: 'fam' })).toEqual({ refused: 'INVALID_ARGUMENT' });
     expect(await call(ledger, AUDITOR2, (c, r) => fleet.CountDevices(c, r), {})).toEqual({ refused: 'INVALID_ARGUMENT' });
+  });
+
+  test('the family list: empty before any family or member, then by name with k, voters and releases, paged, by prefix', async () => {
+    const families = new FamiliesContract();
+    const list = (ledger: FakeLedger, request: unknown) => call(ledger, AUDITOR2, (c, r) => families.ListFamilies(c, r), request);
+    // No family needs no recorded consortium: empty is an answer, not a refusal.
+    expect(await list(new FakeLedger(), {})).toEqual({ items: [], bookmark: '' });
+    const ledger = await ledgerWithMembers();
+    for (const family of ['gadget', 'dial']) {
+      await call(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+        family,
+        vendorKeyPem: FAMILY_KEY.publicKeyPem,
+        approvalThreshold: 1,
+      });
+    }
+    const digest = sha('fam 1.0.0');
+    await call(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), {
+      family: 'fam',
+      version: '1.0.0',
+      sha256: digest,
+      signature: FAMILY_KEY.sign(statements.firmware('fam', '1.0.0', digest)),
+    });
+    const all = await list(ledger, {});
+    expect(all.items.map((f: { family: string }) => f.family)).toEqual(['dial', 'fam', 'gadget']);
+    expect(all.items[1]).toEqual({
+      family: 'fam',
+      ownerMsp: 'Org1MSP',
+      createdAt: expect.any(String),
+      approvalThreshold: 1,
+      approvalsRequired: 1,
+      voters: ['Org2MSP'],
+      latestVersion: '1.0.0',
+      releases: 1,
+    });
+    const first = await list(ledger, { pageSize: 2 });
+    expect(first.items).toHaveLength(2);
+    expect((await list(ledger, { pageSize: 2, bookmark: first.bookmark })).items.map((f: { family: string }) => f.family)).toEqual([
+      'gadget',
+    ]);
+    expect((await list(ledger, { prefix: 'ga' })).items.map((f: { family: string }) => f.family)).toEqual(['gadget']);
+    expect(await list(ledger, { prefix: 'zz' })).toEqual({ items: [], bookmark: '' });
+    for (const bad of [{ pageSize: 0 }, { pageSize: 1001 }, { prefix: 'a b' }, { other: 1 }]) {
+      expect(await list(ledger, bad)).toEqual({ refused: 'INVALID_ARGUMENT' });
+    }
   });
 
   test('rollouts: every operation answers (their rules: rollouts.test.ts)', async () => {

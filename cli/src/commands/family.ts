@@ -3,9 +3,10 @@ import { Command, Option } from 'commander';
 import { PRE_ROTATION_POLICIES, type PreRotationPolicy, REQUIREMENTS, type Requirement } from '@iotreg/common';
 import { CommandContext, Io } from '../context';
 import { readPublicKey } from '../key-files';
-import { integer } from './options';
+import { fetchPage, integer, PagingOptions, withPaging } from './options';
 
 const list = (value: string) => value.split(',').filter((item) => item !== '');
+const FAMILY_COLUMNS = ['family', 'ownerMsp', 'approvalsRequired', 'voters', 'releases', 'latestTrustedVersion'];
 
 export function familyCommands(io: Io): Command {
   const family = new Command('family').description('firmware families');
@@ -26,6 +27,19 @@ export function familyCommands(io: Io): Command {
       const body = { family: options.family, vendorKeyPem: readPublicKey(options.vendorKey).pem, approvalThreshold: options.threshold };
       c.record(await c.client.call('registerFamily', body));
     });
+
+  withPaging(
+    family
+      .command('list')
+      .description('families by name: owner, approvals required (k) of the voting member orgs (n), releases')
+      .option('--prefix <text>', 'only families whose name starts with this'),
+  ).action(async (options: PagingOptions & { prefix?: string }, command: Command) => {
+    const c = ctx(command);
+    const page = await fetchPage(c, 'listFamilies', { prefix: options.prefix }, options);
+    // The table shows the voting orgs as a list; --json keeps the answer as the API gave it.
+    const shown = c.json ? page : { ...page, items: page.items.map((f) => ({ ...f, voters: f.voters.join(',') || '-' })) };
+    c.page(shown, FAMILY_COLUMNS);
+  });
 
   family
     .command('show')

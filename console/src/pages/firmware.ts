@@ -1,14 +1,15 @@
 /**
  * Firmware: a family (owner, vendor key, k), its releases and each release's votes as k-of-n
  * progress. Admins of orgs other than the family owner approve or reject pending releases here.
- * The API has no list of families: the page offers those of the fleet's first devices, and any name.
+ * The family list (./families.ts) comes first; a family's name there, or any name typed, opens it.
  */
-import { canonicalStatement, type Device, type FamilyView, type FirmwareRelease, statements } from '@iotreg/common';
+import { canonicalStatement, type FamilyView, type FirmwareRelease, statements } from '@iotreg/common';
 import type { Page as ApiPage } from '../api';
 import { describe, seg } from '../api';
 import { field, h, hex, replace, status, table, time } from '../dom';
 import type { Page } from '../main';
 import { can, Session } from '../session';
+import { familyList } from './families';
 
 function progress(release: FirmwareRelease, k: number): HTMLElement {
   const approvals = release.approvals.filter((a) => a.decision === 'approve').length;
@@ -126,7 +127,7 @@ function publishForm(session: Session, family: FamilyView, redraw: () => void): 
   return form;
 }
 
-async function familyView(session: Session, name: string, out: HTMLElement): Promise<void> {
+async function familyView(session: Session, name: string, out: HTMLElement, changed: () => void): Promise<void> {
   const { api } = session;
   const family = await api.get<FamilyView>(`/v1/families/${seg(name)}`);
   const releases: FirmwareRelease[] = [];
@@ -136,7 +137,10 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
     releases.push(...page.items);
     bookmark = page.bookmark;
   } while (bookmark !== '' && releases.length < 1000);
-  const redraw = () => void familyView(session, name, out).catch((err: unknown) => replace(out, status(describe(err), 'error')));
+  const redraw = () => {
+    changed();
+    void familyView(session, name, out, changed).catch((err: unknown) => replace(out, status(describe(err), 'error')));
+  };
   const k = family.approvalsRequired;
   replace(
     out,
@@ -152,8 +156,11 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
       h('dd', {}, `${k} from orgs other than ${family.ownerMsp}`),
       h('dt', {}, 'Minimum version'),
       h('dd', {}, family.minVersion ?? '—'),
-      h('dt', {}, 'Latest trusted'),
+      h('dt', {}, 'Latest published'),
       h('dd', {}, family.latestVersion ?? '—'),
+      // The family's latestVersion is set when a release is published, before any approval.
+      h('dt', {}, 'Latest trusted'),
+      h('dd', { 'data-testid': 'latest-trusted' }, releases.filter((r) => r.status === 'trusted').at(-1)?.version ?? '—'),
       h('dt', {}, 'Registered'),
       h('dd', {}, time(family.createdAt)),
     ),
@@ -176,28 +183,22 @@ async function familyView(session: Session, name: string, out: HTMLElement): Pro
   );
 }
 
-export const firmwarePage: Page = async (session, main, path) => {
+export const firmwarePage: Page = async (session, main, path, query) => {
   const name = path[0] ?? '';
-  const input = h('input', { name: 'family', value: name, required: true, autocomplete: 'off', list: 'known-families' });
-  const known = h('datalist', { id: 'known-families' });
+  const input = h('input', { name: 'family', value: name, required: true, autocomplete: 'off' });
   const form = h(
     'form',
     { class: 'inline', 'aria-label': 'Open a family' },
     field('Family', input),
     h('button', { type: 'submit' }, 'Show'),
-    known,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = `#/firmware/${seg(input.value.trim())}`;
   });
   const out = h('div', { 'aria-live': 'polite' });
-  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), form, out);
-  // Families of the fleet's first devices, as suggestions (the API lists no families).
-  void session.api
-    .get<ApiPage<Device>>('/v1/devices', { pageSize: 200 })
-    .then((page) => replace(known, ...[...new Set(page.items.map((d) => d.family))].sort().map((f) => h('option', { value: f }))))
-    .catch(() => undefined);
-  if (name) await familyView(session, name, out);
-  else replace(out, status('Name a family to see its releases and approvals.'));
+  const families = familyList(session, name, query);
+  replace(main, h('h1', { tabindex: '-1' }, 'Firmware'), families.element, form, out);
+  if (name) await familyView(session, name, out, families.reload);
+  else replace(out, status('Pick a family above, or name one, to see its releases and approvals.'));
 };

@@ -4,7 +4,8 @@
  * family, status, firmware version, compliance, creation and change time ranges, one attribute.
  * Pages are served by the gateway (keyset bookmarks), so a fleet of any size loads a page at a time.
  */
-import { COMPLIANCE_STATES, type CountDevicesRequest, type Device, type FleetCounts, PAGE_SIZE_MAX } from '@iotreg/common';
+import { COMPLIANCE_STATES, type CountDevicesRequest, type Device, type FleetCounts, Id, PAGE_SIZE_MAX } from '@iotreg/common';
+import type { Api } from '../api';
 import { describe, seg } from '../api';
 import { barChart } from '../charts';
 import { field, h, link, replace, status, table, time } from '../dom';
@@ -88,6 +89,34 @@ function charts(counts: FleetCounts, filters: Record<FilterName, string>): HTMLE
   );
 }
 
+/** How many families the family filter suggests: those whose name starts with what is typed. */
+const FAMILY_SUGGESTIONS = 50;
+
+/**
+ * The family filter: a text field with a drop-down of the families whose name starts with what
+ * is typed (GET /v1/families?prefix=), asked again as the text changes; any name may still be typed.
+ */
+function familyFilter(api: Api, value: string): HTMLElement {
+  const input = h('input', { name: 'family', value, autocomplete: 'off', list: 'fleet-families', placeholder: 'type to pick' });
+  const options = h('datalist', { id: 'fleet-families', 'data-testid': 'fleet-families' });
+  let asked = 0;
+  const suggest = () => {
+    const prefix = input.value.trim();
+    if (prefix && !Id.safeParse(prefix).success) return replace(options);
+    const turn = ++asked;
+    api
+      .call('listFamilies', { pageSize: FAMILY_SUGGESTIONS, ...(prefix ? { prefix } : {}) })
+      .then((page) => {
+        // Only the answer to the latest text: an earlier, slower one must not replace it.
+        if (turn === asked) replace(options, ...page.items.map((f) => h('option', { value: f.family }, `${f.family} (${f.ownerMsp})`)));
+      })
+      .catch(() => undefined);
+  };
+  input.addEventListener('input', suggest);
+  suggest();
+  return h('div', {}, field('Family', input, 'Suggests the families whose name starts with what you type.'), options);
+}
+
 export const fleetPage: Page = async ({ api }, main, _path, query) => {
   const filters = Object.fromEntries(FILTERS.map((name) => [name, query.get(name) ?? ''])) as Record<FilterName, string>;
   // The form offers a few sizes; an address may name any the API takes.
@@ -115,7 +144,7 @@ export const fleetPage: Page = async ({ api }, main, _path, query) => {
     'form',
     { class: 'filters', 'aria-label': 'Filter devices' },
     field('Owner org', text('owner', 'e.g. Org1MSP')),
-    field('Family', text('family')),
+    familyFilter(api, filters.family),
     field('Status', select('status', STATUSES, filters.status)),
     field('Compliance', select('compliance', ['', ...COMPLIANCE_STATES], filters.compliance)),
     field('Firmware version', text('firmwareVersion', 'e.g. 1.4.2')),

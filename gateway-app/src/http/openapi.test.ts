@@ -81,6 +81,7 @@ const EXTENSIONS = [
   'POST /v1/status-refreshes',
   'GET /v1/families/{family}/status',
   'GET /v1/families/{family}/freshness',
+  'GET /v1/families',
 ];
 
 type Operation = {

@@ -15,6 +15,8 @@ import {
   type DeviceKey,
   type Endpoint,
   type FamilyView,
+  familySummary,
+  type FamilySummary,
   type FirmwareRelease,
   type FirmwareVerdict,
   type HistoryEntry,
@@ -139,6 +141,7 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
     return { items, bookmark };
   },
   countDevices: async ({ q }, request) => fleetCounts(q, request),
+  listFamilies: listFamilies,
 };
 
 // The chaincode's lookups and rules, over the model's records
@@ -275,3 +278,31 @@ async function listDevices({ q }: QueryContext, request: ParsedRequestOf<'listDe
 }
 
 const NONCOMPLIANT = `d.fw_family IS NOT NULL AND NOT ${COMPLIANT_FIRMWARE}`;
+
+/**
+ * Families in name order (the chaincode's scan of the family keys), a prefix narrowing the key
+ * range itself, so pages are full. Release counts come from the release keys of the page's families.
+ */
+async function listFamilies({ q }: QueryContext, request: ParsedRequestOf<'listFamilies'>): Promise<Page<FamilySummary>> {
+  const all = stateKeys.families();
+  const size = request.pageSize ?? PAGE_SIZE_DEFAULT;
+  const bookmarked = startKey(all, request.bookmark ?? '');
+  const narrowed = all + (request.prefix ?? '');
+  const rows = await recordsUnder<Family>(q, narrowed, bookmarked > narrowed ? bookmarked : narrowed, size + 1);
+  const items: FamilySummary[] = [];
+  const shown = rows.slice(0, size);
+  // Asked only once there is a family to show, as the chaincode does.
+  const members = shown.length === 0 ? [] : await consortium(q);
+  for (const { record } of shown) {
+    const releases = await recordsUnder<FirmwareRelease>(q, stateKeys.firmware(record.family));
+    items.push(
+      familySummary(
+        record,
+        members,
+        releases.map((r) => r.record),
+      ),
+    );
+  }
+  const next = rows[size];
+  return { items, bookmark: next ? encodeBookmark(next.key) : '' };
+}

@@ -28,6 +28,7 @@ import type { RegistryContext } from '../../../chaincode/src/context';
 import { ConfigContract } from '../../../chaincode/src/contracts/config';
 import { DevicesContract } from '../../../chaincode/src/contracts/devices';
 import { DiscoveryContract } from '../../../chaincode/src/contracts/discovery';
+import { FamiliesContract } from '../../../chaincode/src/contracts/families';
 import { FirmwareContract } from '../../../chaincode/src/contracts/firmware';
 import { FleetContract } from '../../../chaincode/src/contracts/fleet';
 import { GovernanceContract } from '../../../chaincode/src/contracts/governance';
@@ -49,6 +50,7 @@ const CONTRACTS: Record<string, object> = {
   Discovery: new DiscoveryContract(),
   Governance: new GovernanceContract(),
   Fleet: new FleetContract(),
+  Families: new FamiliesContract(),
 };
 const IDENTITIES: Record<string, [string, Role]> = {
   admin1: ['Org1MSP', 'admin'],
@@ -133,6 +135,9 @@ async function populate(cc: ChaincodeLedger): Promise<{ oldKey: string }> {
   await cc.run('Governance:SetMembers', 'admin2', { members: ['Org1MSP', 'Org2MSP'] });
   const vendorKey = DeviceIdentity.generate();
   await cc.run('Firmware:RegisterFamily', 'vendor1', { family: 'fam', vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 });
+  // A family with no release, listed before and after 'fam' by name.
+  await cc.run('Firmware:RegisterFamily', 'vendor1', { family: 'gadget', vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 });
+  await cc.run('Firmware:RegisterFamily', 'vendor1', { family: 'dial', vendorKeyPem: vendorKey.publicKeyPem, approvalThreshold: 1 });
   cc.cut();
   const publish = (version: string) =>
     cc.run('Firmware:PublishFirmware', 'vendor1', {
@@ -244,6 +249,9 @@ function reads(oldKey: string): Array<[OperationName, string, Record<string, unk
     list.push(['verifyFirmware', 'auditor2', { family: 'fam', sha256: digest }]);
   list.push(['listEndpoints', 'auditor2', {}]);
   list.push(['getMembers', 'auditor2', {}]);
+  for (const request of [{}, { pageSize: 1 }, { prefix: 'fa' }, { prefix: 'ga', pageSize: 1 }, { prefix: 'zz' }]) {
+    list.push(['listFamilies', 'auditor2', request]);
+  }
   return list;
 }
 
@@ -344,6 +352,9 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     // The fixture reaches what it means to: filters that keep some devices and drop others.
     const noncompliant = (await model.call('listDevices', 'auditor2', { compliance: 'noncompliant' })).items.map((d) => d.deviceId);
     expect(noncompliant).toEqual(['d2', 'd5', 'e1']);
+    expect((await model.call('listFamilies', 'auditor2', { prefix: 'fa' })).items).toEqual([
+      expect.objectContaining({ family: 'fam', approvalsRequired: 1, voters: ['Org2MSP'], releases: 3, latestTrustedVersion: '1.10.0' }),
+    ]);
     expect((await model.call('getDevice', 'auditor2', { deviceId: 'd1' })).configDrift).toBe(true);
     expect(await model.call('getConfigReport', 'auditor2', { deviceId: 'd1' })).toMatchObject({ sha256: sha('cfg0'), configDrift: true });
   });
@@ -468,6 +479,18 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
       expect(seen).toEqual([...seen].sort());
       expect(new Set(seen).size).toBe(seen.length);
     }
+    const families: string[] = [];
+    let next = '';
+    let turn = 0;
+    do {
+      const request = { pageSize: 1, bookmark: next };
+      const fromModel = await model.call('listFamilies', 'auditor2', request);
+      expect(fromModel).toEqual(await model.call('listFamilies', 'auditor2', request, { source: 'ledger' }));
+      next = fromModel.bookmark;
+      families.push(...fromModel.items.map((f) => f.family));
+      turn += 1;
+    } while (next && turn < 10);
+    expect(families).toEqual(['dial', 'fam', 'gadget']);
     expect(
       await outcome(model.call('listEndpoints', 'auditor2', { bookmark: Buffer.from('\u0000device\u0000d1\u0000').toString('base64url') })),
     ).toEqual({

@@ -34,6 +34,7 @@ export const stateKeys = {
   config: (deviceId: string) => c(keys.config(deviceId)),
   configReport: (deviceId: string) => c(keys.configReport(deviceId)),
   family: (family: string) => c(keys.family(family)),
+  families: () => c(keys.families()),
   firmware: (family: string, version?: string) => c(keys.firmware(family, version)),
   firmwareByHash: (family: string, sha256: string) => c(keys.firmwareByHash(family, sha256)),
   messages: (deviceId: string) => c(keys.message(deviceId)),

@@ -13,6 +13,7 @@ import * as SC from './sealed-config';
 import * as AG from './agreements';
 import * as F from './fleet';
 import * as RO from './rollouts';
+import * as FA from './families';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -107,6 +108,7 @@ export const OPERATIONS = {
   getRollback: evaluate('Rollouts:GetRollback', Q.ReleaseRef, RO.RollbackDecision),
   refreshFamilyStatus: submit('Rollouts:RefreshFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatus),
   getFamilyStatus: evaluate('Rollouts:GetFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatusRecord),
+  listFamilies: evaluate('Families:ListFamilies', FA.ListFamiliesRequest, FA.FamilySummaryPage),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

@@ -752,6 +752,18 @@ export const REST_ROUTES = {
     summary: "A family's last refreshed status, with the transaction that wrote it",
     answers: 'the status',
   }),
+  listFamilies: route('listFamilies', {
+    method: 'get',
+    path: '/v1/families',
+    access: anyToken,
+    status: 200,
+    tag: 'Firmware',
+    summary: 'Firmware families in name order, a page at a time: owner, k-of-n policy, releases',
+    description:
+      "Answered by the gateway's read model (pages always full) or, with source=ledger, by the chaincode, whose pages filtered " +
+      'by prefix may end early (fewer items, with a bookmark to go on from). Bookmarks of either source continue the list.',
+    answers: 'a page of family summaries',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;

@@ -45,6 +45,8 @@ export const keys = {
   /** A device's sealed configuration (ciphertext, or its off-chain hash and URI). */
   sealedConfig: (deviceId: string) => key('sealed-config', deviceId),
   family: (family: string) => key('family', family),
+  /** The prefix of every family's key (the family list). */
+  families: () => key('family'),
   firmware: (family: string, version?: string) =>
     version === undefined ? key('firmware', family) : key('firmware', family, sortableVersion(version)),
   firmwareByHash: (family: string, sha256: string) => key('firmware-hash', family, sha256),
