@@ -137,7 +137,7 @@ export const FamilyRecord = z.object({
   minVersionProposal: Proposal.extend({ minVersion: Version, requireCompliance: z.boolean().optional() })
     .optional()
     .meta({ description: 'a lower minimum proposed and not yet approved by enough orgs' }),
-  latestVersion: Version.optional().meta({ description: 'the newest trusted release' }),
+  latestVersion: Version.optional().meta({ description: 'the newest release published, whatever its status' }),
   createdAt: Timestamp,
   identityPolicy: IdentityPolicy.optional().meta({ description: "what the family demands of its devices' identities (absent: nothing)" }),
 });
