@@ -17,7 +17,7 @@ echo "hosts: up --topology hosts (log: $log)"
 ./test-network.sh up --topology hosts >"$log" 2>&1 || { tail -n 30 "$log"; exit 1; }
 
 cas=$IOTREG_RUNTIME/gateway-cas.pem
-node -e 'const f = require(process.argv[1]); for (const o of Object.values(f.orgs)) if (o.ca) process.stdout.write(require("fs").readFileSync(o.ca));' \
-  "$IOTREG_RUNTIME/clients.json" >"$cas"
+(umask 077 && node -e 'const f = require(process.argv[1]); for (const o of Object.values(f.orgs)) if (o.ca) process.stdout.write(require("fs").readFileSync(o.ca));' \
+  "$IOTREG_RUNTIME/clients.json" >"$cas")
 export NODE_EXTRA_CA_CERTS=$cas CURL_CA_BUNDLE=$cas IOTREG_CLIENTS=$IOTREG_RUNTIME/clients.json
 npx jest --selectProjects network --runInBand --testPathIgnorePatterns /node_modules/ test/topologies/ test/faults/orderers.test.ts

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import { common } from '@hyperledger/fabric-protos';
 import { blockDataHash, blockHash, blockHeaderBytes } from '../cli/src/audit/block-hashing';
-import { client, orgsInSync, REPO, uid } from './support/network';
+import { client, orgsInSync, REPO, RUNTIME, uid } from './support/network';
 import { ensureFamilies } from './support/families';
 import { newDevice, registration } from './support/devices';
 import { commandLine } from './support/cli';
@@ -19,11 +19,11 @@ import { commandLine } from './support/cli';
 beforeAll(() => ensureFamilies(['cli-v1', 'import-v1']));
 
 const CLI = path.join(REPO, 'cli/dist/main.js');
-const ORDERER_ORG = path.join(REPO, 'network/runtime/crypto/orderer-org');
+const ORDERER_ORG = path.join(RUNTIME, 'crypto/orderer-org');
 const ORDERER_CA = path.join(ORDERER_ORG, 'msp/cacerts/ca.pem');
 /** What an auditor pins: the four consenters' signing certificates, and the channel's genesis block. */
 const CONSENTER_CERTS = [0, 1, 2, 3].map((i) => path.join(ORDERER_ORG, `orderer${i}/msp/signcerts/cert.pem`));
-const GENESIS_BLOCK = path.join(REPO, 'network/runtime/channel/iot.block');
+const GENESIS_BLOCK = path.join(RUNTIME, 'channel/iot.block');
 const { dir, iotreg } = commandLine('cli');
 
 /** `device keygen` into `keyPrefix`, then `device register` as Org1's admin with that key: the register run. */
@@ -78,7 +78,7 @@ test('keygen, register, show; the registration is proven offline; a tampered pro
     '--consenters',
     ...CONSENTER_CERTS,
     '--ca',
-    path.join(REPO, 'network/runtime/crypto/org1/msp/cacerts/ca.pem'),
+    path.join(RUNTIME, 'crypto/org1/msp/cacerts/ca.pem'),
   );
   expect(wrongCa.code).not.toBe(0);
 });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { rolloutWave, statements } from '@iotreg/common';
 import { DeviceClient, DeviceIdentity, FreshnessError, verifyFreshness } from '@iotreg/device';
-import { clients, clientsFile, orgsInSync, REPO, sleep, uid } from './support/network';
+import { clients, clientsFile, orgsInSync, RUNTIME, sleep, uid } from './support/network';
 import { newDevice, registration, TestDevice } from './support/devices';
 import { commandLine } from './support/cli';
 
@@ -272,7 +272,7 @@ describe('authorized rollback', () => {
 describe('freshness', () => {
   /** What devices are provisioned with: the four consenters' signing certificates. */
   const consenters = [0, 1, 2, 3].map((i) =>
-    readFileSync(path.join(REPO, `network/runtime/crypto/orderer-org/orderer${i}/msp/signcerts/cert.pem`), 'utf8'),
+    readFileSync(path.join(RUNTIME, `crypto/orderer-org/orderer${i}/msp/signcerts/cert.pem`), 'utf8'),
   );
   const policy = (maxAgeMs: number) => ({ trust: { consenters }, maxAgeMs });
   const refusal = (f: () => unknown) => {
