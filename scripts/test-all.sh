@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test suite: lint and format checks, unit tests, then the live network up, every
 # network test through the gateways, the deployment guide on a second channel, and the network down
-# again whatever happened; then the topology tests on a network of their own (scripts/test-topologies.sh).
+# again whatever happened; then the topology tests on a network of their own (scripts/test-topologies.sh:
+# one host per org, the network suite across them, a member joining).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,5 +23,5 @@ bash scripts/test-deploy.sh     # docs/deploy.md followed on a second channel of
 ./test-network.sh down
 trap - EXIT
 
-# A network of its own: the hosts topology and a member joining it (about 3 minutes).
+# A network of its own: the hosts topology, the network suite across it, a member joining (about 10 minutes).
 bash scripts/test-topologies.sh
