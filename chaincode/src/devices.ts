@@ -1,6 +1,6 @@
 /**
- * Device records and what changes with them: the filter indexes, the key history, the
- * per-device audit trail, and checks of device-signed statements.
+ * Device records and what changes with them: the keys, the per-device audit trail, and checks
+ * of device-signed statements.
  */
 import {
   compareVersions,
@@ -19,14 +19,7 @@ import {
   verifyStatement,
 } from '@iotreg/common';
 import type { RegistryContext } from './context';
-import { DeviceIndexField, keys } from './ledger/keys';
-
-interface DeviceMeta {
-  /** History entries written so far. */
-  revisions: number;
-  /** Keys the device has had. */
-  keyCount: number;
-}
+import { keys } from './ledger/keys';
 
 export async function findDevice(ctx: RegistryContext, deviceId: string): Promise<Device> {
   const device = await ctx.store.get<Device>(keys.device(deviceId));
@@ -34,43 +27,32 @@ export async function findDevice(ctx: RegistryContext, deviceId: string): Promis
   return device;
 }
 
-const INDEXED: DeviceIndexField[] = ['owner', 'family', 'status'];
-const indexValue = (device: Device, field: DeviceIndexField) =>
-  field === 'owner' ? device.ownerMsp : field === 'family' ? device.family : device.status;
-
 /**
- * Writes a device, keeps its filter indexes in step with `before`, and appends `action` to its
- * history. Every device change goes through here, so the history is complete; only a message
- * anchor (which moves just `seq`) passes no action: the anchors are their own trail.
+ * Writes a device and records `action` as its last change (whose versions are its history).
+ * Every device change goes through here, so the history is complete; only a message anchor
+ * (which moves just `seq`) passes no action: the anchors are their own trail. The chaincode keeps
+ * no list index but the family's (see register()): lists and filters are the read model's.
  */
 export async function saveDevice(ctx: RegistryContext, device: Device, action?: string, before?: Device): Promise<void> {
   if (before) ctx.requireNotBefore(before.updatedAt, `device ${before.deviceId}`);
   ctx.store.put(keys.device(device.deviceId), device);
-  for (const field of INDEXED) {
-    const value = indexValue(device, field);
-    if (before && indexValue(before, field) === value) continue;
-    if (before) ctx.store.delete(keys.devicesBy(field, indexValue(before, field), device.deviceId));
-    ctx.store.put(keys.devicesBy(field, value, device.deviceId), device.deviceId);
-  }
-  if (action) await appendHistory(ctx, device.deviceId, action, device);
+  if (action) appendHistory(ctx, device.deviceId, action, device);
 }
 
-export async function appendHistory(ctx: RegistryContext, deviceId: string, action: string, record: unknown): Promise<void> {
-  const meta = await deviceMeta(ctx, deviceId);
-  meta.revisions += 1;
+/**
+ * One write, no read: the entry replaces the device's last change. Fabric's history database
+ * keeps every version of that key (GetDeviceHistory on the ledger), and the read model appends
+ * each one to its history table from the blocks.
+ */
+export function appendHistory(ctx: RegistryContext, deviceId: string, action: string, record: unknown): void {
   const entry: HistoryEntry = { txId: ctx.txId, timestamp: ctx.now, submitterMsp: ctx.msp, action, record };
-  ctx.store.put(keys.history(deviceId, meta.revisions), entry);
-  ctx.store.put(keys.deviceMeta(deviceId), meta);
+  ctx.store.put(keys.deviceChange(deviceId), entry);
 }
 
-/** A device being registered has no history and no keys: its counters start at zero, unread. */
-export function startCounters(ctx: RegistryContext, deviceId: string): void {
-  const none: DeviceMeta = { revisions: 0, keyCount: 0 };
-  ctx.store.put(keys.deviceMeta(deviceId), none);
-}
-
-async function deviceMeta(ctx: RegistryContext, deviceId: string): Promise<DeviceMeta> {
-  return (await ctx.store.get<DeviceMeta>(keys.deviceMeta(deviceId))) ?? { revisions: 0, keyCount: 0 };
+/** A device's history, oldest first: entries from before deviceChange (history records), then its versions. */
+export async function deviceHistory(ctx: RegistryContext, deviceId: string): Promise<HistoryEntry[]> {
+  const earlier = await ctx.store.all<HistoryEntry>(keys.history(deviceId));
+  return [...earlier, ...(await ctx.store.versions<HistoryEntry>(keys.deviceChange(deviceId)))];
 }
 
 /** Records a key as the device's newest; a key belongs to one device, ever. */
@@ -78,11 +60,7 @@ export async function addKey(ctx: RegistryContext, deviceKey: DeviceKey): Promis
   if (await ctx.store.exists(keys.publicKey(deviceKey.keyId))) {
     throw new RegistryError('ALREADY_EXISTS', `key ${deviceKey.keyId} is already registered`);
   }
-  const meta = await deviceMeta(ctx, deviceKey.deviceId);
-  meta.keyCount += 1;
   ctx.store.put(keys.publicKey(deviceKey.keyId), deviceKey);
-  ctx.store.put(keys.deviceKey(deviceKey.deviceId, meta.keyCount), deviceKey.keyId);
-  ctx.store.put(keys.deviceMeta(deviceKey.deviceId), meta);
 }
 
 export async function closeKey(ctx: RegistryContext, keyId: string, change: Partial<DeviceKey>): Promise<void> {
@@ -90,8 +68,9 @@ export async function closeKey(ctx: RegistryContext, keyId: string, change: Part
   ctx.store.put(keys.publicKey(keyId), { ...current, ...change });
 }
 
+/** The keys a device has had, oldest first: the keyId of each version of its record (Fabric's history database). */
 export async function deviceKeys(ctx: RegistryContext, deviceId: string): Promise<DeviceKey[]> {
-  const keyIds = await ctx.store.all<string>(keys.deviceKey(deviceId));
+  const keyIds = new Set((await ctx.store.versions<Device>(keys.device(deviceId))).map((device) => device.keyId));
   const records: DeviceKey[] = [];
   for (const keyId of keyIds) records.push(await ctx.store.mustGet<DeviceKey>(keys.publicKey(keyId), `key ${keyId}`));
   return records;

@@ -26,7 +26,7 @@ export class ConfigContract extends RegistryContract {
       }
       const record: ConfigRecord = { deviceId: device.deviceId, version, sha256, uri, publishedAt: ctx.now, txId: ctx.txId };
       ctx.store.put(keys.config(device.deviceId), record);
-      await appendHistory(ctx, device.deviceId, 'publish-config', record);
+      appendHistory(ctx, device.deviceId, 'publish-config', record);
       ctx.emit(EVENTS.configPublished, record);
       return record;
     });

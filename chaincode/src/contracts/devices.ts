@@ -20,8 +20,8 @@ import {
 } from '@iotreg/common';
 import { checkBirthCertificate } from '../attestation';
 import { RegistryContext } from '../context';
-import { addKey, closeKey, deviceKeys, findDevice, present, saveDevice, startCounters } from '../devices';
-import { DeviceIndexField, keys } from '../ledger/keys';
+import { addKey, closeKey, deviceHistory, deviceKeys, findDevice, present, saveDevice } from '../devices';
+import { keys } from '../ledger/keys';
 import { identityPolicyOf, refusePlainRotationOfCommitted, requireCommitmentIfDemanded, requireFreshCommitment } from '../pre-rotation';
 import { pageRequest } from '../request';
 import { RegistryContract } from './base';
@@ -80,25 +80,27 @@ export class DevicesContract extends RegistryContract {
     return this.answer(ctx, 'getDevice', request, async ({ deviceId }) => present(ctx, await findDevice(ctx, deviceId)));
   }
 
-  /** Pages devices; one filter picks the index to walk, the others are checked per device. */
+  /**
+   * Pages devices, filtered. The chaincode keeps one list index, by family (a rollout counts its
+   * family's devices): with a family it walks that index, else every device; either way a page
+   * ends after a bounded scan (pageScanBudget), so a rare filter gives short pages. The read
+   * model (the default source) answers full pages from its indexed columns.
+   */
   @Transaction(false)
   @Returns('string')
   async ListDevices(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, 'listDevices', request, async (query) => {
-      const filter = { owner: query.owner, family: query.family, status: query.status };
       const matches = (device: Device) =>
-        (filter.owner === undefined || device.ownerMsp === filter.owner) &&
-        (filter.family === undefined || device.family === filter.family) &&
-        (filter.status === undefined || device.status === filter.status) &&
+        (query.owner === undefined || device.ownerMsp === query.owner) &&
+        (query.family === undefined || device.family === query.family) &&
+        (query.status === undefined || device.status === query.status) &&
         (query.compliance !== 'noncompliant' || device.firmware?.compliant === false);
       const select = async (device: Device) => {
         const shown = await present(ctx, device);
         return matches(shown) ? shown : undefined;
       };
-      const indexed = (['status', 'family', 'owner'] as DeviceIndexField[]).find((field) => filter[field] !== undefined);
-      if (!indexed) return ctx.store.page<Device>(keys.device(), pageRequest(query), select);
-      const value = filter[indexed] as string;
-      return ctx.store.page<string, Device>(keys.devicesBy(indexed, value), pageRequest(query), async (deviceId) =>
+      if (query.family === undefined) return ctx.store.page<Device>(keys.device(), pageRequest(query), select);
+      return ctx.store.page<string, Device>(keys.devicesBy('family', query.family), pageRequest(query), async (deviceId) =>
         select(await findDevice(ctx, deviceId)),
       );
     });
@@ -208,7 +210,10 @@ export class DevicesContract extends RegistryContract {
     return this.answer(ctx, 'getDeviceHistory', request, async (query) => {
       ctx.requireRole('auditor', 'admin');
       const device = await findDevice(ctx, query.deviceId);
-      return ctx.store.page<HistoryEntry>(keys.history(device.deviceId), pageRequest(query), (entry) => entry);
+      // Fabric's history database holds every change; the read model answers the same pages from the blocks.
+      return ctx.store.listPage<HistoryEntry>(await deviceHistory(ctx, device.deviceId), pageRequest(query), (revision) =>
+        keys.history(device.deviceId, revision),
+      );
     });
   }
 }
@@ -231,7 +236,6 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
   requireCommitmentIfDemanded(policy, family, nextKeyDigest, 'a registration');
   await requireFreshCommitment(ctx, nextKeyDigest, [key.keyId]);
   const birth = await checkBirthCertificate(ctx, policy, family, deviceId, key, registration.birthCertificate);
-  startCounters(ctx, deviceId);
   const now = ctx.now;
   const device: Device = {
     deviceId,
@@ -248,6 +252,8 @@ async function register(ctx: RegistryContext, registration: Registration): Promi
     ...(birth === undefined ? {} : { birth }),
   };
   await addKey(ctx, { keyId: key.keyId, deviceId, publicKeyPem: key.pem, validFrom: now });
+  // The one list index the chaincode keeps: a rollout counts its family's devices (a device never changes family).
+  ctx.store.put(keys.devicesBy('family', family, deviceId), deviceId);
   await saveDevice(ctx, device, 'register');
   return device;
 }

@@ -61,7 +61,7 @@ export class SealedConfigContract extends RegistryContract {
       ctx.store.put(keys.config(device.deviceId), expected);
       const { envelope: _ciphertext, ...summary } = record;
       // The history and the event name the ciphertext by its hash: it is on the ledger once.
-      await appendHistory(ctx, device.deviceId, 'publish-sealed-config', summary);
+      appendHistory(ctx, device.deviceId, 'publish-sealed-config', summary);
       ctx.emit(EVENTS.configSealed, summary);
       return record;
     });

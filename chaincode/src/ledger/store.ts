@@ -24,6 +24,8 @@ export class Store {
    * reads never need to see these writes.
    */
   readonly #written = new Map<string, string | undefined>();
+  /** What the peer answered for keys read in this transaction: the same within a transaction, so asked once. */
+  readonly #answered = new Map<string, string | undefined>();
 
   constructor(private readonly stub: ChaincodeStub) {}
 
@@ -38,8 +40,11 @@ export class Store {
 
   async #read(composite: string): Promise<string | undefined> {
     if (this.#written.has(composite)) return this.#written.get(composite);
+    if (this.#answered.has(composite)) return this.#answered.get(composite);
     const bytes = await this.stub.getState(composite);
-    return !bytes || bytes.length === 0 ? undefined : Buffer.from(bytes).toString('utf8');
+    const text = !bytes || bytes.length === 0 ? undefined : Buffer.from(bytes).toString('utf8');
+    this.#answered.set(composite, text);
+    return text;
   }
 
   async mustGet<T>(key: StateKey, what: string): Promise<T> {
@@ -77,6 +82,23 @@ export class Store {
   async all<T>(prefix: StateKey): Promise<T[]> {
     const iterator = await this.stub.getStateByPartialCompositeKey(prefix.objectType, prefix.attributes);
     return collect<T>(iterator);
+  }
+
+  /**
+   * Every committed version of one key, oldest first, deletions left out: Fabric's history
+   * database (which answers newest first). Bounded by how often the key changed.
+   */
+  async versions<T>(key: StateKey): Promise<T[]> {
+    const iterator = await this.stub.getHistoryForKey(this.#compose(key));
+    const records: T[] = [];
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        if (!next.value.isDelete) records.push(JSON.parse(Buffer.from(next.value.value).toString('utf8')) as T);
+      }
+    } finally {
+      await iterator.close();
+    }
+    return records.reverse();
   }
 
   /** The last attribute of every key under a prefix, in key order (index scans). */
@@ -131,6 +153,26 @@ export class Store {
         return { items, bookmark: (await this.#hasMore(prefix, bookmark)) ? encodeBookmark(bookmark) : '' };
       }
     }
+  }
+
+  /**
+   * A page of a list read whole (a device's history): entry n (from 1) stands at key `keyAt(n)`,
+   * and the bookmark names the key of the next entry, as a page of records under `keyAt()` would.
+   */
+  listPage<T>(items: T[], request: PageRequest, keyAt: (n?: number) => StateKey): Page<T> {
+    const prefix = this.#compose(keyAt());
+    const bookmark = decodeBookmark(request.bookmark);
+    let start = 0;
+    if (bookmark) {
+      const n = bookmark.startsWith(prefix) ? Number(this.stub.splitCompositeKey(bookmark).attributes.at(-1)) : NaN;
+      if (!Number.isSafeInteger(n) || n < 1) throw new RegistryError('INVALID_ARGUMENT', 'bookmark is not one this list gave');
+      start = n - 1;
+    }
+    const end = start + request.pageSize;
+    return {
+      items: items.slice(start, end),
+      bookmark: end < items.length ? encodeBookmark(this.#compose(keyAt(end + 1))) : '',
+    };
   }
 
   async #hasMore(prefix: StateKey, bookmark: string): Promise<boolean> {

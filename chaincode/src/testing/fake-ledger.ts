@@ -1,7 +1,9 @@
 /**
  * An in-memory world state that behaves like a peer where the tests depend on it: keys sorted,
  * composite keys and partial-key scans, paged queries, and reads that do not see the
- * transaction's own writes (they apply only when the transaction commits).
+ * transaction's own writes (they apply only when the transaction commits). It counts the state
+ * calls each transaction makes (each one a chaincode<->peer round trip on a real peer) and keeps
+ * every key's versions for getHistoryForKey, newest first as Fabric answers.
  */
 import { createHash } from 'node:crypto';
 import { Context } from 'fabric-contract-api';
@@ -9,9 +11,27 @@ import { RegistryContext } from '../context';
 
 const NS = '\u0000';
 
+/** The chaincode<->peer state calls of one transaction, by kind. */
+export interface StateCalls {
+  get: number;
+  put: number;
+  delete: number;
+  range: number;
+  history: number;
+}
+
+interface KeyVersion {
+  txId: string;
+  seconds: number;
+  value: Buffer | undefined;
+}
+
 export class FakeLedger {
   readonly state = new Map<string, Buffer>();
   readonly events: Array<{ name: string; payload: unknown }> = [];
+  /** The state calls of the last transaction run. */
+  calls: StateCalls = { get: 0, put: 0, delete: 0, range: 0, history: 0 };
+  readonly #versions = new Map<string, KeyVersion[]>();
   #tx = 0;
   /** Seconds since the epoch of the next transaction; each transaction advances it by one. */
   clock = Date.parse('2026-01-01T00:00:00Z') / 1000;
@@ -21,7 +41,10 @@ export class FakeLedger {
     this.#tx += 1;
     this.clock += 1;
     const pending = new Map<string, Buffer | undefined>();
+    const calls: StateCalls = { get: 0, put: 0, delete: 0, range: 0, history: 0 };
+    this.calls = calls;
     let event: { name: string; payload: unknown } | undefined;
+    const txId = createHash('sha256').update(`tx${this.#tx}`).digest('hex');
     const sorted = () => [...this.state.keys()].sort();
     const scan = (prefix: string, from?: string) => sorted().filter((k) => k.startsWith(prefix) && (from === undefined || k >= from));
     const iterator = (keys: string[]) => {
@@ -35,18 +58,50 @@ export class FakeLedger {
     const composite = (type: string, attrs: string[]) => NS + type + NS + attrs.map((a) => a + NS).join('');
     const stub = {
       // A Fabric transaction ID's form (64 hex), as the answer schemas require; the same for the same run.
-      getTxID: () => createHash('sha256').update(`tx${this.#tx}`).digest('hex'),
+      getTxID: () => txId,
       getTxTimestamp: () => ({ seconds: this.clock, nanos: 0 }),
-      getState: async (key: string) => this.state.get(key) ?? Buffer.alloc(0),
-      putState: async (key: string, value: Buffer) => void pending.set(key, value),
-      deleteState: async (key: string) => void pending.set(key, undefined),
+      getState: async (key: string) => {
+        calls.get += 1;
+        return this.state.get(key) ?? Buffer.alloc(0);
+      },
+      putState: async (key: string, value: Buffer) => {
+        calls.put += 1;
+        pending.set(key, value);
+      },
+      deleteState: async (key: string) => {
+        calls.delete += 1;
+        pending.set(key, undefined);
+      },
+      getHistoryForKey: async (key: string) => {
+        calls.history += 1;
+        const versions = [...(this.#versions.get(key) ?? [])].reverse();
+        let i = 0;
+        return {
+          next: async () => {
+            const v = versions[i++];
+            if (!v) return { done: true, value: undefined };
+            const value = {
+              txId: v.txId,
+              timestamp: { seconds: v.seconds, nanos: 0 },
+              isDelete: !v.value,
+              value: v.value ?? Buffer.alloc(0),
+            };
+            return { done: false, value };
+          },
+          close: async () => undefined,
+        };
+      },
       createCompositeKey: composite,
       splitCompositeKey: (key: string) => {
         const parts = key.slice(1, -1).split(NS);
         return { objectType: parts[0], attributes: parts.slice(1) };
       },
-      getStateByPartialCompositeKey: async (type: string, attrs: string[]) => iterator(scan(composite(type, attrs))),
+      getStateByPartialCompositeKey: async (type: string, attrs: string[]) => {
+        calls.range += 1;
+        return iterator(scan(composite(type, attrs)));
+      },
       getStateByPartialCompositeKeyWithPagination: async (type: string, attrs: string[], pageSize: number, bookmark = '') => {
+        calls.range += 1;
         const keys = scan(composite(type, attrs), bookmark || undefined);
         const page = keys.slice(0, pageSize);
         // Like fabric-shim, no metadata at all when the page is empty.
@@ -67,6 +122,7 @@ export class FakeLedger {
     for (const [key, value] of pending) {
       if (value === undefined) this.state.delete(key);
       else this.state.set(key, value);
+      this.#versions.set(key, [...(this.#versions.get(key) ?? []), { txId, seconds: this.clock, value }]);
     }
     if (event) this.events.push(event);
     return result;

@@ -148,8 +148,8 @@ async function measure(db: SqlDatabase, count: number, total: number, concurrenc
       const startId = `dev-${Math.floor(Math.random() * count)
         .toString()
         .padStart(8, '0')}`;
-      const index = 'status' in filter ? 'status' : 'family' in filter ? 'family' : 'owner' in filter ? 'owner' : undefined;
-      const prefix = index ? stateKeys.devicesBy(index, (filter as Record<string, string>)[index]!) : stateKeys.device();
+      const family = (filter as { family?: string }).family;
+      const prefix = family !== undefined ? stateKeys.devicesBy('family', family) : stateKeys.device();
       const bookmark = Buffer.from(`${prefix}${startId}\u0000`).toString('base64url');
       const t0 = process.hrtime.bigint();
       const page = (await db.read((q) =>

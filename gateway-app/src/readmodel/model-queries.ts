@@ -34,7 +34,7 @@ import {
 import { COMPLIANT_FIRMWARE, fleetCounts, fleetPage } from './fleet-queries';
 import { getRecord, getRecords, recordsUnder } from './model-store';
 import type { Param, SqlExec } from './sql';
-import { type DeviceIndexField, splitComposite, stateKeys, toDbKey } from './state-keys';
+import { splitComposite, stateKeys, toDbKey } from './state-keys';
 
 type Family = Omit<FamilyView, 'approvalsRequired'>;
 
@@ -54,9 +54,11 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
   listDevices: listDevices,
   listDeviceKeys: async ({ q }, { deviceId }) => {
     const device = await findDevice(q, deviceId);
-    const keyIds = await recordsUnder<string>(q, stateKeys.deviceKeys(device.deviceId));
+    const keyIds = await q.all<{ key_id: string }>('SELECT key_id FROM model_device_keys WHERE device_id = ? ORDER BY position', [
+      device.deviceId,
+    ]);
     const records: DeviceKey[] = [];
-    for (const { record: keyId } of keyIds) records.push(await mustGet<DeviceKey>(q, stateKeys.publicKey(keyId), `key ${keyId}`));
+    for (const { key_id: keyId } of keyIds) records.push(await mustGet<DeviceKey>(q, stateKeys.publicKey(keyId), `key ${keyId}`));
     return records;
   },
   getKeyValidity: async ({ q, now }, { keyId, at: asked }) => {
@@ -75,7 +77,7 @@ export const MODEL_QUERIES: { [N in OperationName]?: Query<N> } = {
   getDeviceHistory: async ({ q, role }, request) => {
     requireRole(role, 'auditor', 'admin');
     const device = await findDevice(q, request.deviceId);
-    return page<HistoryEntry>(q, stateKeys.history(device.deviceId), request);
+    return historyPage(q, device.deviceId, request);
   },
   getConfig: async ({ q }, { deviceId }) => {
     const device = await findDevice(q, deviceId);
@@ -236,23 +238,44 @@ async function page<T>(q: SqlExec, prefix: string, request: PageRequest, from?: 
 }
 
 /**
+ * A device's history, from model_history (every version of its last change, in block order).
+ * Entry n's bookmark is the key history(deviceId, n), as the chaincode's pages over Fabric's
+ * history database name it.
+ */
+async function historyPage(q: SqlExec, deviceId: string, request: PageRequest): Promise<Page<HistoryEntry>> {
+  const size = request.pageSize ?? PAGE_SIZE_DEFAULT;
+  const prefix = stateKeys.history(deviceId);
+  const bookmarked = startKey(prefix, request.bookmark ?? '');
+  const from = bookmarked === prefix ? 1 : Number(splitComposite(bookmarked).attributes.at(-1));
+  if (!Number.isSafeInteger(from) || from < 1) throw new RegistryError('INVALID_ARGUMENT', 'bookmark is not one this list gave');
+  const rows = await q.all<{ revision: number; entry: string }>(
+    'SELECT revision, entry FROM model_history WHERE device_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    [deviceId, from, size + 1],
+  );
+  const next = rows[size];
+  return {
+    items: rows.slice(0, size).map((row) => JSON.parse(row.entry) as HistoryEntry),
+    bookmark: next ? encodeBookmark(stateKeys.history(deviceId, Number(next.revision))) : '',
+  };
+}
+
+/**
  * Devices by owner, family, status and compliance, in device ID order. The bookmark is the key
- * the chaincode would walk next: in the index of the first filter of status, family, owner, or
- * among the devices when there is none.
+ * the chaincode would walk next: in its family index when a family is given (its one list
+ * index), else among the devices.
  */
 async function listDevices({ q }: QueryContext, request: ParsedRequestOf<'listDevices'>): Promise<Page<Device>> {
-  const filters: Array<[DeviceIndexField, string | undefined, string]> = [
-    ['status', request.status, 'd.status'],
-    ['family', request.family, 'd.family'],
-    ['owner', request.owner, 'd.owner_msp'],
+  const filters: Array<[string | undefined, string]> = [
+    [request.status, 'd.status'],
+    [request.family, 'd.family'],
+    [request.owner, 'd.owner_msp'],
   ];
-  const indexed = filters.find(([, value]) => value !== undefined);
-  const prefix = indexed ? stateKeys.devicesBy(indexed[0], indexed[1]!) : stateKeys.device();
+  const prefix = request.family !== undefined ? stateKeys.devicesBy('family', request.family) : stateKeys.device();
   const size = request.pageSize ?? PAGE_SIZE_DEFAULT;
   const bookmarked = startKey(prefix, request.bookmark ?? '');
   const where: string[] = [];
   const params: Param[] = [toDbKey(stateKeys.device()), toDbKey('\u0000')];
-  for (const [, value, column] of filters) {
+  for (const [value, column] of filters) {
     if (value === undefined) continue;
     where.push(`${column} = ?`);
     params.push(value);

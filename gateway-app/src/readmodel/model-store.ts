@@ -4,12 +4,13 @@
  *
  * model_state mirrors the registry namespace's world state key for key, so every answer the
  * model gives is computed from the same records the chaincode reads. model_devices, model_firmware
- * and model_families hold the columns that fleet filters need, kept in step with model_state.
+ * and model_families hold the columns that fleet filters need, kept in step with model_state;
+ * model_device_keys and model_history hold every version of a device's keys and last change.
  */
 import { BlockIntegrityError, type DecodedBlock, type StateWrite } from './blocks';
 import { migrate, writeDeviceAttributes } from './schema';
 import type { SqlDatabase, SqlExec } from './sql';
-import { fromDbKey, prefixEnd, sortableVersion, splitComposite, toDbKey } from './state-keys';
+import { fromDbKey, prefixEnd, sortableVersion, splitComposite, toDbKey, VERSIONED } from './state-keys';
 
 export interface Checkpoint {
   /** Blocks applied: the next block to apply is number `height`. */
@@ -107,7 +108,16 @@ export class ModelStore {
   /** Empties the model (rebuild from block 0); the schema stays. */
   async reset(): Promise<void> {
     await this.db.write(async (q) => {
-      for (const table of ['model_state', 'model_devices', 'model_device_attributes', 'model_firmware', 'model_families', 'model_blocks']) {
+      for (const table of [
+        'model_state',
+        'model_devices',
+        'model_device_attributes',
+        'model_firmware',
+        'model_families',
+        'model_device_keys',
+        'model_history',
+        'model_blocks',
+      ]) {
         await q.run(`DELETE FROM ${table}`);
       }
       await q.run("UPDATE model_checkpoint SET height = 0, last_hash = '' WHERE id = 1");
@@ -159,7 +169,50 @@ async function applyWrites(q: SqlExec, block: DecodedBlock): Promise<number> {
     else if (objectType === 'firmware' && attributes.length === 2) await applyRelease(q, attributes[0]!, attributes[1]!, write.value);
     else if (objectType === 'family' && attributes.length === 1) await applyFamily(q, attributes[0]!, write.value);
   }
+  await applyVersions(q, block);
   return count;
+}
+
+/**
+ * A device's keys and history from every write in block order (not only each key's last): the
+ * first write of a key record makes it the device's next key; each write of a device's last
+ * change is the next entry of its history. The chaincode keeps no list of either.
+ */
+async function applyVersions(q: SqlExec, block: DecodedBlock): Promise<void> {
+  for (const tx of block.transactions) {
+    for (const { key, value } of tx.writes) {
+      if (value === undefined) continue;
+      const { objectType, attributes } = splitComposite(key);
+      if (attributes.length === 1 && objectType === VERSIONED.publicKey) {
+        const { deviceId } = JSON.parse(value) as { deviceId: string };
+        const known = await q.get<{ n: number }>('SELECT 1 AS n FROM model_device_keys WHERE key_id = ?', [attributes[0]!]);
+        if (!known) {
+          const position = (await nextNumber(q, 'position', 'model_device_keys', deviceId)) + 1;
+          await q.run('INSERT INTO model_device_keys (device_id, position, key_id) VALUES (?, ?, ?)', [deviceId, position, attributes[0]!]);
+        }
+      } else if (attributes.length === 1 && objectType === VERSIONED.deviceChange) {
+        const revision = (await nextNumber(q, 'revision', 'model_history', attributes[0]!)) + 1;
+        await insertHistory(q, attributes[0]!, revision, block.number, tx.txId, value);
+      } else if (attributes.length === 2 && objectType === VERSIONED.history) {
+        await insertHistory(q, attributes[0]!, Number(attributes[1]), block.number, tx.txId, value);
+      }
+    }
+  }
+}
+
+async function nextNumber(q: SqlExec, column: 'position' | 'revision', table: string, deviceId: string): Promise<number> {
+  const row = await q.get<{ n: number | null }>(`SELECT MAX(${column}) AS n FROM ${table} WHERE device_id = ?`, [deviceId]);
+  return Number(row?.n ?? 0);
+}
+
+async function insertHistory(q: SqlExec, deviceId: string, revision: number, block: number, txId: string, entry: string) {
+  await q.run('INSERT INTO model_history (device_id, revision, block, tx_id, entry) VALUES (?, ?, ?, ?, ?)', [
+    deviceId,
+    revision,
+    block,
+    txId,
+    entry,
+  ]);
 }
 
 async function applyDevice(q: SqlExec, deviceId: string, value: string | undefined): Promise<void> {

@@ -453,7 +453,8 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     await follower.stop();
     await db.script(
       'DROP TABLE model_device_attributes; DROP INDEX model_devices_firmware; DROP INDEX model_devices_created; ' +
-        'DROP INDEX model_devices_updated; DELETE FROM model_migrations WHERE version = 2',
+        'DROP INDEX model_devices_updated; DROP TABLE model_device_keys; DROP TABLE model_history; ' +
+        'DELETE FROM model_migrations WHERE version >= 2',
     );
     await store.open();
     expect(await model.call('queryDevices', 'auditor2', south)).toEqual(before);
@@ -463,7 +464,10 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     await populate(cc);
     await follower.start();
     await follower.waitFor(cc.chain.blocks.length, 5_000);
-    for (const filter of [{}, { status: 'active' as const }, { owner: 'Org1MSP' }]) {
+    // The chaincode walks its family index, or every device: status and owner are checked per
+    // device, so its bookmark is the next device it would read, the model's the next that matches.
+    const walked: object[] = [{}, { family: 'fam' }];
+    for (const filter of [...walked, { status: 'active' as const }, { owner: 'Org1MSP' }]) {
       const seen: string[] = [];
       let bookmark = '';
       let turn = 0;
@@ -471,13 +475,15 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
         const request = { ...filter, pageSize: 2, bookmark };
         const fromModel = await model.call('listDevices', 'auditor2', request);
         const fromChaincode = await model.call('listDevices', 'auditor2', request, { source: 'ledger' });
-        expect(fromModel).toEqual(fromChaincode);
+        if (walked.includes(filter)) expect(fromModel).toEqual(fromChaincode);
+        else expect(fromModel.items).toEqual(fromChaincode.items);
         // Alternate the source of the next page's bookmark.
         bookmark = (turn++ % 2 ? fromModel : fromChaincode).bookmark;
         seen.push(...fromModel.items.map((d) => d.deviceId));
       } while (bookmark);
       expect(seen).toEqual([...seen].sort());
       expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual((await model.call('listDevices', 'auditor2', { ...filter, pageSize: 100 })).items.map((d) => d.deviceId));
     }
     const families: string[] = [];
     let next = '';

@@ -96,7 +96,54 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 3,
+    description: "a device's keys and history, from the blocks (the chaincode no longer writes key lists or history records)",
+    sql: (d) => `
+      CREATE TABLE model_device_keys (
+        device_id ${keyType(d)} NOT NULL,
+        position INTEGER NOT NULL,
+        key_id TEXT NOT NULL UNIQUE,
+        PRIMARY KEY (device_id, position)
+      );
+      CREATE TABLE model_history (
+        device_id ${keyType(d)} NOT NULL,
+        revision INTEGER NOT NULL,
+        block BIGINT NOT NULL,
+        tx_id TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (device_id, revision)
+      );`,
+    // From the key lists and history records the chaincode wrote before (both numbered from 1, in order).
+    backfill: async (q) => {
+      for (const row of await rowsUnder(q, stateKeys.deviceKeyLists())) {
+        const [deviceId, position] = splitComposite(fromDbKey(row.key)).attributes;
+        await q.run('INSERT INTO model_device_keys (device_id, position, key_id) VALUES (?, ?, ?)', [
+          deviceId!,
+          Number(position),
+          JSON.parse(row.value) as string,
+        ]);
+      }
+      for (const row of await rowsUnder(q, stateKeys.histories())) {
+        const [deviceId, revision] = splitComposite(fromDbKey(row.key)).attributes;
+        await q.run('INSERT INTO model_history (device_id, revision, block, tx_id, entry) VALUES (?, ?, ?, ?, ?)', [
+          deviceId!,
+          Number(revision),
+          row.block,
+          row.tx_id,
+          row.value,
+        ]);
+      }
+    },
+  },
 ];
+
+async function rowsUnder(q: SqlExec, prefix: string) {
+  return q.all<{ key: string; value: string; block: number; tx_id: string }>(
+    'SELECT key, value, block, tx_id FROM model_state WHERE key >= ? AND key < ? ORDER BY key',
+    [toDbKey(prefix), toDbKey(prefixEnd(prefix))],
+  );
+}
 
 /** A device's attributes as rows of model_device_attributes, replacing those it had. */
 export async function writeDeviceAttributes(q: SqlExec, deviceId: string, attributes: Record<string, string> | undefined): Promise<void> {

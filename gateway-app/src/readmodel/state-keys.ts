@@ -21,16 +21,26 @@ export const prefixEnd = (prefix: string): string => prefix + '\u{10FFFF}';
 
 const c = (key: StateKey): string => compositeKey(key);
 
+/** The record kinds whose every version the model keeps: each device's keys and its history. */
+export const VERSIONED = {
+  publicKey: keys.publicKey('').objectType,
+  deviceChange: keys.deviceChange('').objectType,
+  /** Per-change records, as the chaincode wrote them before deviceChange. */
+  history: keys.history('').objectType,
+};
+
 /** The keys (and key-range prefixes) the model's queries read, built by the chaincode's builders. */
 export const stateKeys = {
   device: (deviceId?: string) => c(keys.device(deviceId)),
   devicesBy: (field: Parameters<typeof keys.devicesBy>[0], value: string, deviceId?: string) => c(keys.devicesBy(field, value, deviceId)),
   publicKey: (keyId: string) => c(keys.publicKey(keyId)),
-  deviceKeys: (deviceId: string) => c(keys.deviceKey(deviceId)),
   revocations: () => c(keys.revocation()),
   /** Revocations from time `since` on: the prefix of the revocation keys at that time (not closed by a delimiter). */
   revocationsSince: (since: string) => c(keys.revocation()) + since,
-  history: (deviceId: string) => c(keys.history(deviceId)),
+  history: (deviceId: string, revision?: number) => c(keys.history(deviceId, revision)),
+  /** Every device's history records and key lists, as the chaincode wrote them before deviceChange. */
+  histories: () => c({ objectType: keys.history('').objectType, attributes: [] }),
+  deviceKeyLists: () => c({ objectType: keys.deviceKey('').objectType, attributes: [] }),
   config: (deviceId: string) => c(keys.config(deviceId)),
   configReport: (deviceId: string) => c(keys.configReport(deviceId)),
   family: (family: string) => c(keys.family(family)),

@@ -94,6 +94,10 @@ export const REST_ROUTES = {
     status: 200,
     tag: 'Devices',
     summary: 'List devices',
+    description:
+      'From the read model, pages are always full. With source=ledger the chaincode walks its one list index (by family) or ' +
+      'every device and checks the other filters per device, so a page ends after a bounded scan: it may hold fewer items ' +
+      'than pageSize, with a bookmark to go on from.',
     answers: 'a page of devices',
   }),
   getDevice: route('getDevice', {
@@ -121,6 +125,9 @@ export const REST_ROUTES = {
     status: 200,
     tag: 'Devices',
     summary: 'Every key the device has had',
+    description:
+      "With source=ledger the chaincode reads the keys from the versions of the device's record in Fabric's history " +
+      'database; the read model from the blocks. The chaincode keeps no key list.',
     answers: 'the keys, oldest first',
   }),
   getKeyValidity: route('getKeyValidity', {
@@ -177,6 +184,9 @@ export const REST_ROUTES = {
     status: 200,
     tag: 'Devices',
     summary: 'Every change of a device, oldest first',
+    description:
+      "The chaincode records a device's last change under one key; with source=ledger its versions in Fabric's history " +
+      'database are the history (an endorsed answer), the read model appends each from the blocks. Bookmarks work with both.',
     answers: 'a page of history entries',
   }),
 

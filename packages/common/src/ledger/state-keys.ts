@@ -30,14 +30,23 @@ export type DeviceIndexField = 'owner' | 'family' | 'status';
 export const keys = {
   device: (deviceId?: string) => (deviceId === undefined ? key('device') : key('device', deviceId)),
   /** Bookkeeping per device: revision counter of its history, number of keys it has had. */
+  /** No longer written (a device's keys and history come from Fabric's history database). */
   deviceMeta: (deviceId: string) => key('device-meta', deviceId),
+  /** The chaincode writes only the family index (a rollout counts its family's devices); owner and status are no longer written. */
   devicesBy: (field: DeviceIndexField, value: string, deviceId?: string) =>
     deviceId === undefined ? key('device-by', field, value) : key('device-by', field, value, deviceId),
   publicKey: (keyId: string) => key('key', keyId),
+  /** No longer written: a device's keys are the keyIds of its record's versions (Fabric's history database). */
   deviceKey: (deviceId: string, index?: number) =>
     index === undefined ? key('device-key', deviceId) : key('device-key', deviceId, sortable(index)),
   revocation: (revokedAt?: string, deviceId?: string) =>
     revokedAt === undefined || deviceId === undefined ? key('revocation') : key('revocation', revokedAt, deviceId),
+  /**
+   * A device's last change (a HistoryEntry), overwritten by each: its versions in Fabric's history
+   * database, and the read model's history table fed from the blocks, are the device's history.
+   */
+  deviceChange: (deviceId: string) => key('device-change', deviceId),
+  /** Written before the chaincode kept one deviceChange record: history(deviceId, revision) per change. */
   history: (deviceId: string, revision?: number) =>
     revision === undefined ? key('history', deviceId) : key('history', deviceId, sortable(revision)),
   config: (deviceId: string) => key('config', deviceId),

@@ -1,0 +1,111 @@
+/**
+ * The chaincode<->peer state calls (getState, putState, deleteState, range and history queries)
+ * each write transaction makes: every one is a round trip that fabric-shim makes one at a time,
+ * on every endorsing peer. The counts are asserted, so a change that adds calls to these paths
+ * fails here and has to say why (docs/read-model.md, "A lighter chaincode", has the before/after).
+ */
+import { createHash } from 'node:crypto';
+import { statements } from '@iotreg/common';
+import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import type { RegistryContext } from '../context';
+import { FakeLedger, type StateCalls } from '../testing/fake-ledger';
+import { DevicesContract } from './devices';
+import { FirmwareContract } from './firmware';
+import { GovernanceContract } from './governance';
+import { MessagesContract } from './messages';
+
+const devices = new DevicesContract();
+const firmware = new FirmwareContract();
+const governance = new GovernanceContract();
+const messages = new MessagesContract();
+
+const ADMIN1: [string, string] = ['Org1MSP', 'admin'];
+const ADMIN2: [string, string] = ['Org2MSP', 'admin'];
+const VENDOR1: [string, string] = ['Org1MSP', 'vendor'];
+const AUDITOR2: [string, string] = ['Org2MSP', 'auditor'];
+const VENDOR_KEY = DeviceIdentity.generate();
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+const BATCH = 10;
+
+type Tx = (ctx: RegistryContext, request: string) => Promise<string>;
+
+/** Runs a transaction that must succeed; answers the state calls it made. */
+async function calls(ledger: FakeLedger, who: [string, string], tx: Tx, request: unknown): Promise<StateCalls> {
+  await ledger.run(who[0], who[1], (ctx) => tx(ctx, JSON.stringify(request)));
+  return { ...ledger.calls };
+}
+
+const registration = (deviceId: string, identity = DeviceIdentity.generate()) => ({
+  deviceId,
+  publicKeyPem: identity.publicKeyPem,
+  family: 'fam',
+  proof: registrationProof(identity, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
+});
+
+async function ledgerWithFamily(): Promise<FakeLedger> {
+  const ledger = new FakeLedger();
+  await calls(ledger, ADMIN1, (c, r) => governance.SetMembers(c, r), { members: ['Org1MSP', 'Org2MSP'] });
+  await calls(ledger, ADMIN2, (c, r) => governance.SetMembers(c, r), { members: ['Org1MSP', 'Org2MSP'] });
+  await calls(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
+    family: 'fam',
+    vendorKeyPem: VENDOR_KEY.publicKeyPem,
+    approvalThreshold: 1,
+  });
+  return ledger;
+}
+
+/** The state calls of each measured transaction. */
+async function measure(): Promise<Record<string, StateCalls>> {
+  const ledger = await ledgerWithFamily();
+  const identity = DeviceIdentity.generate();
+  const single = await calls(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), registration('d1', identity));
+  const batch = await calls(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), {
+    devices: Array.from({ length: BATCH }, (_, i) => registration(`b${i}`)),
+  });
+  const next = DeviceIdentity.generate();
+  const rotation = await calls(ledger, ADMIN1, (c, r) => devices.RotateKey(c, r), {
+    deviceId: 'd1',
+    ...rotationProofs('d1', identity, next),
+  });
+  const payload = { action: 'anchor', deviceId: 'd1', seq: 1, digest: sha('m1') };
+  const anchor = await calls(ledger, AUDITOR2, (c, r) => messages.AnchorMessage(c, r), { payload, signature: next.sign(payload) });
+  await calls(ledger, VENDOR1, (c, r) => firmware.PublishFirmware(c, r), {
+    family: 'fam',
+    version: '1.0.0',
+    sha256: sha('1.0.0'),
+    signature: VENDOR_KEY.sign(statements.firmware('fam', '1.0.0', sha('1.0.0'))),
+  });
+  const approval = await calls(ledger, ADMIN2, (c, r) => firmware.VoteFirmware(c, r), {
+    family: 'fam',
+    version: '1.0.0',
+    decision: 'approve',
+  });
+  return { single, [`batch of ${BATCH}`]: batch, rotation, anchor, approval };
+}
+
+const total = (c: StateCalls) => c.get + c.put + c.delete + c.range + c.history;
+const counts = (get: number, put: number, range = 0, history = 0): StateCalls => ({ get, put, delete: 0, range, history });
+
+/**
+ * What each transaction may cost. Before the chaincode left lists and history to the read model
+ * (and read each key once a transaction): single 4 get + 8 put, batch 40 + 80, rotation 6 + 6,
+ * anchor 2 + 5, approval 3 + 1. A registration now: the device and its key to check they are new,
+ * the family (once a batch); writes of the device, its key, the family index and its last change.
+ */
+const EXPECTED: Record<string, StateCalls> = {
+  single: counts(3, 4),
+  [`batch of ${BATCH}`]: counts(2 * BATCH + 1, 4 * BATCH),
+  rotation: counts(5, 4),
+  anchor: counts(2, 2),
+  approval: counts(3, 1),
+};
+
+test('state calls per write transaction', async () => {
+  const measured = await measure();
+  process.stdout.write(
+    Object.entries(measured)
+      .map(([name, c]) => `${name}: ${total(c)} (${JSON.stringify(c)})`)
+      .join('\n') + '\n',
+  );
+  expect(measured).toEqual(EXPECTED);
+});
