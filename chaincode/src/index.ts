@@ -10,6 +10,7 @@ import { MessagesContract } from './contracts/messages';
 import { QuarantineContract } from './contracts/quarantine';
 import { SealedConfigContract } from './contracts/sealed-config';
 import { RolloutsContract } from './contracts/rollouts';
+import { ConfidentialContract } from './contracts/confidential';
 
 /** The device-registry chaincode: one contract per aggregate, named as in the operation catalogue of @iotreg/common (OPERATIONS[name].tx is "Contract:Method"). */
 export const contracts = [
@@ -25,4 +26,5 @@ export const contracts = [
   AgreementsContract,
   FleetContract,
   RolloutsContract,
+  ConfidentialContract,
 ];

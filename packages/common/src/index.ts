@@ -27,3 +27,5 @@ export * from './api/agreements';
 export * from './ledger/state-keys';
 export * from './ledger/key-validity';
 export * from './api/fleet';
+export * from './confidential';
+export * from './api/confidential';
