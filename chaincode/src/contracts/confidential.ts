@@ -38,7 +38,8 @@ export class ConfidentialContract extends RegistryContract {
       ctx.requireOwnerAdmin(device.ownerMsp, `device ${device.deviceId}`);
       if (device.status === 'revoked') throw new RegistryError('ALREADY_REVOKED', `device ${device.deviceId} is revoked`);
       // The chaincode draws nothing at random (every endorser must agree): the salt comes with the request.
-      if (salt === undefined) throw new RegistryError('INVALID_ARGUMENT', 'salt is required (the gateway draws one when the caller gives none)');
+      if (salt === undefined)
+        throw new RegistryError('INVALID_ARGUMENT', 'salt is required (the gateway draws one when the caller gives none)');
       const collection = implicitCollection(ctx.msp);
       const values = { deviceId: device.deviceId, attributes, salt };
       // The value is exactly the hashed bytes: Fabric's hash of it is then the hash an auditor recomputes.
@@ -122,14 +123,19 @@ export class ConfidentialContract extends RegistryContract {
 function transientRequest(ctx: RegistryContext): string {
   const text = ctx.store.transient(TRANSIENT_REQUEST);
   if (text === undefined) {
-    throw new RegistryError('INVALID_ARGUMENT', `this request must be sent as transient data (field "${TRANSIENT_REQUEST}"), not as an argument`);
+    throw new RegistryError(
+      'INVALID_ARGUMENT',
+      `this request must be sent as transient data (field "${TRANSIENT_REQUEST}"), not as an argument`,
+    );
   }
   return text;
 }
 
 function requireOwnerOrg(ctx: RegistryContext, ownerMsp: string, deviceId: string): void {
   if (ctx.msp !== ownerMsp) {
-    throw new RegistryError('FORBIDDEN', `the confidential attributes of device ${deviceId} are ${ownerMsp}'s; ${ctx.msp} may not read them`);
+    throw new RegistryError(
+      'FORBIDDEN',
+      `the confidential attributes of device ${deviceId} are ${ownerMsp}'s; ${ctx.msp} may not read them`,
+    );
   }
 }
-

@@ -34,8 +34,12 @@ const submit = <Req extends z.ZodType, Ans extends z.ZodType>(tx: string, reques
   ({ tx, kind: 'submit', request, answer }) as const;
 const evaluate = <Req extends z.ZodType, Ans extends z.ZodType>(tx: string, request: Req, answer: Ans) =>
   ({ tx, kind: 'evaluate', request, answer }) as const;
-const ownOrgOnly = <Req extends z.ZodType, Ans extends z.ZodType, K extends OperationKind>(kind: K, tx: string, request: Req, answer: Ans) =>
-  ({ tx, kind, request, answer, ownOrgOnly: true }) as const;
+const ownOrgOnly = <Req extends z.ZodType, Ans extends z.ZodType, K extends OperationKind>(
+  kind: K,
+  tx: string,
+  request: Req,
+  answer: Ans,
+) => ({ tx, kind, request, answer, ownOrgOnly: true }) as const;
 
 export const OPERATIONS = {
   registerDevice: submit('Devices:RegisterDevice', Q.RegisterDeviceRequest, R.Device),

@@ -772,7 +772,7 @@ export const REST_ROUTES = {
     status: 200,
     tag: 'Identity',
     summary: "The device's confidential attributes and salt, from the owner org's own peer (the owner org's roles only)",
-    description: "Any other org: 403 FORBIDDEN (its peers do not hold the values). None stored yet: 404.",
+    description: 'Any other org: 403 FORBIDDEN (its peers do not hold the values). None stored yet: 404.',
     answers: 'the values, their salt and hash',
     errors: { 403: 'FORBIDDEN: the caller is not of the org that owns the device' },
   }),
