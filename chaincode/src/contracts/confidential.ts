@@ -123,10 +123,9 @@ export class ConfidentialContract extends RegistryContract {
 function transientRequest(ctx: RegistryContext): string {
   const text = ctx.store.transient(TRANSIENT_REQUEST);
   if (text === undefined) {
-    throw new RegistryError(
-      'INVALID_ARGUMENT',
-      `this request must be sent as transient data (field "${TRANSIENT_REQUEST}"), not as an argument`,
-    );
+    // Thrown before answer() wraps refusals, so in their wire form ("CODE: text") here.
+    const refusal = new RegistryError('INVALID_ARGUMENT', `this request must be sent as transient data (field "${TRANSIENT_REQUEST}")`);
+    throw new Error(refusal.toWire());
   }
   return text;
 }

@@ -81,6 +81,11 @@ const EXTENSIONS = [
   'POST /v1/status-refreshes',
   'GET /v1/families/{family}/status',
   'GET /v1/families/{family}/freshness',
+  // Confidential attributes (docs/identity.md)
+  'PUT /v1/devices/{deviceId}/attributes/confidential',
+  'GET /v1/devices/{deviceId}/attributes/confidential',
+  'POST /v1/devices/{deviceId}/attributes/confidential/digest',
+  'GET /v1/devices/{deviceId}/attributes/confidential/digest',
 ];
 
 type Operation = {
