@@ -11,6 +11,7 @@ import { QuarantineContract } from './contracts/quarantine';
 import { SealedConfigContract } from './contracts/sealed-config';
 import { RolloutsContract } from './contracts/rollouts';
 import { FamiliesContract } from './contracts/families';
+import { ConfidentialContract } from './contracts/confidential';
 
 /** The device-registry chaincode: one contract per aggregate, named as in the operation catalogue of @iotreg/common (OPERATIONS[name].tx is "Contract:Method"). */
 export const contracts = [
@@ -27,4 +28,5 @@ export const contracts = [
   FleetContract,
   RolloutsContract,
   FamiliesContract,
+  ConfidentialContract,
 ];

@@ -32,3 +32,6 @@ export { FRESHNESS_TRANSACTION, FreshnessError, runTarget, verifyFreshness } fro
 export type { DeviceFacts, FreshnessErrorCode, FreshnessPolicy, RunTarget, VerifiedStatus } from './freshness';
 export { verifyProof } from './audit/verify-proof';
 export type { ProofTrust, ProofVerification } from './audit/verify-proof';
+/** Confidential attributes: an auditor recomputes the public salted hash from the values and salt an owner handed over. */
+export { confidentialDigest, confidentialValuesMatch } from '@iotreg/common';
+export type { ConfidentialValues } from '@iotreg/common';

@@ -5,7 +5,7 @@
  * transaction is missing from the catalogue (the gateway could not call it, nor check its answer).
  */
 import { Transaction } from 'fabric-contract-api';
-import { OPERATION_NAMES, OPERATIONS, type OperationKind, type OperationName } from '@iotreg/common';
+import { isOwnOrgOnly, OPERATION_NAMES, OPERATIONS, type OperationKind, type OperationName } from '@iotreg/common';
 import type { RegistryContext } from '../context';
 import { contracts } from '../index';
 import { RegistryContract } from './base';
@@ -88,7 +88,8 @@ test.each(OPERATION_NAMES)('%s reads its request as that operation', async (oper
   const Class = contracts.find((C) => new C().getName() === contractName)!;
   const contract = new Class() as unknown as Record<string, (ctx: RegistryContext, request: string) => Promise<string>>;
   const answer = jest.spyOn(contract as unknown as { answer: () => Promise<string> }, 'answer').mockResolvedValue('{}');
-  const ctx = {} as RegistryContext;
+  // A private data operation's request is transient, not an argument.
+  const ctx = (isOwnOrgOnly(operation) ? { store: { transient: () => '{}' } } : {}) as unknown as RegistryContext;
   await contract[method]!(ctx, '{}');
   expect(answer).toHaveBeenCalledWith(ctx, operation, '{}', expect.any(Function));
 });

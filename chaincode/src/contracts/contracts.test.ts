@@ -13,6 +13,7 @@ import {
   sealedConfigSha256,
   REQUEST_MAX_BYTES,
   statements,
+  TRANSIENT_REQUEST,
 } from '@iotreg/common';
 import {
   committedRegistration,
@@ -40,6 +41,7 @@ import { SealedConfigContract } from './sealed-config';
 import { AgreementsContract } from './agreements';
 import { FamiliesContract } from './families';
 import { everyRolloutOperation } from '../testing/rollouts';
+import { ConfidentialContract } from './confidential';
 
 const devices = new DevicesContract();
 const firmware = new FirmwareContract();
@@ -1193,6 +1195,23 @@ describe('answers', () => {
   test('rollouts: every operation answers (their rules: rollouts.test.ts)', async () => {
     const answers = await everyRolloutOperation(call);
     expect(answers.filter((a) => (a as { refused?: string }).refused)).toEqual([]);
+  });
+
+  test('confidential attributes: every operation answers as its schema says (their rules: confidential.test.ts)', async () => {
+    const ledger = await ledgerWithMembers();
+    await register(ledger, 'c1');
+    const confidential = new ConfidentialContract();
+    const request = JSON.stringify({ deviceId: 'c1', attributes: { site: 'plant-3' }, salt: 'ab'.repeat(32) });
+    const stored = JSON.parse(
+      await ledger.run(ADMIN1[0], ADMIN1[1], (c) => confidential.PutConfidentialAttributes(c), { [TRANSIENT_REQUEST]: request }),
+    );
+    const digest = await call(ledger, ADMIN1, (c, r) => confidential.RecordConfidentialDigest(c, r), { deviceId: 'c1' });
+    expect(digest).toMatchObject({ sha256: stored.sha256 });
+    expect(await call(ledger, AUDITOR2, (c, r) => confidential.GetConfidentialDigest(c, r), { deviceId: 'c1' })).toEqual(digest);
+    const read = await ledger.run('Org1MSP', 'auditor', (c) => confidential.GetConfidentialAttributes(c), {
+      [TRANSIENT_REQUEST]: JSON.stringify({ deviceId: 'c1' }),
+    });
+    expect(JSON.parse(read)).toMatchObject({ attributes: { site: 'plant-3' }, sha256: stored.sha256 });
   });
 
   test('every catalogue operation answered in these tests, each as its answer schema says (see afterEach)', () => {

@@ -78,6 +78,32 @@ export class Store {
     this.#written.clear();
   }
 
+  /**
+   * Private data (an org's implicit collection), written at once: it never goes through the
+   * public write map, so flush() cannot put it in world state by mistake.
+   */
+  async putPrivate(collection: string, key: StateKey, bytes: Buffer): Promise<void> {
+    await this.stub.putPrivateData(collection, this.#compose(key), bytes);
+  }
+
+  /** The stored bytes; undefined where this peer holds none (every peer of an org not in the collection). */
+  async getPrivate(collection: string, key: StateKey): Promise<Buffer | undefined> {
+    const bytes = await this.stub.getPrivateData(collection, this.#compose(key));
+    return !bytes || bytes.length === 0 ? undefined : Buffer.from(bytes);
+  }
+
+  /** SHA-256 (hex) of a collection's value, which every peer of the channel holds, member or not. */
+  async privateHash(collection: string, key: StateKey): Promise<string | undefined> {
+    const bytes = await this.stub.getPrivateDataHash(collection, this.#compose(key));
+    return !bytes || bytes.length === 0 ? undefined : Buffer.from(bytes).toString('hex');
+  }
+
+  /** A transient field of the proposal (never part of the transaction), as text. */
+  transient(name: string): string | undefined {
+    const value = this.stub.getTransient().get(name);
+    return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+  }
+
   /** Every record under a key prefix, in key order. For bounded sets only (one device's keys). */
   async all<T>(prefix: StateKey): Promise<T[]> {
     const iterator = await this.stub.getStateByPartialCompositeKey(prefix.objectType, prefix.attributes);

@@ -32,17 +32,32 @@ export class FakeLedger {
   /** The state calls of the last transaction run. */
   calls: StateCalls = { get: 0, put: 0, delete: 0, range: 0, history: 0 };
   readonly #versions = new Map<string, KeyVersion[]>();
+  /** Private data per collection, as the collection's members' peers hold it. */
+  readonly privateState = new Map<string, Map<string, Buffer>>();
+  /**
+   * The org of the peer that runs the transactions: private data of a collection of another org
+   * (`_implicit_org_<other>`) is not on it, only its hash, as on a real non-member peer.
+   */
+  peerMsp: string | undefined;
   #tx = 0;
   /** Seconds since the epoch of the next transaction; each transaction advances it by one. */
   clock = Date.parse('2026-01-01T00:00:00Z') / 1000;
 
   /** Runs one transaction as `msp`/`role`; its writes apply only if it succeeds. */
-  async run<T>(msp: string, role: string | undefined, work: (ctx: RegistryContext) => Promise<T>): Promise<T> {
+  async run<T>(
+    msp: string,
+    role: string | undefined,
+    work: (ctx: RegistryContext) => Promise<T>,
+    transient: Record<string, string> = {},
+  ): Promise<T> {
     this.#tx += 1;
     this.clock += 1;
     const pending = new Map<string, Buffer | undefined>();
     const calls: StateCalls = { get: 0, put: 0, delete: 0, range: 0, history: 0 };
     this.calls = calls;
+    const pendingPrivate: Array<[string, string, Buffer]> = [];
+    const held = (collection: string) => this.peerMsp === undefined || collection === `_implicit_org_${this.peerMsp}`;
+    const privateValue = (collection: string, key: string) => this.privateState.get(collection)?.get(key);
     let event: { name: string; payload: unknown } | undefined;
     const txId = createHash('sha256').update(`tx${this.#tx}`).digest('hex');
     const sorted = () => [...this.state.keys()].sort();
@@ -108,6 +123,14 @@ export class FakeLedger {
         const metadata = page.length ? { fetchedRecordsCount: page.length, bookmark: keys[pageSize] ?? '' } : undefined;
         return { iterator: iterator(page), metadata };
       },
+      putPrivateData: async (collection: string, key: string, value: Buffer) => void pendingPrivate.push([collection, key, value]),
+      getPrivateData: async (collection: string, key: string) =>
+        (held(collection) ? privateValue(collection, key) : undefined) ?? Buffer.alloc(0),
+      getPrivateDataHash: async (collection: string, key: string) => {
+        const value = privateValue(collection, key);
+        return value ? createHash('sha256').update(value).digest() : Buffer.alloc(0);
+      },
+      getTransient: () => new Map(Object.entries(transient).map(([k, v]) => [k, Buffer.from(v)])),
       setEvent: (name: string, payload: Buffer) => {
         event = { name, payload: JSON.parse(payload.toString()) };
       },
@@ -123,6 +146,10 @@ export class FakeLedger {
       if (value === undefined) this.state.delete(key);
       else this.state.set(key, value);
       this.#versions.set(key, [...(this.#versions.get(key) ?? []), { txId, seconds: this.clock, value }]);
+    }
+    for (const [collection, key, value] of pendingPrivate) {
+      if (!this.privateState.has(collection)) this.privateState.set(collection, new Map());
+      this.privateState.get(collection)!.set(key, value);
     }
     if (event) this.events.push(event);
     return result;

@@ -1,7 +1,15 @@
 /** iotreg device …: keys, registration, reads, rotation, status, bulk import. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { BATCH_MAX, DEVICE_STATUSES, type DeviceStatus, REVOCATION_REASONS, type RevocationReason } from '@iotreg/common';
+import {
+  BATCH_MAX,
+  confidentialDigest,
+  confidentialValuesMatch,
+  DEVICE_STATUSES,
+  type DeviceStatus,
+  REVOCATION_REASONS,
+  type RevocationReason,
+} from '@iotreg/common';
 import { committedRegistration, committedRotation, DeviceIdentity, preRotation, registrationProof, rotationProofs } from '@iotreg/device';
 import { CommandContext, Io } from '../context';
 import { CliError, invalidArgument } from '../errors';
@@ -33,6 +41,28 @@ function readCertificate(file: string): { maker: string; signature: string } {
     return JSON.parse(readFileSync(file, 'utf8')) as { maker: string; signature: string };
   } catch {
     throw invalidArgument(`${file} is not a birth certificate (JSON from iotreg maker certify)`);
+  }
+}
+
+/** Confidential values as handed to an auditor: {attributes, salt} (a deviceId in the file is ignored: the argument names the device). */
+function readValues(file: string): { attributes: Record<string, string>; salt: string } {
+  let value: { attributes?: unknown; salt?: unknown };
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as typeof value;
+  } catch {
+    throw invalidArgument(`${file} is not JSON {attributes, salt}`);
+  }
+  if (typeof value.salt !== 'string' || typeof value.attributes !== 'object' || value.attributes === null) {
+    throw invalidArgument(`${file} must hold {"attributes": {...}, "salt": "<hex>"}`);
+  }
+  return { attributes: value.attributes as Record<string, string>, salt: value.salt };
+}
+
+function writeValues(file: string, values: unknown): void {
+  try {
+    writeFileSync(file, JSON.stringify(values) + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    throw invalidArgument(`cannot write ${file}: ${(err as Error).message}`);
   }
 }
 
@@ -187,6 +217,58 @@ export function deviceCommands(io: Io): Command {
     .action(async (id: string, options: { from: string }, command: Command) => {
       const c = ctx(command);
       c.record(await c.client.call('acceptTransfer', { deviceId: id, fromMsp: options.from }));
+    });
+
+  const attributes = device
+    .command('attributes')
+    .description("confidential attributes: in the owner org's private data collection, their salted hash on the public ledger");
+  attributes
+    .command('put')
+    .description("store confidential attributes (the owner's admin; only its org's peers receive them), then record their hash")
+    .argument('<deviceId>')
+    .requiredOption('--attr <key=value>', 'an attribute (repeat)', keyValue)
+    .option('--salt <hex>', '32 random bytes, hex (default: the gateway draws one)')
+    .action(async (id: string, options: { attr: Record<string, string>; salt?: string }, command: Command) => {
+      const c = ctx(command);
+      const stored = await c.client.call('putConfidentialAttributes', {
+        deviceId: id,
+        attributes: options.attr,
+        ...(options.salt === undefined ? {} : { salt: options.salt }),
+      });
+      const digest = await c.client.call('recordConfidentialDigest', { deviceId: id });
+      c.record({ ...digest, storedTxId: stored.txId });
+    });
+  attributes
+    .command('get')
+    .description("read the confidential attributes and their salt (the owner org's roles), e.g. to hand to an auditor")
+    .argument('<deviceId>')
+    .option('--out <file>', 'also write {deviceId, attributes, salt} there, for `attributes verify --values`')
+    .action(async (id: string, options: { out?: string }, command: Command) => {
+      const c = ctx(command);
+      const values = await c.client.call('getConfidentialAttributes', { deviceId: id });
+      if (options.out !== undefined) writeValues(options.out, { deviceId: id, attributes: values.attributes, salt: values.salt });
+      c.record(values);
+    });
+  attributes
+    .command('verify')
+    .description("check values and salt an owner handed over against the hash on the public ledger (any org's auditor)")
+    .argument('<deviceId>')
+    .requiredOption('--values <file>', 'JSON {attributes, salt} (as `attributes get --out` writes it)')
+    .action(async (id: string, options: { values: string }, command: Command) => {
+      const c = ctx(command);
+      const given = readValues(options.values);
+      const digest = await c.client.call('getConfidentialDigest', { deviceId: id });
+      const values = { deviceId: id, attributes: given.attributes, salt: given.salt };
+      const match = confidentialValuesMatch(values, digest.sha256);
+      c.record({
+        deviceId: id,
+        match,
+        recordedSha256: digest.sha256,
+        computedSha256: confidentialDigest(values),
+        recordedAt: digest.recordedAt,
+      });
+      if (!match)
+        throw new CliError('HASH_MISMATCH', `the values in ${options.values} are not the ones whose hash the ledger records for ${id}`);
     });
 
   device

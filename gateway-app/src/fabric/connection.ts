@@ -25,6 +25,8 @@ const QSCC = 'qscc';
 /** What the registry adapter needs from Fabric, per identity. Tests substitute their own. */
 export interface LedgerPort {
   readonly channel: string;
+  /** The gateway's org: the one org that endorses and answers private data operations. */
+  readonly mspId: string;
   /** The registry chaincode, as `identity`. */
   contract(identity: string): Contract;
   /** The query system chaincode (qscc), as `identity`. */
@@ -96,6 +98,7 @@ export function connectFabric(config: GatewayConfig): LedgerPort {
 
   return {
     channel: config.channel,
+    mspId: config.mspId,
     contract: (identity) => network(identity).getContract(config.chaincode),
     qscc: (identity) => network(identity).getContract(QSCC),
     network,

@@ -82,6 +82,11 @@ const EXTENSIONS = [
   'GET /v1/families/{family}/status',
   'GET /v1/families/{family}/freshness',
   'GET /v1/families',
+  // Confidential attributes (docs/identity.md)
+  'PUT /v1/devices/{deviceId}/attributes/confidential',
+  'GET /v1/devices/{deviceId}/attributes/confidential',
+  'POST /v1/devices/{deviceId}/attributes/confidential/digest',
+  'GET /v1/devices/{deviceId}/attributes/confidential/digest',
 ];
 
 type Operation = {

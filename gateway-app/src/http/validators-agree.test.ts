@@ -18,6 +18,7 @@ import {
   Statement,
   statements,
   TEXT_MAX,
+  TRANSIENT_REQUEST,
   URI_MAX,
 } from '@iotreg/common';
 import { DeviceIdentity, registrationProof, sealConfig } from '@iotreg/device';
@@ -32,6 +33,7 @@ import { IdentityContract } from '../../../chaincode/src/contracts/identity';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
 import { SealedConfigContract } from '../../../chaincode/src/contracts/sealed-config';
 import { RolloutsContract } from '../../../chaincode/src/contracts/rollouts';
+import { ConfidentialContract } from '../../../chaincode/src/contracts/confidential';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
 import { catalogueRoutes } from '../routes/catalogue';
 import type { AnyRoute } from './route';
@@ -224,6 +226,27 @@ const OPERATIONS: Record<string, Operation> = {
     who: VENDOR,
     tx: (c, r) => contracts.Identity.RegisterMaker(c, r),
     valid: { maker: 'acme', manufacturingKeyPem: newcomers[0]!.publicKeyPem },
+  },
+  putConfidentialAttributes: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN,
+    // As the gateway forwards it: transient data, with a salt drawn when the body has none.
+    tx: (c, r) => {
+      const request = JSON.parse(r) as Record<string, unknown>;
+      const salted = JSON.stringify('salt' in request ? request : { ...request, salt: sha('5') });
+      (c.stub as unknown as { getTransient: () => Map<string, Buffer> }).getTransient = () =>
+        new Map([[TRANSIENT_REQUEST, Buffer.from(salted)]]);
+      return new ConfidentialContract().PutConfidentialAttributes(c);
+    },
+    valid: { attributes: { site: 'plant-3' }, salt: sha('a') },
+  },
+  recordConfidentialDigest: {
+    fromPath: { deviceId: 'd1' },
+    params: { deviceId: 'd1' },
+    who: ADMIN,
+    tx: (c, r) => new ConfidentialContract().RecordConfidentialDigest(c, r),
+    valid: {},
   },
   offerTransfer: {
     fromPath: { deviceId: 'd1' },
@@ -561,12 +584,19 @@ function mutations(operation: Operation): fc.Arbitrary<{ what: string; body: Bod
   const valid = operation.valid;
   const fields = paths(valid);
   const objects = objectsIn(valid);
+  // A body with no fields (the route's path says it all) can only gain fields.
+  const fieldChanges =
+    fields.length === 0
+      ? []
+      : [
+          fc
+            .tuple(fc.constantFrom(...fields), value)
+            .map(([path, v]) => ({ what: `${path.join('.')} = ${describeValue(v)}`, body: change(valid, path, v) })),
+          fc.constantFrom(...fields).map((path) => ({ what: `${path.join('.')} removed`, body: change(valid, path, undefined) })),
+        ];
   return fc.oneof(
     fc.constant({ what: 'valid', body: valid }),
-    fc
-      .tuple(fc.constantFrom(...fields), value)
-      .map(([path, v]) => ({ what: `${path.join('.')} = ${describeValue(v)}`, body: change(valid, path, v) })),
-    fc.constantFrom(...fields).map((path) => ({ what: `${path.join('.')} removed`, body: change(valid, path, undefined) })),
+    ...fieldChanges,
     fc.tuple(fc.constantFrom(...objects), fc.constantFrom(...extraNames(operation)), value).map(([path, key, v]) => ({
       what: `${[...path, key].join('.')} added = ${describeValue(v)}`,
       body: change(valid, [...path, key], v),

@@ -1,5 +1,5 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import type { Contract, Network, Status } from '@hyperledger/fabric-gateway';
+import type { Contract, Network, ProposalOptions, Status } from '@hyperledger/fabric-gateway';
 import { common, peer } from '@hyperledger/fabric-protos';
 import pino from 'pino';
 import { RegistryError, OPERATIONS, operationOfTx } from '@iotreg/common';
@@ -25,7 +25,11 @@ type Step<T> = (txId: string) => Promise<T> | T;
  */
 class FakeLedger implements LedgerPort {
   readonly channel = 'iot';
+  readonly mspId = 'Org1MSP';
   proposals: { identity: string; name: string; args: string[]; txId: string }[] = [];
+  /** Every proposal's and evaluation's options, in order (transient data, endorsing orgs). */
+  proposalOptions: ProposalOptions[] = [];
+  evaluateOptions: ProposalOptions[] = [];
   evaluations: { identity: string; name: string; args: string[] }[] = [];
   qsccCalls: { identity: string; name: string; args: string[]; options?: CallOptions }[] = [];
   submits: string[] = [];
@@ -49,14 +53,16 @@ class FakeLedger implements LedgerPort {
   contract(identity: string): Contract {
     return {
       getChaincodeName: () => 'device-registry',
-      evaluate: async (name: string, options?: { arguments?: (string | Uint8Array)[] }) => {
+      evaluate: async (name: string, options?: ProposalOptions) => {
         const args = (options?.arguments ?? []) as string[];
         this.evaluations.push({ identity, name, args });
+        if (options) this.evaluateOptions.push(options);
         return this.evaluate(name, args);
       },
-      newProposal: (name: string, options?: { arguments?: (string | Uint8Array)[] }) => {
+      newProposal: (name: string, options?: ProposalOptions) => {
         const txId = txIdOf(this.proposals.length + 1);
         this.proposals.push({ identity, name, args: (options?.arguments ?? []) as string[], txId });
+        if (options) this.proposalOptions.push(options);
         return {
           getTransactionId: () => txId,
           endorse: async (callOptions?: CallOptions) => {
@@ -194,6 +200,40 @@ describe('evaluate', () => {
     await expect(registry.call('getDevice', 'a', { deviceId: 'd-1' })).rejects.toMatchObject({ code: 'INTERNAL' });
     ledger.evaluate = async () => enc({ ...sampleDevice, secret: 'not in the schema' });
     await expect(registry.call('getDevice', 'a', { deviceId: 'd-1' })).resolves.toEqual(sampleDevice);
+  });
+});
+
+describe('private data (own-org-only operations)', () => {
+  const transientOf = (options: ProposalOptions | undefined) =>
+    JSON.parse(Buffer.from((options?.transientData as Record<string, string>)['request']!).toString('utf8')) as Record<string, unknown>;
+
+  test('the request travels as transient data, endorsed by this org alone, with a salt drawn here when none is given', async () => {
+    await registry.call('putConfidentialAttributes', 'org1-admin', { deviceId: 'd-1', attributes: { site: 'plant-3' } });
+    expect(ledger.proposals).toMatchObject([{ name: OPERATIONS.putConfidentialAttributes.tx, args: [] }]);
+    const [options] = ledger.proposalOptions;
+    expect(options?.endorsingOrganizations).toEqual(['Org1MSP']);
+    const sent = transientOf(options);
+    expect(sent).toMatchObject({ deviceId: 'd-1', attributes: { site: 'plant-3' } });
+    expect(sent.salt).toMatch(/^[0-9a-f]{64}$/);
+    await registry.call('putConfidentialAttributes', 'org1-admin', { deviceId: 'd-1', attributes: { site: 'x' } });
+    expect(transientOf(ledger.proposalOptions[1]).salt).not.toEqual(sent.salt);
+  });
+
+  test("a caller's salt is kept; reads of the values are answered by this org's peers alone", async () => {
+    const salt = 'ab'.repeat(32);
+    await registry.call('putConfidentialAttributes', 'org1-admin', { deviceId: 'd-1', attributes: { site: 'x' }, salt });
+    expect(transientOf(ledger.proposalOptions[0]).salt).toBe(salt);
+    await registry.call('getConfidentialAttributes', 'org1-auditor', { deviceId: 'd-1' });
+    expect(ledger.evaluations).toEqual([{ identity: 'org1-auditor', name: OPERATIONS.getConfidentialAttributes.tx, args: [] }]);
+    expect(ledger.evaluateOptions[0]?.endorsingOrganizations).toEqual(['Org1MSP']);
+    expect(transientOf(ledger.evaluateOptions[0])).toEqual({ deviceId: 'd-1' });
+  });
+
+  test('the public digest is an ordinary majority-endorsed write', async () => {
+    await registry.call('recordConfidentialDigest', 'org1-admin', { deviceId: 'd-1' });
+    expect(ledger.proposals).toMatchObject([{ args: ['{"deviceId":"d-1"}'] }]);
+    expect(ledger.proposalOptions[0]?.endorsingOrganizations).toBeUndefined();
+    expect(ledger.proposalOptions[0]?.transientData).toBeUndefined();
   });
 });
 

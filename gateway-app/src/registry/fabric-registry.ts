@@ -11,10 +11,19 @@
  * quorum, DEADLINE_EXCEEDED, a lost connection), the transaction is looked up by its ID for
  * a bounded time instead of being reported as failed or sent again.
  */
+import { randomBytes } from 'node:crypto';
 import type { CallOptions } from '@grpc/grpc-js';
-import type { Status } from '@hyperledger/fabric-gateway';
+import type { ProposalOptions, Status } from '@hyperledger/fabric-gateway';
 import type { Logger } from 'pino';
-import { OperationName, OPERATIONS, RegistryError, RequestOf } from '@iotreg/common';
+import {
+  CONFIDENTIAL_SALT_BYTES,
+  isOwnOrgOnly,
+  OperationName,
+  OPERATIONS,
+  RegistryError,
+  RequestOf,
+  TRANSIENT_REQUEST,
+} from '@iotreg/common';
 import type { z } from 'zod';
 import { endorseOptions, type LedgerPort } from '../fabric/connection';
 import type { Metrics } from '../metrics';
@@ -85,11 +94,31 @@ export class FabricRegistry implements Registry {
 
   async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>): Promise<Outcome<N>> {
     const { tx, kind, answer } = OPERATIONS[operation];
-    if (kind === 'evaluate') return this.#checked(tx, answer, await this.#evaluate(as, tx, request)) as Outcome<N>;
+    const proposal = this.#proposalOf(operation, request);
+    if (kind === 'evaluate') return this.#checked(tx, answer, await this.#evaluate(as, tx, proposal)) as Outcome<N>;
     // a batch's endorsement takes time per device
     const batch = operation === 'registerDevices' ? (request as RequestOf<'registerDevices'>).devices.length : 0;
-    const committed = await this.#submit(as, tx, request, batch);
+    const committed = await this.#submit(as, tx, proposal, batch);
     return { ...committed, result: this.#checked(tx, answer, committed.result) } as Outcome<N>;
+  }
+
+  /**
+   * The request as the proposal carries it: the one argument, or, for private data, transient
+   * data that only this org's peers receive (Fabric leaves it out of the transaction), with a salt
+   * drawn here when the caller gave none (the chaincode may draw nothing at random).
+   */
+  #proposalOf<N extends OperationName>(operation: N, request: RequestOf<N>): ProposalOptions {
+    if (!isOwnOrgOnly(operation)) return { arguments: [JSON.stringify(request)] };
+    const body = request as Record<string, unknown>;
+    const salted =
+      operation === 'putConfidentialAttributes' && body.salt === undefined
+        ? { ...body, salt: randomBytes(CONFIDENTIAL_SALT_BYTES).toString('hex') }
+        : body;
+    return {
+      arguments: [],
+      transientData: { [TRANSIENT_REQUEST]: JSON.stringify(salted) },
+      endorsingOrganizations: [this.#ledger.mspId],
+    };
   }
 
   /** The chaincode's answer as its schema reads it; an answer outside it is the registry's fault, not the caller's. */
@@ -229,16 +258,16 @@ export class FabricRegistry implements Registry {
     }
   }
 
-  async #evaluate<T>(as: string, tx: string, request: unknown): Promise<T> {
-    const bytes = await this.#timed('evaluate', tx, () => this.#ledger.contract(as).evaluate(tx, { arguments: [JSON.stringify(request)] }));
+  async #evaluate<T>(as: string, tx: string, proposal: ProposalOptions): Promise<T> {
+    const bytes = await this.#timed('evaluate', tx, () => this.#ledger.contract(as).evaluate(tx, proposal));
     return decodeJson<T>(bytes, tx);
   }
 
   /** `batch`: how many devices the transaction registers, which its endorsement takes time for. */
-  async #submit<T>(as: string, tx: string, request: unknown, batch = 0): Promise<Committed<T>> {
+  async #submit<T>(as: string, tx: string, proposal: ProposalOptions, batch = 0): Promise<Committed<T>> {
     const stop = this.#metrics.ledgerDuration.startTimer({ kind: 'submit', transaction: tx });
     try {
-      const committed = await this.#submitUntilCommitted<T>(as, tx, JSON.stringify(request), batch);
+      const committed = await this.#submitUntilCommitted<T>(as, tx, proposal, batch);
       stop({ outcome: 'ok' });
       return committed;
     } catch (err) {
@@ -249,10 +278,10 @@ export class FabricRegistry implements Registry {
     }
   }
 
-  async #submitUntilCommitted<T>(as: string, tx: string, argument: string, batch: number): Promise<Committed<T>> {
+  async #submitUntilCommitted<T>(as: string, tx: string, options: ProposalOptions, batch: number): Promise<Committed<T>> {
     const contract = this.#ledger.contract(as);
     for (let attempt = 1; ; attempt += 1) {
-      const proposal = contract.newProposal(tx, { arguments: [argument] });
+      const proposal = contract.newProposal(tx, options);
       const txId = proposal.getTransactionId();
 
       let transaction: Awaited<ReturnType<typeof proposal.endorse>>;

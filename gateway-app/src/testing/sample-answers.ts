@@ -54,6 +54,15 @@ const config = { deviceId: 'd-1', version: 1, sha256: hex('f'), uri: '', publish
 const members = { members: ['Org1MSP', 'Org2MSP'] };
 const page = <T>(items: T[]) => ({ items, bookmark: '' });
 
+const confidentialDigest = {
+  deviceId: 'd-1',
+  ownerMsp: 'Org1MSP',
+  collection: '_implicit_org_Org1MSP',
+  sha256: hex('c'),
+  recordedAt: at,
+  txId: hex('e'),
+};
+
 export const SAMPLE_ANSWERS = {
   registerDevice: sampleDevice,
   registerDevices: { count: 1, deviceIds: ['d-1'] },
@@ -88,4 +97,15 @@ export const SAMPLE_ANSWERS = {
   listEndpoints: page([endpoint]),
   setMembers: members,
   getMembers: members,
+  putConfidentialAttributes: { deviceId: 'd-1', ownerMsp: 'Org1MSP', collection: '_implicit_org_Org1MSP', sha256: hex('c'), storedAt: at },
+  getConfidentialAttributes: {
+    deviceId: 'd-1',
+    ownerMsp: 'Org1MSP',
+    collection: '_implicit_org_Org1MSP',
+    sha256: hex('c'),
+    attributes: { site: 'plant-3' },
+    salt: hex('d'),
+  },
+  recordConfidentialDigest: confidentialDigest,
+  getConfidentialDigest: confidentialDigest,
 } satisfies { [N in OperationName]?: AnswerOf<N> };

@@ -37,6 +37,7 @@ export const EVENTS = {
   rollbackProposed: 'firmware.rollback_proposed',
   rollbackApproved: 'firmware.rollback_approved',
   familyStatusRefreshed: 'family.status_refreshed',
+  confidentialDigestRecorded: 'device.confidential_digest_recorded',
 } as const;
 
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

@@ -28,3 +28,5 @@ export * from './ledger/state-keys';
 export * from './ledger/key-validity';
 export * from './api/fleet';
 export * from './api/families';
+export * from './confidential';
+export * from './api/confidential';

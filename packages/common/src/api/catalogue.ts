@@ -14,6 +14,7 @@ import * as AG from './agreements';
 import * as F from './fleet';
 import * as RO from './rollouts';
 import * as FA from './families';
+import * as CF from './confidential';
 
 export type OperationKind = 'submit' | 'evaluate';
 
@@ -23,12 +24,23 @@ export interface Operation<Req extends z.ZodType = z.ZodType, Ans extends z.ZodT
   kind: OperationKind;
   request: Req;
   answer: Ans;
+  /**
+   * Private data: the request travels as transient data (never in the transaction) and only the
+   * caller's own org's peers endorse or answer it (docs/identity.md, confidential attributes).
+   */
+  ownOrgOnly?: true;
 }
 
 const submit = <Req extends z.ZodType, Ans extends z.ZodType>(tx: string, request: Req, answer: Ans) =>
   ({ tx, kind: 'submit', request, answer }) as const;
 const evaluate = <Req extends z.ZodType, Ans extends z.ZodType>(tx: string, request: Req, answer: Ans) =>
   ({ tx, kind: 'evaluate', request, answer }) as const;
+const ownOrgOnly = <Req extends z.ZodType, Ans extends z.ZodType, K extends OperationKind>(
+  kind: K,
+  tx: string,
+  request: Req,
+  answer: Ans,
+) => ({ tx, kind, request, answer, ownOrgOnly: true }) as const;
 
 export const OPERATIONS = {
   registerDevice: submit('Devices:RegisterDevice', Q.RegisterDeviceRequest, R.Device),
@@ -109,6 +121,15 @@ export const OPERATIONS = {
   refreshFamilyStatus: submit('Rollouts:RefreshFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatus),
   getFamilyStatus: evaluate('Rollouts:GetFamilyStatus', RO.FamilyStatusRef, RO.FamilyStatusRecord),
   listFamilies: evaluate('Families:ListFamilies', FA.ListFamiliesRequest, FA.FamilySummaryPage),
+  putConfidentialAttributes: ownOrgOnly(
+    'submit',
+    'Confidential:PutConfidentialAttributes',
+    CF.PutConfidentialAttributesRequest,
+    CF.ConfidentialAttributesStored,
+  ),
+  getConfidentialAttributes: ownOrgOnly('evaluate', 'Confidential:GetConfidentialAttributes', Q.DeviceRef, CF.ConfidentialAttributes),
+  recordConfidentialDigest: submit('Confidential:RecordConfidentialDigest', Q.DeviceRef, CF.ConfidentialDigest),
+  getConfidentialDigest: evaluate('Confidential:GetConfidentialDigest', Q.DeviceRef, CF.ConfidentialDigest),
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;
@@ -120,6 +141,9 @@ export type RequestOf<N extends OperationName> = z.input<Operations[N]['request'
 /** The request as validated: defaults applied, times normalised. */
 export type ParsedRequestOf<N extends OperationName> = z.output<Operations[N]['request']>;
 export type AnswerOf<N extends OperationName> = z.output<Operations[N]['answer']>;
+
+/** Whether the operation's request is private data, for the caller's own org alone. */
+export const isOwnOrgOnly = (name: OperationName): boolean => (OPERATIONS[name] as Operation).ownOrgOnly === true;
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 

@@ -774,6 +774,51 @@ export const REST_ROUTES = {
       'by prefix may end early (fewer items, with a bookmark to go on from). Bookmarks of either source continue the list.',
     answers: 'a page of family summaries',
   }),
+  putConfidentialAttributes: route('putConfidentialAttributes', {
+    method: 'put',
+    path: '/v1/devices/{deviceId}/attributes/confidential',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "The owner's admin stores the device's confidential attributes in its org's implicit private data collection",
+    description:
+      "The body goes to the owner org's peers alone as transient data: it is in no transaction, block, event or history, and " +
+      'no other org sees it. Nothing public changes: then POST …/attributes/confidential/digest records the salted hash on ' +
+      'the public ledger (endorsed by the majority from the hash alone). Another org, or a device this org does not own: 403.',
+    answers: 'where the values went and their salted hash (no values)',
+  }),
+  getConfidentialAttributes: route('getConfidentialAttributes', {
+    method: 'get',
+    path: '/v1/devices/{deviceId}/attributes/confidential',
+    access: anyToken,
+    status: 200,
+    tag: 'Identity',
+    summary: "The device's confidential attributes and salt, from the owner org's own peer (the owner org's roles only)",
+    description: 'Any other org: 403 FORBIDDEN (its peers do not hold the values). None stored yet: 404.',
+    answers: 'the values, their salt and hash',
+    errors: { 403: 'FORBIDDEN: the caller is not of the org that owns the device' },
+  }),
+  recordConfidentialDigest: route('recordConfidentialDigest', {
+    method: 'post',
+    path: '/v1/devices/{deviceId}/attributes/confidential/digest',
+    access: admin,
+    status: 200,
+    tag: 'Identity',
+    summary: "The owner's admin records the stored values' salted hash on the public ledger (majority endorsement)",
+    description:
+      "Every endorsing peer reads the hash Fabric keeps of the owner's private write (GetPrivateDataHash), which non-members " +
+      'hold too, so the other org endorses without seeing the values. Nothing stored yet: 404.',
+    answers: 'the public digest record',
+  }),
+  getConfidentialDigest: route('getConfidentialDigest', {
+    method: 'get',
+    path: '/v1/devices/{deviceId}/attributes/confidential/digest',
+    access: anyToken,
+    status: 200,
+    tag: 'Identity',
+    summary: "The public salted hash of a device's confidential attributes: an auditor given the values checks them against it",
+    answers: 'the public digest record',
+  }),
 } as const;
 
 export type RouteName = keyof typeof REST_ROUTES;

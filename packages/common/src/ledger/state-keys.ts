@@ -76,6 +76,10 @@ export const keys = {
   rolloutOf: (family: string, rolloutId?: string) =>
     rolloutId === undefined ? key('rollout-of', family) : key('rollout-of', family, rolloutId),
   familyStatus: (family: string) => key('family-status', family),
+  /** In the owner's implicit private data collection, not world state: a device's confidential attributes. */
+  confidentialAttributes: (deviceId: string) => key('confidential-attributes', deviceId),
+  /** Public: the salted hash of a device's confidential attributes. */
+  confidentialDigest: (deviceId: string) => key('confidential-digest', deviceId),
 };
 
 const NUL = '\u0000';
