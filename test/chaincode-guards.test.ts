@@ -3,44 +3,20 @@
  * submitting straight to the peers with each org's CA-enrolled identities (no gateway app in
  * between), so a misconfigured or compromised gateway cannot grant what the chaincode forbids.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { connect, Contract, Gateway, Signer, signers } from '@hyperledger/fabric-gateway';
+import { createHash } from 'node:crypto';
+import type { Contract } from '@hyperledger/fabric-gateway';
 import { common, gateway as gatewayProtos, peer } from '@hyperledger/fabric-protos';
-import { createHash, createPrivateKey } from 'node:crypto';
 import { OPERATIONS } from '@iotreg/common';
-import { orgsInSync, RUNTIME, uid } from './support/network';
+import { orgsInSync, uid } from './support/network';
+import { closePeerConnections, connectAs } from './support/peers';
 import { newDevice, registration } from './support/devices';
 import { ensureFamilies } from './support/families';
 
 // Devices join only registered families.
 beforeAll(() => ensureFamilies(['guard-v1']));
 
-interface GatewayConfig {
-  mspId: string;
-  channel: string;
-  chaincode: string;
-  peer: { endpoint: string; hostAlias: string; tlsRootCertPath: string };
-  identities: Array<{ role: string; certPath: string; keyPath: string }>;
-}
-
-const open: Array<{ gateway: Gateway; client: grpc.Client }> = [];
-
 function contractAs(org: 'org1' | 'org2', role: string): Contract {
   return connectAs(org, role).contract;
-}
-
-function connectAs(org: 'org1' | 'org2', role: string): { gateway: Gateway; contract: Contract; signer: Signer } {
-  const config = JSON.parse(readFileSync(path.join(RUNTIME, `gateway-${org}/config.json`), 'utf8')) as GatewayConfig;
-  const identity = config.identities.find((i) => i.role === role)!;
-  const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
-    'grpc.ssl_target_name_override': config.peer.hostAlias,
-  });
-  const signer = signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath)));
-  const gateway = connect({ client, identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) }, signer });
-  open.push({ gateway, client });
-  return { gateway, contract: gateway.getNetwork(config.channel).getContract(config.chaincode), signer };
 }
 
 /**
@@ -71,12 +47,7 @@ async function submitBackdated(org: 'org1' | 'org2', role: string, name: string,
   if (!status.successful) throw new Error(`transaction ${status.transactionId} committed as ${status.code}`);
 }
 
-afterAll(() => {
-  for (const { gateway, client } of open) {
-    gateway.close();
-    client.close();
-  }
-});
+afterAll(closePeerConnections);
 
 /** The chaincode's refusal code, from the endorsement error's details. */
 async function refusal(run: () => Promise<unknown>): Promise<string> {

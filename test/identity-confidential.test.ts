@@ -4,14 +4,12 @@
  * Org2 (REST, history, events, the block, its peer's chaincode) shows them; Org1's auditor reads
  * them and the hash proves them. The same by the CLI.
  */
-import { createHash, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { connect, type Gateway } from '@hyperledger/fabric-gateway';
-import { signers } from '@hyperledger/fabric-gateway';
 import { confidentialValuesMatch, OPERATIONS, TRANSIENT_REQUEST } from '@iotreg/common';
-import { clients, clientsFile, orgsInSync, RUNTIME } from './support/network';
+import { clients, clientsFile, orgsInSync } from './support/network';
+import { closePeerConnections, connectAs } from './support/peers';
 import { registeredDevice } from './support/devices';
 import { ensureFamilies } from './support/families';
 import { readEvents, SseEvent } from './support/sse';
@@ -41,37 +39,14 @@ function auditorHash(deviceId: string, attributes: Record<string, string>, salt:
     .digest('hex');
 }
 
-const open: Array<{ gateway: Gateway; client: grpc.Client }> = [];
-afterAll(() => {
-  for (const { gateway, client } of open) {
-    gateway.close();
-    client.close();
-  }
-});
+afterAll(closePeerConnections);
 
 /** Org1's auditor, straight to the peers (no gateway app): evaluates on the peers of `target` only. */
 async function evaluateOn(
   target: 'Org1MSP' | 'Org2MSP',
   deviceId: string,
 ): Promise<{ ok: true; answer: any } | { ok: false; message: string }> {
-  const config = JSON.parse(readFileSync(path.join(RUNTIME, 'gateway-org1/config.json'), 'utf8')) as {
-    mspId: string;
-    channel: string;
-    chaincode: string;
-    peer: { endpoint: string; hostAlias: string; tlsRootCertPath: string };
-    identities: Array<{ role: string; certPath: string; keyPath: string }>;
-  };
-  const identity = config.identities.find((i) => i.role === 'auditor')!;
-  const client = new grpc.Client(config.peer.endpoint, grpc.credentials.createSsl(readFileSync(config.peer.tlsRootCertPath)), {
-    'grpc.ssl_target_name_override': config.peer.hostAlias,
-  });
-  const gateway = connect({
-    client,
-    identity: { mspId: config.mspId, credentials: readFileSync(identity.certPath) },
-    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identity.keyPath))),
-  });
-  open.push({ gateway, client });
-  const contract = gateway.getNetwork(config.channel).getContract(config.chaincode);
+  const { contract } = connectAs('org1', 'auditor');
   try {
     const bytes = await contract.evaluate(OPERATIONS.getConfidentialAttributes.tx, {
       arguments: [],
@@ -207,7 +182,6 @@ describe('confidential attributes', () => {
     );
     expect([verified.code, verified.json]).toEqual([0, expect.objectContaining({ match: true })]);
     const values = JSON.parse(readFileSync(path.join(dir, 'values.json'), 'utf8'));
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(dir, 'forged.json'), JSON.stringify({ ...values, attributes: { ...values.attributes, site: 'plant-1' } }));
     const forged = await iotreg(
       '--org',
