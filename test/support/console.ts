@@ -37,6 +37,16 @@ export class ConsoleBrowser {
    */
   async signIn(org: Org, role: Role, viewport = { width: 1280, height: 900 }): Promise<ConsoleSession> {
     const entry = clientsFile().orgs[org];
+    return this.signInAt(entry.gateway, entry.tokens[role], { org, role }, viewport);
+  }
+
+  /** Signs in at the gateway at `url` with `token`, which must stand for `who`; as signIn. */
+  async signInAt(
+    url: string,
+    token: string,
+    who: { org: string; role: Role },
+    viewport = { width: 1280, height: 900 },
+  ): Promise<ConsoleSession> {
     const context = await this.#browser!.newContext({ viewport, acceptDownloads: true });
     this.#contexts.push(context);
     const page = await context.newPage();
@@ -45,16 +55,16 @@ export class ConsoleBrowser {
       if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
     });
     page.on('pageerror', (error) => errors.push(error.message));
-    const answer = await page.goto(`${entry.gateway}/console/`);
+    const answer = await page.goto(`${url}/console/`);
     expect(answer?.status()).toBe(200);
     expect(answer?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     // Interactive within a second (the page and its scripts, from this gateway).
     await page.getByLabel('Bearer token').waitFor();
     expect(await page.evaluate<number>("performance.getEntriesByType('navigation')[0].domInteractive")).toBeLessThan(1000);
-    await page.getByLabel('Bearer token').fill(entry.tokens[role]);
+    await page.getByLabel('Bearer token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByTestId('who-org').textContent()).resolves.toBe(org);
-    await expect(page.getByTestId('who-role').textContent()).resolves.toBe(role);
+    await expect(page.getByTestId('who-org').textContent()).resolves.toBe(who.org);
+    await expect(page.getByTestId('who-role').textContent()).resolves.toBe(who.role);
     return { page, errors };
   }
 

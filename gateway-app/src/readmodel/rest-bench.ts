@@ -7,27 +7,9 @@
  * (npm run bench), not here.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
-import { createApp } from '../app';
-import { TokenTable } from '../auth';
-import { ConfigSchema } from '../config';
-import { IdempotencyStore } from '../http/idempotency';
-import { createMetrics } from '../metrics';
-import type { Registry } from '../registry/registry';
-import { fill } from './fleet-bench';
-import { ModelFollower } from './follower';
-import { ModelStore } from './model-store';
-import { ReadModelRegistry } from './read-model-registry';
-import { openSqlite } from './sql';
+import { serveFilledModel } from './filled-gateway';
 
-const TOKEN = 'bench-auditor-token';
 const CONCURRENCY = 50;
 
 /** The load generator, run in its own process so it does not share the gateway's event loop. */
@@ -60,69 +42,25 @@ Promise.all(Array.from({ length: Number(concurrency) }, worker)).then(() => {
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100_000);
   const seconds = Number(process.argv[3] ?? 10);
-  const dir = mkdtempSync(join(tmpdir(), 'iotreg-rest-bench-'));
-  const db = await openSqlite(join(dir, 'model.sqlite'));
-  const idempotency = await IdempotencyStore.open(dir, 3_600_000, {});
+  const gateway = await serveFilledModel(count);
   try {
-    const store = new ModelStore(db, 'bench', 'registry');
-    await store.open();
-    const fillSeconds = await fill(db, count);
-    await db.write((q) => q.run('UPDATE model_checkpoint SET height = 3 WHERE id = 1'));
-    // A stream that never delivers: the model stays as filled, "following".
-    const follower = new ModelFollower({
-      store,
-      logger: pino({ level: 'silent' }),
-      source: async () => ({ close: () => undefined, [Symbol.asyncIterator]: async function* () {} as never }),
-    });
-    const never = { ping: async () => ({ height: 3 }) } as unknown as Registry;
-    const registry = new ReadModelRegistry({
-      ledger: never,
-      store,
-      follower,
-      roleOf: () => 'auditor',
-      logger: pino({ level: 'silent' }),
-      minHeightWaitMs: 1_000,
-    });
-    const limits = ConfigSchema.shape.limits.parse({ rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 });
-    const identities = [{ name: 'auditor', role: 'auditor' as const, tokenSha256: createHash('sha256').update(TOKEN).digest('hex') }];
-    const gateway = createApp({
-      registry,
-      tokens: new TokenTable(identities),
-      relayIdentity: 'auditor',
-      idempotency,
-      logger: pino({ level: 'silent' }),
-      metrics: createMetrics({ defaultMetrics: false }),
-      limits,
-      tls: false,
-    });
-    const server = http.createServer(gateway.app);
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await follower.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (const kind of ['device', 'key', 'fleet']) {
       const { stdout } = await promisify(execFile)(process.execPath, [
         '-e',
         LOAD,
-        url,
-        TOKEN,
+        gateway.url,
+        gateway.token,
         String(seconds),
         String(CONCURRENCY),
         String(count),
         kind,
       ]);
       const result = JSON.parse(stdout) as Record<string, unknown>;
-      process.stdout.write(`${JSON.stringify({ database: 'sqlite', devices: count, fillSeconds, ...result })}\n`);
+      process.stdout.write(`${JSON.stringify({ database: 'sqlite', devices: count, fillSeconds: gateway.fillSeconds, ...result })}\n`);
     }
-    await follower.stop();
-    gateway.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   } finally {
-    idempotency.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await gateway.close();
   }
 }
 
