@@ -10,7 +10,7 @@ import { statements } from '@iotreg/common';
 import { DeviceIdentity } from '@iotreg/device';
 import { ConsoleBrowser, consoleUrl, shot } from './support/console';
 import { newDevice, registration, signed, type TestDevice } from './support/devices';
-import { clients, orgsInSync, uid } from './support/network';
+import { clients, eventually, orgsInSync, uid } from './support/network';
 
 const { Org1MSP: org1, Org2MSP: org2 } = clients();
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -114,12 +114,13 @@ describe('fleet dashboard', () => {
     const suggested = page.getByTestId('fleet-families').locator('option');
     // Before anything is typed: the first families by name.
     await suggested.first().waitFor({ state: 'attached' });
+    // Polled from here: the console's CSP forbids the eval a string waitForFunction polls with.
+    const values = () => suggested.evaluateAll((os) => os.map((o) => o.getAttribute('value')));
     await filter.fill(family);
-    await page.getByTestId('fleet-families').locator(`option[value="${family}"]`).waitFor({ state: 'attached' });
-    await expect(suggested.evaluateAll((os) => os.map((o) => o.getAttribute('value')))).resolves.toEqual([family]);
+    await eventually(async () => JSON.stringify(await values()) === JSON.stringify([family]), 10_000, 'suggestions narrowed to the family');
     await expect(suggested.first().textContent()).resolves.toBe(`${family} (Org1MSP)`);
     await filter.fill(`${family}-none`);
-    await page.waitForFunction("document.getElementById('fleet-families').children.length === 0");
+    await eventually(async () => (await suggested.count()) === 0, 10_000, 'no suggestion for a prefix no family has');
     await filter.fill(family);
     await filter.press('Enter');
     await page.waitForURL(new RegExp(`family=${family}`));
@@ -155,8 +156,12 @@ describe('firmware publishing', () => {
     const digest = createHash('sha256').update(image).digest('hex');
     await page.getByLabel('Version').fill('3.0.0');
     await page.getByLabel(/Image file/).setInputFiles({ name: 'fw.bin', mimeType: 'application/octet-stream', buffer: image });
-    // The page hashes the chosen file itself (WebCrypto); the tests' types have no DOM, so the check is an expression.
-    await page.waitForFunction(`document.querySelector('input[name=sha256]')?.value === ${JSON.stringify(digest)}`);
+    // The page hashes the chosen file itself (WebCrypto).
+    await eventually(
+      async () => (await page.locator('input[name=sha256]').inputValue()) === digest,
+      10_000,
+      "the page's hash of the image",
+    );
     const statement = await page.getByTestId('statement-to-sign').textContent();
     expect(JSON.parse(statement!)).toEqual({ action: 'firmware', family, sha256: digest, version: '3.0.0' });
 
