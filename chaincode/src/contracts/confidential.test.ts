@@ -1,14 +1,12 @@
 /** Confidential attributes (issue 22) on the in-memory ledger: who may store, read and record them, and what goes public. */
 import { createHash } from 'node:crypto';
 import { confidentialValuesMatch, TRANSIENT_REQUEST } from '@iotreg/common';
-import { DeviceIdentity, registrationProof } from '@iotreg/device';
 import type { RegistryContext } from '../context';
 import { answerMisfit } from '../testing/answers';
 import { FakeLedger } from '../testing/fake-ledger';
+import { ledgerWithFamily, registrationOf } from '../testing/fixtures';
 import { ConfidentialContract } from './confidential';
 import { DevicesContract } from './devices';
-import { FirmwareContract } from './firmware';
-import { GovernanceContract } from './governance';
 
 const confidential = new ConfidentialContract();
 const devices = new DevicesContract();
@@ -36,20 +34,8 @@ const record = (ledger: FakeLedger, who: [string, string], deviceId: string) =>
   run(ledger, who, (ctx) => confidential.RecordConfidentialDigest(ctx, JSON.stringify({ deviceId })));
 
 async function ledgerWithDevice(): Promise<FakeLedger> {
-  const ledger = new FakeLedger();
-  const members = JSON.stringify({ members: ['Org1MSP', 'Org2MSP'] });
-  await ledger.run('Org1MSP', 'admin', (c) => new GovernanceContract().SetMembers(c, members));
-  await ledger.run('Org2MSP', 'admin', (c) => new GovernanceContract().SetMembers(c, members));
-  const family = { family: 'fam', vendorKeyPem: DeviceIdentity.generate().publicKeyPem, approvalThreshold: 1 };
-  await ledger.run('Org1MSP', 'vendor', (c) => new FirmwareContract().RegisterFamily(c, JSON.stringify(family)));
-  const key = DeviceIdentity.generate();
-  const body = {
-    deviceId: 'd-1',
-    publicKeyPem: key.publicKeyPem,
-    family: 'fam',
-    proof: registrationProof(key, { deviceId: 'd-1', ownerMsp: 'Org1MSP', family: 'fam' }),
-  };
-  await ledger.run('Org1MSP', 'admin', (c) => devices.RegisterDevice(c, JSON.stringify(body)));
+  const ledger = await ledgerWithFamily();
+  await ledger.run('Org1MSP', 'admin', (c) => devices.RegisterDevice(c, JSON.stringify(registrationOf('d-1'))));
   return ledger;
 }
 

@@ -6,17 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import { statements } from '@iotreg/common';
-import { DeviceIdentity, registrationProof, rotationProofs } from '@iotreg/device';
+import { DeviceIdentity, rotationProofs } from '@iotreg/device';
 import type { RegistryContext } from '../context';
 import { FakeLedger, type StateCalls } from '../testing/fake-ledger';
+import { ledgerWithFamily, registrationOf } from '../testing/fixtures';
 import { DevicesContract } from './devices';
 import { FirmwareContract } from './firmware';
-import { GovernanceContract } from './governance';
 import { MessagesContract } from './messages';
 
 const devices = new DevicesContract();
 const firmware = new FirmwareContract();
-const governance = new GovernanceContract();
 const messages = new MessagesContract();
 
 const ADMIN1: [string, string] = ['Org1MSP', 'admin'];
@@ -35,28 +34,11 @@ async function calls(ledger: FakeLedger, who: [string, string], tx: Tx, request:
   return { ...ledger.calls };
 }
 
-const registration = (deviceId: string, identity = DeviceIdentity.generate()) => ({
-  deviceId,
-  publicKeyPem: identity.publicKeyPem,
-  family: 'fam',
-  proof: registrationProof(identity, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
-});
-
-async function ledgerWithFamily(): Promise<FakeLedger> {
-  const ledger = new FakeLedger();
-  await calls(ledger, ADMIN1, (c, r) => governance.SetMembers(c, r), { members: ['Org1MSP', 'Org2MSP'] });
-  await calls(ledger, ADMIN2, (c, r) => governance.SetMembers(c, r), { members: ['Org1MSP', 'Org2MSP'] });
-  await calls(ledger, VENDOR1, (c, r) => firmware.RegisterFamily(c, r), {
-    family: 'fam',
-    vendorKeyPem: VENDOR_KEY.publicKeyPem,
-    approvalThreshold: 1,
-  });
-  return ledger;
-}
+const registration = (deviceId: string, identity?: DeviceIdentity) => registrationOf(deviceId, identity);
 
 /** The state calls of each measured transaction. */
 async function measure(): Promise<Record<string, StateCalls>> {
-  const ledger = await ledgerWithFamily();
+  const ledger = await ledgerWithFamily(VENDOR_KEY);
   const identity = DeviceIdentity.generate();
   const single = await calls(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), registration('d1', identity));
   const batch = await calls(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), {
