@@ -1,22 +1,34 @@
 /**
- * The Express application, built from its dependencies so tests can give it a fake registry.
+ * The HTTP application (Fastify), built from its dependencies so tests can give it a fake registry.
+ * Its owner serves it: `http.createServer(gateway.app)`.
  */
-import express from 'express';
-import { REST_ROUTES, type RestRoute } from '@iotreg/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http from 'node:http';
+import querystring from 'node:querystring';
+import Fastify from 'fastify';
+import { RegistryError } from '@iotreg/common';
 import type { Logger } from 'pino';
 import type { TokenTable } from './auth';
 import type { Limits } from './config';
-import { errorMiddleware, notFound } from './http/errors';
+import { errorHandler, notFound, sendError, toErrorResponse } from './http/errors';
 import type { IdempotencyStore } from './http/idempotency';
-import { identify, RateLimiter, rateLimit, requestLifecycle, requireJsonBody, securityHeaders } from './http/middleware';
+import {
+  identify,
+  RateLimiter,
+  rateLimit,
+  requestLifecycle,
+  requireJsonBody,
+  securityHeaders,
+  securityHeaderValues,
+} from './http/middleware';
 import { buildOpenApiDocument } from './http/openapi';
-import { AnyRoute, expressPath, mount } from './http/route';
+import { AnyRoute, mount } from './http/route';
 import { EventStreams } from './http/sse';
 import { DeviceWriteCheck } from './http/device-writes';
 import type { Metrics } from './metrics';
 import type { Registry } from './registry/registry';
 import { catalogueRoutes } from './routes/catalogue';
-import { consoleFiles, consoleRoutes, MSP_ID_SETTING } from './routes/console';
+import { consoleFiles, consoleRoutes } from './routes/console';
 import { discoveryRoutes } from './routes/discovery';
 import { operationRoutes } from './routes/operations';
 import { freshnessRoutes } from './routes/freshness';
@@ -52,19 +64,53 @@ export interface AppDeps {
 }
 
 export interface GatewayApp {
-  app: express.Express;
+  /** The request listener to serve. */
+  app: (req: IncomingMessage, res: ServerResponse) => void;
   streams: EventStreams;
   /** Ends event streams and timers (the HTTP server is closed by its owner). */
   close(): void;
 }
 
-export function createApp(deps: AppDeps): GatewayApp {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  app.set(MSP_ID_SETTING, deps.mspId);
+/** A JSON body: an object or array (as strict JSON APIs take), parsed as UTF-8. */
+function parseJsonBody(_req: unknown, text: string, done: (err: Error | null, body?: unknown) => void): void {
+  if (text === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === 'object' && body !== null) {
+      done(null, body);
+      return;
+    }
+  } catch {
+    // answered below
+  }
+  done(new RegistryError('INVALID_ARGUMENT', 'request body is not valid JSON (an object is expected)'));
+}
 
+export async function createApp(deps: AppDeps): Promise<GatewayApp> {
+  let listener: GatewayApp['app'] | undefined;
+  const app = Fastify({
+    // The gateway's owner serves the listener on its own HTTP or HTTPS server.
+    serverFactory: (handler) => {
+      listener = handler;
+      return http.createServer();
+    },
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: {
+      // Repeated parameters become arrays, which the schemas refuse (as they should).
+      querystringParser: (query) => querystring.parse(query),
+      // Identifiers are validated by the routes' schemas, which say what is wrong with a long one.
+      maxParamLength: 4096,
+    },
+    // A path that is not valid percent-encoding: refused before any hook runs.
+    frameworkErrors: (err, _req, reply) => {
+      reply.headers(securityHeaderValues(deps.tls));
+      sendError(reply, toErrorResponse(err));
+    },
+  });
   const limiter = new RateLimiter(deps.limits.rateLimitPerSecond, deps.limits.rateLimitBurst);
   const anonymousLimiter = new RateLimiter(deps.limits.unauthenticatedRatePerSecond, deps.limits.unauthenticatedBurst);
   const pruner = setInterval(() => {
@@ -86,21 +132,18 @@ export function createApp(deps: AppDeps): GatewayApp {
   });
   let openApi: Record<string, unknown> | undefined;
 
-  app.use(requestLifecycle(deps.logger, deps.metrics));
-  app.use(securityHeaders({ tls: deps.tls }));
-  app.use(identify(deps.tokens));
-  app.use(rateLimit(limiter, anonymousLimiter));
-  app.use('/console', consoleFiles());
-  app.use(requireJsonBody);
-  const json = (limit: number) => express.json({ limit, strict: true, inflate: false, type: 'application/json' });
-  // Routes that take larger bodies than the contract's default (a batch of registrations).
-  for (const route of Object.values(REST_ROUTES) as RestRoute[]) {
-    if (route.bodyLimit !== undefined) app.use(expressPath(route.path), json(route.bodyLimit));
-  }
-  app.use(json(BODY_LIMIT_BYTES));
+  app.addHook('onRequest', requestLifecycle(deps.logger, deps.metrics));
+  app.addHook('onRequest', securityHeaders({ tls: deps.tls }));
+  app.addHook('onRequest', identify(deps.tokens));
+  app.addHook('onRequest', rateLimit(limiter, anonymousLimiter));
+  app.addHook('onRequest', requireJsonBody);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  app.setErrorHandler(errorHandler(deps.logger));
+  app.setNotFoundHandler(notFound);
 
-  const router = express.Router();
-  mount(router, ROUTES, {
+  await app.register(consoleFiles());
+  mount(app, ROUTES, {
     registry: deps.registry,
     relayIdentity: deps.relayIdentity,
     idempotency: deps.idempotency,
@@ -109,18 +152,19 @@ export function createApp(deps: AppDeps): GatewayApp {
     streams,
     deviceWrites,
     metrics: deps.metrics,
+    ...(deps.mspId !== undefined ? { mspId: deps.mspId } : {}),
     openApi: () => (openApi ??= buildOpenApiDocument(ROUTES, API_VERSION)),
   });
-  app.use(router);
-  app.use(notFound);
-  app.use(errorMiddleware());
+  await app.ready();
+  if (!listener) throw new Error('Fastify did not hand over its request listener');
 
   return {
-    app,
+    app: listener,
     streams,
     close: () => {
       clearInterval(pruner);
       streams.closeAll();
+      void app.close();
     },
   };
 }

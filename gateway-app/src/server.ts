@@ -104,7 +104,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     }
   }
 
-  const gateway = createApp({
+  const gateway = await createApp({
     registry,
     tokens: new TokenTable(config.identities),
     relayIdentity: config.relayIdentity,

@@ -4,9 +4,10 @@
  * outcome is unknown, "items" for a refused batch). Anything unexpected, including an INTERNAL
  * refusal whose text came from the chaincode, is a 500 whose details go to the log, not the client.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { ERROR_STATUS, ErrorCode, RefusedItem, refusedItems, RegistryError } from '@iotreg/common';
-import { requestContext } from './context';
+import { findRequestContext } from './context';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; txId?: string; items?: RefusedItem[] };
@@ -18,17 +19,19 @@ export interface ErrorResponse {
   headers: Record<string, string>;
 }
 
-/** body-parser / http-errors failures, recognised by their documented `type`. */
-const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
-  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than 64 KiB' },
-  'entity.parse.failed': { code: 'INVALID_ARGUMENT', message: 'request body is not valid JSON (an object is expected)' },
-  'encoding.unsupported': {
-    code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: 'request body content encoding is not supported; send identity-encoded JSON',
+/** Fastify's own refusals of a request body, recognised by their documented codes. */
+const BODY_ERRORS: Record<string, { code: ErrorCode; message: (limit?: number) => string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: (limit) => `request body is larger than ${limit === undefined ? 'this route accepts' : `${Math.round(limit / 1024)} KiB`}`,
   },
-  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body charset is not supported; send UTF-8' },
-  'request.aborted': { code: 'INVALID_ARGUMENT', message: 'request body was not received completely' },
-  'request.size.invalid': { code: 'INVALID_ARGUMENT', message: 'request body size does not match Content-Length' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_ARGUMENT', message: () => 'request body size does not match Content-Length' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_ARGUMENT', message: () => 'request body is empty; send a JSON object' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: () => 'request bodies must be JSON (Content-Type: application/json)',
+  },
+  FST_ERR_BAD_URL: { code: 'INVALID_ARGUMENT', message: () => 'the request path is not valid percent-encoding' },
 };
 
 function txIdOf(details: unknown): string | undefined {
@@ -38,14 +41,14 @@ function txIdOf(details: unknown): string | undefined {
 }
 
 /**
- * Other request errors Express raises itself with a 4xx `status` (http-errors, or the URIError
- * of a path parameter that is not valid percent-encoding): the client's fault, never a 500.
+ * Other request errors Fastify raises itself with a 4xx `statusCode` (its FST_ERR_ codes): the
+ * client's fault, never a 500.
  */
 function clientErrorOf(err: unknown): { code: ErrorCode; message: string } | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const { status, expose, message } = err as { status?: unknown; expose?: unknown; message?: unknown };
+  const { statusCode: status, code, message } = err as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
-  const safe = (expose === true || err instanceof URIError) && typeof message === 'string' && message !== '';
+  const safe = typeof code === 'string' && code.startsWith('FST_ERR_') && typeof message === 'string' && message !== '';
   const text = safe ? message : 'malformed request';
   if (status === 413) return { code: 'PAYLOAD_TOO_LARGE', message: text };
   if (status === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: text };
@@ -63,15 +66,16 @@ interface Classified {
 }
 
 /** The code and message a failure answers with; `unexpected` is told about failures that are bugs. */
-function classify(err: unknown, unexpected?: (err: unknown) => void): Classified {
+function classify(err: unknown, unexpected?: (err: unknown) => void, bodyLimit?: number): Classified {
   if (err instanceof RegistryError && err.code !== 'INTERNAL') {
     const items = refusedItems(err.message);
     const txId = txIdOf(err.details);
     return { code: err.code, message: err.message, ...(txId === undefined ? {} : { txId }), ...(items === undefined ? {} : { items }) };
   }
-  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
-  const known =
-    err instanceof RegistryError ? undefined : ((typeof type === 'string' ? BODY_ERRORS[type] : undefined) ?? clientErrorOf(err));
+  const fastifyCode = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const body = err instanceof RegistryError || typeof fastifyCode !== 'string' ? undefined : BODY_ERRORS[fastifyCode];
+  if (body) return { code: body.code, message: body.message(bodyLimit) };
+  const known = err instanceof RegistryError ? undefined : clientErrorOf(err);
   if (known) return known;
   // The chaincode's (or our own) text of an unexpected failure: for the log, not the client.
   unexpected?.(err);
@@ -79,8 +83,8 @@ function classify(err: unknown, unexpected?: (err: unknown) => void): Classified
 }
 
 /** Maps any failure to the answer a client gets. `unexpected` is told about failures that are bugs. */
-export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => void): ErrorResponse {
-  const { code, message, txId, items } = classify(err, unexpected);
+export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => void, bodyLimit?: number): ErrorResponse {
+  const { code, message, txId, items } = classify(err, unexpected, bodyLimit);
   const headers: Record<string, string> = {};
   if (code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer realm="iotreg"';
   const error: ErrorBody['error'] = { code, message };
@@ -89,25 +93,21 @@ export function toErrorResponse(err: unknown, unexpected?: (err: unknown) => voi
   return { status: ERROR_STATUS[code], body: { error }, headers };
 }
 
-export function sendError(res: Parameters<RequestHandler>[1], response: ErrorResponse): void {
-  res.status(response.status).set(response.headers).json(response.body);
+export function sendError(reply: FastifyReply, response: ErrorResponse): void {
+  reply.code(response.status).headers(response.headers).send(response.body);
 }
 
-/** The error middleware: failures raised outside route handlers (body parsing, auth, validation, 404). */
-export function errorMiddleware(): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    if (res.headersSent) {
-      next(err);
-      return;
-    }
-    const { log } = requestContext(req);
+/** Fastify's error handler: failures raised outside route handlers (body parsing, auth, validation, rate limits). */
+export function errorHandler(logger: Logger): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
+  return (err, req, reply) => {
+    const log = findRequestContext(req)?.log ?? logger;
     sendError(
-      res,
-      toErrorResponse(err, (e) => log.error({ err: e }, 'unhandled error')),
+      reply,
+      toErrorResponse(err, (e) => log.error({ err: e }, 'unhandled error'), req.routeOptions.bodyLimit),
     );
   };
 }
 
-export const notFound: RequestHandler = (req, _res, next) => {
-  next(new RegistryError('NOT_FOUND', `no route ${req.method} ${req.path}`));
-};
+export function notFound(req: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply, toErrorResponse(new RegistryError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
+}

@@ -1,59 +1,79 @@
 /**
- * Cross-cutting HTTP concerns: request IDs and access logs, metrics, security headers,
- * caller identification for rate limiting, the rate limit itself, and JSON-only bodies.
+ * Cross-cutting HTTP concerns, as Fastify onRequest hooks in the order the app adds them: request
+ * IDs and access logs, metrics, security headers, caller identification for rate limiting, the
+ * rate limit itself, and JSON-only bodies.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 import { RegistryError } from '@iotreg/common';
 import { parseAuthorization, TokenTable } from '../auth';
 import type { Metrics } from '../metrics';
-import { requestContext, setRequestContext } from './context';
+import { header, requestContext, setRequestContext } from './context';
+
+type Hook = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Request ID (X-Request-Id, taken from the client when well-formed), logger, access log and metrics. */
-export function requestLifecycle(logger: Logger, metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const offered = req.get('x-request-id');
+export function requestLifecycle(logger: Logger, metrics: Metrics): Hook {
+  return (req, reply, done) => {
+    const offered = header(req, 'x-request-id');
     const requestId = offered !== undefined && REQUEST_ID.test(offered) ? offered : randomUUID();
-    const log = logger.child({ requestId });
-    const context = { requestId, log };
+    let log: Logger | undefined;
+    const context = {
+      requestId,
+      get log() {
+        return (log ??= logger.child({ requestId }));
+      },
+    };
     setRequestContext(req, context);
-    res.setHeader('X-Request-Id', requestId);
+    reply.header('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    // On the response itself, not a Fastify hook: event streams take the raw response over.
+    reply.raw.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const { route, caller } = requestContext(req);
-      const labels = { method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) };
+      const status = reply.raw.statusCode;
+      const labels = { method: req.method, route: route ?? 'unmatched', status: String(status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
+      if (!logger.isLevelEnabled('info')) return;
       // Never the Authorization header, never bodies.
-      log.info(
+      logger.info(
         {
+          requestId,
           method: req.method,
           route: labels.route,
-          status: res.statusCode,
+          status,
           ms: Math.round(seconds * 1000),
           caller: caller?.kind === 'token' ? caller.identity : caller?.kind === 'device' ? `device:${caller.deviceId}` : undefined,
         },
         'request',
       );
     });
-    next();
+    done();
   };
 }
 
-export function securityHeaders(options: { tls: boolean }): RequestHandler {
-  return (_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    if (options.tls) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
-    next();
+/** The headers every answer carries; the console's files get their own Content-Security-Policy. */
+export function securityHeaderValues(tls: boolean): Record<string, string> {
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    ...(tls ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
+  };
+}
+
+export function securityHeaders(options: { tls: boolean }): Hook {
+  const headers = securityHeaderValues(options.tls);
+  return (_req, reply, done) => {
+    reply.headers(headers);
+    done();
   };
 }
 
@@ -61,17 +81,17 @@ export function securityHeaders(options: { tls: boolean }): RequestHandler {
  * Reads a bearer token, if any, into the request context (so the rate limit can count per
  * token). Rejects nothing: each route decides what it requires.
  */
-export function identify(tokens: TokenTable): RequestHandler {
-  return (req, _res, next) => {
+export function identify(tokens: TokenTable): Hook {
+  return (req, _reply, done) => {
     const context = requestContext(req);
-    const credentials = parseAuthorization(req.get('authorization'));
+    const credentials = parseAuthorization(header(req, 'authorization'));
     if (credentials.scheme === 'bearer') {
       context.bearer = tokens.lookup(credentials.token);
       if (!context.bearer) context.authProblem = 'unknown token';
     } else if (credentials.scheme === 'invalid') {
       context.authProblem = credentials.problem;
     }
-    next();
+    done();
   };
 }
 
@@ -120,29 +140,50 @@ export class RateLimiter {
  * whose signatures are checked only later, and anyone else) share a much smaller bucket per
  * client address, since sending them takes no credential at all.
  */
-export function rateLimit(authenticated: RateLimiter, anonymous: RateLimiter): RequestHandler {
-  return (req, res, next) => {
+export function rateLimit(authenticated: RateLimiter, anonymous: RateLimiter): Hook {
+  return (req, reply, done) => {
     const { bearer } = requestContext(req);
     const wait = bearer ? authenticated.take(`id:${bearer.identity}`) : anonymous.take(`ip:${req.socket.remoteAddress ?? 'unknown'}`);
     if (wait === 0) {
-      next();
+      done();
       return;
     }
-    res.setHeader('Retry-After', String(wait));
-    next(new RegistryError('RATE_LIMITED', 'too many requests; slow down'));
+    reply.header('Retry-After', String(wait));
+    done(new RegistryError('RATE_LIMITED', 'too many requests; slow down'));
   };
 }
 
-function hasBody(req: Parameters<RequestHandler>[0]): boolean {
-  const length = req.get('content-length');
-  return req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+function hasBody(req: FastifyRequest): boolean {
+  const length = header(req, 'content-length');
+  return header(req, 'transfer-encoding') !== undefined || (length !== undefined && length !== '0');
 }
 
-/** A request with a body must say it is JSON: anything else is 415. */
-export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (hasBody(req) && !req.is('application/json')) {
-    next(new RegistryError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be JSON (Content-Type: application/json)'));
+/** The one media type a body may have; its parameters may name only the UTF-8 charset. */
+export function jsonBodyProblem(contentType: string | undefined): RegistryError | undefined {
+  const [type = '', ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') {
+    return new RegistryError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be JSON (Content-Type: application/json)');
+  }
+  const charset = parameters
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return new RegistryError('UNSUPPORTED_MEDIA_TYPE', 'request body charset is not supported; send UTF-8');
+  }
+  return undefined;
+}
+
+/** A request with a body must say it is JSON, uncompressed: anything else is 415. */
+export const requireJsonBody: Hook = (req, _reply, done) => {
+  if (!hasBody(req)) {
+    done();
     return;
   }
-  next();
+  const encoding = header(req, 'content-encoding')?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    done(new RegistryError('UNSUPPORTED_MEDIA_TYPE', 'request body content encoding is not supported; send identity-encoded JSON'));
+    return;
+  }
+  done(jsonBodyProblem(header(req, 'content-type')));
 };

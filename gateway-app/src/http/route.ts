@@ -6,7 +6,7 @@
  * for writes with Idempotency-Key, replay or run once → call the handler → answer. The
  * handler only parses nothing, checks nothing: it calls the registry with validated values.
  */
-import type { Request, Response, Router } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Access, parseWith, RegistryError, Statement } from '@iotreg/common';
 import type { z } from 'zod';
@@ -16,7 +16,7 @@ import type { Metrics } from '../metrics';
 import type { Registry } from '../registry/registry';
 import type { EventStreams } from './sse';
 import type { DeviceWriteCheck } from './device-writes';
-import { requestContext } from './context';
+import { header, requestContext } from './context';
 import { sendError, toErrorResponse } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
 import { SentTransaction, writeObserver } from '../registry/write-context';
@@ -33,8 +33,9 @@ export interface RouteInput<P, Q, B> {
   as: string;
   registry: Registry;
   deps: RouteDeps;
-  req: Request;
-  res: Response;
+  req: FastifyRequest;
+  /** The reply: headers to add, or (raw routes) the answer to send. */
+  res: FastifyReply;
 }
 
 export interface RouteDeps {
@@ -46,6 +47,8 @@ export interface RouteDeps {
   streams: EventStreams;
   deviceWrites: DeviceWriteCheck;
   metrics: Metrics;
+  /** The gateway's organisation (MSP ID). */
+  mspId?: string;
   /** The OpenAPI document of every mounted route. */
   openApi: () => unknown;
 }
@@ -72,6 +75,8 @@ export interface RouteSpec<
   body?: B;
   /** Error answers to document beyond those every route of its kind has (status → what it means). */
   errors?: Record<number, string>;
+  /** The largest body this route accepts, when more than the gateway's default. */
+  bodyLimit?: number;
   /** Extra request headers to document. */
   headers?: z.ZodObject;
   success: { status: 200 | 201; description: string; schema?: z.ZodType; contentType?: string };
@@ -92,17 +97,16 @@ export function defineRoute<
   return spec as unknown as AnyRoute;
 }
 
-/** Express form of an OpenAPI path: /v1/devices/{id} → /v1/devices/:id */
-/** An OpenAPI path as Express matches it: {name} becomes :name, a literal ":" (as in ":batch") is escaped. */
-export function expressPath(path: string): string {
-  return path.replace(/:/g, '\\:').replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+/** An OpenAPI path as Fastify matches it: {name} becomes :name, a literal ":" (as in ":batch") is doubled. */
+export function routePath(path: string): string {
+  return path.replace(/:/g, '::').replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 }
 
 function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   return schema ? parseWith(schema, value, where) : undefined;
 }
 
-async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps, seen: SeenSignatures): Promise<Caller | undefined> {
+async function authorize(spec: AnyRoute, req: FastifyRequest, deps: RouteDeps, seen: SeenSignatures): Promise<Caller | undefined> {
   const access = spec.access;
   if (access.kind === 'public' || access.kind === 'device-signed') return undefined;
   const context = requestContext(req);
@@ -113,12 +117,12 @@ async function authorize(spec: AnyRoute, req: Request, deps: RouteDeps, seen: Se
     }
     return caller;
   }
-  const credentials = parseAuthorization(req.get('authorization'));
+  const credentials = parseAuthorization(header(req, 'authorization'));
   if (access.kind === 'token-or-device' && credentials.scheme === 'device') {
     return authenticateDevice({
       credentials,
       method: req.method,
-      target: req.originalUrl,
+      target: req.url,
       nowMs: deps.now(),
       lookupDevice: (deviceId) => deps.registry.call('getDevice', deps.relayIdentity, { deviceId }),
       seen,
@@ -152,10 +156,10 @@ function isFinal(spec: AnyRoute, response: StoredResponse): boolean {
 /** Retry-After for a caller whose idempotency records are at the cap: records expire by the hour. */
 const IDEMPOTENCY_FULL_RETRY_S = 60;
 
-function startDeadline(spec: AnyRoute, req: Request, res: Response, limits: Limits): () => void {
+function startDeadline(spec: AnyRoute, req: FastifyRequest, reply: FastifyReply, limits: Limits): () => void {
   const ms = spec.write ? limits.writeTimeoutMs : limits.readTimeoutMs;
   const timer = setTimeout(() => {
-    if (res.headersSent) return;
+    if (reply.sent) return;
     const error = spec.write
       ? new RegistryError(
           'OUTCOME_UNKNOWN',
@@ -163,31 +167,44 @@ function startDeadline(spec: AnyRoute, req: Request, res: Response, limits: Limi
         )
       : new RegistryError('LEDGER_UNAVAILABLE', `the ledger did not answer within ${ms / 1000} s`);
     requestContext(req).log.warn({ route: spec.path }, 'request deadline passed');
-    sendError(res, toErrorResponse(error));
+    sendError(reply, toErrorResponse(error));
   }, ms);
   timer.unref();
   const clear = () => clearTimeout(timer);
-  res.once('close', clear);
+  reply.raw.once('close', clear);
   return clear;
 }
 
-export function mount(router: Router, routes: readonly AnyRoute[], deps: RouteDeps): void {
+export function mount(app: FastifyInstance, routes: readonly AnyRoute[], deps: RouteDeps): void {
   const seen = new SeenSignatures();
   for (const spec of routes) {
-    router[spec.method](expressPath(spec.path), async (req: Request, res: Response) => {
-      const context = requestContext(req);
-      context.route = spec.path;
-      const clearDeadline = spec.raw ? () => undefined : startDeadline(spec, req, res, deps.limits);
-      try {
-        await serve(spec, req, res, deps, context.log, seen);
-      } finally {
-        clearDeadline();
-      }
+    app.route({
+      method: spec.method.toUpperCase() as 'GET' | 'POST' | 'PUT',
+      url: routePath(spec.path),
+      ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
+      handler: async (req, reply) => {
+        const context = requestContext(req);
+        context.route = spec.path;
+        const clearDeadline = spec.raw ? () => undefined : startDeadline(spec, req, reply, deps.limits);
+        try {
+          await serve(spec, req, reply, deps, context.log, seen);
+        } finally {
+          clearDeadline();
+        }
+        return reply;
+      },
     });
   }
 }
 
-async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDeps, log: Logger, seen: SeenSignatures): Promise<void> {
+async function serve(
+  spec: AnyRoute,
+  req: FastifyRequest,
+  res: FastifyReply,
+  deps: RouteDeps,
+  log: Logger,
+  seen: SeenSignatures,
+): Promise<void> {
   const caller = await authorize(spec, req, deps, seen);
   requestContext(req).caller = caller;
   const params = validate(spec.params, req.params, 'path');
@@ -235,7 +252,7 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
     }
   };
 
-  const key = spec.write ? req.get('idempotency-key') : undefined;
+  const key = spec.write ? header(req, 'idempotency-key') : undefined;
   const { response, replayed } =
     key === undefined
       ? { response: await execute(), replayed: false }
@@ -244,10 +261,10 @@ async function serve(spec: AnyRoute, req: Request, res: Response, deps: RouteDep
   if (spec.write && spec.access.kind !== 'device-signed' && typeof changedDevice === 'string') {
     deps.deviceWrites.forget(changedDevice); // a rotation or status change: the next device write reads the key again
   }
-  if (res.headersSent) return; // the deadline answered first; a final answer was still stored for a retry
-  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-  if (response.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="iotreg"');
-  res.status(response.status).json(response.body);
+  if (res.sent) return; // the deadline answered first; a final answer was still stored for a retry
+  if (replayed) res.header('Idempotent-Replayed', 'true');
+  if (response.status === 401) res.header('WWW-Authenticate', 'Bearer realm="iotreg"');
+  res.code(response.status).send(response.body);
 }
 
 /** A device-signed write: its payload names the device in the path, and the gateway checks its signature. */
@@ -267,8 +284,8 @@ async function checkDeviceSigned(params: unknown, body: unknown, deps: RouteDeps
 
 interface KeyedWrite {
   spec: AnyRoute;
-  req: Request;
-  res: Response;
+  req: FastifyRequest;
+  res: FastifyReply;
   deps: RouteDeps;
   caller: Caller | undefined;
   params: unknown;
@@ -286,7 +303,7 @@ async function onceForKey(
     throw new RegistryError('INVALID_ARGUMENT', 'Idempotency-Key must be 1 to 255 characters: letters, digits, ".", "_", ":" or "-"');
   }
   const namespace = caller?.kind === 'token' ? caller.identity : `device:${String((params as { deviceId?: unknown }).deviceId)}`;
-  const path = req.originalUrl.split('?')[0] ?? req.path;
+  const path = req.url.split('?')[0] ?? req.url;
   const outcome = await deps.idempotency.run(
     { caller: namespace, key, hash: requestHash(req.method, path, body) },
     execute,
@@ -297,7 +314,7 @@ async function onceForKey(
     throw new RegistryError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used for a different request');
   }
   if (outcome.kind === 'full') {
-    res.setHeader('Retry-After', String(IDEMPOTENCY_FULL_RETRY_S));
+    res.header('Retry-After', String(IDEMPOTENCY_FULL_RETRY_S));
     throw new RegistryError(
       'RATE_LIMITED',
       `this caller holds ${deps.limits.idempotencyRecordsPerCaller} idempotency records, the most kept; retry when older ones expire, or without Idempotency-Key`,

@@ -6,7 +6,7 @@
  * event always gets the same id: resuming from id B-I starts the ledger stream at block B and
  * skips that block's events up to index I, which gives no gap and no duplicate.
  */
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { EventStream, LedgerEvent } from '../registry/registry';
@@ -129,14 +129,17 @@ export class EventStreams {
   /** Sends `events` to the client until it goes away, the ledger stream fails, or closeAll(). */
   async serve(
     events: EventStream,
-    req: Request,
-    res: Response,
+    req: FastifyRequest,
+    reply: FastifyReply,
     resume: EventPosition | undefined,
     log: Logger,
     release: () => void = () => undefined,
   ): Promise<void> {
-    res.status(200);
-    res.set({
+    // The stream writes the response itself, with the headers the gateway's hooks set.
+    reply.hijack();
+    const res = reply.raw;
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
+    res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
       Connection: 'keep-alive',
@@ -165,7 +168,7 @@ export class EventStreams {
     this.#open.add(close);
     this.#metrics.eventStreams.inc();
     res.on('close', close);
-    req.socket.setTimeout(0);
+    req.raw.socket.setTimeout(0);
 
     try {
       for await (const { event, position } of numberEvents(events)) {

@@ -59,7 +59,7 @@ export async function serveFilledModel(count: number, mspId = 'Org1MSP'): Promis
   });
   const limits = ConfigSchema.shape.limits.parse({ rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 });
   const identities = [{ name: 'auditor', role: 'auditor' as const, tokenSha256: createHash('sha256').update(TOKEN).digest('hex') }];
-  const gateway = createApp({
+  const gateway = await createApp({
     registry,
     tokens: new TokenTable(identities),
     relayIdentity: 'auditor',

@@ -1,43 +1,20 @@
 /**
  * REST reads from a read model, without a network: `node gateway-app/dist/readmodel/rest-bench.js
  * [devices] [seconds]`. Fills a scratch SQLite model directly with `devices` devices, serves the
- * gateway's app over it (rate limits lifted), and lets a separate process send GET
- * /v1/devices/{id}, GET /v1/keys/{keyId} and a fleet page of 100, 50 at a time, for `seconds`
- * each. Prints one JSON line per read. The peer path is measured by the bench on the live network
+ * gateway's app over it (rate limits lifted), and lets a separate process (read-load.ts, autocannon)
+ * send GET /v1/devices/{id}, GET /v1/keys/{keyId} and a fleet page of 100, 50 at a time, for
+ * `seconds` each. Prints one JSON line per read. The peer path is measured by the bench on the live network
  * (npm run bench), not here.
  */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { LoadOptions, ReadKind } from './read-load';
 import { serveFilledModel } from './filled-gateway';
 
 const CONCURRENCY = 50;
-
-/** The load generator, run in its own process so it does not share the gateway's event loop. */
-const LOAD = `
-const [url, token, seconds, concurrency, count, kind] = process.argv.slice(1);
-const pad = (n) => n.toString().padStart(8, '0');
-const hex = (n) => n.toString(16).padStart(64, '0');
-const target = () => {
-  const i = Math.floor(Math.random() * Number(count));
-  if (kind === 'device') return '/v1/devices/dev-' + pad(i);
-  if (kind === 'key') return '/v1/keys/' + hex(i + 1000);
-  return '/v1/devices?family=fam' + (i % 10) + '&status=active&pageSize=100';
-};
-const latencies = []; let failures = 0; const end = Date.now() + Number(seconds) * 1000;
-const worker = async () => {
-  while (Date.now() < end) {
-    const t0 = performance.now();
-    const res = await fetch(url + target(), { headers: { authorization: 'Bearer ' + token } });
-    await res.arrayBuffer();
-    if (res.status !== 200) failures += 1;
-    latencies.push(performance.now() - t0);
-  }
-};
-Promise.all(Array.from({ length: Number(concurrency) }, worker)).then(() => {
-  latencies.sort((a, b) => a - b);
-  const p = (q) => +latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
-  console.log(JSON.stringify({ read: kind, concurrency: Number(concurrency), perSecond: Math.round(latencies.length / Number(seconds)), p50ms: p(0.5), p99ms: p(0.99), failures }));
-});`;
+const WARM_UP_SECONDS = 2;
+const LOAD = join(__dirname, 'read-load.js');
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100_000);
@@ -45,17 +22,21 @@ async function main(): Promise<void> {
   const gateway = await serveFilledModel(count);
   try {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    for (const kind of ['device', 'key', 'fleet']) {
-      const { stdout } = await promisify(execFile)(process.execPath, [
-        '-e',
-        LOAD,
-        gateway.url,
-        gateway.token,
-        String(seconds),
-        String(CONCURRENCY),
-        String(count),
-        kind,
-      ]);
+    for (const kind of ['device', 'key', 'fleet'] as ReadKind[]) {
+      const load = (duration: number): Promise<{ stdout: string }> =>
+        promisify(execFile)(process.execPath, [
+          LOAD,
+          JSON.stringify({
+            url: gateway.url,
+            token: gateway.token,
+            kind,
+            count,
+            concurrency: CONCURRENCY,
+            seconds: duration,
+          } satisfies LoadOptions),
+        ]);
+      await load(WARM_UP_SECONDS); // compiled and cached before it counts
+      const { stdout } = await load(seconds);
       const result = JSON.parse(stdout) as Record<string, unknown>;
       process.stdout.write(`${JSON.stringify({ database: 'sqlite', devices: count, fillSeconds: gateway.fillSeconds, ...result })}\n`);
     }

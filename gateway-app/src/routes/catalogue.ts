@@ -6,7 +6,7 @@
 import { Id, isWrite, OPERATIONS, pathParameters, REST_ROUTES, type RestRoute, type RouteName, TxId } from '@iotreg/common';
 import { z } from 'zod';
 import type { AnyRoute } from '../http/route';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { ReadOptions, ReadSource } from '../registry/registry';
 import { committedAnswer } from './answers';
 
@@ -59,14 +59,14 @@ function querySchema(route: RestRoute, rest: z.ZodType | undefined): z.ZodObject
 }
 
 /** What the caller asked of the read, and the headers that tell it what it got. */
-function readOptions(res: Response, minHeight: number | undefined, source: ReadSource | undefined): ReadOptions {
+function readOptions(reply: FastifyReply, minHeight: number | undefined, source: ReadSource | undefined): ReadOptions {
   return {
     ...(minHeight !== undefined ? { minHeight } : {}),
     ...(source !== undefined ? { source } : {}),
     observe: ({ height, source: answeredFrom }) => {
-      if (res.headersSent) return;
-      res.setHeader(HEIGHT_HEADER, String(height));
-      res.setHeader(SOURCE_HEADER, answeredFrom);
+      if (reply.sent) return;
+      reply.header(HEIGHT_HEADER, String(height));
+      reply.header(SOURCE_HEADER, answeredFrom);
     },
   };
 }
@@ -97,6 +97,7 @@ export function catalogueRoute(name: RouteName): AnyRoute {
     ...(params ? { params } : {}),
     ...(query ? { query } : {}),
     ...(get ? {} : { body: rest ?? z.strictObject({}) }),
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     success: { status: route.status, description: route.answers, schema: successSchema(route) },
     handle: async ({ registry, as, params: path, query: asked, body, res }) => {
       const fromPath = Object.fromEntries(Object.entries((path ?? {}) as Record<string, unknown>).filter(([field]) => field in shape));

@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { ERROR_STATUS, RegistryError } from '@iotreg/common';
 import { Harness, startHarness, TOKENS } from '../testing/harness';
 import { CONSOLE_CSP, consoleFiles } from './console';
@@ -39,19 +37,17 @@ describe('GET /v1/whoami', () => {
 
 describe('the console files', () => {
   let dir: string;
-  let server: http.Server;
+  let server: FastifyInstance;
   let url: string;
   const serve = async (from: string | undefined) => {
-    const app = express();
-    app.use('/console', consoleFiles(from));
-    // The gateway's own error middleware needs its request context; this one maps the same errors.
-    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    server = Fastify();
+    // The gateway's own error handler needs its request context; this one maps the same errors.
+    server.setErrorHandler((err, _req, reply) => {
       if (!(err instanceof RegistryError)) throw err;
-      res.status(ERROR_STATUS[err.code]).json({ error: { code: err.code, message: err.message } });
+      void reply.code(ERROR_STATUS[err.code]).send({ error: { code: err.code, message: err.message } });
     });
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await server.register(consoleFiles(from));
+    url = await server.listen({ port: 0, host: '127.0.0.1' });
   };
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'console-'));
@@ -59,7 +55,7 @@ describe('the console files', () => {
     writeFileSync(join(dir, 'app.js'), 'export {};');
   });
   afterEach(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -85,7 +81,7 @@ describe('the console files', () => {
   it('answers 404 for files it does not have, and says so when the console was not built', async () => {
     await serve(dir);
     expect((await fetch(`${url}/console/nothing.js`)).status).toBe(404);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await serve(join(dir, 'absent'));
     const res = await fetch(`${url}/console/`);
     expect(res.status).toBe(404);

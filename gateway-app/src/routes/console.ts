@@ -6,13 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import express, { type RequestHandler } from 'express';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
 import { RegistryError, ROLES } from '@iotreg/common';
 import { defineRoute } from '../http/route';
 import { z } from '../http/schemas';
-
-/** The Express setting that holds the gateway's MSP ID (app.ts sets it). */
-export const MSP_ID_SETTING = 'iotreg mspId';
 
 /**
  * Only this origin's own scripts, styles and API; no inline script or style, no framing, no
@@ -47,9 +45,9 @@ export const consoleRoutes = [
     tag: 'Events and operations',
     access: { kind: 'token' },
     success: { status: 200, description: 'who the token is', schema: WhoamiSchema },
-    handle: async ({ caller, req }) => {
+    handle: async ({ caller, deps }) => {
       if (caller?.kind !== 'token') throw new RegistryError('UNAUTHENTICATED', 'a bearer token is required');
-      return { mspId: String(req.app.get(MSP_ID_SETTING) ?? ''), identity: caller.identity, role: caller.role };
+      return { mspId: deps.mspId ?? '', identity: caller.identity, role: caller.role };
     },
   }),
 ];
@@ -64,21 +62,28 @@ function builtConsole(): string | undefined {
 }
 
 /** Serves the built console under its own CSP; a clear 404 when it was not built. */
-export function consoleFiles(dir = builtConsole()): RequestHandler {
-  const router = express.Router({ strict: true });
-  router.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-    next();
-  });
-  router.get('/', (req, res, next) => {
+export function consoleFiles(dir = builtConsole()): (app: FastifyInstance) => Promise<void> {
+  // Registered without fastify-plugin: the CSP hook applies to these routes only.
+  return async (app) => {
+    app.addHook('onRequest', (_req, reply, done) => {
+      reply.header('Content-Security-Policy', CONSOLE_CSP);
+      done();
+    });
     // /console → /console/, so that the page's relative URLs resolve under /console/.
-    if (req.originalUrl.split('?')[0] === '/console') res.redirect(301, '/console/');
-    else next();
-  });
-  if (dir !== undefined && existsSync(path.join(dir, 'index.html'))) {
-    router.use(express.static(dir, { index: 'index.html', dotfiles: 'ignore', etag: false, fallthrough: true, redirect: false }));
-  } else {
-    router.use((_req, _res, next) => next(new RegistryError('NOT_FOUND', 'the console is not built: run `npm run build`')));
-  }
-  return router;
+    app.get('/console', (_req, reply) => reply.redirect('/console/', 301));
+    if (dir !== undefined && existsSync(path.join(dir, 'index.html'))) {
+      await app.register(fastifyStatic, {
+        root: dir,
+        prefix: '/console/',
+        index: 'index.html',
+        dotfiles: 'ignore',
+        etag: false,
+        redirect: false,
+      });
+    } else {
+      app.get('/console/*', async () => {
+        throw new RegistryError('NOT_FOUND', 'the console is not built: run `npm run build`');
+      });
+    }
+  };
 }

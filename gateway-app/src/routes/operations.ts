@@ -1,6 +1,6 @@
 /** Events, transaction status and proofs, health, readiness, metrics and the OpenAPI document (HTTP only). */
 import { RegistryError, TransactionProof, TransactionStatus } from '@iotreg/common';
-import { requestContext } from '../http/context';
+import { header, requestContext } from '../http/context';
 import { defineRoute } from '../http/route';
 import { EventId, EventsQuery, HealthSchema, ReadySchema, TxParams, z } from '../http/schemas';
 import { parseEventId, STREAMS_FULL_RETRY_S } from '../http/sse';
@@ -51,8 +51,8 @@ export const operationRoutes = [
     }),
     success: { status: 200, description: 'an event stream', schema: z.string(), contentType: 'text/event-stream' },
     raw: async ({ registry, as, caller, query, req, res, deps }) => {
-      const header = req.get('last-event-id');
-      const resumeFrom = header !== undefined && header !== '' ? header : query.lastEventId;
+      const lastEventId = header(req, 'last-event-id');
+      const resumeFrom = lastEventId !== undefined && lastEventId !== '' ? lastEventId : query.lastEventId;
       const resume = resumeFrom === undefined ? undefined : parseEventId(resumeFrom);
       if (resumeFrom !== undefined && !resume) {
         throw new RegistryError('INVALID_ARGUMENT', 'Last-Event-ID must be an event id "<block>-<index>"');
@@ -65,7 +65,7 @@ export const operationRoutes = [
       try {
         release = deps.streams.admit(as);
       } catch (err) {
-        res.setHeader('Retry-After', String(STREAMS_FULL_RETRY_S));
+        res.header('Retry-After', String(STREAMS_FULL_RETRY_S));
         throw err;
       }
       let events;
@@ -151,7 +151,7 @@ export const operationRoutes = [
     success: { status: 200, description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' },
     raw: async ({ res, deps }) => {
       res
-        .status(200)
+        .code(200)
         .type(deps.metrics.registry.contentType)
         .send(await deps.metrics.registry.metrics());
     },

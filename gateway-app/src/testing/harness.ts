@@ -1,5 +1,5 @@
 /**
- * Starts the real Express app, with a fake registry, on an ephemeral loopback port.
+ * Starts the real HTTP app, with a fake registry, on an ephemeral loopback port.
  */
 import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,7 +67,7 @@ export async function startHarness(
   await idempotency.firstSweep;
   const logs: Harness['logs'] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Harness['logs'][number]) });
-  const gateway = createApp({
+  const gateway = await createApp({
     registry: fake.registry,
     tokens: new TokenTable(IDENTITIES),
     relayIdentity: RELAY,
