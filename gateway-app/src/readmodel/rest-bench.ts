@@ -1,10 +1,11 @@
 /**
  * REST reads from a read model, without a network: `node gateway-app/dist/readmodel/rest-bench.js
- * [devices] [seconds]`. Fills a scratch SQLite model directly with `devices` devices, serves the
- * gateway's app over it (rate limits lifted), and lets a separate process (read-load.ts, autocannon)
- * send GET /v1/devices/{id}, GET /v1/keys/{keyId} and a fleet page of 100, 50 at a time, for
- * `seconds` each. Prints one JSON line per read. The peer path is measured by the bench on the live network
- * (npm run bench), not here.
+ * [devices] [seconds] [concurrencies] [reads]` (defaults 100000, 10, 50, device,key,fleet). Fills a
+ * scratch SQLite model directly with `devices` devices, serves the gateway's app over it (rate
+ * limits lifted), and lets a separate process (read-load.ts, autocannon) send GET
+ * /v1/devices/{id}, GET /v1/keys/{keyId} or a fleet page of 100, at each concurrency, for `seconds`
+ * each after a short warm-up. Prints one JSON line per read and concurrency. The peer path is
+ * measured by the bench on the live network (npm run bench), not here.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,17 +13,17 @@ import { promisify } from 'node:util';
 import type { LoadOptions, ReadKind } from './read-load';
 import { serveFilledModel } from './filled-gateway';
 
-const CONCURRENCY = 50;
 const WARM_UP_SECONDS = 2;
 const LOAD = join(__dirname, 'read-load.js');
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100_000);
   const seconds = Number(process.argv[3] ?? 10);
+  const concurrencies = (process.argv[4] ?? '50').split(',').map(Number);
+  const kinds = (process.argv[5] ?? 'device,key,fleet').split(',') as ReadKind[];
   const gateway = await serveFilledModel(count);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    for (const kind of ['device', 'key', 'fleet'] as ReadKind[]) {
+    for (const [kind, concurrency] of kinds.flatMap((k) => concurrencies.map((c) => [k, c] as const))) {
       const load = (duration: number): Promise<{ stdout: string }> =>
         promisify(execFile)(process.execPath, [
           LOAD,
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
             token: gateway.token,
             kind,
             count,
-            concurrency: CONCURRENCY,
+            concurrency,
             seconds: duration,
           } satisfies LoadOptions),
         ]);
