@@ -94,6 +94,22 @@ export async function openSqlite(path: string): Promise<SqlDatabase> {
   };
 }
 
+const placeholderLists = new Map<string, string>();
+
+/** "(?, ?), (?, ?)" for 2 rows of 2 columns; built once per shape (the statement cache knows the text). */
+export function placeholders(rows: number, columns: number): string {
+  const shape = `${rows}x${columns}`;
+  let list = placeholderLists.get(shape);
+  if (list === undefined) {
+    list = Array.from({ length: rows }, () => `(${Array.from({ length: columns }, () => '?').join(', ')})`).join(', ');
+    placeholderLists.set(shape, list);
+  }
+  return list;
+}
+
+/** "?, ?, ?" for an IN list of 3. */
+export const inList = (n: number): string => placeholders(1, n).slice(1, -1);
+
 /** `?` placeholders as PostgreSQL's `$1, $2, ...`. */
 export function numberPlaceholders(sql: string): string {
   let n = 0;
