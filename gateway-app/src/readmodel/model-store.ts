@@ -71,37 +71,19 @@ export class ModelStore {
    * one recorded (else the chain differs). The block at the height must link to the last hash.
    */
   async apply(block: DecodedBlock): Promise<ApplyResult> {
+    return (await this.applyBlocks([block]))[0]!;
+  }
+
+  /**
+   * Applies consecutive blocks in ONE database transaction (a model catching up pays the commit
+   * once per batch, not per block), each checked and recorded as apply() does: every block's data
+   * commits with the checkpoint that names it, or nothing of the batch does.
+   */
+  async applyBlocks(blocks: readonly DecodedBlock[]): Promise<ApplyResult[]> {
     return this.db.write(async (q) => {
-      const { height, lastHash } = await checkpointIn(q);
-      if (block.number < height) {
-        const known = await q.get<{ hash: string }>('SELECT hash FROM model_blocks WHERE number = ?', [block.number]);
-        if (known && known.hash !== block.hash) {
-          throw new BlockIntegrityError(`block ${block.number} has hash ${block.hash}; the model applied ${known.hash} at that number`);
-        }
-        return { applied: false, writes: 0 };
-      }
-      if (block.number > height) throw new BlockIntegrityError(`block ${block.number} arrived; the model expects block ${height}`);
-      if (height > 0 && block.previousHash !== lastHash) {
-        throw new BlockIntegrityError(
-          `block ${block.number} names previous hash ${block.previousHash}; block ${height - 1} in the model hashes to ${lastHash}`,
-        );
-      }
-      const writes = await applyWrites(q, block);
-      await q.run('INSERT INTO model_blocks (number, hash, previous_hash, envelopes, applied) VALUES (?, ?, ?, ?, ?)', [
-        block.number,
-        block.hash,
-        block.previousHash,
-        block.envelopes,
-        block.transactions.length,
-      ]);
-      // Conditional on the height read above: a second writer of the same database applies nothing twice.
-      const moved = await q.run('UPDATE model_checkpoint SET height = ?, last_hash = ? WHERE id = 1 AND height = ?', [
-        block.number + 1,
-        block.hash,
-        height,
-      ]);
-      if (moved !== 1) throw new Error(`the checkpoint moved while block ${block.number} was applied`);
-      return { applied: true, writes };
+      const results: ApplyResult[] = [];
+      for (const block of blocks) results.push(await applyBlock(q, block));
+      return results;
     });
   }
 
@@ -128,6 +110,39 @@ export class ModelStore {
 async function checkpointIn(q: SqlExec): Promise<Checkpoint> {
   const row = await q.get<{ height: number; last_hash: string }>('SELECT height, last_hash FROM model_checkpoint WHERE id = 1');
   return { height: Number(row?.height ?? 0), lastHash: row?.last_hash ?? '' };
+}
+
+async function applyBlock(q: SqlExec, block: DecodedBlock): Promise<ApplyResult> {
+  const { height, lastHash } = await checkpointIn(q);
+  if (block.number < height) {
+    const known = await q.get<{ hash: string }>('SELECT hash FROM model_blocks WHERE number = ?', [block.number]);
+    if (known && known.hash !== block.hash) {
+      throw new BlockIntegrityError(`block ${block.number} has hash ${block.hash}; the model applied ${known.hash} at that number`);
+    }
+    return { applied: false, writes: 0 };
+  }
+  if (block.number > height) throw new BlockIntegrityError(`block ${block.number} arrived; the model expects block ${height}`);
+  if (height > 0 && block.previousHash !== lastHash) {
+    throw new BlockIntegrityError(
+      `block ${block.number} names previous hash ${block.previousHash}; block ${height - 1} in the model hashes to ${lastHash}`,
+    );
+  }
+  const writes = await applyWrites(q, block);
+  await q.run('INSERT INTO model_blocks (number, hash, previous_hash, envelopes, applied) VALUES (?, ?, ?, ?, ?)', [
+    block.number,
+    block.hash,
+    block.previousHash,
+    block.envelopes,
+    block.transactions.length,
+  ]);
+  // Conditional on the height read above: a second writer of the same database applies nothing twice.
+  const moved = await q.run('UPDATE model_checkpoint SET height = ?, last_hash = ? WHERE id = 1 AND height = ?', [
+    block.number + 1,
+    block.hash,
+    height,
+  ]);
+  if (moved !== 1) throw new Error(`the checkpoint moved while block ${block.number} was applied`);
+  return { applied: true, writes };
 }
 
 /** Rows per multi-row statement (at most 9 parameters each: far below either database's limit). */
