@@ -54,38 +54,49 @@ export async function openSqlite(path: string): Promise<SqlDatabase> {
   writer.pragma('synchronous = NORMAL'); // WAL + NORMAL: a committed block survives a process crash
   // An in-memory database is private to its connection: tests read through the writer.
   const reader = path === ':memory:' ? writer : open(true);
-  const statements = new Map<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-  const prepared = (db: BetterSqlite3.Database, sql: string) => {
-    let cache = statements.get(db);
-    if (!cache) statements.set(db, (cache = new Map()));
-    let statement = cache.get(sql);
-    if (!statement) cache.set(sql, (statement = db.prepare(sql)));
-    return statement;
+  // One statement per SQL text and connection, prepared at its first use.
+  const exec = (db: BetterSqlite3.Database): SqlExec => {
+    const statements = new Map<string, BetterSqlite3.Statement>();
+    const prepared = (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+      return statement;
+    };
+    return {
+      all: async <T>(sql: string, params: readonly Param[] = []) => prepared(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: readonly Param[] = []) => prepared(sql).get(...params) as T | undefined,
+      run: async (sql, params = []) => prepared(sql).run(...params).changes,
+    };
   };
-  const exec = (db: BetterSqlite3.Database): SqlExec => ({
-    all: async <T>(sql: string, params: readonly Param[] = []) => prepared(db, sql).all(...params) as T[],
-    get: async <T>(sql: string, params: readonly Param[] = []) => prepared(db, sql).get(...params) as T | undefined,
-    run: async (sql, params = []) => prepared(db, sql).run(...params).changes,
-  });
   const readQueue = new Queue();
   const writeQueue = path === ':memory:' ? readQueue : new Queue();
+  // Prepared once: exec() would compile BEGIN and COMMIT again for every read.
+  const transactions = (db: BetterSqlite3.Database, begin: string) => ({
+    db,
+    q: exec(db),
+    begin: db.prepare(begin),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+  });
+  const reading = transactions(reader, 'BEGIN DEFERRED');
+  const writing = transactions(writer, 'BEGIN IMMEDIATE');
   const inTransaction =
-    <T>(db: BetterSqlite3.Database, begin: string, work: (db: SqlExec) => Promise<T>) =>
+    <T>({ db, q, begin, commit, rollback }: ReturnType<typeof transactions>, work: (db: SqlExec) => Promise<T>) =>
     async () => {
-      db.exec(begin);
+      begin.run();
       try {
-        const result = await work(exec(db));
-        db.exec('COMMIT');
+        const result = await work(q);
+        commit.run();
         return result;
       } catch (err) {
-        if (db.inTransaction) db.exec('ROLLBACK');
+        if (db.inTransaction) rollback.run();
         throw err;
       }
     };
   return {
     dialect: 'sqlite',
-    read: (work) => readQueue.run(inTransaction(reader, 'BEGIN DEFERRED', work)),
-    write: (work) => writeQueue.run(inTransaction(writer, 'BEGIN IMMEDIATE', work)),
+    read: (work) => readQueue.run(inTransaction(reading, work)),
+    write: (work) => writeQueue.run(inTransaction(writing, work)),
     script: async (sql) => void writeQueue.run(async () => writer.exec(sql)),
     close: async () => {
       if (reader !== writer) reader.close();
