@@ -8,6 +8,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
+import { Worker } from 'node:worker_threads';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Param = string | number | null;
@@ -52,6 +53,7 @@ export async function openSqlite(path: string): Promise<SqlDatabase> {
   const writer = open(false);
   writer.pragma('journal_mode = WAL');
   writer.pragma('synchronous = NORMAL'); // WAL + NORMAL: a committed block survives a process crash
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path, writer);
   // An in-memory database is private to its connection: tests read through the writer.
   const reader = path === ':memory:' ? writer : open(true);
   // One statement per SQL text and connection, prepared at its first use.
@@ -87,6 +89,7 @@ export async function openSqlite(path: string): Promise<SqlDatabase> {
       try {
         const result = await work(q);
         commit.run();
+        if (db === writer) checkpointer?.committed();
         return result;
       } catch (err) {
         if (db.inTransaction) rollback.run();
@@ -99,8 +102,67 @@ export async function openSqlite(path: string): Promise<SqlDatabase> {
     write: (work) => writeQueue.run(inTransaction(writing, work)),
     script: async (sql) => void writeQueue.run(async () => writer.exec(sql)),
     close: async () => {
+      await checkpointer?.stop();
       if (reader !== writer) reader.close();
       writer.close();
+    },
+  };
+}
+
+/** The checkpointer copies the log into the database at most this often, and only after commits. */
+const CHECKPOINT_EVERY_MS = 1_000;
+/** Pages of log (of 4 KiB) at which the writer checkpoints itself all the same. */
+const BACKSTOP_PAGES = 4_096;
+
+/**
+ * Checkpoints in a worker thread on a connection of its own, instead of in the commit that
+ * crosses SQLite's threshold (1,000 pages): copying the log into the database, and the two
+ * fsyncs that takes, run beside the writer, not inside the blocks being applied. PASSIVE: it
+ * never holds up a writer or a reader. The writer's own checkpoint stays as a backstop at
+ * BACKSTOP_PAGES (by then mostly copied already); should the worker end, it is SQLite's default.
+ */
+function startCheckpointer(path: string, writer: BetterSqlite3.Database) {
+  // A backstop: a log the worker cannot keep short (a writer never pausing) is checkpointed, and
+  // so restarted, by the commit that makes it this long, as SQLite would at its 1,000 pages.
+  writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    const db = new (require(workerData.module))(workerData.path);
+    db.pragma('busy_timeout = 5000');
+    let last = 0;
+    let timer;
+    const checkpoint = () => {
+      timer = undefined;
+      last = Date.now();
+      db.pragma('wal_checkpoint(PASSIVE)');
+    };
+    parentPort.on('message', (message) => {
+      if (message === 'stop') return clearTimeout(timer), db.close(), parentPort.close();
+      if (timer) return;
+      const wait = last + workerData.everyMs - Date.now();
+      if (wait <= 0) checkpoint();
+      else timer = setTimeout(checkpoint, wait);
+    });`,
+    { eval: true, workerData: { module: require.resolve('better-sqlite3'), path, everyMs: CHECKPOINT_EVERY_MS } },
+  );
+  worker.unref();
+  let running = true;
+  const fallBack = () => {
+    if (running) writer.pragma('wal_autocheckpoint = 1000');
+    running = false;
+  };
+  worker.on('error', fallBack);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => (fallBack(), resolve())));
+  return {
+    /** A write committed (told without waiting for an answer: a model catching up does not yield to the event loop). */
+    committed: () => {
+      if (running) worker.postMessage('committed');
+    },
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      worker.postMessage('stop');
+      await exited;
     },
   };
 }
