@@ -247,7 +247,12 @@ export class ModelFollower {
       if (decoded.length === 1) throw err;
     }
     if (results) this.#applied(decoded, results, Date.now() - started);
-    else for (const block of decoded) this.#applied([block], await this.#store.applyBlocks([block]), Date.now() - started);
+    else {
+      for (const block of decoded) {
+        const alone = Date.now();
+        this.#applied([block], await this.#store.applyBlocks([block]), Date.now() - alone);
+      }
+    }
     if (undecodable !== undefined) throw undecodable;
   }
 
