@@ -68,6 +68,8 @@ const ReadModelSchema = z.strictObject({
     .optional(),
   /** How long a read waits for minHeight, or for this gateway's own writes, to reach the model. */
   minHeightWaitMs: z.number().int().min(0).default(5_000),
+  /** Check every model answer against its operation's answer schema (tests; it costs a fleet page as much as its query). */
+  checkAnswers: z.boolean().default(false),
 });
 
 export const ConfigSchema = z

@@ -1,11 +1,13 @@
 /**
- * What the read model takes from a block, decoded with @hyperledger/fabric-protos only: the
- * header and its hash chain, and for each VALID transaction of one chaincode namespace its write
- * set, with the transaction's ID, time and submitting MSP. Invalid transactions (validation codes
- * from the block's TRANSACTIONS_FILTER metadata) and other namespaces are skipped.
+ * What the read model takes from a block: the header and its hash chain, and for each VALID
+ * transaction of one chaincode namespace its write set, with the transaction's ID, time and
+ * submitting MSP. Invalid transactions (validation codes from the block's TRANSACTIONS_FILTER
+ * metadata) and other namespaces are skipped. The block as delivered is a @hyperledger/fabric-protos
+ * object; its envelopes are read from their bytes, only the fields above (wire.ts).
  */
 import { createHash } from 'node:crypto';
-import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
+import { common, peer } from '@hyperledger/fabric-protos';
+import { WireReader } from './wire';
 
 export interface StateWrite {
   /** The world-state key as the chaincode composed it (NUL-delimited composite key). */
@@ -76,34 +78,126 @@ export function decodeModelBlock(block: common.Block, namespace: string): Decode
   };
 }
 
+/**
+ * The transaction's writes to `namespace`, read straight from the wire (wire.ts): Envelope.payload
+ * > Payload{header > Header{channel_header, signature_header}, data > Transaction} > actions >
+ * ChaincodeActionPayload.action > ChaincodeEndorsedAction.proposal_response_payload >
+ * ProposalResponsePayload.extension > ChaincodeAction.results > TxReadWriteSet.ns_rwset >
+ * NsReadWriteSet{namespace, rwset > KVRWSet.writes > KVWrite{key, is_delete, value}}. Field
+ * numbers are those of the Fabric protos (@hyperledger/fabric-protos); blocks.test.ts holds the
+ * answers to those of a decoding with its generated classes.
+ */
 function decodeTransaction(envelopeBytes: Uint8Array, index: number, namespace: string): AppliedTransaction | undefined {
-  const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8());
-  const headerBytes = payload.getHeader();
+  const [headerBytes, data] = fields1And2(lengthDelimited(envelopeBytes, 1) ?? EMPTY); // Envelope.payload: a Payload
   if (!headerBytes) return undefined;
-  const channelHeader = common.ChannelHeader.deserializeBinary(headerBytes.getChannelHeader_asU8());
-  if (channelHeader.getType() !== ENDORSER_TRANSACTION) return undefined;
+  const [channelHeaderBytes, signatureHeaderBytes] = fields1And2(headerBytes);
+  const channelHeader = decodeChannelHeader(channelHeaderBytes ?? EMPTY);
+  if (channelHeader.type !== ENDORSER_TRANSACTION) return undefined;
   const writes: StateWrite[] = [];
-  for (const action of peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()) {
-    const endorsed = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction();
-    if (!endorsed) continue;
-    const response = peer.ProposalResponsePayload.deserializeBinary(endorsed.getProposalResponsePayload_asU8());
-    const results = peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8()).getResults_asU8();
-    for (const set of ledger.rwset.TxReadWriteSet.deserializeBinary(results).getNsRwsetList()) {
-      if (set.getNamespace() !== namespace) continue;
-      for (const write of ledger.rwset.kvrwset.KVRWSet.deserializeBinary(set.getRwset_asU8()).getWritesList()) {
-        writes.push({
-          key: write.getKey(),
-          value: write.getIsDelete() ? undefined : Buffer.from(write.getValue_asU8()).toString('utf8'),
-        });
-      }
-    }
+  for (const r = new WireReader(data ?? EMPTY); r.next();) {
+    if (r.field === 1)
+      readActionWrites(r.bytes(), namespace, writes); // Transaction.actions
+    else r.skip();
   }
   if (writes.length === 0) return undefined;
-  const signature = common.SignatureHeader.deserializeBinary(headerBytes.getSignatureHeader_asU8());
-  const creator = msp.SerializedIdentity.deserializeBinary(signature.getCreator_asU8());
-  const ts = channelHeader.getTimestamp();
-  const millis = ts ? ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6) : 0;
-  return { txId: channelHeader.getTxId(), index, timestamp: new Date(millis).toISOString(), submitterMsp: creator.getMspid(), writes };
+  const creator = lengthDelimited(signatureHeaderBytes ?? EMPTY, 1) ?? EMPTY; // SignatureHeader.creator: a SerializedIdentity
+  const submitterMsp = stringField(creator, 1); // mspid
+  const { txId, millis } = channelHeader;
+  return { txId, index, timestamp: new Date(millis).toISOString(), submitterMsp, writes };
+}
+
+const EMPTY = new Uint8Array();
+
+/** The (last) value of length-delimited field `field` of a message, or undefined when it has none. */
+function lengthDelimited(message: Uint8Array, field: number): Uint8Array | undefined {
+  let found: Uint8Array | undefined;
+  for (const r = new WireReader(message); r.next();) {
+    if (r.field === field) found = r.bytes();
+    else r.skip();
+  }
+  return found;
+}
+
+/** Length-delimited fields 1 and 2 of a message (Payload: header and data; Header: channel and signature headers). */
+function fields1And2(message: Uint8Array): [Uint8Array | undefined, Uint8Array | undefined] {
+  let first: Uint8Array | undefined;
+  let second: Uint8Array | undefined;
+  for (const r = new WireReader(message); r.next();) {
+    if (r.field === 1) first = r.bytes();
+    else if (r.field === 2) second = r.bytes();
+    else r.skip();
+  }
+  return [first, second];
+}
+
+function stringField(message: Uint8Array, field: number): string {
+  const bytes = lengthDelimited(message, field);
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
+}
+
+/** A TransactionAction's writes to `namespace`, appended to `writes`. */
+function readActionWrites(transactionAction: Uint8Array, namespace: string, writes: StateWrite[]): void {
+  const payload = lengthDelimited(transactionAction, 2) ?? EMPTY; // TransactionAction.payload: a ChaincodeActionPayload
+  const endorsed = lengthDelimited(payload, 2); // ChaincodeActionPayload.action: a ChaincodeEndorsedAction
+  if (!endorsed) return;
+  const response = lengthDelimited(endorsed, 1) ?? EMPTY; // proposal_response_payload: a ProposalResponsePayload
+  const action = lengthDelimited(response, 2) ?? EMPTY; // extension: a ChaincodeAction
+  const results = lengthDelimited(action, 1) ?? EMPTY; // results: a TxReadWriteSet
+  for (const r = new WireReader(results); r.next();) {
+    if (r.field === 2)
+      readNamespaceWrites(r.bytes(), namespace, writes); // ns_rwset
+    else r.skip();
+  }
+}
+
+/** ChannelHeader: type (1), timestamp (3: a Timestamp of seconds 1 and nanos 2) and tx_id (5). */
+function decodeChannelHeader(bytes: Uint8Array): { type: number; txId: string; millis: number } {
+  let type = 0;
+  let txId = '';
+  let millis = 0;
+  for (const r = new WireReader(bytes); r.next();) {
+    if (r.field === 1) type = r.varint();
+    else if (r.field === 5) txId = r.string();
+    else if (r.field === 3) {
+      let seconds = 0;
+      let nanos = 0;
+      for (const t = new WireReader(r.bytes()); t.next();) {
+        if (t.field === 1) seconds = t.varint();
+        else if (t.field === 2) nanos = t.varint();
+        else t.skip();
+      }
+      millis = seconds * 1000 + Math.floor(nanos / 1e6);
+    } else r.skip();
+  }
+  return { type, txId, millis };
+}
+
+/** An NsReadWriteSet's writes (KVRWSet field 3: KVWrite key 1, is_delete 2, value 3) when it is `namespace`'s. */
+function readNamespaceWrites(set: Uint8Array, namespace: string, writes: StateWrite[]): void {
+  let name = '';
+  let rwset: Uint8Array = EMPTY;
+  for (const r = new WireReader(set); r.next();) {
+    if (r.field === 1) name = r.string();
+    else if (r.field === 2) rwset = r.bytes();
+    else r.skip();
+  }
+  if (name !== namespace) return;
+  for (const r = new WireReader(rwset); r.next();) {
+    if (r.field !== 3) {
+      r.skip();
+      continue;
+    }
+    let key = '';
+    let isDelete = false;
+    let value: Uint8Array = EMPTY;
+    for (const w = new WireReader(r.bytes()); w.next();) {
+      if (w.field === 1) key = w.string();
+      else if (w.field === 2) isDelete = w.bool();
+      else if (w.field === 3) value = w.bytes();
+      else w.skip();
+    }
+    writes.push({ key, value: isDelete ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') });
+  }
 }
 
 /**

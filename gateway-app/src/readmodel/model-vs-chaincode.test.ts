@@ -323,6 +323,7 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
       roleOf: (as) => IDENTITIES[as]?.[1],
       logger: quiet,
       minHeightWaitMs: 2_000,
+      checkAnswers: true,
       // A chaincode read's "now" is its transaction's time: the ledger's clock, which each run advances by one.
       now: () => (cc.ledger.clock + 1) * 1000,
     });
@@ -436,6 +437,7 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
       roleOf: (as) => IDENTITIES[as]?.[1],
       logger: quiet,
       minHeightWaitMs: 100,
+      checkAnswers: true,
     });
     await behind.start();
     await behind.waitFor(cc.chain.blocks.length, 5_000);
@@ -607,6 +609,7 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
       roleOf: (as) => IDENTITIES[as]?.[1],
       logger: quiet,
       minHeightWaitMs: 100,
+      checkAnswers: true,
     });
     await behind.start();
     await behind.waitFor(cc.chain.blocks.length, 5_000);
@@ -633,6 +636,7 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
       roleOf: (as) => IDENTITIES[as]?.[1],
       logger: quiet,
       minHeightWaitMs: 100,
+      checkAnswers: true,
     });
     await follower.start();
     await follower.waitFor(height, 5_000);
@@ -674,6 +678,7 @@ describe('the read model in a SQLite file', () => {
         roleOf: (as) => IDENTITIES[as]?.[1],
         logger: quiet,
         minHeightWaitMs: 2_000,
+        checkAnswers: true,
       });
       await follower.start();
       return { db, follower, registry };

@@ -81,6 +81,7 @@ export async function openReadModel(options: {
     roleOf: (identity) => roles.get(identity),
     logger: logger.child({ component: 'read-model' }),
     minHeightWaitMs: config.readModel.minHeightWaitMs,
+    checkAnswers: config.readModel.checkAnswers,
   });
   const gauge = (name: string, help: string, value: () => number) =>
     new Gauge({

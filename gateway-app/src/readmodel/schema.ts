@@ -6,7 +6,7 @@
  * cannot hold NUL); both sort the same way, byte by byte (COLLATE "C" in PostgreSQL), as the
  * peer's state database does, so a page of the model ends where the chaincode's would.
  */
-import type { Dialect, SqlDatabase, SqlExec } from './sql';
+import { type Dialect, inList, placeholders, type SqlDatabase, type SqlExec } from './sql';
 import { fromDbKey, prefixEnd, splitComposite, stateKeys, toDbKey } from './state-keys';
 
 interface Migration {
@@ -147,13 +147,28 @@ async function rowsUnder(q: SqlExec, prefix: string) {
 
 /** A device's attributes as rows of model_device_attributes, replacing those it had. */
 export async function writeDeviceAttributes(q: SqlExec, deviceId: string, attributes: Record<string, string> | undefined): Promise<void> {
-  await q.run('DELETE FROM model_device_attributes WHERE device_id = ?', [deviceId]);
-  const entries = Object.entries(attributes ?? {});
-  if (entries.length === 0) return;
-  await q.run(
-    `INSERT INTO model_device_attributes (device_id, name, value) VALUES ${entries.map(() => '(?, ?, ?)').join(', ')}`,
-    entries.flatMap(([name, value]) => [deviceId, name, value]),
+  await writeDevicesAttributes(
+    q,
+    [deviceId],
+    Object.entries(attributes ?? {}).map(([name, value]) => [deviceId, name, value] as const),
   );
+}
+
+/** Replaces the attributes of `deviceIds` with `rows` (device, name, value), in a few multi-row statements. */
+export async function writeDevicesAttributes(
+  q: SqlExec,
+  deviceIds: readonly string[],
+  rows: ReadonlyArray<readonly [deviceId: string, name: string, value: string]>,
+): Promise<void> {
+  const perStatement = 200;
+  for (let i = 0; i < deviceIds.length; i += perStatement) {
+    const chunk = deviceIds.slice(i, i + perStatement);
+    await q.run(`DELETE FROM model_device_attributes WHERE device_id IN (${inList(chunk.length)})`, chunk);
+  }
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    await q.run(`INSERT INTO model_device_attributes (device_id, name, value) VALUES ${placeholders(chunk.length, 3)}`, chunk.flat());
+  }
 }
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -8,6 +8,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
+import { Worker } from 'node:worker_threads';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Param = string | number | null;
@@ -52,47 +53,135 @@ export async function openSqlite(path: string): Promise<SqlDatabase> {
   const writer = open(false);
   writer.pragma('journal_mode = WAL');
   writer.pragma('synchronous = NORMAL'); // WAL + NORMAL: a committed block survives a process crash
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path, writer);
   // An in-memory database is private to its connection: tests read through the writer.
   const reader = path === ':memory:' ? writer : open(true);
-  const statements = new Map<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
-  const prepared = (db: BetterSqlite3.Database, sql: string) => {
-    let cache = statements.get(db);
-    if (!cache) statements.set(db, (cache = new Map()));
-    let statement = cache.get(sql);
-    if (!statement) cache.set(sql, (statement = db.prepare(sql)));
-    return statement;
+  // One statement per SQL text and connection, prepared at its first use.
+  const exec = (db: BetterSqlite3.Database): SqlExec => {
+    const statements = new Map<string, BetterSqlite3.Statement>();
+    const prepared = (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+      return statement;
+    };
+    return {
+      all: async <T>(sql: string, params: readonly Param[] = []) => prepared(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: readonly Param[] = []) => prepared(sql).get(...params) as T | undefined,
+      run: async (sql, params = []) => prepared(sql).run(...params).changes,
+    };
   };
-  const exec = (db: BetterSqlite3.Database): SqlExec => ({
-    all: async <T>(sql: string, params: readonly Param[] = []) => prepared(db, sql).all(...params) as T[],
-    get: async <T>(sql: string, params: readonly Param[] = []) => prepared(db, sql).get(...params) as T | undefined,
-    run: async (sql, params = []) => prepared(db, sql).run(...params).changes,
-  });
   const readQueue = new Queue();
   const writeQueue = path === ':memory:' ? readQueue : new Queue();
+  // Prepared once: exec() would compile BEGIN and COMMIT again for every read.
+  const transactions = (db: BetterSqlite3.Database, begin: string) => ({
+    db,
+    q: exec(db),
+    begin: db.prepare(begin),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+  });
+  const reading = transactions(reader, 'BEGIN DEFERRED');
+  const writing = transactions(writer, 'BEGIN IMMEDIATE');
   const inTransaction =
-    <T>(db: BetterSqlite3.Database, begin: string, work: (db: SqlExec) => Promise<T>) =>
+    <T>({ db, q, begin, commit, rollback }: ReturnType<typeof transactions>, work: (db: SqlExec) => Promise<T>) =>
     async () => {
-      db.exec(begin);
+      begin.run();
       try {
-        const result = await work(exec(db));
-        db.exec('COMMIT');
+        const result = await work(q);
+        commit.run();
+        if (db === writer) checkpointer?.committed();
         return result;
       } catch (err) {
-        if (db.inTransaction) db.exec('ROLLBACK');
+        if (db.inTransaction) rollback.run();
         throw err;
       }
     };
   return {
     dialect: 'sqlite',
-    read: (work) => readQueue.run(inTransaction(reader, 'BEGIN DEFERRED', work)),
-    write: (work) => writeQueue.run(inTransaction(writer, 'BEGIN IMMEDIATE', work)),
+    read: (work) => readQueue.run(inTransaction(reading, work)),
+    write: (work) => writeQueue.run(inTransaction(writing, work)),
     script: async (sql) => void writeQueue.run(async () => writer.exec(sql)),
     close: async () => {
+      await checkpointer?.stop();
       if (reader !== writer) reader.close();
       writer.close();
     },
   };
 }
+
+/** The checkpointer copies the log into the database at most this often, and only after commits. */
+const CHECKPOINT_EVERY_MS = 1_000;
+/** Pages of log (of 4 KiB) at which the writer checkpoints itself all the same. */
+const BACKSTOP_PAGES = 4_096;
+
+/**
+ * Checkpoints in a worker thread on a connection of its own, instead of in the commit that
+ * crosses SQLite's threshold (1,000 pages): copying the log into the database, and the two
+ * fsyncs that takes, run beside the writer, not inside the blocks being applied. PASSIVE: it
+ * never holds up a writer or a reader. The writer's own checkpoint stays as a backstop at
+ * BACKSTOP_PAGES (by then mostly copied already); should the worker end, it is SQLite's default.
+ */
+function startCheckpointer(path: string, writer: BetterSqlite3.Database) {
+  // A backstop: a log the worker cannot keep short (a writer never pausing) is checkpointed, and
+  // so restarted, by the commit that makes it this long, as SQLite would at its 1,000 pages.
+  writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    const db = new (require(workerData.module))(workerData.path);
+    db.pragma('busy_timeout = 5000');
+    let last = 0;
+    let timer;
+    const checkpoint = () => {
+      timer = undefined;
+      last = Date.now();
+      db.pragma('wal_checkpoint(PASSIVE)');
+    };
+    parentPort.on('message', (message) => {
+      if (message === 'stop') return clearTimeout(timer), db.close(), parentPort.close();
+      if (timer) return;
+      const wait = last + workerData.everyMs - Date.now();
+      if (wait <= 0) checkpoint();
+      else timer = setTimeout(checkpoint, wait);
+    });`,
+    { eval: true, workerData: { module: require.resolve('better-sqlite3'), path, everyMs: CHECKPOINT_EVERY_MS } },
+  );
+  worker.unref();
+  let running = true;
+  const fallBack = () => {
+    if (running) writer.pragma('wal_autocheckpoint = 1000');
+    running = false;
+  };
+  worker.on('error', fallBack);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => (fallBack(), resolve())));
+  return {
+    /** A write committed (told without waiting for an answer: a model catching up does not yield to the event loop). */
+    committed: () => {
+      if (running) worker.postMessage('committed');
+    },
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
+
+const placeholderLists = new Map<string, string>();
+
+/** "(?, ?), (?, ?)" for 2 rows of 2 columns; built once per shape (the statement cache knows the text). */
+export function placeholders(rows: number, columns: number): string {
+  const shape = `${rows}x${columns}`;
+  let list = placeholderLists.get(shape);
+  if (list === undefined) {
+    list = Array.from({ length: rows }, () => `(${Array.from({ length: columns }, () => '?').join(', ')})`).join(', ');
+    placeholderLists.set(shape, list);
+  }
+  return list;
+}
+
+/** "?, ?, ?" for an IN list of 3. */
+export const inList = (n: number): string => placeholders(1, n).slice(1, -1);
 
 /** `?` placeholders as PostgreSQL's `$1, $2, ...`. */
 export function numberPlaceholders(sql: string): string {
