@@ -3,11 +3,12 @@
  * transaction of one chaincode namespace its write set, with the transaction's ID, time and
  * submitting MSP. Invalid transactions (validation codes from the block's TRANSACTIONS_FILTER
  * metadata) and other namespaces are skipped. The block as delivered is a @hyperledger/fabric-protos
- * object; its envelopes are read from their bytes, only the fields above (wire.ts).
+ * object; its envelopes are read from their bytes, only the fields above, with the wire reader of
+ * google-protobuf (the one its generated classes decode with), without building their messages.
  */
 import { createHash } from 'node:crypto';
 import { common, peer } from '@hyperledger/fabric-protos';
-import { WireReader } from './wire';
+import { BinaryReader } from 'google-protobuf';
 
 export interface StateWrite {
   /** The world-state key as the chaincode composed it (NUL-delimited composite key). */
@@ -94,10 +95,10 @@ function decodeTransaction(envelopeBytes: Uint8Array, index: number, namespace: 
   const channelHeader = decodeChannelHeader(channelHeaderBytes ?? EMPTY);
   if (channelHeader.type !== ENDORSER_TRANSACTION) return undefined;
   const writes: StateWrite[] = [];
-  for (const r = new WireReader(data ?? EMPTY); r.next();) {
-    if (r.field === 1)
-      readActionWrites(r.bytes(), namespace, writes); // Transaction.actions
-    else r.skip();
+  for (const r = new BinaryReader(data ?? EMPTY); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() === 1)
+      readActionWrites(r.readBytes(), namespace, writes); // Transaction.actions
+    else r.skipField();
   }
   if (writes.length === 0) return undefined;
   const creator = lengthDelimited(signatureHeaderBytes ?? EMPTY, 1) ?? EMPTY; // SignatureHeader.creator: a SerializedIdentity
@@ -111,9 +112,9 @@ const EMPTY = new Uint8Array();
 /** The (last) value of length-delimited field `field` of a message, or undefined when it has none. */
 function lengthDelimited(message: Uint8Array, field: number): Uint8Array | undefined {
   let found: Uint8Array | undefined;
-  for (const r = new WireReader(message); r.next();) {
-    if (r.field === field) found = r.bytes();
-    else r.skip();
+  for (const r = new BinaryReader(message); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() === field) found = r.readBytes();
+    else r.skipField();
   }
   return found;
 }
@@ -122,10 +123,10 @@ function lengthDelimited(message: Uint8Array, field: number): Uint8Array | undef
 function fields1And2(message: Uint8Array): [Uint8Array | undefined, Uint8Array | undefined] {
   let first: Uint8Array | undefined;
   let second: Uint8Array | undefined;
-  for (const r = new WireReader(message); r.next();) {
-    if (r.field === 1) first = r.bytes();
-    else if (r.field === 2) second = r.bytes();
-    else r.skip();
+  for (const r = new BinaryReader(message); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() === 1) first = r.readBytes();
+    else if (r.getFieldNumber() === 2) second = r.readBytes();
+    else r.skipField();
   }
   return [first, second];
 }
@@ -143,10 +144,10 @@ function readActionWrites(transactionAction: Uint8Array, namespace: string, writ
   const response = lengthDelimited(endorsed, 1) ?? EMPTY; // proposal_response_payload: a ProposalResponsePayload
   const action = lengthDelimited(response, 2) ?? EMPTY; // extension: a ChaincodeAction
   const results = lengthDelimited(action, 1) ?? EMPTY; // results: a TxReadWriteSet
-  for (const r = new WireReader(results); r.next();) {
-    if (r.field === 2)
-      readNamespaceWrites(r.bytes(), namespace, writes); // ns_rwset
-    else r.skip();
+  for (const r = new BinaryReader(results); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() === 2)
+      readNamespaceWrites(r.readBytes(), namespace, writes); // ns_rwset
+    else r.skipField();
   }
 }
 
@@ -155,19 +156,19 @@ function decodeChannelHeader(bytes: Uint8Array): { type: number; txId: string; m
   let type = 0;
   let txId = '';
   let millis = 0;
-  for (const r = new WireReader(bytes); r.next();) {
-    if (r.field === 1) type = r.varint();
-    else if (r.field === 5) txId = r.string();
-    else if (r.field === 3) {
+  for (const r = new BinaryReader(bytes); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() === 1) type = r.readInt32();
+    else if (r.getFieldNumber() === 5) txId = r.readString();
+    else if (r.getFieldNumber() === 3) {
       let seconds = 0;
       let nanos = 0;
-      for (const t = new WireReader(r.bytes()); t.next();) {
-        if (t.field === 1) seconds = t.varint();
-        else if (t.field === 2) nanos = t.varint();
-        else t.skip();
+      for (const t = new BinaryReader(r.readBytes()); t.nextField() && !t.isEndGroup();) {
+        if (t.getFieldNumber() === 1) seconds = t.readInt64();
+        else if (t.getFieldNumber() === 2) nanos = t.readInt32();
+        else t.skipField();
       }
       millis = seconds * 1000 + Math.floor(nanos / 1e6);
-    } else r.skip();
+    } else r.skipField();
   }
   return { type, txId, millis };
 }
@@ -176,25 +177,25 @@ function decodeChannelHeader(bytes: Uint8Array): { type: number; txId: string; m
 function readNamespaceWrites(set: Uint8Array, namespace: string, writes: StateWrite[]): void {
   let name = '';
   let rwset: Uint8Array = EMPTY;
-  for (const r = new WireReader(set); r.next();) {
-    if (r.field === 1) name = r.string();
-    else if (r.field === 2) rwset = r.bytes();
-    else r.skip();
+  for (const r = new BinaryReader(set); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() === 1) name = r.readString();
+    else if (r.getFieldNumber() === 2) rwset = r.readBytes();
+    else r.skipField();
   }
   if (name !== namespace) return;
-  for (const r = new WireReader(rwset); r.next();) {
-    if (r.field !== 3) {
-      r.skip();
+  for (const r = new BinaryReader(rwset); r.nextField() && !r.isEndGroup();) {
+    if (r.getFieldNumber() !== 3) {
+      r.skipField();
       continue;
     }
     let key = '';
     let isDelete = false;
     let value: Uint8Array = EMPTY;
-    for (const w = new WireReader(r.bytes()); w.next();) {
-      if (w.field === 1) key = w.string();
-      else if (w.field === 2) isDelete = w.bool();
-      else if (w.field === 3) value = w.bytes();
-      else w.skip();
+    for (const w = new BinaryReader(r.readBytes()); w.nextField() && !w.isEndGroup();) {
+      if (w.getFieldNumber() === 1) key = w.readString();
+      else if (w.getFieldNumber() === 2) isDelete = w.readBool();
+      else if (w.getFieldNumber() === 3) value = w.readBytes();
+      else w.skipField();
     }
     writes.push({ key, value: isDelete ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') });
   }
