@@ -456,6 +456,7 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     await db.script(
       'DROP TABLE model_device_attributes; DROP INDEX model_devices_firmware; DROP INDEX model_devices_created; ' +
         'DROP INDEX model_devices_updated; DROP TABLE model_device_keys; DROP TABLE model_history; ' +
+        'DROP INDEX model_devices_family_status; DROP INDEX model_devices_owner_status; ' +
         'DELETE FROM model_migrations WHERE version >= 2',
     );
     await store.open();

@@ -136,6 +136,15 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 4,
+    description: 'device lists filtered by status within a family or an owner: one index range, not a scan of the family or owner',
+    // Without them a page of a family's (or owner's) devices in a status scans every device of the
+    // family until it finds a page, the whole family when none is in that status.
+    sql: () => `
+      CREATE INDEX model_devices_family_status ON model_devices (family, status, device_id);
+      CREATE INDEX model_devices_owner_status ON model_devices (owner_msp, status, device_id);`,
+  },
 ];
 
 async function rowsUnder(q: SqlExec, prefix: string) {

@@ -101,7 +101,10 @@ test('a model from before the migration: its history records and key lists fill 
   const chain = new TestChain();
   chain.append(OLD);
   const { db, store, ask } = await model(chain);
-  await db.script('DROP TABLE model_device_keys; DROP TABLE model_history; DELETE FROM model_migrations WHERE version = 3');
+  await db.script(
+    'DROP TABLE model_device_keys; DROP TABLE model_history; DROP INDEX model_devices_family_status; ' +
+      'DROP INDEX model_devices_owner_status; DELETE FROM model_migrations WHERE version >= 3',
+  );
   await store.open();
   await store.apply(decodeModelBlock(chain.append(NEW), NS));
   expect(await ask()).toEqual(EXPECTED);
