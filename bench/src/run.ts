@@ -18,7 +18,8 @@ import { describe, measure, Operation, Result } from './measure';
 import { PeakMemory } from './memory';
 import { connectDirect, ensureFamily, outcome, PID_DIR, REPO, restClients } from './network';
 
-const numbers = (text: string) => text.split(',').map(Number);
+// An empty list skips those scenarios (BENCH_CONCURRENCY= BENCH_BATCHES= measures reads only).
+const numbers = (text: string) => (text === '' ? [] : text.split(',').map(Number));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCIES = numbers(process.env.BENCH_CONCURRENCY ?? '1,10,50,200');
 const BATCHES = numbers(process.env.BENCH_BATCHES ?? `50,150,${BATCH_MAX}`);
