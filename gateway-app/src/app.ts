@@ -37,7 +37,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export const HEARTBEAT_MS = 15_000;
 export const API_VERSION = '1.0.0';
 
-/** Every route the gateway serves, in matching order (".../latest" before ".../{version}"). */
+/** Every route the gateway serves (Fastify prefers a literal segment, so ".../latest" wins over ".../{version}"). */
 export const ROUTES: readonly AnyRoute[] = [
   ...catalogueRoutes,
   ...discoveryRoutes,

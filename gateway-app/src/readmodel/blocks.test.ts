@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
-import { buildBlock, TestChain } from '../testing/blocks';
+import { buildBlock, kvWrite, TestChain } from '../testing/blocks';
 import { type AppliedTransaction, decodeModelBlock, type StateWrite } from './blocks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -75,15 +75,7 @@ function action(sets: Array<[namespace: string, writes: Writes]>): peer.Transact
       const read = new ledger.rwset.kvrwset.KVRead();
       read.setKey('\u0000read\u0000');
       kv.setReadsList([read]);
-      kv.setWritesList(
-        writes.map(([key, value]) => {
-          const write = new ledger.rwset.kvrwset.KVWrite();
-          write.setKey(key);
-          if (value === undefined) write.setIsDelete(true);
-          else write.setValue(Buffer.from(value));
-          return write;
-        }),
-      );
+      kv.setWritesList(writes.map(([key, value]) => kvWrite(key, value)));
       const ns = new ledger.rwset.NsReadWriteSet();
       ns.setNamespace(namespace);
       ns.setRwset(kv.serializeBinary());

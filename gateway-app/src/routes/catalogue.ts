@@ -114,5 +114,5 @@ export function catalogueRoute(name: RouteName): AnyRoute {
   };
 }
 
-/** Every catalogue route, in matching order (".../latest" before ".../{version}"). */
+/** Every catalogue route, in the order REST_ROUTES declares them. */
 export const catalogueRoutes: readonly AnyRoute[] = (Object.keys(REST_ROUTES) as RouteName[]).map(catalogueRoute);

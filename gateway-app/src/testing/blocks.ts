@@ -45,15 +45,7 @@ function envelope(tx: TestTransaction): Uint8Array {
   header.setSignatureHeader(signatureHeader.serializeBinary());
 
   const kv = new ledger.rwset.kvrwset.KVRWSet();
-  kv.setWritesList(
-    tx.writes.map(({ key, value }) => {
-      const write = new ledger.rwset.kvrwset.KVWrite();
-      write.setKey(key);
-      if (value === undefined) write.setIsDelete(true);
-      else write.setValue(Buffer.from(value));
-      return write;
-    }),
-  );
+  kv.setWritesList(tx.writes.map(({ key, value }) => kvWrite(key, value)));
   const ns = new ledger.rwset.NsReadWriteSet();
   ns.setNamespace(tx.namespace);
   ns.setRwset(kv.serializeBinary());
@@ -126,4 +118,13 @@ export class TestChain {
       },
     };
   };
+}
+
+/** One write of a write set: a put, or a delete when there is no value. */
+export function kvWrite(key: string, value: string | undefined): ledger.rwset.kvrwset.KVWrite {
+  const write = new ledger.rwset.kvrwset.KVWrite();
+  write.setKey(key);
+  if (value === undefined) write.setIsDelete(true);
+  else write.setValue(Buffer.from(value));
+  return write;
 }
