@@ -523,6 +523,17 @@ describe('bodies', () => {
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
+  test('a charset other than UTF-8: 415', async () => {
+    const res = await h.request('POST', '/v1/devices', {
+      token: TOKENS.admin,
+      raw: JSON.stringify(registerBody()),
+      headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error.message).toContain('UTF-8');
+    expect(h.fake.calls).toHaveLength(0);
+  });
+
   test('compressed bodies: 415', async () => {
     const res = await h.request('POST', '/v1/devices', {
       token: TOKENS.admin,
@@ -550,6 +561,9 @@ describe('unknown routes', () => {
     ['GET', '/v1/nothing'],
     ['DELETE', '/v1/devices/sensor-1'],
     ['GET', '/'],
+    // Paths are as the OpenAPI document writes them: case and trailing slashes count.
+    ['GET', '/V1/DEVICES'],
+    ['GET', '/healthz/'],
   ])('%s %s → 404 with the error body', async (method, path) => {
     const res = await h.request(method, path, { token: TOKENS.admin });
     expect(res.status).toBe(404);
