@@ -19,17 +19,19 @@ export interface ErrorResponse {
   headers: Record<string, string>;
 }
 
-/** Fastify's own refusals of a request body, recognised by their documented codes. */
+/** What a request whose body is not JSON is told. */
+export const JSON_BODIES_ONLY = 'request bodies must be JSON (Content-Type: application/json)';
+
+/** Fastify's own refusals of a request body (the app's JSON parser replaces its default one), recognised by their documented codes. */
 const BODY_ERRORS: Record<string, { code: ErrorCode; message: (limit?: number) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: 'PAYLOAD_TOO_LARGE',
     message: (limit) => `request body is larger than ${limit === undefined ? 'this route accepts' : `${Math.round(limit / 1024)} KiB`}`,
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_ARGUMENT', message: () => 'request body size does not match Content-Length' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_ARGUMENT', message: () => 'request body is empty; send a JSON object' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: () => 'request bodies must be JSON (Content-Type: application/json)',
+    message: () => JSON_BODIES_ONLY,
   },
   FST_ERR_BAD_URL: { code: 'INVALID_ARGUMENT', message: () => 'the request path is not valid percent-encoding' },
 };

@@ -10,6 +10,7 @@ import { RegistryError } from '@iotreg/common';
 import { parseAuthorization, TokenTable } from '../auth';
 import type { Metrics } from '../metrics';
 import { header, requestContext, setRequestContext } from './context';
+import { JSON_BODIES_ONLY } from './errors';
 
 type Hook = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
@@ -159,10 +160,10 @@ function hasBody(req: FastifyRequest): boolean {
 }
 
 /** The one media type a body may have; its parameters may name only the UTF-8 charset. */
-export function jsonBodyProblem(contentType: string | undefined): RegistryError | undefined {
+function jsonBodyProblem(contentType: string | undefined): RegistryError | undefined {
   const [type = '', ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
   if (type !== 'application/json') {
-    return new RegistryError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be JSON (Content-Type: application/json)');
+    return new RegistryError('UNSUPPORTED_MEDIA_TYPE', JSON_BODIES_ONLY);
   }
   const charset = parameters
     .find((p) => p.startsWith('charset='))
