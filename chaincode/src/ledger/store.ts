@@ -5,6 +5,7 @@
 import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
 import { type Page, pageScanBudget, RegistryError } from '@iotreg/common';
 import type { StateKey } from './keys';
+import { type StateBatches, stateBatches } from './state-batches';
 
 /** `bookmark` is opaque to callers: base64url of Fabric's bookmark, which holds NUL delimiters. */
 export interface PageRequest {
@@ -20,14 +21,18 @@ export class Store {
    * This transaction's writes, held until flush(). Fabric answers a read with the state before
    * the transaction, so reads of a key written here are answered from this map. Each call to the
    * peer is a round trip that fabric-shim makes one at a time per transaction, so a key written
-   * several times (a device's counters) costs one PUT_STATE, not one per change. Range and page
-   * reads never need to see these writes.
+   * several times costs one write, and all of them go in one batch where the peer takes batches.
+   * Range and page reads never need to see these writes.
    */
   readonly #written = new Map<string, string | undefined>();
   /** What the peer answered for keys read in this transaction: the same within a transaction, so asked once. */
   readonly #answered = new Map<string, string | undefined>();
+  /** Many keys a round trip (a Fabric 3.1 peer through fabric-shim); undefined: one call a key. */
+  readonly #batches: StateBatches | undefined;
 
-  constructor(private readonly stub: ChaincodeStub) {}
+  constructor(private readonly stub: ChaincodeStub) {
+    this.#batches = stateBatches(stub);
+  }
 
   #compose(key: StateKey): string {
     return this.stub.createCompositeKey(key.objectType, key.attributes);
@@ -45,6 +50,19 @@ export class Store {
     const text = !bytes || bytes.length === 0 ? undefined : Buffer.from(bytes).toString('utf8');
     this.#answered.set(composite, text);
     return text;
+  }
+
+  /**
+   * Reads the keys a transaction is about to read in one round trip, where the peer takes batches;
+   * the reads that follow are answered from here. Keys already read or written are not asked again.
+   * Only for keys the transaction reads anyway: each one joins its read set.
+   */
+  async prefetch(keys: readonly StateKey[]): Promise<void> {
+    if (!this.#batches) return;
+    const wanted = [...new Set(keys.map((key) => this.#compose(key)))].filter((k) => !this.#written.has(k) && !this.#answered.has(k));
+    if (wanted.length < 2) return; // one key: a GetState is the same round trip
+    const values = await this.#batches.read(wanted);
+    wanted.forEach((composite, i) => this.#answered.set(composite, values[i]?.toString('utf8')));
   }
 
   async mustGet<T>(key: StateKey, what: string): Promise<T> {
@@ -71,6 +89,13 @@ export class Store {
    * same on every endorser). Called once, after the transaction's work succeeded.
    */
   async flush(): Promise<void> {
+    if (this.#batches && this.#written.size > 1) {
+      await this.#batches.write(
+        [...this.#written].map(([composite, text]) => [composite, text === undefined ? undefined : Buffer.from(text)] as const),
+      );
+      this.#written.clear();
+      return;
+    }
     for (const [composite, text] of this.#written) {
       if (text === undefined) await this.stub.deleteState(composite);
       else await this.stub.putState(composite, Buffer.from(text));

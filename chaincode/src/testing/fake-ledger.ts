@@ -6,8 +6,10 @@
  * every key's versions for getHistoryForKey, newest first as Fabric answers.
  */
 import { createHash } from 'node:crypto';
+import { peer } from '@hyperledger/fabric-protos';
 import { Context } from 'fabric-contract-api';
 import { RegistryContext } from '../context';
+import { MESSAGE_TYPE } from '../ledger/state-batches';
 
 const NS = '\u0000';
 
@@ -18,7 +20,13 @@ export interface StateCalls {
   delete: number;
   range: number;
   history: number;
+  /** GET_STATE_MULTIPLE: many keys read in one round trip (Fabric 3.1). */
+  readBatch: number;
+  /** WRITE_BATCH_STATE: many writes in one round trip (Fabric 3.1). */
+  writeBatch: number;
 }
+
+const noCalls = (): StateCalls => ({ get: 0, put: 0, delete: 0, range: 0, history: 0, readBatch: 0, writeBatch: 0 });
 
 interface KeyVersion {
   txId: string;
@@ -30,7 +38,7 @@ export class FakeLedger {
   readonly state = new Map<string, Buffer>();
   readonly events: Array<{ name: string; payload: unknown }> = [];
   /** The state calls of the last transaction run. */
-  calls: StateCalls = { get: 0, put: 0, delete: 0, range: 0, history: 0 };
+  calls: StateCalls = noCalls();
   readonly #versions = new Map<string, KeyVersion[]>();
   /** Private data per collection, as the collection's members' peers hold it. */
   readonly privateState = new Map<string, Map<string, Buffer>>();
@@ -39,6 +47,12 @@ export class FakeLedger {
    * (`_implicit_org_<other>`) is not on it, only its hash, as on a real non-member peer.
    */
   peerMsp: string | undefined;
+  /**
+   * Whether the peer takes batched reads and writes, as Fabric 3.1 does: the stub then carries
+   * fabric-shim's handler queue, which answers GET_STATE_MULTIPLE and WRITE_BATCH_STATE as the
+   * peer does. Off: a stub with only the single calls (another shim).
+   */
+  batches = true;
   #tx = 0;
   /** Seconds since the epoch of the next transaction; each transaction advances it by one. */
   clock = Date.parse('2026-01-01T00:00:00Z') / 1000;
@@ -53,7 +67,7 @@ export class FakeLedger {
     this.#tx += 1;
     this.clock += 1;
     const pending = new Map<string, Buffer | undefined>();
-    const calls: StateCalls = { get: 0, put: 0, delete: 0, range: 0, history: 0 };
+    const calls = noCalls();
     this.calls = calls;
     const pendingPrivate: Array<[string, string, Buffer]> = [];
     const held = (collection: string) => this.peerMsp === undefined || collection === `_implicit_org_${this.peerMsp}`;
@@ -71,7 +85,33 @@ export class FakeLedger {
       };
     };
     const composite = (type: string, attrs: string[]) => NS + type + NS + attrs.map((a) => a + NS).join('');
+    /** fabric-shim's handler queue, as far as state batches use it: the peer's side of the two messages. */
+    const handler = {
+      _askPeerAndListen: async (message: peer.ChaincodeMessage): Promise<Buffer> => {
+        const payload = message.getPayload_asU8();
+        if (message.getType() === MESSAGE_TYPE.GET_STATE_MULTIPLE) {
+          calls.readBatch += 1;
+          const answer = new peer.GetStateMultipleResult();
+          answer.setValuesList(
+            peer.GetStateMultiple.deserializeBinary(payload)
+              .getKeysList()
+              .map((k) => this.state.get(k) ?? Buffer.alloc(0)),
+          );
+          return Buffer.from(answer.serializeBinary());
+        }
+        if (message.getType() === MESSAGE_TYPE.WRITE_BATCH_STATE) {
+          calls.writeBatch += 1;
+          for (const record of peer.WriteBatchState.deserializeBinary(payload).getRecList()) {
+            const put = record.getType() === peer.WriteRecord.Type.PUT_STATE;
+            pending.set(record.getKey(), put ? Buffer.from(record.getValue_asU8()) : undefined);
+          }
+          return Buffer.alloc(0);
+        }
+        throw new Error(`the fake peer does not take message type ${message.getType()}`);
+      },
+    };
     const stub = {
+      ...(this.batches ? { handler, channel_id: 'iot', txId } : {}),
       // A Fabric transaction ID's form (64 hex), as the answer schemas require; the same for the same run.
       getTxID: () => txId,
       getTxTimestamp: () => ({ seconds: this.clock, nanos: 0 }),

@@ -93,7 +93,7 @@ export class ReadModelRegistry implements Registry {
   /** The answer and the height it reflects, read in one database snapshot, checked against the operation's schema. */
   async #fromModel<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>> {
     const query = MODEL_QUERIES[operation] as (c: QueryContext, r: unknown) => Promise<unknown>;
-    const parsed = read?.validated ? request : parseWith(OPERATIONS[operation].request, request);
+    const parsed = parseWith(OPERATIONS[operation].request, request);
     const context = { role: this.#options.roleOf(as), now: new Date((this.#options.now ?? Date.now)()).toISOString() };
     const { height, answer } = await this.#store.db.read(async (q) => {
       const { height } = await checkpointHeight(q);
@@ -166,7 +166,7 @@ function checkModelOnly(
   status: Omit<ReadModelStatus, 'lag'>,
 ): void {
   if (!(MODEL_ONLY_OPERATIONS as readonly string[]).includes(operation)) return;
-  if (!read?.validated) parseWith(OPERATIONS[operation].request, request);
+  parseWith(OPERATIONS[operation].request, request);
   if (read?.source === 'ledger') throw new RegistryError('INVALID_ARGUMENT', modelOnlyMessage(operation));
   if (status.state === 'starting') {
     throw new RegistryError(

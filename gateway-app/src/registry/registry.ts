@@ -48,11 +48,6 @@ export interface ReadOptions {
   source?: ReadSource;
   /** Told the ledger height the answer reflects and where it came from (a write: its block's height). */
   observe?: (answer: { height: number; source: ReadSource }) => void;
-  /**
-   * The request is the output of the operation's request schema, parsed whole (the REST route did),
-   * so the read model does not parse it again. Callers with anything else leave it unset.
-   */
-  validated?: boolean;
 }
 
 /** The read model's state, where the gateway keeps one (readiness, metrics). */
