@@ -6,6 +6,7 @@
 #     -e CORE_CHAINCODE_TLS_CERT_FILE=/tls/cert.pem -e CORE_CHAINCODE_TLS_KEY_FILE=/tls/key.pem \
 #     -v /path/to/tls:/tls:ro -p 9999:9999 iotreg-chaincode:0.1.0
 # fabric-chaincode-node reads every server option from CORE_<OPTION> (yargs' env prefix).
+# Peers older than Fabric 3.1 take no batched state calls: add -e IOTREG_STATE_BATCHES=off.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src

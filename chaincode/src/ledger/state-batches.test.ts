@@ -69,3 +69,17 @@ test('writes go as one WRITE_BATCH_STATE, puts and deletes in order', async () =
 test("a stub without fabric-shim's handler queue gets no batches", () => {
   expect(stateBatches({ getState: async () => Buffer.alloc(0) } as unknown as ChaincodeStub)).toBeUndefined();
 });
+
+test('IOTREG_STATE_BATCHES=off turns batches off for every stub; another value is refused', () => {
+  const { stub } = stubAsking(() => new Uint8Array());
+  try {
+    process.env.IOTREG_STATE_BATCHES = 'off';
+    expect(stateBatches(stub)).toBeUndefined();
+    process.env.IOTREG_STATE_BATCHES = 'on';
+    expect(stateBatches(stub)).toBeDefined();
+    process.env.IOTREG_STATE_BATCHES = 'no';
+    expect(() => stateBatches(stub)).toThrow('IOTREG_STATE_BATCHES must be on or off, not "no"');
+  } finally {
+    delete process.env.IOTREG_STATE_BATCHES;
+  }
+});

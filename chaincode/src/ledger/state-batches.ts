@@ -8,7 +8,10 @@
  * The payloads are fabric-protos' messages for the two calls; the peer records the reads in the
  * read set and applies the writes in order, exactly as it does for the single calls.
  *
- * A stub without that queue (another shim) gets undefined, and the Store makes one call a key.
+ * A stub without that queue (another shim) gets undefined, and the Store makes one call a key;
+ * so does every stub when the server runs with IOTREG_STATE_BATCHES=off, for peers older than
+ * Fabric 3.1, which end the chaincode's stream on a message type they do not know. Either way the
+ * read and write sets are the same, so endorsers may differ in this setting.
  */
 import { createRequire } from 'node:module';
 import { peer } from '@hyperledger/fabric-protos';
@@ -51,7 +54,15 @@ function shimChaincodeMessage(): MessageClass {
   return shimMessage;
 }
 
+/** IOTREG_STATE_BATCHES: `on` (the default) or `off`. */
+function batchesWanted(): boolean {
+  const setting = process.env.IOTREG_STATE_BATCHES ?? 'on';
+  if (setting !== 'on' && setting !== 'off') throw new Error(`IOTREG_STATE_BATCHES must be on or off, not ${JSON.stringify(setting)}`);
+  return setting === 'on';
+}
+
 export function stateBatches(stub: ChaincodeStub): StateBatches | undefined {
+  if (!batchesWanted()) return undefined;
   const { handler, channel_id: channel, txId } = stub as unknown as ShimStub;
   const ask = handler?._askPeerAndListen;
   if (typeof ask !== 'function' || channel === undefined || txId === undefined) return undefined;
