@@ -18,6 +18,13 @@ const CONFIG_BLOCK = path.join(RUNTIME, 'channel/iot.block');
 const as = clients();
 const { Org1MSP: org1, Org2MSP: org2 } = as;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+/**
+ * How long the page may wait for the answer to a write it sent: the gateway answers once the
+ * transaction committed, and an orderer that wedges can hold commits up for tens of seconds until
+ * the watchdog restarts it (README, Reliability; 30.3 s once in CI). The fault tests bound
+ * stalls; these check what the page does with the answer.
+ */
+const WRITE_ANSWER_MS = 60_000;
 
 /** What the test wrote: a family of Org1 with 30 devices, one rotated, one suspended, one release. */
 const family = uid('con-fam');
@@ -186,7 +193,7 @@ describe('device', () => {
     const { page, errors } = await signIn('Org1MSP', 'admin');
     await page.goto(`${clientsFile().orgs.Org1MSP.gateway}/console/#/device/${d1.id}`);
     await page.getByRole('button', { name: 'Reactivate' }).click();
-    await page.getByRole('button', { name: 'Suspend' }).waitFor();
+    await page.getByRole('button', { name: 'Suspend' }).waitFor({ timeout: WRITE_ANSWER_MS });
     expect((await org1.auditor.get(`/v1/devices/${d1.id}`)).body.status).toBe('active');
     expect(errors).toEqual([]);
   });
@@ -212,7 +219,7 @@ describe('firmware', () => {
     await voter.page.getByTestId('progress-1.0.0').getByText('0 of 1 approvals').waitFor();
     await shot(voter.page, 'firmware-pending');
     await voter.page.getByRole('button', { name: `Approve ${family} 1.0.0` }).click();
-    await voter.page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor();
+    await voter.page.getByTestId('progress-1.0.0').getByText('1 of 1 approvals').waitFor({ timeout: WRITE_ANSWER_MS });
     await voter.page.locator('table.releases .badge.trusted').waitFor();
     expect(await voter.page.getByRole('button', { name: /Approve/ }).count()).toBe(0);
     // The list above follows the vote: the release is its family's latest trusted.
