@@ -87,10 +87,10 @@ up() {
   start_toxiproxy
   log "starting 4 BFT orderers and the peers"; start_orderers; start_peers
   log "channel $CHANNEL"; create_channel
+  start_watchdog   # from the first block on: a new channel's orderers can wedge too
   wait_until "the peers to find each other through gossip" 90 "" gossip_converged
   log "chaincode $CHAINCODE_NAME"; deploy_chaincode "$CHAINCODE_NAME"; start_chaincode_servers "$CHAINCODE_NAME"; record_members
   log "gateways"; start_gateways
-  start_watchdog
   log "up in $((SECONDS - started))s ($(topology) topology)"
   local row org msp port
   for row in "${GATEWAYS[@]}"; do

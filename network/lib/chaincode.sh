@@ -62,25 +62,26 @@ deploy_chaincode() {
   wait_until "approvals of $cc" 60 "" commit_ready "$cc"
   peer_cli org1 lifecycle chaincode commit -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
     --sequence 1 $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
-    || chaincode_committed "$cc" || die "commit of $cc failed (log: $LOGS/peer-cli.log)"
+    || chaincode_committed "$cc" || die_ordering "commit of $cc failed"
   wait_until "commit of $cc" 60 "" chaincode_committed "$cc"
 }
 
-# approve_chaincode ORG CC SEQUENCE PACKAGE_ID: ORG's approval, sent again (at most three times)
-# while the peer does not show it. The peer CLI waits about 30 s for the commit (the peer ends
-# its event stream then: too many keepalive pings), and the orderers of a new channel may still be
-# electing their first leader; a timed-out wait may still have committed, so look first.
+# approve_chaincode ORG CC SEQUENCE PACKAGE_ID: ORG's approval, sent to each orderer in turn
+# while the peer does not show it. The peer CLI waits about 30 s for the commit (the peer ends its
+# event stream then: too many keepalive pings), the orderers of a new channel may still be electing
+# their first leader, and one orderer may be wedged (the watchdog restarts it); a timed-out wait
+# may still have committed, so look first.
 approve_chaincode() {
   local org=$1 cc=$2 sequence=$3 id=$4 attempt
-  for attempt in 1 2 3; do
+  for attempt in "${!ORDERERS[@]}"; do
     approved "$org" "$cc" "$sequence" && return 0
     peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-      --sequence "$sequence" --package-id "$id" $(orderer_args) \
+      --sequence "$sequence" --package-id "$id" $(orderer_args "$attempt") \
       >>"$LOGS/peer-cli.log" 2>&1 && return 0
-    log "approval of $cc by $org not confirmed (attempt $attempt); looking again"
+    log "approval of $cc by $org through ${ORDERERS[$attempt]%% *} not confirmed; looking again"
     sleep 5
   done
-  approved "$org" "$cc" "$sequence" || die "$org could not approve $cc (log: $LOGS/peer-cli.log)"
+  approved "$org" "$cc" "$sequence" || die_ordering "$org could not approve $cc"
 }
 
 approved() {
@@ -136,7 +137,7 @@ record_members() {
   for org in "${orgs[@]}"; do
     peer_cli "$org" chaincode invoke -C "$CHANNEL" -n "$CHAINCODE_NAME" -c "$args" --waitForEvent \
       $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
-      || die "$org could not submit the consortium members (log: $LOGS/peer-cli.log)"
+      || die_ordering "$org could not submit the consortium members"
   done
   members_recorded "${msps[@]}" || die "the consortium members were not recorded (log: $LOGS/peer-cli.log)"
 }

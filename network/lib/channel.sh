@@ -34,10 +34,11 @@ peer_cli() {
     in_org "$org" "$FABRIC_BIN/peer" "$@"
 }
 
-# Arguments that send a peer CLI transaction to an orderer.
+# orderer_args [N]: the peer CLI's flags that send a transaction to the Nth orderer (the first by
+# default).
 orderer_args() {
   local port
-  read -r _ _ port _ <<<"${ORDERERS[0]}"
+  read -r _ _ port _ <<<"${ORDERERS[${1:-0}]}"
   printf '%s\n' -o "$(org_host orderer):$(orderer_dial_port "$port")" --tls --cafile "$CRYPTO/orderer-org/msp/tlscacerts/ca.pem"
 }
 
@@ -113,6 +114,14 @@ bft_orderers() {
       echo "$name down - -"
     fi
   done
+}
+
+# die_ordering MESSAGE: stops `up` after a write through the orderers failed, showing why: the
+# peer CLI's last lines and each orderer's height, leader and pending requests.
+die_ordering() {
+  grep -v 'keepalive ping interval' "$LOGS/peer-cli.log" 2>/dev/null | tail -n 15 >&2
+  printf 'orderers (name height leader pending):\n%s\n' "$(bft_orderers)" >&2
+  die "$1 (log: $LOGS/peer-cli.log)"
 }
 
 # The value of a channel's metric in a Prometheus text exposition read from stdin.

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { statements } from '@iotreg/common';
 import { DeviceIdentity, rotationProofs } from '@iotreg/device';
 import type { RegistryContext } from '../context';
-import { FakeLedger, type StateCalls } from '../testing/fake-ledger';
+import { FakeLedger, noCalls, type StateCalls } from '../testing/fake-ledger';
 import { ledgerWithFamily, registrationOf } from '../testing/fixtures';
 import { DevicesContract } from './devices';
 import { FirmwareContract } from './firmware';
@@ -68,16 +68,8 @@ async function measure(batches: boolean): Promise<Record<string, StateCalls>> {
 }
 
 const total = (c: StateCalls) => Object.values(c).reduce((sum, n) => sum + n, 0);
-const counts = (get: number, put: number, range = 0, history = 0): StateCalls => ({
-  get,
-  put,
-  delete: 0,
-  range,
-  history,
-  readBatch: 0,
-  writeBatch: 0,
-});
-const batched = (calls: Partial<StateCalls>): StateCalls => ({ ...counts(0, 0), ...calls });
+const counts = (get: number, put: number, range = 0, history = 0): StateCalls => ({ ...noCalls(), get, put, range, history });
+const batched = (calls: Partial<StateCalls>): StateCalls => ({ ...noCalls(), ...calls });
 
 /**
  * What each transaction may cost, one call a key. Before the chaincode left lists and history to

@@ -26,7 +26,8 @@ export interface StateCalls {
   writeBatch: number;
 }
 
-const noCalls = (): StateCalls => ({ get: 0, put: 0, delete: 0, range: 0, history: 0, readBatch: 0, writeBatch: 0 });
+/** A transaction's counts before its first state call. */
+export const noCalls = (): StateCalls => ({ get: 0, put: 0, delete: 0, range: 0, history: 0, readBatch: 0, writeBatch: 0 });
 
 interface KeyVersion {
   txId: string;
