@@ -1,9 +1,25 @@
 import { Info, Returns, Transaction } from 'fabric-contract-api';
-import { ConfigRecord, ConfigReport, EVENTS, RegistryError } from '@iotreg/common';
+import { ConfigRecord, ConfigReport, Device, EVENTS, RegistryError } from '@iotreg/common';
 import { RegistryContext } from '../context';
 import { acceptSigned, ConfigReportRecord, findDevice, present, saveDevice, appendHistory } from '../devices';
 import { keys } from '../ledger/keys';
 import { RegistryContract } from './base';
+
+/**
+ * The device whose next expected configuration, clear or sealed, is `version`: only its owner's
+ * admin publishes one, never to a revoked device, and versions (and times) only go up.
+ */
+export async function deviceTakingConfig(ctx: RegistryContext, deviceId: string, version: number): Promise<Device> {
+  const device = await findDevice(ctx, deviceId);
+  ctx.requireOwnerAdmin(device.ownerMsp, `device ${device.deviceId}`);
+  if (device.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${device.deviceId} is revoked`);
+  const current = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
+  ctx.requireNotBefore(current?.publishedAt, `the configuration of device ${device.deviceId}`);
+  if (current && version <= current.version) {
+    throw new RegistryError('VERSION_NOT_NEWER', `version ${version} is not above the current ${current.version}`);
+  }
+  return device;
+}
 
 @Info({ title: 'Config', description: 'The configuration each device is expected to run, and drift' })
 export class ConfigContract extends RegistryContract {
@@ -16,14 +32,7 @@ export class ConfigContract extends RegistryContract {
   @Returns('string')
   async PublishConfig(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, 'publishConfig', request, async ({ deviceId, version, sha256, uri = '' }) => {
-      const device = await findDevice(ctx, deviceId);
-      ctx.requireOwnerAdmin(device.ownerMsp, `device ${device.deviceId}`);
-      if (device.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${device.deviceId} is revoked`);
-      const current = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
-      ctx.requireNotBefore(current?.publishedAt, `the configuration of device ${device.deviceId}`);
-      if (current && version <= current.version) {
-        throw new RegistryError('VERSION_NOT_NEWER', `version ${version} is not above the current ${current.version}`);
-      }
+      const device = await deviceTakingConfig(ctx, deviceId, version);
       const record: ConfigRecord = { deviceId: device.deviceId, version, sha256, uri, publishedAt: ctx.now, txId: ctx.txId };
       ctx.store.put(keys.config(device.deviceId), record);
       appendHistory(ctx, device.deviceId, 'publish-config', record);

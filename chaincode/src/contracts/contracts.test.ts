@@ -108,13 +108,13 @@ async function ledgerWithMembers({ family = true } = {}) {
   return ledger;
 }
 
+/** The registration of `deviceId` with `key`, its proof signed by `signer` for `ownerMsp` and `family`. */
+function registrationOf(deviceId: string, key: DeviceIdentity, { ownerMsp = 'Org1MSP', family = 'fam', signer = key } = {}) {
+  return { deviceId, publicKeyPem: key.publicKeyPem, family, proof: registrationProof(signer, { deviceId, ownerMsp, family }) };
+}
+
 async function register(ledger: FakeLedger, deviceId: string, identity = DeviceIdentity.generate(), who = ADMIN1) {
-  const answer = await call(ledger, who, (c, r) => devices.RegisterDevice(c, r), {
-    deviceId,
-    publicKeyPem: identity.publicKeyPem,
-    family: 'fam',
-    proof: registrationProof(identity, { deviceId, ownerMsp: who[0], family: 'fam' }),
-  });
+  const answer = await call(ledger, who, (c, r) => devices.RegisterDevice(c, r), registrationOf(deviceId, identity, { ownerMsp: who[0] }));
   return { answer, identity };
 }
 
@@ -122,12 +122,7 @@ describe('registration', () => {
   test('needs the admin role and a proof by the key; IDs are never reused', async () => {
     const ledger = await ledgerWithMembers();
     const key = DeviceIdentity.generate();
-    const body = {
-      deviceId: 'd1',
-      publicKeyPem: key.publicKeyPem,
-      family: 'fam',
-      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
-    };
+    const body = registrationOf('d1', key);
     expect(await call(ledger, VENDOR1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
     expect(await call(ledger, ['Org1MSP'], (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'FORBIDDEN' });
     expect(
@@ -148,12 +143,7 @@ describe('registration', () => {
   test('another org cannot register a device with the proof made for Org1, nor in another family', async () => {
     const ledger = await ledgerWithMembers();
     const key = DeviceIdentity.generate();
-    const body = {
-      deviceId: 'd1',
-      publicKeyPem: key.publicKeyPem,
-      family: 'fam',
-      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
-    };
+    const body = registrationOf('d1', key);
     expect(await call(ledger, ADMIN2, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'BAD_SIGNATURE' });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), { ...body, family: 'other' })).toEqual({
       refused: 'BAD_SIGNATURE',
@@ -191,12 +181,7 @@ describe('registration', () => {
     const ledger = await ledgerWithMembers();
     const before = [...ledger.state.keys()];
     const key = DeviceIdentity.generate();
-    const body = {
-      deviceId: 'd1',
-      publicKeyPem: key.publicKeyPem,
-      family: 'nofam',
-      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'nofam' }),
-    };
+    const body = registrationOf('d1', key, { family: 'nofam' });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), body)).toEqual({ refused: 'UNKNOWN_FAMILY' });
     expect(await call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: [body] })).toEqual({ refused: 'UNKNOWN_FAMILY' });
     expect([...ledger.state.keys()]).toEqual(before);
@@ -870,12 +855,7 @@ describe('device-signed writes', () => {
 describe('batch registration', () => {
   test('all or nothing: one bad item registers none and is named with its index', async () => {
     const ledger = await ledgerWithMembers();
-    const item = (deviceId: string, key = DeviceIdentity.generate(), signer = key) => ({
-      deviceId,
-      publicKeyPem: key.publicKeyPem,
-      family: 'fam',
-      proof: registrationProof(signer, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
-    });
+    const item = (deviceId: string, key = DeviceIdentity.generate(), signer = key) => registrationOf(deviceId, key, { signer });
     const batch = (items: unknown[]) => call(ledger, ADMIN1, (c, r) => devices.RegisterDevices(c, r), { devices: items });
     const refused = await ledger
       .run(...ADMIN1, (c) =>
@@ -901,12 +881,7 @@ describe('requests', () => {
   const refusal = (ledger: FakeLedger, who: [string, string], tx: Tx, request: unknown) =>
     ledger.run(...who, (c) => tx(c, typeof request === 'string' ? request : JSON.stringify(request))).catch((e: Error) => e.message);
   const registerTx: Tx = (c, r) => devices.RegisterDevice(c, r);
-  const body = (key = DeviceIdentity.generate()) => ({
-    deviceId: 'd1',
-    publicKeyPem: key.publicKeyPem,
-    family: 'fam',
-    proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
-  });
+  const body = (key = DeviceIdentity.generate()) => registrationOf('d1', key);
 
   test.each([
     ['an unknown field', { ...body(), colour: 'red' }],
@@ -953,11 +928,7 @@ describe('requests', () => {
     const ledger = await ledgerWithMembers();
     const before = [...ledger.state.keys()];
     const batch: Tx = (c, r) => devices.RegisterDevices(c, r);
-    const item = (deviceId: string, key = DeviceIdentity.generate()) => ({
-      ...body(key),
-      deviceId,
-      proof: registrationProof(key, { deviceId, ownerMsp: 'Org1MSP', family: 'fam' }),
-    });
+    const item = (deviceId: string, key = DeviceIdentity.generate()) => registrationOf(deviceId, key);
     expect(await refusal(ledger, ADMIN1, batch, { devices: [item('b1'), { ...item('b2'), deviceId: '-' }] })).toMatch(
       /^INVALID_ARGUMENT: devices\.1\.deviceId: must be 1 to 128 characters/,
     );
@@ -1022,13 +993,7 @@ describe('answers', () => {
     });
 
     const key = DeviceIdentity.generate();
-    const device = {
-      deviceId: 'd1',
-      publicKeyPem: key.publicKeyPem,
-      family: 'fam',
-      attributes: { site: 'plant-3', floor: '2' },
-      proof: registrationProof(key, { deviceId: 'd1', ownerMsp: 'Org1MSP', family: 'fam' }),
-    };
+    const device = { ...registrationOf('d1', key), attributes: { site: 'plant-3', floor: '2' } };
     // Attributes are stored in name order.
     expect(Object.keys((await call(ledger, ADMIN1, (c, r) => devices.RegisterDevice(c, r), device)).attributes)).toEqual(['floor', 'site']);
     const d1 = { deviceId: 'd1' };

@@ -14,6 +14,7 @@ import { appendHistory, findDevice } from '../devices';
 import { keys } from '../ledger/keys';
 import { requireParticipation } from '../quarantine';
 import { RegistryContract } from './base';
+import { deviceTakingConfig } from './config';
 
 @Info({
   title: 'SealedConfig',
@@ -33,14 +34,7 @@ export class SealedConfigContract extends RegistryContract {
   @Returns('string')
   async PublishSealedConfig(ctx: RegistryContext, request: string): Promise<string> {
     return this.answer(ctx, 'publishSealedConfig', request, async ({ deviceId, version, sha256, sealed }) => {
-      const device = await findDevice(ctx, deviceId);
-      ctx.requireOwnerAdmin(device.ownerMsp, `device ${device.deviceId}`);
-      if (device.status === 'revoked') throw new RegistryError('STATE_CONFLICT', `device ${device.deviceId} is revoked`);
-      const current = await ctx.store.get<ConfigRecord>(keys.config(device.deviceId));
-      ctx.requireNotBefore(current?.publishedAt, `the configuration of device ${device.deviceId}`);
-      if (current && version <= current.version) {
-        throw new RegistryError('VERSION_NOT_NEWER', `version ${version} is not above the current ${current.version}`);
-      }
+      const device = await deviceTakingConfig(ctx, deviceId, version);
       if (sealed.keyId !== device.keyId) {
         throw new RegistryError(
           'RULE_VIOLATION',
