@@ -287,6 +287,32 @@ describe('Idempotency-Key over HTTP', () => {
     }
   });
 
+  test('cut off after its transaction went out: the retry answers from that transaction, not a second write', async () => {
+    const h = await startHarness();
+    try {
+      const transaction = Buffer.from('endorsed').toString('base64');
+      h.fake.handlers.registerDevice = async (_as, _request, options) => {
+        await options?.submitting?.({ txId: TX_ID, transaction });
+        throw new RegistryError('OUTCOME_UNKNOWN', 'no commit status');
+      };
+      const resent: unknown[] = [];
+      h.fake.handlers.committedResult = async (_as, txId) => {
+        resent.push(txId);
+        return { kind: 'valid', committed: { result: deviceRecord(device), txId: TX_ID, blockNumber: 4 } };
+      };
+      const headers = { 'idempotency-key': 'cut-off' };
+      expect((await h.request('POST', '/v1/devices', { token: TOKENS.admin, body, headers })).status).toBe(503);
+      const retry = await h.request('POST', '/v1/devices', { token: TOKENS.admin, body, headers });
+      expect(retry.status).toBe(201);
+      expect(retry.body.txId).toBe(TX_ID);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(resent).toEqual([TX_ID]);
+      expect(h.fake.callsTo('registerDevice')).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('restart: a new gateway on the same state directory replays the answer', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'iotreg-idem-restart-'));
     try {

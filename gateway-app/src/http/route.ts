@@ -13,13 +13,12 @@ import type { z } from 'zod';
 import { authenticateDevice, Caller, parseAuthorization, SeenSignatures } from '../auth';
 import type { Limits } from '../config';
 import type { Metrics } from '../metrics';
-import type { Registry } from '../registry/registry';
+import type { CallOptions, Registry, SentTransaction } from '../registry/registry';
 import type { EventStreams } from './sse';
 import type { DeviceWriteCheck } from './device-writes';
 import { header, requestContext } from './context';
 import { sendError, toErrorResponse } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, requestHash, StoredResponse } from './idempotency';
-import { SentTransaction, writeObserver } from '../registry/write-context';
 import { committedAnswer } from '../routes/answers';
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -36,6 +35,8 @@ export interface RouteInput<P, Q, B> {
   req: FastifyRequest;
   /** The reply: headers to add, or (raw routes) the answer to send. */
   res: FastifyReply;
+  /** A write with an Idempotency-Key: to be told its transaction before it goes to the orderers. */
+  submitting?: CallOptions['submitting'];
 }
 
 export interface RouteDeps {
@@ -224,9 +225,9 @@ async function serve(
     const response = toErrorResponse(err, (e) => log.error({ err: e }, 'handler failed'));
     return { status: response.status, body: response.body };
   };
-  const execute = async (submitting?: (sent: SentTransaction) => Promise<void>): Promise<StoredResponse> => {
+  const execute = async (submitting?: CallOptions['submitting']): Promise<StoredResponse> => {
     try {
-      const body = submitting ? await writeObserver.run({ submitting }, () => handle(input)) : await handle(input);
+      const body = await handle(submitting ? { ...input, submitting } : input);
       return { status: spec.success.status, body };
     } catch (err) {
       return asResponse(err);
@@ -296,7 +297,7 @@ interface KeyedWrite {
 /** Runs a write once per Idempotency-Key: a retry gets the first answer, never a second write. */
 async function onceForKey(
   { spec, req, res, deps, caller, params, body, key }: KeyedWrite,
-  execute: (submitting?: (sent: SentTransaction) => Promise<void>) => Promise<StoredResponse>,
+  execute: (submitting?: CallOptions['submitting']) => Promise<StoredResponse>,
   recover: (sent: SentTransaction) => Promise<StoredResponse | undefined>,
 ): Promise<{ response: StoredResponse; replayed: boolean }> {
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {

@@ -34,7 +34,7 @@ import { FleetContract } from '../../../chaincode/src/contracts/fleet';
 import { GovernanceContract } from '../../../chaincode/src/contracts/governance';
 import { MessagesContract } from '../../../chaincode/src/contracts/messages';
 import { FakeLedger } from '../../../chaincode/src/testing/fake-ledger';
-import type { Registry } from '../registry/registry';
+import type { CallOptions, Registry } from '../registry/registry';
 import { TestChain, type TestTransaction } from '../testing/blocks';
 import { ModelFollower } from './follower';
 import { ModelStore } from './model-store';
@@ -624,12 +624,13 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
   test('minHeight waits for the model, boundedly; the gateway reads its own writes', async () => {
     await populate(cc);
     const height = cc.chain.blocks.length;
+    let handedOn: CallOptions | undefined;
     const lagging = new ReadModelRegistry({
       ledger: {
         ...cc.registry(),
-        call: async (operation: OperationName, as: string, request: unknown) =>
+        call: async (operation: OperationName, as: string, request: unknown, options?: CallOptions) =>
           OPERATIONS[operation].kind === 'submit'
-            ? { result: {}, txId: 't', blockNumber: height + 5 }
+            ? ((handedOn = options), { result: {}, txId: 't', blockNumber: height + 5 })
             : cc.registry().call(operation, as, request as never),
       } as Registry,
       store,
@@ -652,8 +653,10 @@ describe.each(databases)('the read model on %s', (_name, openDatabase) => {
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
     // A write answered in block height+5: the next read waits for it, then asks the peer.
-    await lagging.call('setDeviceStatus', 'admin1', { deviceId: 'd1', status: 'suspended' }, { observe });
+    const submitting = async () => undefined;
+    await lagging.call('setDeviceStatus', 'admin1', { deviceId: 'd1', status: 'suspended' }, { observe, submitting });
     expect(seen).toEqual({ height: height + 6, source: 'ledger' });
+    expect(handedOn?.submitting).toBe(submitting); // the idempotency store's hook reaches the ledger
     await lagging.call('getDevice', 'auditor2', { deviceId: 'd1' }, { observe });
     expect(seen).toMatchObject({ source: 'ledger' });
   });

@@ -6,10 +6,10 @@
 import { fakeRegistry } from '../testing/fake-registry';
 import { type Harness, startHarness, TOKENS } from '../testing/harness';
 import { sampleDevice } from '../testing/sample-answers';
-import type { ReadModelStatus, ReadOptions } from '../registry/registry';
+import type { ReadModelStatus, CallOptions } from '../registry/registry';
 
 let harness: Harness;
-let asked: ReadOptions | undefined;
+let asked: CallOptions | undefined;
 let status: ReadModelStatus;
 
 beforeEach(async () => {

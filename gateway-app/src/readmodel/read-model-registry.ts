@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 import type { ModelFollower } from './follower';
 import { MODEL_QUERIES, type QueryContext } from './model-queries';
 import type { ModelStore } from './model-store';
-import type { EventStream, LedgerEvent, Outcome, ReadModelStatus, ReadOptions, Registry } from '../registry/registry';
+import type { EventStream, LedgerEvent, Outcome, ReadModelStatus, CallOptions, Registry } from '../registry/registry';
 
 export interface ReadModelRegistryOptions {
   ledger: Registry;
@@ -60,9 +60,9 @@ export class ReadModelRegistry implements Registry {
     this.#options = options;
   }
 
-  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>> {
+  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: CallOptions): Promise<Outcome<N>> {
     if (OPERATIONS[operation].kind === 'submit') {
-      const committed = (await this.#ledger.call(operation, as, request)) as { blockNumber: number };
+      const committed = (await this.#ledger.call(operation, as, request, read)) as { blockNumber: number };
       this.#reveal(committed.blockNumber);
       read?.observe?.({ height: committed.blockNumber + 1, source: 'ledger' });
       return committed as Outcome<N>;
@@ -91,7 +91,7 @@ export class ReadModelRegistry implements Registry {
   }
 
   /** The answer and the height it reflects, read in one database snapshot, checked against the operation's schema. */
-  async #fromModel<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>> {
+  async #fromModel<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: CallOptions): Promise<Outcome<N>> {
     const query = MODEL_QUERIES[operation] as (c: QueryContext, r: unknown) => Promise<unknown>;
     const parsed = parseWith(OPERATIONS[operation].request, request);
     const context = { role: this.#options.roleOf(as), now: new Date((this.#options.now ?? Date.now)()).toISOString() };
@@ -118,7 +118,7 @@ export class ReadModelRegistry implements Registry {
     }
   }
 
-  async #fromLedger<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>> {
+  async #fromLedger<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: CallOptions): Promise<Outcome<N>> {
     // The peer's height before the query: the answer reflects at least this state.
     const before = this.#follower.status().ledgerHeight;
     const outcome = await this.#ledger.call(operation, as, request);
@@ -162,7 +162,7 @@ export class ReadModelRegistry implements Registry {
 function checkModelOnly(
   operation: OperationName,
   request: unknown,
-  read: ReadOptions | undefined,
+  read: CallOptions | undefined,
   status: Omit<ReadModelStatus, 'lag'>,
 ): void {
   if (!(MODEL_ONLY_OPERATIONS as readonly string[]).includes(operation)) return;

@@ -259,6 +259,28 @@ describe('submit', () => {
     expect(ledger.lookups).toHaveLength(0);
   });
 
+  test("submitting: each attempt's transaction is told before it goes to the orderers, and waited for", async () => {
+    const codes = [11, 0];
+    ledger.commit = (txId) => status(txId, codes.shift() ?? 0);
+    const told: Array<{ txId: string; submittedBefore: number; transaction: string }> = [];
+    await registry.call(
+      'voteFirmware',
+      'a',
+      { family: 'f', version: '1.0.0', decision: 'approve' },
+      {
+        submitting: async ({ txId, transaction }) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          told.push({ txId, submittedBefore: ledger.submits.length, transaction });
+        },
+      },
+    );
+    expect(told.map(({ txId, submittedBefore }) => ({ txId, submittedBefore }))).toEqual([
+      { txId: txIdOf(1), submittedBefore: 0 },
+      { txId: txIdOf(2), submittedBefore: 1 },
+    ]);
+    expect(told.every(({ transaction }) => Buffer.from(transaction, 'base64').length > 0)).toBe(true);
+  });
+
   test('a batch gets longer to endorse, in proportion to its devices', async () => {
     const device = { deviceId: 'd', publicKeyPem: 'pem', family: 'f', proof: 'p' };
     await registry.call('registerDevice', 'org1-admin', device);

@@ -36,8 +36,8 @@ import {
   decodeProcessedTransaction,
   validationCodeName,
 } from './ledger-decode';
-import { writeObserver } from './write-context';
 import type {
+  CallOptions as RegistryCallOptions,
   Committed,
   CommittedOutcome,
   EventStream,
@@ -71,6 +71,8 @@ const QSCC = {
   getChainInfo: 'GetChainInfo',
 } as const;
 
+type Submitting = NonNullable<RegistryCallOptions['submitting']>;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class FabricRegistry implements Registry {
@@ -92,13 +94,13 @@ export class FabricRegistry implements Registry {
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
   }
 
-  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>): Promise<Outcome<N>> {
+  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, options?: RegistryCallOptions): Promise<Outcome<N>> {
     const { tx, kind, answer } = OPERATIONS[operation];
     const proposal = this.#proposalOf(operation, request);
     if (kind === 'evaluate') return this.#checked(tx, answer, await this.#evaluate(as, tx, proposal)) as Outcome<N>;
     // a batch's endorsement takes time per device
     const batch = operation === 'registerDevices' ? (request as RequestOf<'registerDevices'>).devices.length : 0;
-    const committed = await this.#submit(as, tx, proposal, batch);
+    const committed = await this.#submit(as, tx, proposal, batch, options?.submitting);
     return { ...committed, result: this.#checked(tx, answer, committed.result) } as Outcome<N>;
   }
 
@@ -263,11 +265,14 @@ export class FabricRegistry implements Registry {
     return decodeJson<T>(bytes, tx);
   }
 
-  /** `batch`: how many devices the transaction registers, which its endorsement takes time for. */
-  async #submit<T>(as: string, tx: string, proposal: ProposalOptions, batch = 0): Promise<Committed<T>> {
+  /**
+   * `batch`: how many devices the transaction registers, which its endorsement takes time for;
+   * `submitting`: told each attempt's transaction before it goes to the orderers.
+   */
+  async #submit<T>(as: string, tx: string, proposal: ProposalOptions, batch = 0, submitting?: Submitting): Promise<Committed<T>> {
     const stop = this.#metrics.ledgerDuration.startTimer({ kind: 'submit', transaction: tx });
     try {
-      const committed = await this.#submitUntilCommitted<T>(as, tx, proposal, batch);
+      const committed = await this.#submitUntilCommitted<T>(as, tx, proposal, batch, submitting);
       stop({ outcome: 'ok' });
       return committed;
     } catch (err) {
@@ -278,7 +283,13 @@ export class FabricRegistry implements Registry {
     }
   }
 
-  async #submitUntilCommitted<T>(as: string, tx: string, options: ProposalOptions, batch: number): Promise<Committed<T>> {
+  async #submitUntilCommitted<T>(
+    as: string,
+    tx: string,
+    options: ProposalOptions,
+    batch: number,
+    submitting: Submitting | undefined,
+  ): Promise<Committed<T>> {
     const contract = this.#ledger.contract(as);
     for (let attempt = 1; ; attempt += 1) {
       const proposal = contract.newProposal(tx, options);
@@ -292,7 +303,7 @@ export class FabricRegistry implements Registry {
         throw this.#toRegistryError(classifyFabricError(err), tx, err, txId);
       }
 
-      await writeObserver.getStore()?.submitting({ txId, transaction: Buffer.from(transaction.getBytes()).toString('base64') });
+      await submitting?.({ txId, transaction: Buffer.from(transaction.getBytes()).toString('base64') });
       let status: Status | undefined;
       try {
         const commit = await transaction.submit();

@@ -40,14 +40,30 @@ export type Outcome<N extends OperationName> = Operations[N]['kind'] extends 'su
 /** Where a read is answered from: the gateway's read model of the ledger, or the peer through the chaincode. */
 export type ReadSource = 'model' | 'ledger';
 
-/** What a caller may ask of a read's consistency, and learns of the answer (docs/read-model.md). */
-export interface ReadOptions {
+/** A write's transaction as it goes to the orderers. */
+export interface SentTransaction {
+  txId: string;
+  /** The endorsed transaction, serialized (base64): a retry after a crash can send it again. */
+  transaction: string;
+}
+
+/**
+ * What a caller may ask of a read's consistency, and learns of the answer (docs/read-model.md);
+ * for a write, what it learns while the write runs.
+ */
+export interface CallOptions {
   /** Answer only from a state with at least this many blocks (waits, boundedly, for the model). */
   minHeight?: number;
   /** 'ledger': ask the peer (an endorsed answer) even where the model could answer. */
   source?: ReadSource;
   /** Told the ledger height the answer reflects and where it came from (a write: its block's height). */
   observe?: (answer: { height: number; source: ReadSource }) => void;
+  /**
+   * A write: told its transaction just before it goes to the orderers, and waited for. The
+   * idempotency store records it then, so that after a crash a retry can find out what became of
+   * it, or finish sending it.
+   */
+  submitting?: (sent: SentTransaction) => Promise<void>;
 }
 
 /** The read model's state, where the gateway keeps one (readiness, metrics). */
@@ -65,7 +81,7 @@ export interface Registry {
    * One catalogue operation as the Fabric identity `as`: the request is sent as the chaincode
    * validates it, the answer checked against the operation's answer schema.
    */
-  call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: ReadOptions): Promise<Outcome<N>>;
+  call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, options?: CallOptions): Promise<Outcome<N>>;
 
   transactionStatus(as: string, txId: string): Promise<TransactionStatus>;
   /**

@@ -7,7 +7,7 @@ import { Id, isWrite, OPERATIONS, pathParameters, REST_ROUTES, type RestRoute, t
 import { z } from 'zod';
 import type { AnyRoute } from '../http/route';
 import type { FastifyReply } from 'fastify';
-import type { ReadOptions, ReadSource } from '../registry/registry';
+import type { CallOptions, ReadSource } from '../registry/registry';
 import { committedAnswer } from './answers';
 
 /** How a read may ask for consistency (docs/read-model.md); every catalogue read takes these in its query. */
@@ -58,11 +58,17 @@ function querySchema(route: RestRoute, rest: z.ZodType | undefined): z.ZodObject
   return isWrite(route) ? undefined : z.strictObject(ReadConsistencyQuery);
 }
 
-/** What the caller asked of the read, and the headers that tell it what it got. */
-function readOptions(reply: FastifyReply, minHeight: number | undefined, source: ReadSource | undefined): ReadOptions {
+/** What the caller asked of the read, the headers that tell it what it got, and a write's hook. */
+function callOptions(
+  reply: FastifyReply,
+  minHeight: number | undefined,
+  source: ReadSource | undefined,
+  submitting: CallOptions['submitting'],
+): CallOptions {
   return {
     ...(minHeight !== undefined ? { minHeight } : {}),
     ...(source !== undefined ? { source } : {}),
+    ...(submitting !== undefined ? { submitting } : {}),
     observe: ({ height, source: answeredFrom }) => {
       if (reply.sent) return;
       reply.header(HEIGHT_HEADER, String(height));
@@ -99,10 +105,10 @@ export function catalogueRoute(name: RouteName): AnyRoute {
     ...(get ? {} : { body: rest ?? z.strictObject({}) }),
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     success: { status: route.status, description: route.answers, schema: successSchema(route) },
-    handle: async ({ registry, as, params: path, query: asked, body, res }) => {
+    handle: async ({ registry, as, params: path, query: asked, body, res, submitting }) => {
       const fromPath = Object.fromEntries(Object.entries((path ?? {}) as Record<string, unknown>).filter(([field]) => field in shape));
       const { minHeight, source, ...fromQuery } = (asked ?? {}) as { minHeight?: number; source?: 'model' | 'ledger' };
-      const options = readOptions(res, minHeight, source);
+      const options = callOptions(res, minHeight, source, submitting);
       const outcome = await registry.call(
         route.operation,
         as,

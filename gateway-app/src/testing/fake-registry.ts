@@ -4,7 +4,7 @@
  * ledger when it should not is noticed.
  */
 import { OperationName, RegistryError } from '@iotreg/common';
-import type { EventStream, LedgerEvent, Registry } from '../registry/registry';
+import type { CallOptions, EventStream, LedgerEvent, Registry } from '../registry/registry';
 
 /** The registry's ledger queries beside the catalogue's operations. */
 const LEDGER_METHODS = ['transactionStatus', 'committedResult', 'transactionProof', 'chaincodeEvents', 'ping'] as const;
@@ -18,7 +18,8 @@ export interface FakeCall {
   request: unknown;
 }
 
-type Handler = (as: string, request: unknown) => Promise<unknown> | unknown;
+/** A catalogue operation's handler is also given the call's options (a write's `submitting`). */
+type Handler = (as: string, request: unknown, options?: CallOptions) => Promise<unknown> | unknown;
 
 export interface FakeRegistry {
   registry: Registry;
@@ -30,11 +31,11 @@ export interface FakeRegistry {
 export function fakeRegistry(): FakeRegistry {
   const calls: FakeCall[] = [];
   const handlers: Partial<Record<RegistryMethod, Handler>> = {};
-  const dispatch = async (method: RegistryMethod, as: string | undefined, request: unknown) => {
+  const dispatch = async (method: RegistryMethod, as: string | undefined, request: unknown, options?: CallOptions) => {
     calls.push({ method, as, request });
     const handler = handlers[method];
     if (!handler) throw new RegistryError('INTERNAL', `fake registry: no handler for ${method}`);
-    return handler(as ?? '', request);
+    return handler(as ?? '', request, options);
   };
   const ledger = Object.fromEntries(
     LEDGER_METHODS.map((method) => [
@@ -45,7 +46,7 @@ export function fakeRegistry(): FakeRegistry {
   // The handlers answer what the test says; their shapes are the test's business.
   const registry = {
     ...ledger,
-    call: (operation: OperationName, as: string, request: unknown) => dispatch(operation, as, request),
+    call: (operation: OperationName, as: string, request: unknown, options?: CallOptions) => dispatch(operation, as, request, options),
   } as Registry;
   return { registry, calls, handlers, callsTo: (method) => calls.filter((c) => c.method === method) };
 }
