@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 import type { ModelFollower } from './follower';
 import { MODEL_QUERIES, type QueryContext } from './model-queries';
 import type { ModelStore } from './model-store';
-import type { EventStream, LedgerEvent, Outcome, ReadModelStatus, CallOptions, Registry } from '../registry/registry';
+import type { CallOptions, EventStream, LedgerEvent, Outcome, ReadModelStatus, Registry } from '../registry/registry';
 
 export interface ReadModelRegistryOptions {
   ledger: Registry;
@@ -60,24 +60,24 @@ export class ReadModelRegistry implements Registry {
     this.#options = options;
   }
 
-  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, read?: CallOptions): Promise<Outcome<N>> {
+  async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, options?: CallOptions): Promise<Outcome<N>> {
     if (OPERATIONS[operation].kind === 'submit') {
-      const committed = (await this.#ledger.call(operation, as, request, read)) as { blockNumber: number };
+      const committed = (await this.#ledger.call(operation, as, request, options)) as { blockNumber: number };
       this.#reveal(committed.blockNumber);
-      read?.observe?.({ height: committed.blockNumber + 1, source: 'ledger' });
+      options?.observe?.({ height: committed.blockNumber + 1, source: 'ledger' });
       return committed as Outcome<N>;
     }
     const status = this.#follower.status();
-    checkModelOnly(operation, request, read, status);
+    checkModelOnly(operation, request, options, status);
     // A model still catching up after a start would answer from the past: the peer answers meanwhile.
-    if (!MODEL_QUERIES[operation] || read?.source === 'ledger' || status.state === 'starting') {
-      return this.#fromLedger(operation, as, request, read);
+    if (!MODEL_QUERIES[operation] || options?.source === 'ledger' || status.state === 'starting') {
+      return this.#fromLedger(operation, as, request, options);
     }
     if (status.state === 'failed') {
       throw new RegistryError('LEDGER_UNAVAILABLE', `the read model stopped (${status.failure}); ask with ?source=ledger`);
     }
     const wait = this.#options.minHeightWaitMs;
-    const asked = read?.minHeight ?? 0;
+    const asked = options?.minHeight ?? 0;
     if (asked > this.#follower.height && !(await this.#follower.waitFor(asked, wait))) {
       throw new RegistryError(
         'LEDGER_UNAVAILABLE',
@@ -85,9 +85,9 @@ export class ReadModelRegistry implements Registry {
       );
     }
     if (this.#revealed > this.#follower.height && !(await this.#follower.waitFor(this.#revealed, wait))) {
-      return this.#fromLedger(operation, as, request, read);
+      return this.#fromLedger(operation, as, request, options);
     }
-    return this.#fromModel(operation, as, request, read);
+    return this.#fromModel(operation, as, request, options);
   }
 
   /** The answer and the height it reflects, read in one database snapshot, checked against the operation's schema. */
