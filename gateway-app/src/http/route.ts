@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { authenticateDevice, Caller, parseAuthorization, SeenSignatures } from '../auth';
 import type { Limits } from '../config';
 import type { Metrics } from '../metrics';
-import type { CallOptions, Registry, SentTransaction } from '../registry/registry';
+import type { Registry, SentTransaction, Submitting } from '../registry/registry';
 import type { EventStreams } from './sse';
 import type { DeviceWriteCheck } from './device-writes';
 import { header, requestContext } from './context';
@@ -36,7 +36,7 @@ export interface RouteInput<P, Q, B> {
   /** The reply: headers to add, or (raw routes) the answer to send. */
   res: FastifyReply;
   /** A write with an Idempotency-Key: to be told its transaction before it goes to the orderers. */
-  submitting?: CallOptions['submitting'];
+  submitting?: Submitting;
 }
 
 export interface RouteDeps {
@@ -225,7 +225,7 @@ async function serve(
     const response = toErrorResponse(err, (e) => log.error({ err: e }, 'handler failed'));
     return { status: response.status, body: response.body };
   };
-  const execute = async (submitting?: CallOptions['submitting']): Promise<StoredResponse> => {
+  const execute = async (submitting?: Submitting): Promise<StoredResponse> => {
     try {
       const body = await handle(submitting ? { ...input, submitting } : input);
       return { status: spec.success.status, body };
@@ -297,7 +297,7 @@ interface KeyedWrite {
 /** Runs a write once per Idempotency-Key: a retry gets the first answer, never a second write. */
 async function onceForKey(
   { spec, req, res, deps, caller, params, body, key }: KeyedWrite,
-  execute: (submitting?: CallOptions['submitting']) => Promise<StoredResponse>,
+  execute: (submitting?: Submitting) => Promise<StoredResponse>,
   recover: (sent: SentTransaction) => Promise<StoredResponse | undefined>,
 ): Promise<{ response: StoredResponse; replayed: boolean }> {
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {

@@ -44,6 +44,7 @@ import type {
   LedgerEvent,
   Outcome,
   Registry,
+  Submitting,
   TransactionProof,
   TransactionStatus,
 } from './registry';
@@ -70,8 +71,6 @@ const QSCC = {
   getBlockByNumber: 'GetBlockByNumber',
   getChainInfo: 'GetChainInfo',
 } as const;
-
-type Submitting = NonNullable<RegistryCallOptions['submitting']>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

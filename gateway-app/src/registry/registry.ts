@@ -48,6 +48,13 @@ export interface SentTransaction {
 }
 
 /**
+ * Told a write's transaction just before it goes to the orderers, and waited for: the idempotency
+ * store records it then, so that after a crash a retry can find out what became of it, or finish
+ * sending it.
+ */
+export type Submitting = (sent: SentTransaction) => Promise<void>;
+
+/**
  * What a caller may ask of a read's consistency, and learns of the answer (docs/read-model.md);
  * for a write, what it learns while the write runs.
  */
@@ -58,12 +65,8 @@ export interface CallOptions {
   source?: ReadSource;
   /** Told the ledger height the answer reflects and where it came from (a write: its block's height). */
   observe?: (answer: { height: number; source: ReadSource }) => void;
-  /**
-   * A write: told its transaction just before it goes to the orderers, and waited for. The
-   * idempotency store records it then, so that after a crash a retry can find out what became of
-   * it, or finish sending it.
-   */
-  submitting?: (sent: SentTransaction) => Promise<void>;
+  /** A write: told its transaction before it goes to the orderers. */
+  submitting?: Submitting;
 }
 
 /** The read model's state, where the gateway keeps one (readiness, metrics). */

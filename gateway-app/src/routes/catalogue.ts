@@ -7,7 +7,7 @@ import { Id, isWrite, OPERATIONS, pathParameters, REST_ROUTES, type RestRoute, t
 import { z } from 'zod';
 import type { AnyRoute } from '../http/route';
 import type { FastifyReply } from 'fastify';
-import type { CallOptions, ReadSource } from '../registry/registry';
+import type { CallOptions, ReadSource, Submitting } from '../registry/registry';
 import { committedAnswer } from './answers';
 
 /** How a read may ask for consistency (docs/read-model.md); every catalogue read takes these in its query. */
@@ -63,7 +63,7 @@ function callOptions(
   reply: FastifyReply,
   minHeight: number | undefined,
   source: ReadSource | undefined,
-  submitting: CallOptions['submitting'],
+  submitting: Submitting | undefined,
 ): CallOptions {
   return {
     ...(minHeight !== undefined ? { minHeight } : {}),
