@@ -15,6 +15,9 @@ npx tsc -p bench --noEmit       # the benchmark, outside the build, keeps compil
 npm run -s lint                 # ESLint, warnings fail too
 npm run -s format:check         # Prettier
 npx jest --selectProjects unit
+# The read model against the chaincode once more, on PostgreSQL: a throwaway server from Debian's
+# package (installed when missing) on a loopback port, stopped and removed afterwards.
+bash scripts/with-postgres.sh npx jest gateway-app/src/readmodel --selectProjects unit
 
 trap './test-network.sh down' EXIT
 ./test-network.sh up

@@ -5,13 +5,15 @@
 # puts each gateway's read model in database readmodel_<org>). Usage:
 #   scripts/with-postgres.sh npx jest gateway-app/src/readmodel --selectProjects unit
 #   scripts/with-postgres.sh bash -c './test-network.sh up && npx jest test/read-model.test.ts ...; ./test-network.sh down'
-# Installs the package when it is missing (apt-get, as root). PGPORT (default 55432) moves the port.
+# Installs the package when it is missing (apt-get, through sudo unless root). PGPORT (default
+# 55432) moves the port. `npm test` (scripts/test-all.sh) runs the read model's unit tests with it.
 set -euo pipefail
 
 port=${PGPORT:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [[ -z $bin || ! -x $bin/initdb ]]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  ${sudo:-} apt-get update -qq && ${sudo:-} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 fi
 

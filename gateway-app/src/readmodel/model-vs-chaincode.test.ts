@@ -5,7 +5,7 @@
  * the chaincode, on the same state. The answers (and refusals) must be the same.
  *
  * Runs on SQLite, and on PostgreSQL when IOTREG_TEST_POSTGRES_URL names a server
- * (scripts/test-read-model-postgres.sh starts one).
+ * (scripts/with-postgres.sh starts one; `npm test` runs these tests with it).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
