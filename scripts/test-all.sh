@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The full test suite: lint and format checks, unit tests, then the live network up, every
-# network test through the gateways, the deployment guide on a second channel, and the network down
-# again whatever happened; then the topology tests on a network of their own (scripts/test-topologies.sh:
-# one host per org, the network suite across them, a member joining).
+# The full test suite: lint and format checks, unit tests (the read model's on PostgreSQL too),
+# then the live network up, every network test through the gateways, the deployment guide on a
+# second channel, and the network down again whatever happened; then the topology tests on a
+# network of their own (scripts/test-topologies.sh: one host per org, the network suite across
+# them, a member joining).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
