@@ -60,28 +60,18 @@ deploy_chaincode() {
   done < <(servers_of "$cc")
   # Approvals reach the peers through blocks; commit once both orgs' approvals are visible.
   wait_until "approvals of $cc" 60 "" commit_ready "$cc"
-  peer_cli org1 lifecycle chaincode commit -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-    --sequence 1 $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
-    || chaincode_committed "$cc" || die_ordering "commit of $cc failed"
+  through_orderers "commit of $cc" chaincode_committed "$cc" -- \
+    peer_cli org1 lifecycle chaincode commit -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" --sequence 1 $(all_peer_args)
   wait_until "commit of $cc" 60 "" chaincode_committed "$cc"
 }
 
-# approve_chaincode ORG CC SEQUENCE PACKAGE_ID: ORG's approval, sent to each orderer in turn
-# while the peer does not show it. The peer CLI waits about 30 s for the commit (the peer ends its
-# event stream then: too many keepalive pings), the orderers of a new channel may still be electing
-# their first leader, and one orderer may be wedged (the watchdog restarts it); a timed-out wait
-# may still have committed, so look first.
+# approve_chaincode ORG CC SEQUENCE PACKAGE_ID: ORG's approval, until the peer shows it (the
+# orderers of a new channel may still be electing their first leader: through_orderers).
 approve_chaincode() {
-  local org=$1 cc=$2 sequence=$3 id=$4 attempt
-  for attempt in "${!ORDERERS[@]}"; do
-    approved "$org" "$cc" "$sequence" && return 0
+  local org=$1 cc=$2 sequence=$3 id=$4
+  through_orderers "approval of $cc by $org" approved "$org" "$cc" "$sequence" -- \
     peer_cli "$org" lifecycle chaincode approveformyorg -C "$CHANNEL" -n "$cc" -v "$CHAINCODE_VERSION" \
-      --sequence "$sequence" --package-id "$id" $(orderer_args "$attempt") \
-      >>"$LOGS/peer-cli.log" 2>&1 && return 0
-    log "approval of $cc by $org through ${ORDERERS[$attempt]%% *} not confirmed; looking again"
-    sleep 5
-  done
-  approved "$org" "$cc" "$sequence" || die_ordering "$org could not approve $cc"
+    --sequence "$sequence" --package-id "$id"
 }
 
 approved() {
@@ -135,9 +125,8 @@ record_members() {
   local args
   args=$(node -e 'console.log(JSON.stringify({function: "Governance:SetMembers", Args: [JSON.stringify({members: process.argv.slice(1)})]}))' "${msps[@]}")
   for org in "${orgs[@]}"; do
-    peer_cli "$org" chaincode invoke -C "$CHANNEL" -n "$CHAINCODE_NAME" -c "$args" --waitForEvent \
-      $(orderer_args) $(all_peer_args) >>"$LOGS/peer-cli.log" 2>&1 \
-      || die_ordering "$org could not submit the consortium members"
+    through_orderers "$org's submission of the consortium members" false -- \
+      peer_cli "$org" chaincode invoke -C "$CHANNEL" -n "$CHAINCODE_NAME" -c "$args" --waitForEvent $(all_peer_args)
   done
   members_recorded "${msps[@]}" || die "the consortium members were not recorded (log: $LOGS/peer-cli.log)"
 }

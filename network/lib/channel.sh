@@ -116,6 +116,25 @@ bft_orderers() {
   done
 }
 
+# through_orderers WHAT CHECK... -- COMMAND...: COMMAND, a peer CLI transaction, sent with each
+# orderer's flags in turn until it succeeds or CHECK (a command) holds. The peer CLI sends to one
+# orderer only, and one may be wedged (the watchdog restarts it) or, on a new channel, outside the
+# view the others agree on (its pool keeps the request and nothing orders it); the CLI waits about
+# 30 s for the commit, and a wait that timed out may still have committed, so CHECK comes first.
+through_orderers() {
+  local what=$1 n check=()
+  shift
+  while [[ $1 != -- ]]; do check+=("$1"); shift; done
+  shift
+  for n in "${!ORDERERS[@]}"; do
+    "${check[@]}" && return 0
+    "$@" $(orderer_args "$n") >>"$LOGS/peer-cli.log" 2>&1 && return 0
+    log "$what through ${ORDERERS[$n]%% *} not confirmed; trying the next orderer"
+    sleep 5
+  done
+  "${check[@]}" || die_ordering "$what failed"
+}
+
 # die_ordering MESSAGE: stops `up` after a write through the orderers failed, showing why: the
 # peer CLI's last lines and each orderer's height, leader and pending requests.
 die_ordering() {
