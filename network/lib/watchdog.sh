@@ -1,5 +1,5 @@
-# The orderer watchdog: restarts an orderer that has stopped following the others, and the
-# orderers that keep a whole cluster from ordering.
+# The orderer watchdog: restarts an orderer that has stopped following the others or left their
+# view, and the orderers that keep a whole cluster from ordering.
 #
 # SmartBFT v1.0.1, the version in Fabric v3.1.5, can wedge an orderer for good: when a view is
 # aborted while the controller delivers a decision, the view's goroutine stops waiting for that
@@ -20,11 +20,19 @@ WATCHDOG_MIN_BLOCKS=10
 # complaint against the leader (RequestComplainTimeout, 20 s) and a view change (6 s). Seen after
 # restarts under load: the orderers stop at one height following different leaders, for good.
 WATCHDOG_STALLED_SECONDS=45
+# Seconds one orderer alone may hold requests, the same or more at every look, while it keeps up
+# with the others and their pools are empty: requests leave a healthy pool within seconds (the
+# gateway sends each to every orderer; the peer CLI sends to one, which forwards it to the leader
+# after RequestForwardTimeout, 1 s). Seen on a new channel: an orderer outside the view the other
+# three agreed on named the same leader and pulled their blocks, but nothing ordered what was sent
+# to it, and a lone complaint cannot change the view.
+WATCHDOG_ALONE_SECONDS=45
 WATCHDOG_INTERVAL_SECONDS=5
 
 watchdog_loop() {
   declare -A height since
   local name h leader pending now highest rows last_highest=-1 stalled_since=$SECONDS
+  local alone last_alone='' alone_since=$SECONDS
   while true; do
     now=$SECONDS
     highest=0
@@ -50,6 +58,16 @@ watchdog_loop() {
       stalled_since=$SECONDS
     fi
     last_highest=$highest
+    alone=$(lone_holder "$rows")
+    if [[ -z $alone || ${alone% *} != "${last_alone% *}" || ${alone#* } -lt ${last_alone#* } ]]; then
+      alone_since=$now
+    elif ((now - alone_since >= WATCHDOG_ALONE_SECONDS)); then
+      log "$(date -u +%FT%TZ) ${alone% *} alone has held ${alone#* } requests for $((now - alone_since))s while the others' pools are empty ($(paste -sd';' <<<"$rows")): saving its stacks, restarting it"
+      save_stacks "${alone% *}"
+      restart_wedged "${alone% *}"
+      alone=''
+    fi
+    last_alone=$alone
     sleep "$WATCHDOG_INTERVAL_SECONDS"
   done
 }
@@ -62,6 +80,17 @@ requests_waiting() {
     [[ $pending =~ ^[0-9]+$ ]] && ((pending > 0)) && waiting=$((waiting + 1))
   done <<<"$1"
   ((waiting > f))
+}
+
+# "NAME PENDING" of the one orderer holding requests, when every orderer answers, the others' pools
+# are empty and it is fewer than WATCHDOG_MIN_BLOCKS behind (one further behind is the wedge rule's
+# to judge); nothing otherwise.
+lone_holder() {
+  awk -v min="$WATCHDOG_MIN_BLOCKS" '
+    $2 !~ /^[0-9]+$/ || $4 !~ /^[0-9]+$/ { down = 1; next }
+    $2 + 0 > highest { highest = $2 + 0 }
+    $4 > 0 { holders++; name = $1; height = $2; pending = $4 }
+    END { if (!down && holders == 1 && highest - height < min) print name, pending }' <<<"$1"
 }
 
 # A stalled cluster: restarts the orderers that follow another leader than most do, one at a time.
