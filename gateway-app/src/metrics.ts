@@ -40,7 +40,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     writeRetries: new Counter({
       name: 'iotreg_gateway_write_retries_total',
-      help: 'Writes submitted again after committing invalid (MVCC or phantom read conflict)',
+      help: "Writes tried again: proposed anew after committing invalid (MVCC or phantom read conflict), or endorsed again after only other orgs' peers refused",
       labelNames: ['transaction', 'reason'],
       registers: [registry],
     }),

@@ -20,7 +20,9 @@
  * | anything else                      |                                                        | definite INTERNAL                    |
  *
  * Endorsement and evaluation failures are definite: nothing was sent to the orderers, so
- * nothing can commit. After a transaction has been handed to the orderers, only its commit
+ * nothing can commit. One kind is worth endorsing again (refusedOnlyByOtherOrgs): this org's peer
+ * endorsed, and only other orgs' peers refused or answered differently, as a peer that has not
+ * yet committed the blocks this org's peer has does. After a transaction has been handed to the orderers, only its commit
  * status can tell what happened (see FABRIC-NOTES.md: a BFT quorum error can still commit).
  */
 import { status } from '@grpc/grpc-js';
@@ -132,6 +134,21 @@ export function classifyFabricError(err: unknown): FabricFault {
 }
 
 const CHAINCODE_UNREACHABLE = 'could not launch chaincode';
+/** The gateway's detail for an endorser whose answer differs from the first endorser's. */
+const PAYLOAD_MISMATCH = 'ProposalResponsePayloads do not match';
+
+/**
+ * An endorsement failure in which the gateway's own org's peer (always the first endorser) took
+ * part without fault: every peer that failed is another org's, and each either refused in the
+ * chaincode or answered differently. Chaincode answers differ between peers only by their state,
+ * so such a refusal may come from a peer a block or two behind.
+ */
+export function refusedOnlyByOtherOrgs(err: unknown, ownMsp: string): boolean {
+  if (!isGatewayError(err) || err.details.length === 0) return false;
+  return err.details.every(
+    (detail) => detail.mspId !== ownMsp && (detail.message.includes(PAYLOAD_MISMATCH) || parseWireError(detail.message) !== undefined),
+  );
+}
 
 function peerMessages(e: ErrorLike): string[] {
   if (!Array.isArray(e.details)) return [];

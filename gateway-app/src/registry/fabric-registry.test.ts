@@ -152,6 +152,7 @@ beforeEach(() => {
     outcomeResolutionMs: 200,
     resolutionRetryDelayMs: 10,
     pingTimeoutMs: 1_000,
+    endorseAgainAfterMs: [5, 5],
   });
 });
 
@@ -302,6 +303,49 @@ describe('submit', () => {
     );
     expect(ledger.submits).toHaveLength(0);
     expect(ledger.lookups).toHaveLength(0);
+    expect(ledger.endorseDeadlines).toHaveLength(1);
+  });
+
+  describe("endorsed by this org's peer, refused only by another org's", () => {
+    const notFound = { mspId: 'Org2MSP', message: 'chaincode response 500, NOT_FOUND: device d-1 not found' };
+    const mismatch = { mspId: 'Org2MSP', message: 'ProposalResponsePayloads do not match' };
+    /** Endorsements fail with these details, one after another, then succeed. */
+    const failing = (...failures: Array<Parameters<typeof endorseError>[2]>) => {
+      const endorse = ledger.endorse;
+      ledger.endorse = (txId) => {
+        const details = failures.shift();
+        if (details) throw endorseError(10, 'failed to collect enough transaction endorsements', details);
+        return endorse(txId);
+      };
+    };
+    const revoke = { deviceId: 'd-1', reason: 'other' as const };
+
+    test('a peer behind this one: the same transaction is endorsed again after a pause, and commits', async () => {
+      failing([notFound], [mismatch]);
+      const committed = await registry.call('revokeDevice', 'a', revoke);
+      expect(committed.txId).toBe(txIdOf(1));
+      expect(ledger.endorseDeadlines).toHaveLength(3);
+      expect(ledger.submits).toEqual([txIdOf(1)]);
+      expect(await metrics.registry.getSingleMetricAsString('iotreg_gateway_write_retries_total')).toContain(
+        'reason="ENDORSED_BY_OWN_ORG_ONLY"} 2',
+      );
+    });
+
+    test('a refusal that outlasts every pause is answered as refused, nothing submitted', async () => {
+      failing([notFound], [notFound], [notFound]);
+      await expect(registry.call('revokeDevice', 'a', revoke)).rejects.toEqual(new RegistryError('NOT_FOUND', 'device d-1 not found'));
+      expect(ledger.endorseDeadlines).toHaveLength(3);
+      expect(ledger.submits).toHaveLength(0);
+    });
+
+    test("is final at once when this org's peer refused too, or the other org's peer is unreachable", async () => {
+      failing([notFound, 'chaincode response 500, NOT_FOUND: device d-1 not found']);
+      await expect(registry.call('revokeDevice', 'a', revoke)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(ledger.endorseDeadlines).toHaveLength(1);
+      failing([{ mspId: 'Org2MSP', message: 'connection refused' }]);
+      await expect(registry.call('revokeDevice', 'a', revoke)).rejects.toBeInstanceOf(RegistryError);
+      expect(ledger.endorseDeadlines).toHaveLength(2);
+    });
   });
 
   test('an unreachable endorser is LEDGER_UNAVAILABLE: nothing was written', async () => {

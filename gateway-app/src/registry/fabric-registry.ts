@@ -9,11 +9,13 @@
  * whole write is proposed again (a new transaction), at most MVCC_RETRIES times. When the
  * submit or the commit wait fails in a way that leaves the outcome open (UNAVAILABLE, BFT
  * quorum, DEADLINE_EXCEEDED, a lost connection), the transaction is looked up by its ID for
- * a bounded time instead of being reported as failed or sent again.
+ * a bounded time instead of being reported as failed or sent again. An endorsement that only
+ * other orgs' peers refused is asked again after a pause, a few times (ENDORSE_AGAIN_AFTER_MS):
+ * a write that follows one this gateway just committed reaches their peers perhaps before its block.
  */
 import { randomBytes } from 'node:crypto';
 import type { CallOptions } from '@grpc/grpc-js';
-import type { ProposalOptions, Status } from '@hyperledger/fabric-gateway';
+import type { Proposal, ProposalOptions, Status, Transaction } from '@hyperledger/fabric-gateway';
 import type { Logger } from 'pino';
 import {
   CONFIDENTIAL_SALT_BYTES,
@@ -27,7 +29,14 @@ import {
 import type { z } from 'zod';
 import { endorseOptions, type LedgerPort } from '../fabric/connection';
 import type { Metrics } from '../metrics';
-import { classifyFabricError, FabricFault, isChaincodeRefusal, isRetryableValidationCode, ValidationCode } from './classify';
+import {
+  classifyFabricError,
+  FabricFault,
+  isChaincodeRefusal,
+  isRetryableValidationCode,
+  refusedOnlyByOtherOrgs,
+  ValidationCode,
+} from './classify';
 import {
   decodeBlock,
   decodeChainHeight,
@@ -50,6 +59,11 @@ import type {
 } from './registry';
 
 export const MVCC_RETRIES = 3;
+/**
+ * Pauses before endorsing again when only other orgs' peers refused (3.85 s in all): a peer
+ * commits a block a few hundred milliseconds after another under load, seconds at the most.
+ */
+export const ENDORSE_AGAIN_AFTER_MS = [100, 250, 500, 1_000, 2_000];
 
 export interface FabricRegistryOptions {
   ledger: LedgerPort;
@@ -63,6 +77,8 @@ export interface FabricRegistryOptions {
   resolutionRetryDelayMs?: number;
   /** Deadline of the readiness probe. */
   pingTimeoutMs?: number;
+  /** Pauses before endorsing again while only other orgs' peers refuse; ENDORSE_AGAIN_AFTER_MS unless given. */
+  endorseAgainAfterMs?: readonly number[];
 }
 
 const QSCC = {
@@ -82,6 +98,7 @@ export class FabricRegistry implements Registry {
   readonly #resolutionMs: number;
   readonly #retryDelayMs: number;
   readonly #pingTimeoutMs: number;
+  readonly #endorseAgainAfterMs: readonly number[];
 
   constructor(options: FabricRegistryOptions) {
     this.#ledger = options.ledger;
@@ -91,6 +108,7 @@ export class FabricRegistry implements Registry {
     this.#resolutionMs = options.outcomeResolutionMs;
     this.#retryDelayMs = options.resolutionRetryDelayMs ?? 1_000;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
+    this.#endorseAgainAfterMs = options.endorseAgainAfterMs ?? ENDORSE_AGAIN_AFTER_MS;
   }
 
   async call<N extends OperationName>(operation: N, as: string, request: RequestOf<N>, options?: RegistryCallOptions): Promise<Outcome<N>> {
@@ -294,14 +312,7 @@ export class FabricRegistry implements Registry {
       const proposal = contract.newProposal(tx, options);
       const txId = proposal.getTransactionId();
 
-      let transaction: Awaited<ReturnType<typeof proposal.endorse>>;
-      try {
-        transaction = await proposal.endorse(endorseOptions(batch));
-      } catch (err) {
-        // Nothing was sent to the orderers: the failure is definite.
-        throw this.#toRegistryError(classifyFabricError(err), tx, err, txId);
-      }
-
+      const transaction = await this.#endorse(proposal, tx, batch);
       await submitting?.({ txId, transaction: Buffer.from(transaction.getBytes()).toString('base64') });
       let status: Status | undefined;
       try {
@@ -340,6 +351,27 @@ export class FabricRegistry implements Registry {
         continue;
       }
       throw this.#toRegistryError(fault, tx, undefined, txId, attempt);
+    }
+  }
+
+  /** The endorsed transaction, asked again while only other orgs' peers refuse it. */
+  async #endorse(proposal: Proposal, tx: string, batch: number): Promise<Transaction> {
+    for (let again = 0; ; again += 1) {
+      try {
+        return await proposal.endorse(endorseOptions(batch));
+      } catch (err) {
+        const pause = this.#endorseAgainAfterMs[again];
+        // Nothing was sent to the orderers: the failure is definite.
+        if (pause === undefined || !refusedOnlyByOtherOrgs(err, this.#ledger.mspId)) {
+          throw this.#toRegistryError(classifyFabricError(err), tx, err, proposal.getTransactionId());
+        }
+        this.#metrics.writeRetries.inc({ transaction: tx, reason: 'ENDORSED_BY_OWN_ORG_ONLY' });
+        this.#log.info(
+          { txId: proposal.getTransactionId(), tx, err: errorSummary(err) },
+          'only other orgs refused the endorsement; asking again',
+        );
+        await sleep(pause);
+      }
     }
   }
 

@@ -14,23 +14,29 @@ function serviceError(code: number, details: string): ServiceError {
   });
 }
 
-function properties(code: number, text: string, detailMessages: string[]) {
+/** A peer's part of a failure: its message, from Org1MSP's peer unless another org is named. */
+export type PeerDetail = string | { mspId: string; message: string };
+
+function properties(code: number, text: string, details: PeerDetail[]) {
   const cause = serviceError(code, text);
   return {
     code,
     message: cause.message,
     cause,
-    details: detailMessages.map((message) => ({ address: 'peer0.org1:7051', mspId: 'Org1MSP', message })),
+    details: details.map((detail) => {
+      const { mspId, message } = typeof detail === 'string' ? { mspId: 'Org1MSP', message: detail } : detail;
+      return { address: `peer0.${mspId.replace('MSP', '').toLowerCase()}:7051`, mspId, message };
+    }),
   };
 }
 
 /** An evaluate failure. */
-export function gatewayError(code: number, text: string, detailMessages: string[] = []): GatewayError {
-  return new GatewayError(properties(code, text, detailMessages));
+export function gatewayError(code: number, text: string, details: PeerDetail[] = []): GatewayError {
+  return new GatewayError(properties(code, text, details));
 }
 
-export function endorseError(code: number, text: string, detailMessages: string[] = [], transactionId = 'tx'): EndorseError {
-  return new EndorseError({ ...properties(code, text, detailMessages), transactionId });
+export function endorseError(code: number, text: string, details: PeerDetail[] = [], transactionId = 'tx'): EndorseError {
+  return new EndorseError({ ...properties(code, text, details), transactionId });
 }
 
 export function submitError(code: number, text: string, transactionId = 'tx'): SubmitError {
