@@ -21,9 +21,9 @@
  *
  * Endorsement and evaluation failures are definite: nothing was sent to the orderers, so
  * nothing can commit. One kind is worth endorsing again (refusedOnlyByOtherOrgs): this org's peer
- * endorsed, and only other orgs' peers refused or answered differently, as a peer that has not
- * yet committed the blocks this org's peer has does. After a transaction has been handed to the orderers, only its commit
- * status can tell what happened (see FABRIC-NOTES.md: a BFT quorum error can still commit).
+ * endorsed, and only other orgs' peers refused or answered differently, as a peer does that lacks
+ * a block this org's peer has. After a transaction has been handed to the orderers, only its
+ * commit status can tell what happened (a BFT quorum error can still commit).
  */
 import { status } from '@grpc/grpc-js';
 import { CommitError, CommitStatusError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';

@@ -11,7 +11,7 @@
  * quorum, DEADLINE_EXCEEDED, a lost connection), the transaction is looked up by its ID for
  * a bounded time instead of being reported as failed or sent again. An endorsement that only
  * other orgs' peers refused is asked again after a pause, a few times (ENDORSE_AGAIN_AFTER_MS):
- * a write that follows one this gateway just committed reaches their peers perhaps before its block.
+ * a write that depends on one just committed can reach their peers before that block does.
  */
 import { randomBytes } from 'node:crypto';
 import type { CallOptions } from '@grpc/grpc-js';
